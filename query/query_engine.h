@@ -1,0 +1,77 @@
+#pragma once
+
+// The entry point the servers use to run SQL.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/column.h"
+#include "common/types.h"
+
+namespace furl::storage {
+class Database;
+}
+
+namespace furl::query {
+
+/// Counters reported with every result (ClickHouse's X-ClickHouse-Summary).
+struct QueryStats {
+  uint64_t readRows = 0;
+  uint64_t readBytes = 0;
+  uint64_t writtenRows = 0;
+  uint64_t writtenBytes = 0;
+  uint64_t resultRows = 0;
+  uint64_t elapsedNs = 0;
+  uint64_t segmentsScanned = 0;
+  uint64_t segmentsPruned = 0;
+  uint64_t blocksPruned = 0;
+};
+
+struct QueryOptions {
+  std::string queryId;
+  /// Data that follows the statement for `INSERT ... FORMAT X` (the HTTP
+  /// body after the query, or the whole body when the query is in the URL).
+  std::string_view insertData;
+  /// Session settings (`max_threads`, ...). Unknown keys are ignored.
+  std::map<std::string, std::string> settings;
+  /// Set to true from another thread to cancel; checked between batches.
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
+struct QueryResult {
+  /// Empty for statements without a result set (CREATE, INSERT, DROP).
+  std::vector<std::string> columnNames;
+  std::vector<DataType> columnTypes;
+  /// Dense batches (no selection vector), in result order.
+  std::vector<Batch> batches;
+  /// The `FORMAT` clause of the statement, if any (`JSONEachRow`); the
+  /// server uses it unless the request chose a format another way.
+  std::string format;
+  QueryStats stats;
+  /// Warnings for the client (unknown settings that were ignored, ...).
+  std::vector<std::string> warnings;
+
+  size_t numRows() const;
+};
+
+/// Parses, binds and runs statements against a Database. Thread-safe: any
+/// number of queries may run at once. Errors are thrown as QueryError.
+class QueryEngine {
+ public:
+  explicit QueryEngine(storage::Database& database);
+  ~QueryEngine();
+
+  QueryResult execute(std::string_view sql, const QueryOptions& options);
+
+  storage::Database& database() { return database_; }
+
+ private:
+  storage::Database& database_;
+};
+
+}  // namespace furl::query
