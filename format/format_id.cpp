@@ -1,0 +1,114 @@
+#include "format/format_id.h"
+
+#include <array>
+#include <utility>
+
+#include "format/str_cat.h"
+#include "common/error.h"
+
+namespace furl::format {
+namespace {
+
+struct FormatName {
+  std::string_view name;
+  FormatId id;
+};
+
+constexpr std::array kFormatNames = {
+    FormatName{"TabSeparated", FormatId::kTabSeparated},
+    FormatName{"TSV", FormatId::kTabSeparated},
+    FormatName{"TabSeparatedWithNames", FormatId::kTabSeparatedWithNames},
+    FormatName{"TSVWithNames", FormatId::kTabSeparatedWithNames},
+    FormatName{"TabSeparatedWithNamesAndTypes", FormatId::kTabSeparatedWithNamesAndTypes},
+    FormatName{"TSVWithNamesAndTypes", FormatId::kTabSeparatedWithNamesAndTypes},
+    FormatName{"CSV", FormatId::kCsv},
+    FormatName{"CSVWithNames", FormatId::kCsvWithNames},
+    FormatName{"JSON", FormatId::kJson},
+    FormatName{"JSONCompact", FormatId::kJsonCompact},
+    FormatName{"JSONEachRow", FormatId::kJsonEachRow},
+    FormatName{"JSONLines", FormatId::kJsonEachRow},
+    FormatName{"NDJSON", FormatId::kJsonEachRow},
+    FormatName{"JSONCompactEachRow", FormatId::kJsonCompactEachRow},
+    FormatName{"PrettyCompact", FormatId::kPrettyCompact},
+    FormatName{"Null", FormatId::kNull},
+};
+
+}  // namespace
+
+std::optional<FormatId> findFormat(std::string_view name) {
+  for (const FormatName& entry : kFormatNames) {
+    if (entry.name == name) return entry.id;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<FormatId> requireFormat(std::string_view name) {
+  if (auto id = findFormat(name)) return *id;
+  return statusFromError(ErrorCode::kUnknownFormat,
+                         internal::concat("unknown format '", name, "'; names are case-sensitive, known formats: ",
+                                      knownFormatNames()));
+}
+
+std::string_view formatName(FormatId id) {
+  switch (id) {
+    case FormatId::kTabSeparated: return "TabSeparated";
+    case FormatId::kTabSeparatedWithNames: return "TabSeparatedWithNames";
+    case FormatId::kTabSeparatedWithNamesAndTypes: return "TabSeparatedWithNamesAndTypes";
+    case FormatId::kCsv: return "CSV";
+    case FormatId::kCsvWithNames: return "CSVWithNames";
+    case FormatId::kJson: return "JSON";
+    case FormatId::kJsonCompact: return "JSONCompact";
+    case FormatId::kJsonEachRow: return "JSONEachRow";
+    case FormatId::kJsonCompactEachRow: return "JSONCompactEachRow";
+    case FormatId::kPrettyCompact: return "PrettyCompact";
+    case FormatId::kNull: return "Null";
+  }
+  return "TabSeparated";
+}
+
+std::string_view contentType(FormatId id) {
+  switch (id) {
+    case FormatId::kTabSeparated:
+    case FormatId::kTabSeparatedWithNames:
+    case FormatId::kTabSeparatedWithNamesAndTypes:
+      return "text/tab-separated-values; charset=UTF-8";
+    case FormatId::kCsv:
+      return "text/csv; charset=UTF-8; header=absent";
+    case FormatId::kCsvWithNames:
+      return "text/csv; charset=UTF-8; header=present";
+    case FormatId::kJson:
+    case FormatId::kJsonCompact:
+      return "application/json; charset=UTF-8";
+    case FormatId::kJsonEachRow:
+    case FormatId::kJsonCompactEachRow:
+      return "application/x-ndjson; charset=UTF-8";
+    case FormatId::kPrettyCompact:
+    case FormatId::kNull:
+      return "text/plain; charset=UTF-8";
+  }
+  return "text/plain; charset=UTF-8";
+}
+
+bool isInputFormat(FormatId id) {
+  switch (id) {
+    case FormatId::kTabSeparated:
+    case FormatId::kTabSeparatedWithNames:
+    case FormatId::kCsv:
+    case FormatId::kCsvWithNames:
+    case FormatId::kJsonEachRow:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string knownFormatNames() {
+  std::string names;
+  for (const FormatName& entry : kFormatNames) {
+    if (!names.empty()) names += ", ";
+    names += entry.name;
+  }
+  return names;
+}
+
+}  // namespace furl::format

@@ -1,0 +1,275 @@
+#include "format/result_writer.h"
+
+#include <algorithm>
+
+#include "format/value_text.h"
+
+namespace furl::format {
+namespace {
+
+ValueStyle styleOf(FormatId format) {
+  switch (format) {
+    case FormatId::kCsv:
+    case FormatId::kCsvWithNames:
+      return ValueStyle::kCsv;
+    case FormatId::kJson:
+    case FormatId::kJsonCompact:
+    case FormatId::kJsonEachRow:
+    case FormatId::kJsonCompactEachRow:
+      return ValueStyle::kJson;
+    default:
+      return ValueStyle::kTsv;
+  }
+}
+
+/// Calls fn(columns, numRows) once per batch with every column rendered;
+/// selection vectors are applied first.
+template <typename Fn>
+void forEachRenderedBatch(const ResultTable& table, ValueStyle style, bool quote64, Fn&& fn) {
+  std::vector<RenderedColumn> rendered(table.columnTypes.size());
+  for (const Batch& original : table.batches) {
+    Batch compacted;
+    const Batch* batch = &original;
+    if (original.sel) {
+      compacted = original.compact();
+      batch = &compacted;
+    }
+    size_t numRows = batch->liveRows();
+    if (numRows == 0) continue;
+    for (size_t c = 0; c < rendered.size(); ++c) {
+      renderColumn(*batch->columns[c], numRows, style, quote64, rendered[c]);
+    }
+    fn(rendered, numRows);
+  }
+}
+
+void writeDelimited(const ResultTable& table, char delimiter, ValueStyle style, std::string& out) {
+  forEachRenderedBatch(table, style, false, [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
+    for (size_t row = 0; row < numRows; ++row) {
+      for (size_t c = 0; c < columns.size(); ++c) {
+        if (c > 0) out.push_back(delimiter);
+        out.append(columns[c].row(row));
+      }
+      out.push_back('\n');
+    }
+  });
+}
+
+void writeNamesLine(const std::vector<std::string>& names, char delimiter, ValueStyle style, std::string& out) {
+  for (size_t c = 0; c < names.size(); ++c) {
+    if (c > 0) out.push_back(delimiter);
+    if (style == ValueStyle::kCsv) {
+      appendCsvQuoted(out, names[c]);
+    } else {
+      appendTsvEscaped(out, names[c]);
+    }
+  }
+  out.push_back('\n');
+}
+
+void writeJsonEachRow(const ResultTable& table, const WriteOptions& options, std::string& out) {
+  std::vector<std::string> keys;
+  for (const std::string& name : table.columnNames) {
+    std::string key;
+    appendJsonString(key, name);
+    key.push_back(':');
+    keys.push_back(std::move(key));
+  }
+  forEachRenderedBatch(table, ValueStyle::kJson, options.quote64BitIntegers,
+                       [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
+                         for (size_t row = 0; row < numRows; ++row) {
+                           out.push_back('{');
+                           for (size_t c = 0; c < columns.size(); ++c) {
+                             if (c > 0) out.push_back(',');
+                             out.append(keys[c]);
+                             out.append(columns[c].row(row));
+                           }
+                           out.append("}\n");
+                         }
+                       });
+}
+
+void writeJsonCompactEachRow(const ResultTable& table, const WriteOptions& options, std::string& out) {
+  forEachRenderedBatch(table, ValueStyle::kJson, options.quote64BitIntegers,
+                       [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
+                         for (size_t row = 0; row < numRows; ++row) {
+                           out.push_back('[');
+                           for (size_t c = 0; c < columns.size(); ++c) {
+                             if (c > 0) out.append(", ");
+                             out.append(columns[c].row(row));
+                           }
+                           out.append("]\n");
+                         }
+                       });
+}
+
+/// Writes the JSON and JSONCompact layout: meta, data, rows and statistics, each
+/// nesting level indented by one tab, as ClickHouse writes it.
+void writeJsonDocument(const ResultTable& table, bool compact, const WriteOptions& options, std::string& out) {
+  out.append("{\n\t\"meta\":\n\t[\n");
+  for (size_t c = 0; c < table.columnNames.size(); ++c) {
+    if (c > 0) out.append(",\n");
+    out.append("\t\t{\n\t\t\t\"name\": ");
+    appendJsonString(out, table.columnNames[c]);
+    out.append(",\n\t\t\t\"type\": ");
+    appendJsonString(out, table.columnTypes[c].toString());
+    out.append("\n\t\t}");
+  }
+  out.append("\n\t],\n\n\t\"data\":\n\t[\n");
+
+  std::vector<std::string> keys;
+  for (const std::string& name : table.columnNames) {
+    std::string key = "\t\t\t";
+    appendJsonString(key, name);
+    key.append(": ");
+    keys.push_back(std::move(key));
+  }
+  uint64_t totalRows = 0;
+  forEachRenderedBatch(table, ValueStyle::kJson, options.quote64BitIntegers,
+                       [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
+                         for (size_t row = 0; row < numRows; ++row) {
+                           if (totalRows++ > 0) out.append(",\n");
+                           if (compact) {
+                             out.append("\t\t[");
+                             for (size_t c = 0; c < columns.size(); ++c) {
+                               if (c > 0) out.append(", ");
+                               out.append(columns[c].row(row));
+                             }
+                             out.push_back(']');
+                           } else {
+                             out.append("\t\t{\n");
+                             for (size_t c = 0; c < columns.size(); ++c) {
+                               if (c > 0) out.append(",\n");
+                               out.append(keys[c]);
+                               out.append(columns[c].row(row));
+                             }
+                             out.append("\n\t\t}");
+                           }
+                         }
+                       });
+
+  out.append("\n\t],\n\n\t\"rows\": ");
+  out.append(std::to_string(totalRows));
+  out.append(",\n\n\t\"statistics\":\n\t{\n\t\t\"elapsed\": ");
+  appendDouble(out, options.elapsedSeconds);
+  out.append(",\n\t\t\"rows_read\": ");
+  out.append(std::to_string(options.rowsRead));
+  out.append(",\n\t\t\"bytes_read\": ");
+  out.append(std::to_string(options.bytesRead));
+  out.append("\n\t}\n}\n");
+}
+
+/// Display width of UTF-8 text: one column per code point.
+// NOTE: East Asian wide characters and combining marks count as one column
+// here, so tables holding them are misaligned.
+size_t displayWidth(std::string_view text) {
+  size_t width = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;
+  }
+  return width;
+}
+
+void appendRepeated(std::string& out, std::string_view piece, size_t count) {
+  for (size_t i = 0; i < count; ++i) out.append(piece);
+}
+
+/// PrettyCompact: a box-drawn table per batch; numbers right-aligned.
+void writePrettyCompact(const ResultTable& table, std::string& out) {
+  size_t numColumns = table.columnNames.size();
+  std::vector<bool> rightAligned(numColumns);
+  for (size_t c = 0; c < numColumns; ++c) {
+    TypeId id = table.columnTypes[c].id;
+    rightAligned[c] = isNumeric(id) && id != TypeId::kBool;
+  }
+
+  forEachRenderedBatch(table, ValueStyle::kTsv, false, [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
+    std::vector<size_t> widths(numColumns);
+    for (size_t c = 0; c < numColumns; ++c) {
+      widths[c] = displayWidth(table.columnNames[c]);
+      for (size_t row = 0; row < numRows; ++row) {
+        std::string_view text = columns[c].row(row);
+        widths[c] = std::max(widths[c], text == "\\N" ? size_t{4} : displayWidth(text));
+      }
+    }
+
+    out.append("┌─");
+    for (size_t c = 0; c < numColumns; ++c) {
+      if (c > 0) out.append("─┬─");
+      size_t padding = widths[c] - displayWidth(table.columnNames[c]);
+      if (rightAligned[c]) appendRepeated(out, "─", padding);
+      out.append(table.columnNames[c]);
+      if (!rightAligned[c]) appendRepeated(out, "─", padding);
+    }
+    out.append("─┐\n");
+
+    for (size_t row = 0; row < numRows; ++row) {
+      out.append("│ ");
+      for (size_t c = 0; c < numColumns; ++c) {
+        if (c > 0) out.append(" │ ");
+        std::string_view text = columns[c].row(row);
+        bool isNullText = text == "\\N";
+        size_t padding = widths[c] - (isNullText ? 4 : displayWidth(text));
+        if (rightAligned[c]) out.append(padding, ' ');
+        out.append(isNullText ? std::string_view("ᴺᵁᴸᴸ") : text);
+        if (!rightAligned[c]) out.append(padding, ' ');
+      }
+      out.append(" │\n");
+    }
+
+    out.append("└─");
+    for (size_t c = 0; c < numColumns; ++c) {
+      if (c > 0) out.append("─┴─");
+      appendRepeated(out, "─", widths[c]);
+    }
+    out.append("─┘\n");
+  });
+}
+
+}  // namespace
+
+void writeResult(FormatId format, const ResultTable& table, const WriteOptions& options, std::string& out) {
+  switch (format) {
+    case FormatId::kTabSeparated:
+      writeDelimited(table, '\t', ValueStyle::kTsv, out);
+      return;
+    case FormatId::kTabSeparatedWithNames:
+      writeNamesLine(table.columnNames, '\t', ValueStyle::kTsv, out);
+      writeDelimited(table, '\t', ValueStyle::kTsv, out);
+      return;
+    case FormatId::kTabSeparatedWithNamesAndTypes: {
+      writeNamesLine(table.columnNames, '\t', ValueStyle::kTsv, out);
+      std::vector<std::string> typeNames;
+      for (const DataType& type : table.columnTypes) typeNames.push_back(type.toString());
+      writeNamesLine(typeNames, '\t', ValueStyle::kTsv, out);
+      writeDelimited(table, '\t', ValueStyle::kTsv, out);
+      return;
+    }
+    case FormatId::kCsv:
+      writeDelimited(table, ',', ValueStyle::kCsv, out);
+      return;
+    case FormatId::kCsvWithNames:
+      writeNamesLine(table.columnNames, ',', ValueStyle::kCsv, out);
+      writeDelimited(table, ',', ValueStyle::kCsv, out);
+      return;
+    case FormatId::kJson:
+      writeJsonDocument(table, false, options, out);
+      return;
+    case FormatId::kJsonCompact:
+      writeJsonDocument(table, true, options, out);
+      return;
+    case FormatId::kJsonEachRow:
+      writeJsonEachRow(table, options, out);
+      return;
+    case FormatId::kJsonCompactEachRow:
+      writeJsonCompactEachRow(table, options, out);
+      return;
+    case FormatId::kPrettyCompact:
+      writePrettyCompact(table, out);
+      return;
+    case FormatId::kNull:
+      return;
+  }
+}
+
+}  // namespace furl::format
