@@ -43,7 +43,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from furl_server import DEFAULT_FURLD, FurlServer, http_request, unescape_tsv  # noqa: E402
+from furl_testlib import DEFAULT_FURLD, FurlServer, http_request, unescape_tsv  # noqa: E402
 
 REAL_TOLERANCE = 1e-9
 TYPE_LETTERS = set("ITRB")

@@ -17,7 +17,7 @@ RUNNER = os.path.join(HERE, "..", "runner.py")
 FAKE_FURLD = os.path.join(HERE, "fake_furld.py")
 
 sys.path.insert(0, os.path.join(HERE, "..", "..", "integration"))
-from furl_server import FurlServer  # noqa: E402
+from furl_testlib import FurlServer  # noqa: E402
 
 
 def run_runner(*files):

@@ -1,4 +1,4 @@
-"""Start a real furld for a test and talk to it over HTTP (stdlib only).
+"""Helpers for tests that start a real furld and talk to it over HTTP (stdlib only).
 
 FurlServer runs build/bin/furld on a free loopback port with a temporary data
 directory, waits until GET /ping answers, and stops the process by its PID at
@@ -294,3 +294,52 @@ def unescape_tsv(cell):
             out.append(char)
             i += 1
     return "".join(out)
+
+
+class Checks:
+    """Named checks of one test script, run in order; failures do not stop it.
+
+    Prints `ok NAME` or `FAIL NAME` with the expected and actual values, and
+    a closing `NAME: N passed, N failed` line that ctest output shows.
+    """
+
+    def __init__(self, suite):
+        self.suite = suite
+        self.passed = 0
+        self.failed = []
+
+    def equal(self, name, expected, actual):
+        if expected == actual:
+            self.passed += 1
+            print(f"ok {name}", flush=True)
+            return True
+        self.failed.append(name)
+        print(f"FAIL {name}\n  expected: {_shorten(expected)}\n  actual:   {_shorten(actual)}",
+              flush=True)
+        return False
+
+    def true(self, name, condition, detail=""):
+        if condition:
+            self.passed += 1
+            print(f"ok {name}", flush=True)
+            return True
+        self.failed.append(name)
+        print(f"FAIL {name}" + (f"\n  {detail}" if detail else ""), flush=True)
+        return False
+
+    def error(self, name, exception):
+        """Record a check that could not run because a request failed."""
+        self.failed.append(name)
+        print(f"FAIL {name}\n  {exception}", flush=True)
+
+    def finish(self):
+        """Print the summary and return the exit status (1 if any check failed)."""
+        print(f"{self.suite}: {self.passed} passed, {len(self.failed)} failed", flush=True)
+        if self.failed:
+            print("failed checks: " + ", ".join(self.failed), flush=True)
+        return 1 if self.failed else 0
+
+
+def _shorten(value, limit=3000):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
