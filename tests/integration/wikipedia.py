@@ -26,36 +26,9 @@ from furl_testlib import REPO_ROOT, Checks, FurlServer, QueryFailed  # noqa: E40
 
 SAMPLE = os.path.join(REPO_ROOT, "examples", "wikiticker-2015-09-12-sampled.json.gz")
 
-# Nullable where the sample has nulls (location fields are set only on
-# anonymous edits); Bool for the JSON booleans.
-CREATE_TABLE = """
-CREATE TABLE wikipedia
-(
-    time DateTime64(3),
-    channel LowCardinality(String),
-    cityName Nullable(String),
-    comment String,
-    countryIsoCode Nullable(String),
-    countryName Nullable(String),
-    isAnonymous Bool,
-    isMinor Bool,
-    isNew Bool,
-    isRobot Bool,
-    isUnpatrolled Bool,
-    metroCode Nullable(Int64),
-    namespace LowCardinality(String),
-    page String,
-    regionIsoCode Nullable(String),
-    regionName Nullable(String),
-    user String,
-    delta Int64,
-    added Int64,
-    deleted Int64
-)
-ENGINE = MergeTree
-PARTITION BY toDate(time)
-ORDER BY (time, channel)
-"""
+# The same table definition as the demo uses.
+with open(os.path.join(REPO_ROOT, "examples", "wikipedia.sql"), encoding="utf-8") as _f:
+    CREATE_TABLE = _f.read()
 
 DAY_FILTER = "time >= '2015-09-12 00:00:00' AND time < '2015-09-13 00:00:00'"
 
