@@ -5,8 +5,8 @@
 #   bash scripts/demo.sh [--skip-build] [--keep-data]
 #
 # --skip-build uses the furld already in build/ (or $FURLD) and installs nothing.
-# furld listens on a free port on 127.0.0.1 with a temporary data directory;
-# it is stopped (by PID) when the script exits, also on error or Ctrl-C.
+# furld listens on a free port on 127.0.0.1 with a temporary data directory.
+# The script stops it by PID when it exits, also on an error or Ctrl-C.
 # --keep-data leaves the data directory in place and prints its path.
 # Each step is a function, so another way to load the data (from Kafka, say)
 # can replace load_over_http without touching the rest.

@@ -33,7 +33,7 @@ function freePort() {
   });
 }
 
-/** Starts furld and resolves once GET /ping answers 200. */
+/** Starts furld and resolves once GET /ping returns 200. */
 async function startFurld() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'furl-js-test-'));
   const logPath = path.join(workDir, 'furld.log');
@@ -60,7 +60,7 @@ async function startFurld() {
   }
   child.kill('SIGKILL');
   const tail = fs.readFileSync(logPath, 'utf8').split('\n').slice(-40).join('\n');
-  throw new Error(`furld at ${furldPath} did not answer GET /ping within 60 s; log:\n${tail}`);
+  throw new Error(`furld at ${furldPath} did not respond to GET /ping within 60 s; log:\n${tail}`);
 }
 
 async function stopFurld(server) {
@@ -203,7 +203,7 @@ describe('@clickhouse/client against furld', () => {
     );
   });
 
-  test('the server answers after an error', async () => {
+  test('server responds after an error', async () => {
     const result = await client.query({ query: 'SELECT count(*) AS c FROM js_events', format: 'JSONEachRow' });
     const [row] = await result.json();
     assert.equal(Number(row.c), 1003);

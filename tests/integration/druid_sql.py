@@ -2,8 +2,8 @@
 """Check Druid's SQL API, POST /druid/v2/sql, against a real furld.
 
 Runs one query in every resultFormat (object, array, objectLines,
-arrayLines, csv), with and without the header row, and checks the rows,
-the Content-Type, timestamps as ISO 8601 strings, NULLs, CSV quoting,
+arrayLines, csv), with and without the header row. Checks the rows, the
+Content-Type, timestamps as ISO 8601 strings, NULLs and CSV quoting, then
 plain-text requests, dynamic parameters and error responses, as Druid's
 SQL API documents them.
 

@@ -4,8 +4,8 @@
 Malformed INSERT bodies (invalid JSON, wrong types, truncated), invalid SQL,
 unknown tables and formats each must get an HTTP 4xx status with a
 ClickHouse-style body (`Code: N. DB::Exception: message`) that names the
-problem. Afterwards the server must still answer, and the rows inserted
-before must be intact: a failed INSERT stores none of its rows.
+problem. Afterwards the server must still respond, and the rows inserted
+before must be intact, because a failed INSERT stores none of its rows.
 
     python3 tests/integration/errors.py [--furld build/bin/furld]
 """

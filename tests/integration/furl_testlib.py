@@ -1,7 +1,7 @@
 """Helpers for tests that start a real furld and talk to it over HTTP (stdlib only).
 
 FurlServer runs build/bin/furld on a free loopback port with a temporary data
-directory, waits until GET /ping answers, and stops the process by its PID at
+directory, waits until GET /ping returns 200, and stops the process by its PID at
 the end, also when the test fails or is interrupted. The furld binary comes
 from --furld, then the FURLD environment variable, then build/bin/furld.
 
@@ -35,7 +35,7 @@ _live_servers = set()
 
 
 class QueryFailed(Exception):
-    """A statement that furld answered with an HTTP error status."""
+    """Raised when furld returns an HTTP error status for a statement."""
 
     def __init__(self, sql, status, body):
         super().__init__(f"HTTP {status} for {sql[:200]!r}: {body.strip()[:2000]}")
@@ -112,7 +112,7 @@ class FurlServer:
     # Lifecycle.
 
     def start(self):
-        """Start furld and wait until /ping answers; retry on a taken port."""
+        """Start furld and wait until GET /ping returns 200; retry if the port was taken."""
         os.makedirs(self.data_dir, exist_ok=True)
         last_error = None
         for _ in range(3):
@@ -133,7 +133,7 @@ class FurlServer:
                 exited = self.process.poll() is not None
                 self.stop()
                 if not exited:
-                    break  # it ran but never answered: a new port will not help
+                    break  # it ran but never responded, so a new port will not help
         raise RuntimeError(f"{last_error}\n{self.log_tail()}")
 
     def _wait_ready(self):
@@ -150,7 +150,7 @@ class FurlServer:
                 pass
             time.sleep(0.05)
         raise RuntimeError(
-            f"furld did not answer GET /ping within {self.startup_timeout_s:.0f} s")
+            f"furld did not respond to GET /ping within {self.startup_timeout_s:.0f} s")
 
     def stop(self, sig=signal.SIGTERM, timeout_s=30.0):
         """Send `sig` to furld by its PID and wait for it to exit.

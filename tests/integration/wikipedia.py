@@ -168,7 +168,7 @@ def check_sigterm_restart(checks, server, answers):
 
 
 class InsertStream(threading.Thread):
-    """Inserts numbered batches until the server stops answering.
+    """Inserts numbered batches until an INSERT fails because the server was killed.
 
     `acknowledged` lists the batches whose INSERT returned 200; an INSERT
     that was in flight when the server died may or may not be stored.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in for furld that answers a fixed set of statements, so the
+"""A stand-in for furld that returns fixed results for a few statements, so the
 sqllogictest runner and the server launcher can be tested without the engine.
 
     fake_furld.py --data-dir DIR --http-port PORT
