@@ -1,0 +1,15 @@
+#include "query/functions/builtin_functions.h"
+
+namespace furl::query {
+
+void registerBuiltinFunctions(FunctionRegistry& registry) {
+  registerArithmeticFunctions(registry);
+  registerComparisonFunctions(registry);
+  registerConditionalFunctions(registry);
+  registerConversionFunctions(registry);
+  registerDateFunctions(registry);
+  registerRegexpFunctions(registry);
+  registerStringFunctions(registry);
+}
+
+}  // namespace furl::query

@@ -1,0 +1,751 @@
+// Date and time functions, all in UTC.
+//
+// Inputs may be Date, DateTime, DateTime64, or a String, which is parsed as
+// a DateTime64 first. Result types follow ClickHouse: toYear UInt16,
+// toMonth/toDayOfMonth/toDayOfWeek/toHour/toMinute/toSecond UInt8,
+// toYYYYMM/toYYYYMMDD UInt32. The sub-day truncations (toStartOfMinute ...
+// toStartOfDay) keep a DateTime or DateTime64 input's type and turn a Date
+// into a DateTime; toMonday, toStartOfWeek, toStartOfMonth, toStartOfQuarter
+// and toStartOfYear return Date.
+//
+// date_trunc(unit, t) keeps the input's type, like PostgreSQL: a DateTime
+// stays a DateTime for every unit (ClickHouse returns Date for day and
+// larger units), and a Date stays a Date for day and larger units.
+// TIME_FLOOR(t, period) is Druid's: ISO-8601 periods, floored from the Unix
+// epoch (weeks from Monday 1969-12-29); it keeps timestamp types as well.
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/time_util.h"
+#include "fmt/format.h"
+#include "query/functions/builtin_functions.h"
+#include "query/functions/cast.h"
+#include "query/functions/function_util.h"
+
+namespace furl::query {
+
+namespace {
+
+constexpr int64_t kMsPerSecond = 1000;
+constexpr int64_t kMsPerMinute = 60 * kMsPerSecond;
+constexpr int64_t kMsPerHour = 60 * kMsPerMinute;
+constexpr int64_t kMsPerDay = 24 * kMsPerHour;
+
+inline int64_t floorMod(int64_t a, int64_t b) { return a - floorDiv(a, b) * b; }
+inline int64_t floorTo(int64_t ms, int64_t step) { return floorDiv(ms, step) * step; }
+
+/// ISO weekday 1 (Monday) .. 7 (Sunday), inlined for the loops.
+inline int32_t weekdayOf(int32_t days) { return static_cast<int32_t>(floorMod(int64_t{days} + 3, 7)) + 1; }
+
+/// Remembers the civil date of the last day seen: rows of a batch mostly
+/// fall on a few days, so most rows skip the calendar arithmetic.
+struct CivilCache {
+  int32_t days = INT32_MIN;
+  CivilDate civil{1970, 1, 1};
+
+  const CivilDate& get(int32_t d) {
+    if (d != days) {
+      days = d;
+      civil = civilFromDays(d);
+    }
+    return civil;
+  }
+};
+
+int32_t startOfMonth(int32_t days, CivilCache& cache) {
+  const CivilDate& c = cache.get(days);
+  return days - static_cast<int32_t>(c.day) + 1;
+}
+
+int32_t dayOfYear(int32_t days, CivilCache& cache) {
+  const CivilDate& c = cache.get(days);
+  return days - daysFromCivil(c.year, 1, 1) + 1;
+}
+
+bool isDateLike(TypeId id) { return isTemporal(id) || id == TypeId::kString; }
+
+void requireTemporal(std::string_view name, const FunctionArgs& args, size_t index) {
+  if (!isDateLike(args[index].type.id)) throwArgumentType(name, args, index, "Date, DateTime, DateTime64 or String");
+}
+
+/// Brings the time argument to Date or a timestamp type: Strings are parsed.
+ColumnPtr timeArgument(const ColumnPtr& column, size_t numRows, const SelectionVector* sel, std::string_view name) {
+  if (column->type().id != TypeId::kString) return column;
+  return castColumn(column, DataType(TypeId::kDateTime64, column->type().nullable), numRows, sel, name);
+}
+
+/// Calls fn(ms, cache) for each live row of a Date or timestamp column.
+template <typename Out, typename Fn>
+void timeLoop(const Column& in, Out* out, size_t numRows, const SelectionVector* sel, Fn&& fn) {
+  CivilCache cache;
+  if (in.type().id == TypeId::kDate) {
+    unaryLoop<int32_t>(in, out, numRows, sel, [&](int32_t d) { return fn(int64_t{d} * kMsPerDay, cache); });
+  } else {
+    unaryLoop<int64_t>(in, out, numRows, sel, [&](int64_t ms) { return fn(ms, cache); });
+  }
+}
+
+/// How a function's result type follows from its time argument.
+enum class ResultRule : uint8_t {
+  kFixed,        // the registered type
+  kTimestamp,    // DateTime64 stays, anything else becomes DateTime
+};
+
+/// A function of one time argument: fn(ms, CivilCache&) -> Out.
+template <typename Out, typename Fn>
+class TimeMap final : public ScalarFunction {
+ public:
+  TimeMap(std::string name, DataType type, Fn fn) : ScalarFunction(std::move(name), type), fn_(std::move(fn)) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr in = timeArgument(args[0], numRows, sel, name());
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *in, numRows);
+    timeLoop(*in, out->data<Out>(), numRows, sel, fn_);
+    return out;
+  }
+
+ private:
+  Fn fn_;
+};
+
+/// DateTime64 stays DateTime64; Date, DateTime and String give DateTime.
+DataType timestampResult(const FunctionArgument& arg) {
+  TypeId id = arg.type.id == TypeId::kDateTime64 ? TypeId::kDateTime64 : TypeId::kDateTime;
+  return DataType(id, arg.type.nullable);
+}
+
+/// Registers name(t[, 'UTC']) -> Out computed by fn(ms, CivilCache&).
+template <typename Out, typename Fn>
+void addTimeMap(FunctionRegistry& registry, std::string name, TypeId type, ResultRule rule, Fn fn,
+                bool rejectDate = false) {
+  registry.add(name, [=](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount(name, args, 1, 2);
+    if (hasNullLiteral({args[0]})) return makeNullResult(name);
+    requireTemporal(name, args, 0);
+    if (rejectDate && args[0].type.id == TypeId::kDate) {
+      throwArgumentType(name, args, 0, "DateTime or DateTime64 (a Date has no time of day)");
+    }
+    if (args.size() == 2) {
+      // The time zone argument of ClickHouse: only UTC is supported.
+      const std::string& zone = requireConstantString(name, args, 1, "the time zone");
+      if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
+        throw QueryError(ErrorCode::kBadArguments,
+                         fmt::format("time zone '{}' in {} is not supported; only UTC is", zone, name));
+      }
+    }
+    DataType result = rule == ResultRule::kFixed ? DataType(type, args[0].type.nullable) : timestampResult(args[0]);
+    return std::make_unique<TimeMap<Out, Fn>>(name, result, fn);
+  });
+}
+
+/// Registers a truncation to a timestamp: Out is int64_t milliseconds.
+template <typename Fn>
+void addTimestampFloor(FunctionRegistry& registry, std::string name, Fn fn) {
+  addTimeMap<int64_t>(registry, std::move(name), TypeId::kDateTime, ResultRule::kTimestamp, fn);
+}
+
+/// Registers a truncation to a Date: Out is int32_t days.
+template <typename Fn>
+void addDateFloor(FunctionRegistry& registry, std::string name, Fn fn) {
+  addTimeMap<int32_t>(registry, std::move(name), TypeId::kDate, ResultRule::kFixed, fn);
+}
+
+// --- date_trunc and TIME_FLOOR -------------------------------------------------------------------
+
+enum class TimeUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay, kWeek, kMonth, kQuarter, kYear };
+
+std::optional<TimeUnit> parseUnit(std::string_view text) {
+  std::string unit = toLowerAscii(text);
+  if (unit.size() > 1 && unit.back() == 's') unit.pop_back();  // plural forms
+  if (unit == "millisecond") return TimeUnit::kMillisecond;
+  if (unit == "second") return TimeUnit::kSecond;
+  if (unit == "minute") return TimeUnit::kMinute;
+  if (unit == "hour") return TimeUnit::kHour;
+  if (unit == "day") return TimeUnit::kDay;
+  if (unit == "week") return TimeUnit::kWeek;
+  if (unit == "month") return TimeUnit::kMonth;
+  if (unit == "quarter") return TimeUnit::kQuarter;
+  if (unit == "year") return TimeUnit::kYear;
+  return std::nullopt;
+}
+
+/// A floor to `count` units measured from `originMs` (fixed-length units)
+/// or from 1970-01 (months and years).
+struct TimeFloor {
+  TimeUnit unit = TimeUnit::kDay;
+  int64_t count = 1;
+  int64_t originMs = 0;
+
+  int64_t apply(int64_t ms, CivilCache& cache) const {
+    switch (unit) {
+      case TimeUnit::kMillisecond:
+        return floorTo(ms - originMs, count) + originMs;
+      case TimeUnit::kSecond:
+        return floorTo(ms - originMs, count * kMsPerSecond) + originMs;
+      case TimeUnit::kMinute:
+        return floorTo(ms - originMs, count * kMsPerMinute) + originMs;
+      case TimeUnit::kHour:
+        return floorTo(ms - originMs, count * kMsPerHour) + originMs;
+      case TimeUnit::kDay:
+        return floorTo(ms - originMs, count * kMsPerDay) + originMs;
+      case TimeUnit::kWeek: {
+        // Weeks start on Monday; 1969-12-29 was a Monday.
+        int64_t origin = originMs == 0 ? -3 * kMsPerDay : originMs;
+        return floorTo(ms - origin, count * 7 * kMsPerDay) + origin;
+      }
+      case TimeUnit::kMonth:
+      case TimeUnit::kQuarter:
+      case TimeUnit::kYear: {
+        const CivilDate& c = cache.get(daysFromMs(ms));
+        int64_t months = (int64_t{c.year} - 1970) * 12 + (c.month - 1);
+        int64_t step = unit == TimeUnit::kMonth ? count : unit == TimeUnit::kQuarter ? 3 * count : 12 * count;
+        months = floorDiv(months, step) * step;
+        int64_t year = 1970 + floorDiv(months, 12);
+        uint32_t month = static_cast<uint32_t>(floorMod(months, 12)) + 1;
+        return int64_t{daysFromCivil(static_cast<int32_t>(year), month, 1)} * kMsPerDay;
+      }
+    }
+    return ms;
+  }
+};
+
+class TimeFloorFunction final : public ScalarFunction {
+ public:
+  TimeFloorFunction(std::string name, DataType type, TimeFloor floor, size_t timeIndex)
+      : ScalarFunction(std::move(name), type), floor_(floor), timeIndex_(timeIndex) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr in = timeArgument(args[timeIndex_], numRows, sel, name());
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *in, numRows);
+    const TimeFloor& floor = floor_;
+    // A switch per batch so each unit gets its own loop.
+    auto run = [&](auto unitTag) {
+      constexpr TimeUnit kUnit = decltype(unitTag)::value;
+      TimeFloor f = floor;
+      f.unit = kUnit;
+      if (resultType().id == TypeId::kDate) {
+        timeLoop(*in, out->data<int32_t>(), numRows, sel,
+                 [f](int64_t ms, CivilCache& cache) { return daysFromMs(f.apply(ms, cache)); });
+      } else {
+        timeLoop(*in, out->data<int64_t>(), numRows, sel,
+                 [f](int64_t ms, CivilCache& cache) { return f.apply(ms, cache); });
+      }
+    };
+    switch (floor.unit) {
+      case TimeUnit::kMillisecond:
+        run(std::integral_constant<TimeUnit, TimeUnit::kMillisecond>{});
+        break;
+      case TimeUnit::kSecond:
+        run(std::integral_constant<TimeUnit, TimeUnit::kSecond>{});
+        break;
+      case TimeUnit::kMinute:
+        run(std::integral_constant<TimeUnit, TimeUnit::kMinute>{});
+        break;
+      case TimeUnit::kHour:
+        run(std::integral_constant<TimeUnit, TimeUnit::kHour>{});
+        break;
+      case TimeUnit::kDay:
+        run(std::integral_constant<TimeUnit, TimeUnit::kDay>{});
+        break;
+      case TimeUnit::kWeek:
+        run(std::integral_constant<TimeUnit, TimeUnit::kWeek>{});
+        break;
+      case TimeUnit::kMonth:
+        run(std::integral_constant<TimeUnit, TimeUnit::kMonth>{});
+        break;
+      case TimeUnit::kQuarter:
+        run(std::integral_constant<TimeUnit, TimeUnit::kQuarter>{});
+        break;
+      case TimeUnit::kYear:
+        run(std::integral_constant<TimeUnit, TimeUnit::kYear>{});
+        break;
+    }
+    return out;
+  }
+
+ private:
+  TimeFloor floor_;
+  size_t timeIndex_;
+};
+
+std::unique_ptr<BoundScalarFunction> bindDateTrunc(const FunctionArgs& args) {
+  const char* name = "date_trunc";
+  checkArgumentCount(name, args, 2, 3);
+  const std::string& unitText = requireConstantString(name, args, 0, "the unit");
+  std::optional<TimeUnit> unit = parseUnit(unitText);
+  if (!unit) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("unknown unit '{}' in date_trunc; use second, minute, hour, day, week, month, "
+                                 "quarter or year",
+                                 unitText));
+  }
+  if (args[1].type.id == TypeId::kNull) return makeNullResult(name);
+  requireTemporal(name, args, 1);
+  TypeId in = args[1].type.id;
+  TypeId result = in == TypeId::kString ? TypeId::kDateTime : in;
+  if (in == TypeId::kDate && *unit < TimeUnit::kDay) result = TypeId::kDateTime;
+  if (in == TypeId::kDateTime && *unit == TimeUnit::kMillisecond) result = TypeId::kDateTime64;
+  return std::make_unique<TimeFloorFunction>(name, DataType(result, args[1].type.nullable), TimeFloor{*unit, 1, 0}, 1);
+}
+
+/// Parses an ISO-8601 period such as PT15M, P1D, P1W, P3M, P1Y or PT1H30M.
+/// Fixed-length parts add up; months and years cannot mix with them.
+std::optional<TimeFloor> parsePeriod(std::string_view text) {
+  if (text.size() < 3 || (text[0] != 'P' && text[0] != 'p')) return std::nullopt;
+  bool inTime = false;
+  int64_t fixedMs = 0;
+  int64_t months = 0;
+  size_t i = 1;
+  bool any = false;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == 'T' || c == 't') {
+      inTime = true;
+      ++i;
+      continue;
+    }
+    int64_t number = 0;
+    size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      number = number * 10 + (text[i] - '0');
+      if (number > 1000000000) return std::nullopt;
+      ++i;
+    }
+    if (i == start || i == text.size() || number == 0) return std::nullopt;
+    char designator = static_cast<char>(text[i] & ~0x20);  // upper case
+    ++i;
+    any = true;
+    if (!inTime) {
+      switch (designator) {
+        case 'Y':
+          months += number * 12;
+          break;
+        case 'M':
+          months += number;
+          break;
+        case 'W':
+          fixedMs += number * 7 * kMsPerDay;
+          break;
+        case 'D':
+          fixedMs += number * kMsPerDay;
+          break;
+        default:
+          return std::nullopt;
+      }
+    } else {
+      switch (designator) {
+        case 'H':
+          fixedMs += number * kMsPerHour;
+          break;
+        case 'M':
+          fixedMs += number * kMsPerMinute;
+          break;
+        case 'S':
+          fixedMs += number * kMsPerSecond;
+          break;
+        default:
+          return std::nullopt;
+      }
+    }
+  }
+  if (!any || (months != 0 && fixedMs != 0)) return std::nullopt;
+  if (months != 0) {
+    if (months % 12 == 0) return TimeFloor{TimeUnit::kYear, months / 12, 0};
+    return TimeFloor{TimeUnit::kMonth, months, 0};
+  }
+  if (fixedMs % (7 * kMsPerDay) == 0) return TimeFloor{TimeUnit::kWeek, fixedMs / (7 * kMsPerDay), 0};
+  return TimeFloor{TimeUnit::kMillisecond, fixedMs, 0};
+}
+
+std::unique_ptr<BoundScalarFunction> bindTimeFloor(const FunctionArgs& args) {
+  const char* name = "TIME_FLOOR";
+  checkArgumentCount(name, args, 2, 4);
+  const std::string& periodText = requireConstantString(name, args, 1, "the ISO-8601 period");
+  std::optional<TimeFloor> floor = parsePeriod(periodText);
+  if (!floor) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("invalid period '{}' in TIME_FLOOR; expected an ISO-8601 period such as PT1M, "
+                                 "PT15M, PT1H, P1D, P1W, P1M or P1Y",
+                                 periodText));
+  }
+  if (args.size() >= 3 && args[2].type.id != TypeId::kNull) {
+    const Value& origin = requireConstant(name, args, 2, "the origin");
+    Value ms = castValue(origin, args[2].type, DataType(TypeId::kDateTime64), name);
+    if (floor->unit == TimeUnit::kMonth || floor->unit == TimeUnit::kYear) {
+      throw QueryError(ErrorCode::kNotImplemented,
+                       "TIME_FLOOR with an origin supports only periods of fixed length (weeks and shorter)");
+    }
+    floor->originMs = ms.asInt64();
+  }
+  if (args.size() == 4 && args[3].type.id != TypeId::kNull) {
+    const std::string& zone = requireConstantString(name, args, 3, "the time zone");
+    if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       fmt::format("time zone '{}' in TIME_FLOOR is not supported; only UTC is", zone));
+    }
+  }
+  if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+  requireTemporal(name, args, 0);
+  TypeId result = args[0].type.id == TypeId::kDateTime64 ? TypeId::kDateTime64 : TypeId::kDateTime;
+  if (floor->unit == TimeUnit::kMillisecond && floor->count % kMsPerSecond != 0) result = TypeId::kDateTime64;
+  return std::make_unique<TimeFloorFunction>(name, DataType(result, args[0].type.nullable), *floor, 0);
+}
+
+// --- formatDateTime ----------------------------------------------------------------------------------
+
+constexpr std::string_view kMonthNames[] = {"January", "February", "March",     "April",   "May",      "June",
+                                            "July",    "August",   "September", "October", "November", "December"};
+constexpr std::string_view kWeekdayNames[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                              "Friday", "Saturday", "Sunday"};
+
+/// One piece of a compiled format: a literal or a specifier letter.
+struct FormatPiece {
+  char specifier = 0;  // 0 for a literal
+  std::string literal;
+};
+
+std::vector<FormatPiece> compileFormat(std::string_view format) {
+  static constexpr std::string_view kSupported = "abcCdDefFgGhHiIjklmMnpQrRsStTuVwWyYz%";
+  std::vector<FormatPiece> pieces;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      if (pieces.empty() || pieces.back().specifier != 0) pieces.emplace_back();
+      pieces.back().literal.push_back(format[i]);
+      continue;
+    }
+    if (i + 1 == format.size()) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       fmt::format("format '{}' of formatDateTime ends with a lone '%'; write %% for a percent sign",
+                                   format));
+    }
+    char c = format[++i];
+    if (kSupported.find(c) == std::string_view::npos) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       fmt::format("unsupported specifier %{} in format '{}' of formatDateTime", c, format));
+    }
+    if (c == '%' || c == 'n' || c == 't') {
+      if (pieces.empty() || pieces.back().specifier != 0) pieces.emplace_back();
+      pieces.back().literal.push_back(c == '%' ? '%' : c == 'n' ? '\n' : '\t');
+      continue;
+    }
+    pieces.push_back(FormatPiece{c, {}});
+  }
+  return pieces;
+}
+
+void appendPadded(std::string& out, int64_t value, int width, char pad = '0') {
+  char digits[24];
+  bool negative = value < 0;
+  uint64_t v = negative ? static_cast<uint64_t>(-(value + 1)) + 1 : static_cast<uint64_t>(value);
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (negative) out.push_back('-');
+  for (int k = n; k < width; ++k) out.push_back(pad);
+  while (n > 0) out.push_back(digits[--n]);
+}
+
+/// Appends one specifier for the instant `ms` (UTC).
+void appendSpecifier(std::string& out, char specifier, int64_t ms, CivilCache& cache) {
+  int32_t days = daysFromMs(ms);
+  int64_t msOfDay = ms - int64_t{days} * kMsPerDay;
+  const CivilDate& c = cache.get(days);
+  int64_t hour = msOfDay / kMsPerHour;
+  int64_t minute = msOfDay / kMsPerMinute % 60;
+  int64_t second = msOfDay / kMsPerSecond % 60;
+  int64_t hour12 = hour % 12 == 0 ? 12 : hour % 12;
+  int32_t weekday = weekdayOf(days);
+  switch (specifier) {
+    case 'a':
+      out.append(kWeekdayNames[weekday - 1].substr(0, 3));
+      break;
+    case 'b':
+      out.append(kMonthNames[c.month - 1].substr(0, 3));
+      break;
+    case 'c':
+    case 'm':
+      appendPadded(out, c.month, 2);
+      break;
+    case 'C':
+      appendPadded(out, floorDiv(c.year, 100), 2);
+      break;
+    case 'd':
+      appendPadded(out, c.day, 2);
+      break;
+    case 'D':
+      appendPadded(out, c.month, 2);
+      out.push_back('/');
+      appendPadded(out, c.day, 2);
+      out.push_back('/');
+      appendPadded(out, floorMod(c.year, 100), 2);
+      break;
+    case 'e':
+      appendPadded(out, c.day, 2, ' ');
+      break;
+    case 'f':
+      appendPadded(out, floorMod(ms, 1000) * 1000, 6);
+      break;
+    case 'F':
+      appendPadded(out, c.year, 4);
+      out.push_back('-');
+      appendPadded(out, c.month, 2);
+      out.push_back('-');
+      appendPadded(out, c.day, 2);
+      break;
+    case 'g':
+    case 'G':
+    case 'V': {
+      // ISO 8601 week: the week (and its year) that holds its Thursday.
+      int32_t thursday = days - (weekday - 1) + 3;
+      int32_t isoYear = civilFromDays(thursday).year;
+      if (specifier == 'V') {
+        appendPadded(out, (thursday - daysFromCivil(isoYear, 1, 1)) / 7 + 1, 2);
+      } else {
+        appendPadded(out, specifier == 'G' ? isoYear : floorMod(isoYear, 100), specifier == 'G' ? 4 : 2);
+      }
+      break;
+    }
+    case 'h':
+    case 'I':
+      appendPadded(out, hour12, 2);
+      break;
+    case 'H':
+      appendPadded(out, hour, 2);
+      break;
+    case 'i':
+      appendPadded(out, minute, 2);
+      break;
+    case 'j':
+      appendPadded(out, dayOfYear(days, cache), 3);
+      break;
+    case 'k':
+      appendPadded(out, hour, 2, ' ');
+      break;
+    case 'l':
+      appendPadded(out, hour12, 2, ' ');
+      break;
+    case 'M':
+      out.append(kMonthNames[c.month - 1]);
+      break;
+    case 'p':
+      out.append(hour < 12 ? "AM" : "PM");
+      break;
+    case 'Q':
+      appendPadded(out, (c.month - 1) / 3 + 1, 1);
+      break;
+    case 'r':
+      appendPadded(out, hour12, 2);
+      out.push_back(':');
+      appendPadded(out, minute, 2);
+      out.append(hour < 12 ? " AM" : " PM");
+      break;
+    case 'R':
+      appendPadded(out, hour, 2);
+      out.push_back(':');
+      appendPadded(out, minute, 2);
+      break;
+    case 's':
+    case 'S':
+      appendPadded(out, second, 2);
+      break;
+    case 'T':
+      appendPadded(out, hour, 2);
+      out.push_back(':');
+      appendPadded(out, minute, 2);
+      out.push_back(':');
+      appendPadded(out, second, 2);
+      break;
+    case 'u':
+      appendPadded(out, weekday, 1);
+      break;
+    case 'w':
+      appendPadded(out, weekday % 7, 1);
+      break;
+    case 'W':
+      out.append(kWeekdayNames[weekday - 1]);
+      break;
+    case 'y':
+      appendPadded(out, floorMod(c.year, 100), 2);
+      break;
+    case 'Y':
+      appendPadded(out, c.year, 4);
+      break;
+    case 'z':
+      out.append("+0000");
+      break;
+    default:
+      break;
+  }
+}
+
+class FormatDateTime final : public ScalarFunction {
+ public:
+  FormatDateTime(DataType type, std::vector<FormatPiece> pieces)
+      : ScalarFunction("formatDateTime", type), pieces_(std::move(pieces)) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr in = timeArgument(args[0], numRows, sel, name());
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *in, numRows);
+    StringHeap& heap = out->heap();
+    std::string buffer;
+    timeLoop(*in, out->data<std::string_view>(), numRows, sel, [&](int64_t ms, CivilCache& cache) {
+      buffer.clear();
+      for (const FormatPiece& piece : pieces_) {
+        if (piece.specifier == 0) {
+          buffer.append(piece.literal);
+        } else {
+          appendSpecifier(buffer, piece.specifier, ms, cache);
+        }
+      }
+      return heap.add(buffer);
+    });
+    return out;
+  }
+
+ private:
+  std::vector<FormatPiece> pieces_;
+};
+
+std::unique_ptr<BoundScalarFunction> bindFormatDateTime(const FunctionArgs& args) {
+  const char* name = "formatDateTime";
+  checkArgumentCount(name, args, 2, 3);
+  std::vector<FormatPiece> pieces = compileFormat(requireConstantString(name, args, 1, "the format"));
+  if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+  requireTemporal(name, args, 0);
+  return std::make_unique<FormatDateTime>(DataType(TypeId::kString, args[0].type.nullable), std::move(pieces));
+}
+
+void registerNow(FunctionRegistry& registry) {
+  registry.add("now", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount("now", args, 0, 1);
+    return makeConstantResult("now", DataType(TypeId::kDateTime), Value::timestampMs(floorTo(nowMs(), 1000), TypeId::kDateTime));
+  });
+  registry.addAlias("current_timestamp", "now");
+  registry.add("now64", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount("now64", args, 0, 2);
+    return makeConstantResult("now64", DataType(TypeId::kDateTime64), Value::timestampMs(nowMs(), TypeId::kDateTime64));
+  });
+  registry.add("today", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount("today", args, 0, 0);
+    return makeConstantResult("today", DataType(TypeId::kDate), Value::date(daysFromMs(nowMs())));
+  });
+  registry.addAlias("current_date", "today");
+  registry.add("yesterday", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount("yesterday", args, 0, 0);
+    return makeConstantResult("yesterday", DataType(TypeId::kDate), Value::date(daysFromMs(nowMs()) - 1));
+  });
+}
+
+}  // namespace
+
+void registerDateFunctions(FunctionRegistry& registry) {
+  using R = ResultRule;
+  addTimeMap<uint16_t>(registry, "toYear", TypeId::kUInt16, R::kFixed, [](int64_t ms, CivilCache& cache) {
+    return static_cast<uint16_t>(cache.get(daysFromMs(ms)).year);
+  });
+  addTimeMap<uint8_t>(registry, "toQuarter", TypeId::kUInt8, R::kFixed, [](int64_t ms, CivilCache& cache) {
+    return static_cast<uint8_t>((cache.get(daysFromMs(ms)).month - 1) / 3 + 1);
+  });
+  addTimeMap<uint8_t>(registry, "toMonth", TypeId::kUInt8, R::kFixed, [](int64_t ms, CivilCache& cache) {
+    return static_cast<uint8_t>(cache.get(daysFromMs(ms)).month);
+  });
+  addTimeMap<uint8_t>(registry, "toDayOfMonth", TypeId::kUInt8, R::kFixed, [](int64_t ms, CivilCache& cache) {
+    return static_cast<uint8_t>(cache.get(daysFromMs(ms)).day);
+  });
+  addTimeMap<uint16_t>(registry, "toDayOfYear", TypeId::kUInt16, R::kFixed, [](int64_t ms, CivilCache& cache) {
+    return static_cast<uint16_t>(dayOfYear(daysFromMs(ms), cache));
+  });
+  addTimeMap<uint8_t>(registry, "toDayOfWeek", TypeId::kUInt8, R::kFixed, [](int64_t ms, CivilCache&) {
+    return static_cast<uint8_t>(weekdayOf(daysFromMs(ms)));
+  });
+  addTimeMap<uint8_t>(
+      registry, "toHour", TypeId::kUInt8, R::kFixed,
+      [](int64_t ms, CivilCache&) { return static_cast<uint8_t>(floorMod(ms, kMsPerDay) / kMsPerHour); }, true);
+  addTimeMap<uint8_t>(
+      registry, "toMinute", TypeId::kUInt8, R::kFixed,
+      [](int64_t ms, CivilCache&) { return static_cast<uint8_t>(floorMod(ms, kMsPerHour) / kMsPerMinute); }, true);
+  addTimeMap<uint8_t>(
+      registry, "toSecond", TypeId::kUInt8, R::kFixed,
+      [](int64_t ms, CivilCache&) { return static_cast<uint8_t>(floorMod(ms, kMsPerMinute) / kMsPerSecond); }, true);
+  addTimeMap<uint32_t>(registry, "toYYYYMM", TypeId::kUInt32, R::kFixed, [](int64_t ms, CivilCache& cache) {
+    const CivilDate& c = cache.get(daysFromMs(ms));
+    return static_cast<uint32_t>(c.year * 100 + static_cast<int32_t>(c.month));
+  });
+  addTimeMap<uint32_t>(registry, "toYYYYMMDD", TypeId::kUInt32, R::kFixed, [](int64_t ms, CivilCache& cache) {
+    const CivilDate& c = cache.get(daysFromMs(ms));
+    return static_cast<uint32_t>(c.year * 10000 + static_cast<int32_t>(c.month * 100 + c.day));
+  });
+  addTimeMap<int64_t>(registry, "toUnixTimestamp", TypeId::kInt64, R::kFixed,
+                      [](int64_t ms, CivilCache&) { return floorDiv(ms, kMsPerSecond); });
+  registry.addAlias("YEAR", "toYear");
+  registry.addAlias("QUARTER", "toQuarter");
+  registry.addAlias("MONTH", "toMonth");
+  registry.addAlias("DAY", "toDayOfMonth");
+  registry.addAlias("DAYOFMONTH", "toDayOfMonth");
+  registry.addAlias("DAYOFYEAR", "toDayOfYear");
+  registry.addAlias("DAYOFWEEK", "toDayOfWeek");
+  registry.addAlias("HOUR", "toHour");
+  registry.addAlias("MINUTE", "toMinute");
+  registry.addAlias("SECOND", "toSecond");
+
+  addTimestampFloor(registry, "toStartOfSecond", [](int64_t ms, CivilCache&) { return floorTo(ms, kMsPerSecond); });
+  addTimestampFloor(registry, "toStartOfMinute", [](int64_t ms, CivilCache&) { return floorTo(ms, kMsPerMinute); });
+  addTimestampFloor(registry, "toStartOfFiveMinutes",
+                    [](int64_t ms, CivilCache&) { return floorTo(ms, 5 * kMsPerMinute); });
+  registry.addAlias("toStartOfFiveMinute", "toStartOfFiveMinutes");
+  addTimestampFloor(registry, "toStartOfTenMinutes",
+                    [](int64_t ms, CivilCache&) { return floorTo(ms, 10 * kMsPerMinute); });
+  addTimestampFloor(registry, "toStartOfFifteenMinutes",
+                    [](int64_t ms, CivilCache&) { return floorTo(ms, 15 * kMsPerMinute); });
+  addTimestampFloor(registry, "toStartOfHour", [](int64_t ms, CivilCache&) { return floorTo(ms, kMsPerHour); });
+  addTimestampFloor(registry, "toStartOfDay", [](int64_t ms, CivilCache&) { return floorTo(ms, kMsPerDay); });
+
+  auto monday = [](int64_t ms, CivilCache&) {
+    int32_t days = daysFromMs(ms);
+    return days - (weekdayOf(days) - 1);
+  };
+  auto sunday = [](int64_t ms, CivilCache&) {
+    int32_t days = daysFromMs(ms);
+    return days - weekdayOf(days) % 7;
+  };
+  addDateFloor(registry, "toMonday", monday);
+  // toStartOfWeek(t[, mode]): ClickHouse's even modes start weeks on Sunday, odd modes on Monday.
+  registry.add("toStartOfWeek", [=](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    const char* name = "toStartOfWeek";
+    checkArgumentCount(name, args, 1, 2);
+    int64_t mode = args.size() == 2 ? requireConstantInteger(name, args, 1, "the week mode") : 0;
+    if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+    requireTemporal(name, args, 0);
+    DataType result(TypeId::kDate, args[0].type.nullable);
+    if (mode % 2 != 0) return std::make_unique<TimeMap<int32_t, decltype(monday)>>(name, result, monday);
+    return std::make_unique<TimeMap<int32_t, decltype(sunday)>>(name, result, sunday);
+  });
+  addDateFloor(registry, "toStartOfMonth", [](int64_t ms, CivilCache& cache) {
+    return startOfMonth(daysFromMs(ms), cache);
+  });
+  addDateFloor(registry, "toStartOfQuarter", [](int64_t ms, CivilCache& cache) {
+    const CivilDate& c = cache.get(daysFromMs(ms));
+    return daysFromCivil(c.year, (c.month - 1) / 3 * 3 + 1, 1);
+  });
+  addDateFloor(registry, "toStartOfYear", [](int64_t ms, CivilCache& cache) {
+    return daysFromCivil(cache.get(daysFromMs(ms)).year, 1, 1);
+  });
+
+  registry.add("date_trunc", bindDateTrunc);
+  registry.addAlias("dateTrunc", "date_trunc");
+  registry.add("TIME_FLOOR", bindTimeFloor);
+  registry.add("formatDateTime", bindFormatDateTime);
+  registry.addAlias("DATE_FORMAT", "formatDateTime");
+  registerNow(registry);
+}
+
+}  // namespace furl::query

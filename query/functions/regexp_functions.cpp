@@ -1,0 +1,220 @@
+// Pattern functions: like, notLike, ilike, notILike, match, extract,
+// replaceRegexpOne, replaceRegexpAll. Regular expressions use RE2 syntax
+// on UTF-8 text, as ClickHouse does, and are compiled once at bind time.
+// On a dictionary-encoded column each pattern runs once per dictionary
+// entry and the results are mapped through the codes.
+
+
+#include "fmt/format.h"
+#include "query/functions/builtin_functions.h"
+#include "query/functions/function_util.h"
+#include "query/functions/like_matcher.h"
+#include "re2/re2.h"
+
+namespace furl::query {
+
+namespace {
+
+void requireString(std::string_view name, const FunctionArgs& args, size_t index) {
+  if (args[index].type.id != TypeId::kString) throwArgumentType(name, args, index, "String");
+}
+
+ColumnPtr makeOutput(DataType type, const std::vector<ColumnPtr>& args, size_t numRows) {
+  ColumnPtr out = Column::makeFlat(type, numRows);
+  for (const ColumnPtr& arg : args) mergeValidity(*out, *arg, numRows);
+  return out;
+}
+
+// --- LIKE ----------------------------------------------------------------------------------------
+
+class Like final : public ScalarFunction {
+ public:
+  Like(std::string name, DataType type, bool caseInsensitive, bool negated, std::unique_ptr<LikeMatcher> matcher)
+      : ScalarFunction(std::move(name), type), caseInsensitive_(caseInsensitive), negated_(negated),
+        matcher_(std::move(matcher)) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr out = makeOutput(resultType(), args, numRows);
+    uint8_t* o = out->data<uint8_t>();
+    bool negated = negated_;
+    if (matcher_ != nullptr) {
+      matcher_->visit([&](auto&& matches) {
+        mapStrings<uint8_t>(*args[0], o, numRows, sel,
+                            [&](std::string_view s) -> uint8_t { return matches(s) != negated; });
+      });
+      return out;
+    }
+
+    // A pattern that varies per row: compile when it changes.
+    // TODO: cache compiled patterns per batch; rows with alternating
+    // patterns recompile every time.
+    StringReader haystack(*args[0]);
+    StringReader pattern(*args[1]);
+    std::unique_ptr<LikeMatcher> current;
+    std::string currentPattern;
+    forEachRow(numRows, sel, [&](size_t i) {
+      if (out->isNull(i)) return;
+      std::string_view p = pattern(i);
+      if (current == nullptr || p != currentPattern) {
+        current = std::make_unique<LikeMatcher>(p, caseInsensitive_, name());
+        currentPattern.assign(p);
+      }
+      o[i] = current->match(haystack(i)) != negated;
+    });
+    return out;
+  }
+
+ private:
+  bool caseInsensitive_;
+  bool negated_;
+  std::unique_ptr<LikeMatcher> matcher_;  // null when the pattern is not a constant
+};
+
+void addLike(FunctionRegistry& registry, std::string name, bool caseInsensitive, bool negated) {
+  registry.add(name, [name, caseInsensitive, negated](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount(name, args, 2, 2);
+    if (hasNullLiteral(args)) return makeNullResult(name);
+    requireString(name, args, 0);
+    requireString(name, args, 1);
+    std::unique_ptr<LikeMatcher> matcher;
+    if (args[1].constant != nullptr && !args[1].constant->isNull()) {
+      matcher = std::make_unique<LikeMatcher>(args[1].constant->asString(), caseInsensitive, name);
+    }
+    return std::make_unique<Like>(name, DataType(TypeId::kBool, anyNullable(args)), caseInsensitive, negated,
+                                  std::move(matcher));
+  });
+}
+
+// --- regular expressions -----------------------------------------------------------------------------
+
+std::unique_ptr<RE2> compileRegex(std::string_view function, const FunctionArgs& args, size_t index) {
+  const std::string& pattern = requireConstantString(function, args, index, "the regular expression");
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto regex = std::make_unique<RE2>(pattern, options);
+  if (!regex->ok()) {
+    throw QueryError(ErrorCode::kCannotCompile,
+                     fmt::format("invalid regular expression '{}' in {}: {}", pattern, function, regex->error()));
+  }
+  return regex;
+}
+
+class Match final : public ScalarFunction {
+ public:
+  Match(DataType type, std::unique_ptr<RE2> regex) : ScalarFunction("match", type), regex_(std::move(regex)) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr out = makeOutput(resultType(), {args[0]}, numRows);
+    const RE2& regex = *regex_;
+    mapStrings<uint8_t>(*args[0], out->data<uint8_t>(), numRows, sel,
+                        [&](std::string_view s) -> uint8_t { return RE2::PartialMatch(s, regex); });
+    return out;
+  }
+
+ private:
+  std::unique_ptr<RE2> regex_;
+};
+
+/// extract(haystack, regex): the first capture group, or the whole match
+/// when the expression has no group; '' when nothing matches.
+class Extract final : public ScalarFunction {
+ public:
+  Extract(DataType type, std::unique_ptr<RE2> regex) : ScalarFunction("extract", type), regex_(std::move(regex)) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr out = makeOutput(resultType(), {args[0]}, numRows);
+    const RE2& regex = *regex_;
+    int group = regex.NumberOfCapturingGroups() > 0 ? 1 : 0;
+    mapStrings<std::string_view>(*args[0], out->data<std::string_view>(), numRows, sel,
+                                 [&](std::string_view s) -> std::string_view {
+                                   re2::StringPiece groups[2];
+                                   if (!regex.Match(s, 0, s.size(), RE2::UNANCHORED, groups, group + 1)) return {};
+                                   if (groups[group].data() == nullptr) return {};
+                                   return std::string_view(groups[group].data(), groups[group].size());
+                                 });
+    keepStringsAlive(*out, args[0]);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<RE2> regex_;
+};
+
+class ReplaceRegexp final : public ScalarFunction {
+ public:
+  ReplaceRegexp(std::string name, DataType type, std::unique_ptr<RE2> regex, std::string rewrite, bool all)
+      : ScalarFunction(std::move(name), type), regex_(std::move(regex)), rewrite_(std::move(rewrite)), all_(all) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr out = makeOutput(resultType(), {args[0]}, numRows);
+    StringHeap& heap = out->heap();
+    std::string buffer;
+    mapStrings<std::string_view>(*args[0], out->data<std::string_view>(), numRows, sel,
+                                 [&](std::string_view s) -> std::string_view {
+                                   buffer.assign(s);
+                                   bool changed = all_ ? RE2::GlobalReplace(&buffer, *regex_, rewrite_) > 0
+                                                       : RE2::Replace(&buffer, *regex_, rewrite_);
+                                   return changed ? heap.add(buffer) : s;
+                                 });
+    keepStringsAlive(*out, args[0]);  // unchanged rows are views into the input
+    return out;
+  }
+
+ private:
+  std::unique_ptr<RE2> regex_;
+  std::string rewrite_;
+  bool all_;
+};
+
+void addReplaceRegexp(FunctionRegistry& registry, std::string name, bool all) {
+  registry.add(name, [name, all](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount(name, args, 3, 3);
+    if (hasNullLiteral(args)) return makeNullResult(name);
+    for (size_t i = 0; i < 3; ++i) requireString(name, args, i);
+    std::unique_ptr<RE2> regex = compileRegex(name, args, 1);
+    std::string rewrite = requireConstantString(name, args, 2, "the replacement");
+    std::string error;
+    if (!regex->CheckRewriteString(rewrite, &error)) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       fmt::format("invalid replacement '{}' in {}: {}", rewrite, name, error));
+    }
+    return std::make_unique<ReplaceRegexp>(name, DataType(TypeId::kString, args[0].type.nullable), std::move(regex),
+                                           std::move(rewrite), all);
+  });
+}
+
+}  // namespace
+
+void registerRegexpFunctions(FunctionRegistry& registry) {
+  addLike(registry, "like", false, false);
+  addLike(registry, "notLike", false, true);
+  addLike(registry, "ilike", true, false);
+  addLike(registry, "notILike", true, true);
+
+  registry.add("match", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount("match", args, 2, 2);
+    if (hasNullLiteral(args)) return makeNullResult("match");
+    requireString("match", args, 0);
+    requireString("match", args, 1);
+    return std::make_unique<Match>(DataType(TypeId::kBool, args[0].type.nullable), compileRegex("match", args, 1));
+  });
+  registry.addAlias("REGEXP_LIKE", "match");
+
+  registry.add("extract", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount("extract", args, 2, 2);
+    if (hasNullLiteral(args)) return makeNullResult("extract");
+    requireString("extract", args, 0);
+    requireString("extract", args, 1);
+    return std::make_unique<Extract>(DataType(TypeId::kString, args[0].type.nullable), compileRegex("extract", args, 1));
+  });
+
+  addReplaceRegexp(registry, "replaceRegexpOne", false);
+  addReplaceRegexp(registry, "replaceRegexpAll", true);
+  registry.addAlias("REGEXP_REPLACE", "replaceRegexpAll");
+}
+
+}  // namespace furl::query
