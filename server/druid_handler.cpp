@@ -1,0 +1,152 @@
+// The Druid SQL API: POST /druid/v2/sql with a JSON body
+//   {"query": "...", "resultFormat": "object", "header": false,
+//    "context": {"sqlQueryId": "...", ...}}
+// Context entries become query settings. Errors follow Druid's error
+// response: {"error", "errorCode", "persona", "category", "errorMessage",
+// "context"} plus the legacy "errorClass" and "host" fields that older
+// Druid clients read.
+
+#include <string>
+
+#include "boost/beast/http/field.hpp"
+#include "common/error.h"
+#include "common/logging.h"
+#include "fmt/format.h"
+#include "format/druid_writer.h"
+#include "format/value_text.h"
+#include "server/handler_context.h"
+#include "server/request_util.h"
+#include "simdjson.h"
+
+namespace furl::server {
+namespace {
+
+namespace http = boost::beast::http;
+
+HttpResponse druidError(const HttpRequest& request, const std::string& queryId, ErrorCode code,
+                        std::string_view message) {
+  bool userError = isUserError(code);
+  std::string body = "{\"error\":\"druidException\",\"errorCode\":";
+  format::appendJsonString(body, userError ? "invalidInput" : "runtimeFailure");
+  body += ",\"persona\":";
+  format::appendJsonString(body, userError ? "USER" : "OPERATOR");
+  body += ",\"category\":";
+  format::appendJsonString(body, userError ? "INVALID_INPUT" : "RUNTIME_FAILURE");
+  body += ",\"errorMessage\":";
+  format::appendJsonString(body, message);
+  body += ",\"context\":{\"code\":";
+  format::appendJsonString(body, std::to_string(static_cast<int>(code)));
+  body += ",\"errorName\":";
+  format::appendJsonString(body, errorCodeName(code));
+  body += "},\"errorClass\":\"org.apache.druid.error.DruidException\",\"host\":null}";
+
+  HttpResponse response(userError ? http::status::bad_request : http::status::internal_server_error,
+                        request.version());
+  response.set(http::field::content_type, "application/json");
+  if (!queryId.empty()) response.set("X-Druid-SQL-Query-Id", queryId);
+  response.body() = std::move(body);
+  response.prepare_payload();
+
+  auto log = logger("server.druid");
+  if (userError) {
+    log->info("query failed query_id={} code={} error={}", queryId, static_cast<int>(code), message);
+  } else {
+    log->error("query failed query_id={} code={} error={}", queryId, static_cast<int>(code), message);
+  }
+  return response;
+}
+
+/// Converts a context value to setting text: strings as they are, other
+/// scalars in their JSON spelling.
+std::string settingText(simdjson::dom::element value) {
+  std::string_view text;
+  if (value.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
+  return simdjson::minify(value);
+}
+
+}  // namespace
+
+HttpResponse handleDruidSql(const HandlerContext& context, HttpRequest& request) {
+  if (request.method() != http::verb::post) {
+    return druidError(request, "", ErrorCode::kBadArguments,
+                      "the Druid SQL API accepts POST only; send the query as a JSON body");
+  }
+
+  auto body = decodeBody(std::string_view(request[http::field::content_encoding].data(),
+                                          request[http::field::content_encoding].size()),
+                         request.body(), context.options.maxBodyBytes);
+  if (!body.ok()) {
+    QueryError error = errorFromStatus(body.status());
+    return druidError(request, "", error.code(), error.what());
+  }
+
+  // Parse the request object.
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  simdjson::dom::object object;
+  if (parser.parse(*body).get(root) != simdjson::SUCCESS || root.get_object().get(object) != simdjson::SUCCESS) {
+    return druidError(request, "", ErrorCode::kBadArguments,
+                      "invalid request body: expected a JSON object such as {\"query\": \"SELECT 1\"}");
+  }
+  std::string_view sql;
+  if (object["query"].get_string().get(sql) != simdjson::SUCCESS) {
+    return druidError(request, "", ErrorCode::kBadArguments,
+                      "missing string field 'query' in the request body; send {\"query\": \"SELECT ...\"}");
+  }
+  std::string_view resultFormatName = "object";
+  if (auto field = object["resultFormat"]; field.error() == simdjson::SUCCESS) {
+    if (field.get_string().get(resultFormatName) != simdjson::SUCCESS) resultFormatName = "";
+  }
+  auto resultFormat = format::findDruidResultFormat(resultFormatName);
+  if (!resultFormat) {
+    return druidError(request, "", ErrorCode::kBadArguments,
+                      fmt::format("invalid resultFormat '{}'; expected object, array, objectLines, arrayLines or csv",
+                                  resultFormatName));
+  }
+  bool header = false;
+  if (auto field = object["header"]; field.error() == simdjson::SUCCESS) {
+    if (field.get_bool().get(header) != simdjson::SUCCESS) {
+      return druidError(request, "", ErrorCode::kBadArguments, "invalid 'header': expected true or false");
+    }
+  }
+  simdjson::dom::array parameters;
+  if (object["parameters"].get_array().get(parameters) == simdjson::SUCCESS && parameters.size() > 0) {
+    return druidError(request, "", ErrorCode::kNotImplemented,
+                      "query parameters are not supported; put the values in the SQL text");
+  }
+
+  query::QueryOptions options;
+  options.cancelled = context.cancelled;
+  simdjson::dom::object queryContext;
+  if (object["context"].get_object().get(queryContext) == simdjson::SUCCESS) {
+    for (auto entry : queryContext) {
+      options.settings[std::string(entry.key)] = settingText(entry.value);
+    }
+  }
+  auto givenId = options.settings.find("sqlQueryId");
+  options.queryId = givenId != options.settings.end() && !givenId->second.empty() ? givenId->second
+                                                                                  : generateQueryId();
+
+  // Run the query and write the result.
+  logger("server.druid")->debug("query started query_id={} bytes={}", options.queryId, sql.size());
+  query::QueryResult result;
+  try {
+    result = context.engine.execute(sql, options);
+  } catch (const QueryError& error) {
+    return druidError(request, options.queryId, error.code(), error.what());
+  } catch (const std::exception& error) {
+    return druidError(request, options.queryId, ErrorCode::kLogicalError, error.what());
+  }
+
+  HttpResponse response(http::status::ok, request.version());
+  response.set(http::field::content_type, std::string(format::druidContentType(*resultFormat)));
+  response.set("X-Druid-SQL-Query-Id", options.queryId);
+  if (header) response.set("X-Druid-SQL-Header-Included", "yes");
+  format::writeDruidResult(*resultFormat, header,
+                           format::ResultTable{result.columnNames, result.columnTypes, result.batches},
+                           response.body());
+  response.prepare_payload();
+  return response;
+}
+
+}  // namespace furl::server

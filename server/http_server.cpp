@@ -1,0 +1,208 @@
+#include "server/http_server.h"
+
+#include <chrono>
+#include <optional>
+
+#include "boost/asio/ip/address.hpp"
+#include "boost/asio/strand.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/http/empty_body.hpp"
+#include "boost/beast/http/read.hpp"
+#include "boost/beast/http/write.hpp"
+#include "common/logging.h"
+#include "fmt/format.h"
+
+namespace furl::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr uint32_t kHeaderLimitBytes = 1 << 20;  // long GET URLs carry whole queries
+constexpr int kCancelGraceMs = 5000;
+
+HttpResponse plainResponse(http::status status, std::string body, unsigned version) {
+  HttpResponse response(status, version);
+  response.set(http::field::content_type, "text/plain; charset=UTF-8");
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+}  // namespace
+
+/// One connection: read a request header, answer `Expect: 100-continue`,
+/// read the body, run the handler, write the response, repeat while the
+/// client keeps the connection alive.
+class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Session> {
+ public:
+  Session(asio::ip::tcp::socket socket, HttpServer& server) : stream_(std::move(socket)), server_(server) {}
+
+  void start() { readHeader(); }
+
+ private:
+  void readHeader() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimitBytes);
+    parser_->body_limit(server_.options_.maxBodyBytes);
+    stream_.expires_after(std::chrono::seconds(server_.options_.keepAliveTimeoutSeconds));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
+  }
+
+  void onHeader(beast::error_code ec) {
+    if (ec) return failRead(ec);
+    stream_.expires_after(std::chrono::seconds(server_.options_.requestTimeoutSeconds));
+    const auto& header = parser_->get();
+    if (beast::iequals(header[http::field::expect], "100-continue")) {
+      auto continueResponse = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      http::async_write(stream_, *continueResponse,
+                        [self = shared_from_this(), continueResponse](beast::error_code writeEc, size_t) {
+                          if (writeEc) return self->close();
+                          self->readBody();
+                        });
+      return;
+    }
+    readBody();
+  }
+
+  void readBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->onRequest(ec); });
+  }
+
+  void failRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      auto body = fmt::format("request body exceeds the limit of {} bytes; raise max-body-bytes or send "
+                              "less data per request\n",
+                              server_.options_.maxBodyBytes);
+      send(plainResponse(http::status::payload_too_large, std::move(body), 11), false);
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      send(plainResponse(http::status::request_header_fields_too_large,
+                         "request header exceeds 1 MiB; send the query in the POST body\n", 11),
+           false);
+      return;
+    }
+    if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted && ec != beast::error::timeout &&
+        ec != asio::error::connection_reset && ec != asio::error::eof) {
+      logger("server.http")->debug("read failed: {}", ec.message());
+    }
+    close();
+  }
+
+  void onRequest(beast::error_code ec) {
+    if (ec) return failRead(ec);
+    HttpRequest request = parser_->release();
+    bool keepAlive = request.keep_alive();
+
+    // The request counts as active until its response is written, so a
+    // draining stop() does not cut the write short.
+    server_.activeRequests_.fetch_add(1);
+    HttpResponse response = server_.handler_(request);
+    send(std::move(response), keepAlive && !server_.stopping_.load(), true);
+  }
+
+  void send(HttpResponse response, bool keepAlive, bool countedActive = false) {
+    response.keep_alive(keepAlive);
+    if (keepAlive) {
+      response.set(http::field::keep_alive, fmt::format("timeout={}", server_.options_.keepAliveTimeoutSeconds));
+    }
+    auto shared = std::make_shared<HttpResponse>(std::move(response));
+    http::async_write(stream_, *shared,
+                      [self = shared_from_this(), shared, keepAlive, countedActive](beast::error_code ec, size_t) {
+      if (countedActive) self->server_.activeRequests_.fetch_sub(1);
+      if (ec || !keepAlive) return self->close();
+      self->readHeader();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer& server_;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : options_(std::move(options)), handler_(std::move(handler)), acceptor_(ioContext_) {}
+
+HttpServer::~HttpServer() { stop(0); }
+
+absl::Status HttpServer::start() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options_.listenHost, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        fmt::format("invalid listen host '{}': {}; pass an IP address such as 127.0.0.1", options_.listenHost,
+                    ec.message()));
+  }
+  asio::ip::tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(fmt::format("cannot listen on {}:{}: {}; pick another port with --http-port",
+                                              options_.listenHost, options_.port, ec.message()));
+  }
+  boundPort_ = acceptor_.local_endpoint().port();
+
+  accept();
+  uint32_t numThreads = std::max<uint32_t>(1, options_.numThreads);
+  for (uint32_t i = 0; i < numThreads; ++i) {
+    threads_.emplace_back([this] { ioContext_.run(); });
+  }
+  return absl::OkStatus();
+}
+
+void HttpServer::accept() {
+  acceptor_.async_accept(asio::make_strand(ioContext_), [this](beast::error_code ec, asio::ip::tcp::socket socket) {
+    if (ec) {
+      if (stopping_.load() || !acceptor_.is_open()) return;
+      logger("server.http")->warn("accept failed: {}", ec.message());
+    } else {
+      std::make_shared<Session>(std::move(socket), *this)->start();
+    }
+    accept();
+  });
+}
+
+void HttpServer::stop(uint32_t drainTimeoutMs, const std::function<void()>& onDrainTimeout) {
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_.store(true);
+  asio::post(ioContext_, [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+
+  auto waitForRequests = [this](int timeoutMs) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (activeRequests_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  };
+  waitForRequests(static_cast<int>(drainTimeoutMs));
+  if (activeRequests_.load() > 0) {
+    if (onDrainTimeout) onDrainTimeout();
+    waitForRequests(kCancelGraceMs);
+  }
+
+  ioContext_.stop();
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+}  // namespace furl::server

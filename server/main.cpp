@@ -1,0 +1,94 @@
+// furld: the Furl server process. Opens the database, serves the HTTP API
+// and shuts down cleanly on SIGTERM or SIGINT.
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "common/logging.h"
+#include "query/query_engine.h"
+#include "server/http_api.h"
+#include "server/http_server.h"
+#include "server/server_config.h"
+#include "storage/database.h"
+
+namespace {
+
+std::string hostName() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "furl";
+  return buffer;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace furl;
+
+  auto config = server::parseServerConfig(argc, argv);
+  if (!config.ok()) {
+    std::fprintf(stderr, "furld: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (config->helpRequested) {
+    std::fputs(server::serverHelpText().c_str(), stdout);
+    return 0;
+  }
+  setLogLevel(config->logLevel);
+  auto log = logger("server");
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+  uint32_t numThreads = config->maxThreads > 0 ? config->maxThreads : std::max(1u, std::thread::hardware_concurrency());
+  log->info("starting furld version={} data_dir={} http={}:{} threads={}", FURL_VERSION, config->dataDir,
+            config->listenHost, config->httpPort, numThreads);
+
+  auto database = storage::Database::open(config->dataDir);
+  if (!database.ok()) {
+    log->error("cannot open the database data_dir={} error={}", config->dataDir,
+               std::string(database.status().message()));
+    return 1;
+  }
+  query::QueryEngine engine(**database);
+
+  std::atomic<bool> cancelled{false};
+  server::HttpApiOptions apiOptions;
+  apiOptions.displayName = config->displayName.empty() ? hostName() : config->displayName;
+  apiOptions.maxBodyBytes = config->maxBodyBytes;
+  server::HttpApi api(engine, apiOptions, &cancelled);
+
+  server::HttpServerOptions serverOptions;
+  serverOptions.listenHost = config->listenHost;
+  serverOptions.port = config->httpPort;
+  serverOptions.numThreads = numThreads;
+  serverOptions.maxBodyBytes = config->maxBodyBytes;
+  server::HttpServer httpServer(serverOptions, [&api](server::HttpRequest& request) { return api.handle(request); });
+  absl::Status started = httpServer.start();
+  if (!started.ok()) {
+    log->error("cannot start the HTTP server error={}", std::string(started.message()));
+    return 1;
+  }
+  log->info("listening http={}:{}", config->listenHost, httpServer.port());
+
+  int signal = 0;
+  sigwait(&stopSignals, &signal);
+  log->info("shutting down signal={} running_requests={} timeout_ms={}", strsignal(signal),
+            httpServer.activeRequests(), config->shutdownTimeoutMs);
+  httpServer.stop(config->shutdownTimeoutMs, [&] {
+    log->warn("cancelling queries still running after {} ms running_requests={}", config->shutdownTimeoutMs,
+              httpServer.activeRequests());
+    cancelled.store(true);
+  });
+  database->reset();
+  log->info("stopped");
+  return 0;
+}
