@@ -7,20 +7,26 @@ namespace furl::sql {
 
 namespace {
 
+bool sameIgnoringCase(char a, char b) {
+  return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+}
+
+// Optimal string alignment distance: insertions, deletions, substitutions
+// and transpositions of neighbours (`Int46` is one step from `Int64`).
 size_t editDistanceIgnoringCase(std::string_view a, std::string_view b) {
-  std::vector<size_t> previous(b.size() + 1);
-  std::vector<size_t> current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  std::vector<std::vector<size_t>> distance(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) distance[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) distance[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (same ? 0 : 1)});
+      size_t cost = sameIgnoringCase(a[i - 1], b[j - 1]) ? 0 : 1;
+      distance[i][j] = std::min({distance[i - 1][j] + 1, distance[i][j - 1] + 1, distance[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && sameIgnoringCase(a[i - 1], b[j - 2]) && sameIgnoringCase(a[i - 2], b[j - 1])) {
+        distance[i][j] = std::min(distance[i][j], distance[i - 2][j - 2] + 1);
+      }
     }
-    std::swap(previous, current);
   }
-  return previous[b.size()];
+  return distance[a.size()][b.size()];
 }
 
 }  // namespace

@@ -223,8 +223,8 @@ void Parser::expectStatementEnd() {
   fail(expected);
 }
 
-void Parser::expectEnd() {
-  if (!peekIs(TokenType::kEnd)) fail("end of input");
+void Parser::expectEnd(std::string_view description) {
+  if (!peekIs(TokenType::kEnd)) fail(description);
 }
 
 StatementPtr Parser::parseStatement() {
@@ -298,21 +298,21 @@ StatementPtr parseStatement(std::string_view sql) {
   }
   parser.expectStatementEnd();
   parser.skipSemicolons();
-  parser.expectEnd();
+  parser.expectEnd("end of query (only one statement is allowed)");
   return statement;
 }
 
 ExprPtr parseExpression(std::string_view sql) {
   Parser parser(sql);
   ExprPtr expr = parser.parseExpression();
-  parser.expectEnd();
+  parser.expectEnd("an operator or end of expression");
   return expr;
 }
 
 TypeName parseTypeNameDetails(std::string_view text) {
   Parser parser(text);
   TypeSyntax syntax = parser.parseTypeSyntax();
-  parser.expectEnd();
+  parser.expectEnd("end of type name");
   return resolveType(syntax);
 }
 

@@ -38,8 +38,8 @@ class Parser {
   void expectStatementEnd();
   /// Consumes any `;` tokens; returns true when the input is exhausted.
   bool skipSemicolons();
-  /// Fails unless the input is exhausted.
-  void expectEnd();
+  /// Fails unless the input is exhausted; `description` names what was expected.
+  void expectEnd(std::string_view description);
 
  private:
   // Token access (parser.cpp).
