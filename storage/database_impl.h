@@ -1,0 +1,131 @@
+#pragma once
+
+// The Database of storage/database.h on a local data directory:
+//
+//   dataDir/catalog                 tables and published segments (Catalog)
+//   dataDir/segments/<id>.seg       one file per segment (SegmentWriter)
+//
+// Write path: insert() writes its segment files under temporary names,
+// renames them, and then publishes all of them in one catalog commit, so an
+// insert is atomic and durable when it returns. Files that no commit
+// references (a crash between the two steps, or merged-away segments whose
+// removal never ran) are orphans; open() removes them.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/catalog.h"
+#include "storage/codec.h"
+#include "storage/database.h"
+#include "storage/segment_reader.h"
+
+namespace furl::storage {
+
+/// Limits that DatabaseOptions does not expose; tests shrink them.
+struct StorageTuning {
+  /// An insert splits a time chunk into segments of at most this many rows,
+  /// and a merge produces at most this many.
+  uint64_t maxSegmentRows = uint64_t{4} << 20;
+  /// Segments below this many rows count as small and may be merged.
+  uint64_t smallSegmentRows = uint64_t{1} << 20;
+  /// The background merge starts on a time chunk once it holds this many
+  /// small segments.
+  size_t mergeMinSegments = 8;
+  Codec codec = Codec::kLz4;
+  Codec dictionaryCodec = Codec::kZstd;
+};
+
+class DatabaseImpl final : public Database {
+ public:
+  static absl::StatusOr<std::unique_ptr<DatabaseImpl>> open(const std::string& dataDir,
+                                                            const DatabaseOptions& options,
+                                                            const StorageTuning& tuning);
+  /// Stops the merge thread, waiting for a running merge to finish.
+  ~DatabaseImpl() override;
+
+  absl::Status createTable(const TableDef& def, bool orReplace, bool ifNotExists) override;
+  absl::Status dropTable(const std::string& name, bool ifExists) override;
+  std::vector<std::string> listTables() const override;
+  absl::StatusOr<std::shared_ptr<const TableSnapshot>> snapshot(const std::string& name) const override;
+  absl::StatusOr<uint64_t> insert(const std::string& table, const std::vector<Batch>& batches) override;
+  const std::string& dataDir() const override { return dataDir_; }
+
+  /// insert() that also sets table properties in the same catalog commit,
+  /// so the rows and, for example, the source offsets they came from become
+  /// durable together.
+  absl::StatusOr<uint64_t> insert(const std::string& table, const std::vector<Batch>& batches,
+                                  const std::map<std::string, std::string>& properties);
+
+  /// The properties recorded for `table`. NotFound when the table does not exist.
+  absl::StatusOr<std::map<std::string, std::string>> tableProperties(const std::string& table) const;
+
+  /// Merges, synchronously, every time chunk that holds two or more small
+  /// segments, and repeats until none is left. Returns the number of merges.
+  absl::StatusOr<size_t> mergeNow();
+
+  /// The path of a segment's file.
+  std::string segmentPath(const std::string& segmentId) const;
+
+ private:
+  struct TableEntry {
+    /// Distinguishes a table from an earlier one of the same name, so that
+    /// an insert or merge prepared against a dropped table is not published.
+    uint64_t incarnation = 0;
+    std::shared_ptr<const TableSnapshot> snapshot;
+  };
+  struct MergeTask;
+  struct WrittenSegment;
+
+  DatabaseImpl(std::string dataDir, const DatabaseOptions& options, const StorageTuning& tuning,
+               std::unique_ptr<Catalog> catalog);
+
+  absl::Status loadSegments();
+  std::string newSegmentId();
+  /// Writes the rows of `batches` (all in one time chunk) as one segment file.
+  absl::StatusOr<WrittenSegment> writeSegment(const TableDef& def, const std::vector<Batch>& batches,
+                                              int64_t chunkStartMs);
+  /// Copies `snapshot` without the segments in `removed`, plus `added`.
+  static std::shared_ptr<const TableSnapshot> replaceSegments(const TableSnapshot& snapshot,
+                                                              const std::vector<std::string>& removed,
+                                                              const std::vector<WrittenSegment>& added);
+  std::vector<MergeTask> findMerges(size_t minSegments) const;
+  absl::Status runMerge(const MergeTask& task);
+  /// Runs merges of chunks with at least `minSegments` small segments until
+  /// none is left or one fails. Requires mergeMutex_.
+  absl::StatusOr<size_t> mergeUntilDone(size_t minSegments);
+  void mergeLoop();
+  bool stopRequested();
+  void requestMerge();
+
+  const std::string dataDir_;
+  const std::string segmentDir_;
+  const DatabaseOptions options_;
+  const StorageTuning tuning_;
+  std::atomic<uint64_t> nextSegmentNumber_{1};
+
+  /// Serializes catalog commits; taken before stateMutex_.
+  mutable std::mutex commitMutex_;
+  std::unique_ptr<Catalog> catalog_;
+
+  /// Guards tables_; held only to read or swap snapshot pointers.
+  mutable std::mutex stateMutex_;
+  std::map<std::string, TableEntry> tables_;
+  uint64_t nextIncarnation_ = 1;
+
+  /// Serializes merges (the background thread and mergeNow()).
+  std::mutex mergeMutex_;
+  std::mutex wakeMutex_;
+  std::condition_variable wake_;
+  bool mergeRequested_ = false;  // guarded by wakeMutex_
+  bool stopping_ = false;        // guarded by wakeMutex_
+  std::thread mergeThread_;
+};
+
+}  // namespace furl::storage

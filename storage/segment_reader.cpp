@@ -1,0 +1,401 @@
+#include "storage/segment_reader.h"
+
+#include <bit>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/logging.h"
+#include "common/status.h"
+#include "storage/segment_writer.h"
+
+namespace furl::storage {
+
+namespace {
+
+using segment_format::BlockRef;
+
+absl::Status fileError(const std::string& path, const std::string& what) {
+  return absl::DataLossError(absl::StrCat("segment file ", path, ": ", what));
+}
+
+/// Adds the file, column and block to a lower-level error, keeping its code.
+absl::Status annotate(const absl::Status& status, const std::string& where) {
+  return absl::Status(status.code(), absl::StrCat(where, ": ", status.message()));
+}
+
+/// Raw bytes of the validity bitmap that precedes a block's values.
+size_t validityBytes(uint32_t rows, uint32_t nullCount) {
+  return nullCount > 0 ? segment_format::validityWords(rows) * sizeof(uint64_t) : 0;
+}
+
+/// Copies a stored validity bitmap into `column` and checks that it marks
+/// exactly `nullCount` rows NULL.
+bool applyValidity(const char* words, uint32_t rows, uint32_t nullCount, Column& column) {
+  size_t numWords = segment_format::validityWords(rows);
+  std::vector<uint64_t> stored(numWords);
+  std::memcpy(stored.data(), words, numWords * sizeof(uint64_t));
+  uint64_t valid = 0;
+  for (size_t w = 0; w < numWords; ++w) {
+    size_t bitsInWord = std::min<size_t>(64, rows - w * 64);
+    uint64_t mask = bitsInWord == 64 ? ~uint64_t{0} : ((uint64_t{1} << bitsInWord) - 1);
+    stored[w] &= mask;
+    valid += static_cast<uint64_t>(std::popcount(stored[w]));
+  }
+  if (valid + nullCount != rows) return false;
+
+  std::vector<uint64_t>& bits = column.mutableValidity();
+  if (bits.size() == numWords) {
+    // Keep whatever the column keeps in the bits past the last row.
+    for (size_t w = 0; w < numWords; ++w) {
+      size_t bitsInWord = std::min<size_t>(64, rows - w * 64);
+      uint64_t mask = bitsInWord == 64 ? ~uint64_t{0} : ((uint64_t{1} << bitsInWord) - 1);
+      bits[w] = (bits[w] & ~mask) | stored[w];
+    }
+  } else {
+    for (uint32_t i = 0; i < rows; ++i) {
+      if (((stored[i >> 6] >> (i & 63)) & 1) == 0) column.setNull(i);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+SegmentReader::SegmentReader(std::unique_ptr<RandomAccessFile> file, std::string id)
+    : file_(std::move(file)), id_(std::move(id)) {}
+
+SegmentReader::~SegmentReader() {
+  if (!removeOnRelease_.load()) return;
+  std::string path = file_->path();
+  file_.reset();
+  absl::Status status = removeFile(path);
+  if (status.ok()) {
+    logger("storage.segment")->info("segment file removed segment={} path={}", id_, path);
+  } else {
+    // The next open of the database removes it as an orphan.
+    logger("storage.segment")->warn("segment file not removed segment={} error={}", id_, status.ToString());
+  }
+}
+
+absl::StatusOr<std::shared_ptr<SegmentReader>> SegmentReader::open(const std::string& path, std::string id) {
+  using segment_format::kHeaderBytes;
+  using segment_format::kMagic;
+  using segment_format::kTailBytes;
+
+  auto fileOr = RandomAccessFile::open(path);
+  if (!fileOr.ok()) return fileOr.status();
+  if (id.empty()) id = std::filesystem::path(path).stem().string();
+  std::shared_ptr<SegmentReader> reader(new SegmentReader(std::move(*fileOr), std::move(id)));
+  const RandomAccessFile& file = *reader->file_;
+  uint64_t fileSize = file.sizeBytes();
+  if (fileSize < kHeaderBytes + kTailBytes) {
+    return fileError(path, absl::StrCat("truncated: ", fileSize, " bytes is shorter than header and tail"));
+  }
+
+  // Header.
+  char header[kHeaderBytes];
+  FURL_RETURN_IF_ERROR(file.readAt(0, kHeaderBytes, header));
+  std::string_view magic(header, kMagic.size());
+  ByteReader headerReader(std::string_view(header + kMagic.size(), kHeaderBytes - kMagic.size()));
+  uint32_t version = 0;
+  uint32_t flags = 0;
+  headerReader.getU32(version);
+  headerReader.getU32(flags);
+  if (magic != kMagic) return fileError(path, "bad magic in header; not a Furl segment file");
+  if (version != kSegmentFormatVersion) {
+    return fileError(path, absl::StrCat("format version ", version, " is not supported; this reader reads version ",
+                                        kSegmentFormatVersion));
+  }
+  if (flags != 0) return fileError(path, absl::StrCat("unknown header flags ", flags));
+
+  // Tail.
+  char tail[kTailBytes];
+  FURL_RETURN_IF_ERROR(file.readAt(fileSize - kTailBytes, kTailBytes, tail));
+  ByteReader tailReader(std::string_view(tail, kTailBytes));
+  uint64_t footerLength = 0;
+  uint64_t footerChecksum = 0;
+  uint32_t tailVersion = 0;
+  uint32_t reserved = 0;
+  tailReader.getU64(footerLength);
+  tailReader.getU64(footerChecksum);
+  tailReader.getU32(tailVersion);
+  tailReader.getU32(reserved);
+  if (std::string_view(tail + kTailBytes - kMagic.size(), kMagic.size()) != kMagic) {
+    return fileError(path, "bad magic in tail; the file is truncated or not a Furl segment file");
+  }
+  if (tailVersion != version || reserved != 0) {
+    return fileError(path, absl::StrCat("tail version ", tailVersion, " does not match header version ", version));
+  }
+  if (footerLength > fileSize - kHeaderBytes - kTailBytes) {
+    return fileError(path, absl::StrCat("footer length ", footerLength, " exceeds the file size ", fileSize));
+  }
+
+  // Footer.
+  uint64_t footerStart = fileSize - kTailBytes - footerLength;
+  std::string footer(footerLength, '\0');
+  FURL_RETURN_IF_ERROR(file.readAt(footerStart, footer.size(), footer.data()));
+  uint64_t actualChecksum = checksum64(footer);
+  if (actualChecksum != footerChecksum) {
+    return fileError(path, absl::StrFormat("footer checksum mismatch (stored %016x, computed %016x)", footerChecksum,
+                                           actualChecksum));
+  }
+  FURL_RETURN_IF_ERROR(reader->parseFooter(footer, footerStart));
+  return reader;
+}
+
+absl::Status SegmentReader::parseFooter(std::string_view footer, uint64_t footerStart) {
+  const std::string& path = file_->path();
+  ByteReader in(footer);
+  auto malformed = [&](const std::string& what) {
+    return fileError(path, absl::StrCat("malformed footer at byte ", in.position(), ": ", what));
+  };
+  auto checkRef = [&](const BlockRef& ref) {
+    return ref.offset >= segment_format::kHeaderBytes && ref.offset <= footerStart &&
+           ref.storedSize <= footerStart - ref.offset && (ref.codec != Codec::kNone || ref.storedSize == ref.rawSize);
+  };
+
+  // Row layout.
+  uint32_t blockRows = 0;
+  uint32_t numBlocks = 0;
+  uint32_t numColumns = 0;
+  if (!in.getU64(numRows_) || !in.getU32(blockRows) || !in.getU32(numBlocks) || !in.getU32(numColumns)) {
+    return malformed("short row layout");
+  }
+  if (blockRows == 0 || blockRows > kMaxBlockRows) return malformed(absl::StrCat("block size ", blockRows));
+  if (!in.canHold(numBlocks, sizeof(uint32_t))) return malformed(absl::StrCat("block count ", numBlocks));
+  blockRowCounts_.resize(numBlocks);
+  uint64_t totalRows = 0;
+  for (uint32_t b = 0; b < numBlocks; ++b) {
+    in.getU32(blockRowCounts_[b]);
+    uint32_t rows = blockRowCounts_[b];
+    if (rows == 0 || rows > blockRows || (rows < blockRows && b + 1 != numBlocks)) {
+      return malformed(absl::StrCat("block ", b, " has ", rows, " rows"));
+    }
+    totalRows += rows;
+  }
+  if (totalRows != numRows_) return malformed(absl::StrCat("blocks hold ", totalRows, " rows, not ", numRows_));
+
+  // Columns.
+  if (!in.canHold(numColumns, 8)) return malformed(absl::StrCat("column count ", numColumns));
+  columns_.resize(numColumns);
+  meta_.resize(numColumns);
+  dictionaries_.resize(numColumns);
+  for (uint32_t c = 0; c < numColumns; ++c) {
+    SegmentColumn& column = columns_[c];
+    ColumnMeta& meta = meta_[c];
+    uint8_t typeId = 0;
+    uint8_t nullable = 0;
+    uint8_t encoding = 0;
+    if (!in.getString(column.name) || !in.getU8(typeId) || !in.getU8(nullable) || !in.getU8(encoding) ||
+        !in.getU8(meta.codeWidth)) {
+      return malformed(absl::StrCat("short column ", c));
+    }
+    if (typeId == static_cast<uint8_t>(TypeId::kNull) || typeId > static_cast<uint8_t>(TypeId::kString) ||
+        nullable > 1) {
+      return malformed(absl::StrCat("column '", column.name, "' has type id ", typeId, " nullable ", nullable));
+    }
+    column.type = DataType(static_cast<TypeId>(typeId), nullable == 1);
+    bool isString = column.type.id == TypeId::kString;
+    if (encoding != (isString ? segment_format::kEncodingDictionary : segment_format::kEncodingPlain)) {
+      return malformed(absl::StrCat("column '", column.name, "' has encoding ", encoding));
+    }
+
+    if (isString) {
+      dictionaries_[c] = std::make_unique<DictionarySlot>();
+      uint32_t numDictionaryBlocks = 0;
+      if (!in.getU32(meta.dictionarySize) || !in.getU32(numDictionaryBlocks)) {
+        return malformed(absl::StrCat("short dictionary of column '", column.name, "'"));
+      }
+      if (meta.codeWidth != segment_format::codeWidthFor(meta.dictionarySize) ||
+          (numRows_ > 0 && meta.dictionarySize == 0)) {
+        return malformed(absl::StrCat("column '", column.name, "' has code width ", meta.codeWidth,
+                                      " for a dictionary of ", meta.dictionarySize));
+      }
+      if (!in.canHold(numDictionaryBlocks, segment_format::kBlockRefBytes + 4)) {
+        return malformed(absl::StrCat("dictionary block count ", numDictionaryBlocks));
+      }
+      meta.dictionaryBlocks.resize(numDictionaryBlocks);
+      uint64_t entries = 0;
+      for (DictionaryBlockMeta& block : meta.dictionaryBlocks) {
+        if (!segment_format::getBlockRef(in, block.ref) || !in.getU32(block.numEntries) || !checkRef(block.ref) ||
+            uint64_t{block.numEntries} * sizeof(uint32_t) > block.ref.rawSize) {
+          return malformed(absl::StrCat("bad dictionary block of column '", column.name, "'"));
+        }
+        entries += block.numEntries;
+      }
+      if (entries != meta.dictionarySize) {
+        return malformed(absl::StrCat("dictionary blocks of column '", column.name, "' hold ", entries,
+                                      " entries, not ", meta.dictionarySize));
+      }
+    } else if (meta.codeWidth != 0) {
+      return malformed(absl::StrCat("plain column '", column.name, "' has code width ", meta.codeWidth));
+    }
+
+    size_t width = isString ? meta.codeWidth : physicalWidth(column.type.id);
+    if (!in.canHold(numBlocks, segment_format::kBlockRefBytes + 5)) {
+      return malformed(absl::StrCat("short block list of column '", column.name, "'"));
+    }
+    meta.blocks.resize(numBlocks);
+    for (uint32_t b = 0; b < numBlocks; ++b) {
+      BlockMeta& block = meta.blocks[b];
+      uint8_t hasMinMax = 0;
+      uint32_t rows = blockRowCounts_[b];
+      if (!segment_format::getBlockRef(in, block.ref) || !in.getU32(block.stats.nullCount) ||
+          !in.getU8(hasMinMax) || !checkRef(block.ref)) {
+        return malformed(absl::StrCat("bad block ", b, " of column '", column.name, "'"));
+      }
+      block.stats.numRows = rows;
+      uint32_t nullCount = block.stats.nullCount;
+      if (nullCount > rows || (nullCount > 0 && !column.type.nullable) || hasMinMax > 1 ||
+          (hasMinMax == 1 && nullCount == rows)) {
+        return malformed(absl::StrCat("block ", b, " of column '", column.name, "' has ", nullCount, " NULLs in ",
+                                      rows, " rows"));
+      }
+      if (block.ref.rawSize != validityBytes(rows, nullCount) + uint64_t{rows} * width) {
+        return malformed(absl::StrCat("block ", b, " of column '", column.name, "' has raw size ", block.ref.rawSize));
+      }
+      if (hasMinMax == 1) {
+        if (!segment_format::getStatValue(in, column.type.id, block.stats.min) ||
+            !segment_format::getStatValue(in, column.type.id, block.stats.max)) {
+          return malformed(absl::StrCat("short statistics in block ", b, " of column '", column.name, "'"));
+        }
+      } else {
+        block.stats.min = Value::null(column.type.id);
+        block.stats.max = Value::null(column.type.id);
+      }
+    }
+  }
+  if (in.remaining() != 0) return malformed(absl::StrCat(in.remaining(), " bytes left over"));
+  return absl::OkStatus();
+}
+
+std::string SegmentReader::describe(size_t column, const std::string& part) const {
+  return absl::StrCat("segment file ", file_->path(), ": column '", columns_[column].name, "' ", part);
+}
+
+absl::Status SegmentReader::readRaw(const BlockRef& ref, std::string& raw) const {
+  std::string stored(ref.storedSize, '\0');
+  FURL_RETURN_IF_ERROR(file_->readAt(ref.offset, stored.size(), stored.data()));
+  uint64_t actual = checksum64(stored);
+  if (actual != ref.checksum) {
+    return absl::DataLossError(
+        absl::StrFormat("checksum mismatch (stored %016x, computed %016x)", ref.checksum, actual));
+  }
+  if (ref.codec == Codec::kNone) {
+    raw = std::move(stored);
+    return absl::OkStatus();
+  }
+  raw.assign(ref.rawSize, '\0');
+  return decompressBlock(ref.codec, stored, raw.data(), raw.size());
+}
+
+absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::dictionary(size_t column) const {
+  if (column >= columns_.size() || dictionaries_[column] == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("segment ", id_, " has no string column with index ", column, " (", columns_.size(), " columns)"));
+  }
+  DictionarySlot& slot = *dictionaries_[column];
+  std::lock_guard<std::mutex> lock(slot.mutex);
+  if (slot.dictionary == nullptr) {
+    FURL_ASSIGN_OR_RETURN(slot.dictionary, loadDictionary(column));
+  }
+  return slot.dictionary;
+}
+
+absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::loadDictionary(size_t column) const {
+  const ColumnMeta& meta = meta_[column];
+
+  // One buffer holds every raw dictionary block; entries are views into it.
+  uint64_t totalRaw = 0;
+  for (const DictionaryBlockMeta& block : meta.dictionaryBlocks) totalRaw += block.ref.rawSize;
+  auto buffer = std::make_shared<std::string>();
+  buffer->reserve(totalRaw);
+  auto dictionary = std::make_shared<StringDictionary>();
+  dictionary->values.reserve(meta.dictionarySize);
+
+  std::string raw;
+  for (size_t k = 0; k < meta.dictionaryBlocks.size(); ++k) {
+    const DictionaryBlockMeta& block = meta.dictionaryBlocks[k];
+    std::string where = describe(column, absl::StrCat("dictionary block ", k));
+    absl::Status status = readRaw(block.ref, raw);
+    if (!status.ok()) return annotate(status, where);
+
+    size_t start = buffer->size();
+    buffer->append(raw);
+    const char* base = buffer->data() + start;
+    size_t lengthsBytes = size_t{block.numEntries} * sizeof(uint32_t);
+    size_t cursor = lengthsBytes;
+    for (uint32_t e = 0; e < block.numEntries; ++e) {
+      uint32_t length = 0;
+      std::memcpy(&length, base + e * sizeof(uint32_t), sizeof(length));
+      if (length > raw.size() - cursor) {
+        return absl::DataLossError(absl::StrCat(where, ": entry ", e, " runs past the block end"));
+      }
+      std::string_view entry(base + cursor, length);
+      if (!dictionary->values.empty() && !(dictionary->values.back() < entry)) {
+        return absl::DataLossError(absl::StrCat(where, ": entry ", e, " is out of order"));
+      }
+      dictionary->values.push_back(entry);
+      cursor += length;
+    }
+    if (cursor != raw.size()) {
+      return absl::DataLossError(absl::StrCat(where, ": ", raw.size() - cursor, " bytes follow the last entry"));
+    }
+  }
+  dictionary->keepAlive = std::move(buffer);
+  return std::shared_ptr<const StringDictionary>(std::move(dictionary));
+}
+
+absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) const {
+  if (column >= columns_.size() || block >= blockRowCounts_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("segment ", id_, " has no column ", column, " block ", block,
+                                                   " (", columns_.size(), " columns, ", blockRowCounts_.size(),
+                                                   " blocks)"));
+  }
+  const SegmentColumn& def = columns_[column];
+  const ColumnMeta& meta = meta_[column];
+  const BlockMeta& blockMeta = meta.blocks[block];
+  uint32_t rows = blockRowCounts_[block];
+  uint32_t nullCount = blockMeta.stats.nullCount;
+  std::string where = describe(column, absl::StrCat("block ", block));
+
+  std::shared_ptr<const StringDictionary> dictionary;
+  if (def.type.id == TypeId::kString) {
+    FURL_ASSIGN_OR_RETURN(dictionary, this->dictionary(column));
+  }
+
+  std::string raw;
+  absl::Status status = readRaw(blockMeta.ref, raw);
+  if (!status.ok()) return annotate(status, where);
+  const char* values = raw.data() + validityBytes(rows, nullCount);
+
+  ColumnPtr result;
+  if (dictionary != nullptr) {
+    result = Column::makeDictionary(def.type, dictionary, rows);
+    uint32_t* codes = result->codes();
+    uint8_t width = meta.codeWidth;
+    uint32_t limit = static_cast<uint32_t>(dictionary->values.size());
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < rows; ++i) {
+      uint32_t code = 0;
+      std::memcpy(&code, values + size_t{i} * width, width);
+      codes[i] = code;
+      bad |= code >= limit ? 1 : 0;
+    }
+    if (bad != 0) {
+      return absl::DataLossError(absl::StrCat(where, ": a code is outside the dictionary of ", limit, " entries"));
+    }
+  } else {
+    result = Column::makeFlat(def.type, rows);
+    size_t width = physicalWidth(def.type.id);
+    if (rows > 0) std::memcpy(result->data<char>(), values, size_t{rows} * width);
+  }
+  if (nullCount > 0 && !applyValidity(raw.data(), rows, nullCount, *result)) {
+    return absl::DataLossError(absl::StrCat(where, ": validity bitmap does not match the NULL count ", nullCount));
+  }
+  return result;
+}
+
+}  // namespace furl::storage
