@@ -37,7 +37,7 @@ class ByteWriter {
   void putI32(int32_t v) { put(v); }
   void putI64(int64_t v) { put(v); }
 
-  /// A u32 byte length followed by the bytes.
+  /// Writes a u32 byte length followed by the bytes.
   void putString(std::string_view s) {
     putU32(static_cast<uint32_t>(s.size()));
     out_.append(s.data(), s.size());

@@ -3,7 +3,7 @@
 // The catalog: tables, published segments and per-table properties of one
 // data directory, changed only by atomic commits.
 //
-// Storage: the file `catalog` in the data directory holds the whole state
+// Storage: the file `catalog` in the data directory contains the whole state
 // (format in storage/catalog_codec.h). A commit writes the new state to
 // `catalog.tmp`, fsyncs it, renames it over `catalog` and fsyncs the
 // directory, so after a crash the file is either the old or the new state;
@@ -77,9 +77,9 @@ class Catalog {
   /// Applies `change` and makes it durable. On success state() shows the
   /// change. On a validation error (NotFound, AlreadyExists,
   /// InvalidArgument) nothing changes. On an I/O error before the rename the
-  /// file and state() stay old; when only the directory fsync after the
-  /// rename fails, state() shows the change, the error is returned, and
-  /// every later commit returns FailedPrecondition because the file on disk
+  /// file and state() stay old. When only the directory fsync after the
+  /// rename fails, state() shows the change and the error is returned. Every
+  /// later commit then returns FailedPrecondition, because the file on disk
   /// may be either version.
   absl::Status commit(const CatalogChange& change);
 

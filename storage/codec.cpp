@@ -72,7 +72,7 @@ absl::Status decompressBlock(Codec codec, std::string_view input, char* out, siz
   switch (codec) {
     case Codec::kNone:
       if (input.size() != uncompressedSize) {
-        return absl::DataLossError(absl::StrCat("uncompressed block holds ", input.size(), " bytes, expected ",
+        return absl::DataLossError(absl::StrCat("uncompressed block has ", input.size(), " bytes, expected ",
                                                 uncompressedSize));
       }
       if (!input.empty()) std::memcpy(out, input.data(), input.size());

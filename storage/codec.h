@@ -29,9 +29,9 @@ std::optional<Codec> parseCodec(std::string_view name);
 absl::Status compressBlock(Codec codec, int zstdLevel, std::string_view input, std::string& out);
 
 /// Decompresses `input` into exactly `uncompressedSize` bytes at `out`.
-/// Returns DataLoss when the input is malformed or decodes to another size;
-/// the message says what went wrong but not where, so callers prefix it
-/// with the file, column and block.
+/// Returns DataLoss when the input is malformed or decodes to another size.
+/// The message states what failed but not where, so callers prefix it with
+/// the file, column and block.
 absl::Status decompressBlock(Codec codec, std::string_view input, char* out, size_t uncompressedSize);
 
 /// XXH3 64-bit hash (seed 0) of stored block, footer and catalog bytes.

@@ -70,7 +70,7 @@ absl::Status validateTableDef(const TableDef& def) {
   return absl::OkStatus();
 }
 
-/// The time column value of `row` in ms (Date days are converted).
+/// Returns the time column value of `row` in ms, converting Date days.
 int64_t timeMsAt(const Column& column, size_t row) {
   size_t i = column.isConstant() ? 0 : row;
   if (column.type().id == TypeId::kDate) return int64_t{column.data<int32_t>()[i]} * kMsPerDay;
@@ -187,8 +187,8 @@ absl::Status DatabaseImpl::loadSegments() {
                                                 reader.status().message()));
       }
       if ((*reader)->numRows() != info.numRows) {
-        return absl::DataLossError(absl::StrCat("segment ", info.id, " of table '", name, "' holds ",
-                                                (*reader)->numRows(), " rows, the catalog says ", info.numRows));
+        return absl::DataLossError(absl::StrCat("segment ", info.id, " of table '", name, "' has ",
+                                                (*reader)->numRows(), " rows but the catalog lists ", info.numRows));
       }
       segments.push_back({info, std::move(*reader)});
     }

@@ -35,7 +35,7 @@ struct StorageTuning {
   uint64_t maxSegmentRows = uint64_t{4} << 20;
   /// Segments below this many rows count as small and may be merged.
   uint64_t smallSegmentRows = uint64_t{1} << 20;
-  /// The background merge starts on a time chunk once it holds this many
+  /// The background merge starts on a time chunk once it contains this many
   /// small segments.
   size_t mergeMinSegments = 8;
   Codec codec = Codec::kLz4;
@@ -66,7 +66,7 @@ class DatabaseImpl final : public Database {
   /// The properties recorded for `table`. NotFound when the table does not exist.
   absl::StatusOr<std::map<std::string, std::string>> tableProperties(const std::string& table) const;
 
-  /// Merges, synchronously, every time chunk that holds two or more small
+  /// Merges, synchronously, every time chunk that contains two or more small
   /// segments, and repeats until none is left. Returns the number of merges.
   absl::StatusOr<size_t> mergeNow();
 

@@ -16,8 +16,8 @@ namespace {
 
 using segment_format::BlockRef;
 
-absl::Status fileError(const std::string& path, const std::string& what) {
-  return absl::DataLossError(absl::StrCat("segment file ", path, ": ", what));
+absl::Status fileError(const std::string& path, const std::string& detail) {
+  return absl::DataLossError(absl::StrCat("segment file ", path, ": ", detail));
 }
 
 /// Adds the file, column and block to a lower-level error, keeping its code.
@@ -148,8 +148,8 @@ absl::StatusOr<std::shared_ptr<SegmentReader>> SegmentReader::open(const std::st
 absl::Status SegmentReader::parseFooter(std::string_view footer, uint64_t footerStart) {
   const std::string& path = file_->path();
   ByteReader in(footer);
-  auto malformed = [&](const std::string& what) {
-    return fileError(path, absl::StrCat("malformed footer at byte ", in.position(), ": ", what));
+  auto malformed = [&](const std::string& detail) {
+    return fileError(path, absl::StrCat("malformed footer at byte ", in.position(), ": ", detail));
   };
   auto checkRef = [&](const BlockRef& ref) {
     return ref.offset >= segment_format::kHeaderBytes && ref.offset <= footerStart &&
@@ -308,6 +308,8 @@ absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::loadDicti
   const ColumnMeta& meta = meta_[column];
 
   // One buffer holds every raw dictionary block; entries are views into it.
+  // NOTE: rawSize is trusted once the footer checksum matches, so a crafted
+  // file can make this allocate up to 4 GiB per dictionary block.
   uint64_t totalRaw = 0;
   for (const DictionaryBlockMeta& block : meta.dictionaryBlocks) totalRaw += block.ref.rawSize;
   auto buffer = std::make_shared<std::string>();

@@ -24,9 +24,9 @@ namespace furl::storage {
 /// checksum is verified on every read. A string column's dictionary is read
 /// once, on first use, and then shared by every block read from it.
 ///
-/// Corruption and truncation give DataLoss with a message naming the file,
-/// and for block data the column and block; failed system calls give the
-/// errno-derived code.
+/// Corruption and truncation give DataLoss. The message names the file, and
+/// for block data also the column and block. Failed system calls give the
+/// code absl derives from errno.
 class SegmentReader final : public Segment {
  public:
   /// Opens `path`. `id` defaults to the file name without its extension.

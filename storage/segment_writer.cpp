@@ -392,8 +392,8 @@ absl::Status SegmentWriter::append(const Batch& input) {
     }
   }
   if (numRows_ + batch.numRows > std::numeric_limits<uint32_t>::max()) {
-    return absl::InvalidArgumentError(absl::StrCat("a segment holds at most ", std::numeric_limits<uint32_t>::max(),
-                                                   " rows; split the input"));
+    return absl::InvalidArgumentError(absl::StrCat("a segment has at most ", std::numeric_limits<uint32_t>::max(),
+                                                   " rows; split the input into several segments"));
   }
   numRows_ += batch.numRows;
   batches_.push_back(std::move(batch));

@@ -81,8 +81,8 @@ inline constexpr uint32_t kSegmentFormatVersion = 1;
 struct SegmentWriterOptions {
   /// Rows per block, 1..kMaxBlockRows.
   uint32_t blockRows = 16384;
-  /// Codec of data blocks. LZ4 by default: it decodes several times faster
-  /// than Zstandard, and data blocks are read by every scan.
+  /// Codec of data blocks. LZ4 by default, because every scan reads data
+  /// blocks and LZ4's design favours decoding speed over compression ratio.
   Codec codec = Codec::kLz4;
   /// Per-column overrides of `codec`, by column name.
   std::map<std::string, Codec> columnCodecs;

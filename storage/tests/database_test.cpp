@@ -261,7 +261,7 @@ TEST(DatabaseTest, MissingSegmentFailsOpen) {
   EXPECT_TRUE(absl::IsDataLoss(database.status())) << database.status();
 }
 
-TEST(DatabaseTest, MergeKeepsRowsAndRemovesOldFilesAfterRelease) {
+TEST(DatabaseTest, MergeKeepsRowMultiset) {
   TempDir dir;
   auto database = openDatabase(dir.path());
   ASSERT_NE(database, nullptr);
@@ -280,7 +280,7 @@ TEST(DatabaseTest, MergeKeepsRowsAndRemovesOldFilesAfterRelease) {
 
   auto merges = database->mergeNow();
   ASSERT_TRUE(merges.ok()) << merges.status();
-  EXPECT_EQ(*merges, 2u);  // day 2 holds one segment (hours 48 and 49)
+  EXPECT_EQ(*merges, 2u);  // day 2 has one segment (hours 48 and 49)
   auto after = database->snapshot("events");
   ASSERT_TRUE(after.ok());
   ASSERT_EQ((*after)->infos.size(), 3u);
@@ -334,13 +334,13 @@ TEST(DatabaseTest, DropTableRemovesFiles) {
   ASSERT_NE(database, nullptr);
   ASSERT_TRUE(database->createTable(eventsTable(), false, false).ok());
   ASSERT_TRUE(database->insert("events", {testing::makeBatch(kEventTypes, eventRows(0, 50))}).ok());
-  auto held = database->snapshot("events");
-  ASSERT_TRUE(held.ok());
+  auto heldSnapshot = database->snapshot("events");
+  ASSERT_TRUE(heldSnapshot.ok());
   ASSERT_EQ(segmentFileCount(dir.path()), 3u);
 
   ASSERT_TRUE(database->dropTable("events", false).ok());
-  EXPECT_EQ(readRows(**held).size(), 50u);  // the held snapshot still reads
-  held->reset();
+  EXPECT_EQ(readRows(**heldSnapshot).size(), 50u);  // the held snapshot still reads its files
+  heldSnapshot->reset();
   EXPECT_EQ(segmentFileCount(dir.path()), 0u);
 
   // A new table of the same name starts empty, also after reopening.

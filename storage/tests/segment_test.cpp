@@ -24,7 +24,7 @@ constexpr TypeId kAllTypes[] = {
     TypeId::kFloat64, TypeId::kDate,    TypeId::kDateTime, TypeId::kDateTime64, TypeId::kString,
 };
 
-/// A random non-NULL value of `type`, including the extremes of its range.
+/// Returns a random non-NULL value of `type`, sometimes an extreme of its range.
 Value randomValue(TypeId type, std::mt19937_64& rng) {
   uint64_t bits = rng();
   bool extreme = bits % 17 == 0;
