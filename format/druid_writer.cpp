@@ -76,7 +76,7 @@ void writeDruidResult(DruidResultFormat format, bool header, const ResultTable& 
         appendCsvQuotedIfNeeded(out, table.columnNames[c]);
       } else if (objects) {
         out.append(keys[c]);
-        out.append("\"\"");
+        out.append("null");
       } else {
         appendJsonString(out, table.columnNames[c]);
       }

@@ -31,7 +31,7 @@ std::string_view druidContentType(DruidResultFormat format);
 /// Appends `table` in `format` to `out`. With `header`, the first row holds
 /// the column names: a name array for array formats, a csv line for csv,
 /// and for object formats an object whose keys are the names and whose
-/// values are empty strings.
+/// values are null.
 void writeDruidResult(DruidResultFormat format, bool header, const ResultTable& table, std::string& out);
 
 }  // namespace furl::format

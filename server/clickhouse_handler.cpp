@@ -20,6 +20,7 @@
 #include "format/format_id.h"
 #include "format/result_writer.h"
 #include "server/handler_context.h"
+#include "server/query_parameters.h"
 #include "server/request_util.h"
 
 namespace furl::server {
@@ -30,7 +31,8 @@ namespace http = boost::beast::http;
 /// URL parameters that steer the request; the rest are query settings.
 bool isReservedParam(const std::string& key) {
   return key == "query" || key == "query_id" || key == "database" || key == "default_format" || key == "user" ||
-         key == "password" || key == "session_id" || key == "session_timeout" || key == "session_check";
+         key == "password" || key == "session_id" || key == "session_timeout" || key == "session_check" ||
+         key.rfind("param_", 0) == 0;
 }
 
 std::string_view headerValue(const HttpRequest& request, http::field field) {
@@ -127,12 +129,6 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
     return errorResponse(context, request, queryId, ErrorCode::kUnknownDatabase,
                          fmt::format("database '{}' does not exist; furl has only the database 'default'", *database));
   }
-  for (const auto& [key, value] : params) {
-    if (key.rfind("param_", 0) == 0) {
-      return errorResponse(context, request, queryId, ErrorCode::kNotImplemented,
-                           fmt::format("query parameter '{}' is not supported; put the value in the SQL text", key));
-    }
-  }
   std::string_view contentType = headerValue(request, http::field::content_type);
   if (contentType.rfind("multipart/", 0) == 0) {
     return errorResponse(context, request, queryId, ErrorCode::kNotImplemented,
@@ -172,6 +168,16 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
       sql = split->statement;
       insertData = split->data;
     }
+  }
+  std::string boundSql;
+  if (sql.find('{') != std::string_view::npos) {
+    auto bound = bindClickHouseParameters(sql, params);
+    if (!bound.ok()) {
+      QueryError error = errorFromStatus(bound.status());
+      return errorResponse(context, request, queryId, error.code(), error.what());
+    }
+    boundSql = std::move(*bound);
+    sql = boundSql;
   }
   if (sql.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return errorResponse(context, request, queryId, ErrorCode::kSyntaxError,

@@ -15,6 +15,7 @@
 #include "format/druid_writer.h"
 #include "format/value_text.h"
 #include "server/handler_context.h"
+#include "server/query_parameters.h"
 #include "server/request_util.h"
 #include "simdjson.h"
 
@@ -80,6 +81,16 @@ HttpResponse handleDruidSql(const HandlerContext& context, HttpRequest& request)
     return druidError(request, "", error.code(), error.what());
   }
 
+  // A text/plain body is the SQL itself, with the default options.
+  std::string_view contentType(request[http::field::content_type].data(), request[http::field::content_type].size());
+  std::string plainSql;
+  if (contentType.rfind("text/plain", 0) == 0) {
+    plainSql = std::string("{\"query\":");
+    format::appendJsonString(plainSql, *body);
+    plainSql.push_back('}');
+    *body = std::move(plainSql);
+  }
+
   // Parse the request object.
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -109,10 +120,32 @@ HttpResponse handleDruidSql(const HandlerContext& context, HttpRequest& request)
       return druidError(request, "", ErrorCode::kBadArguments, "invalid 'header': expected true or false");
     }
   }
+  std::string boundSql;
   simdjson::dom::array parameters;
   if (object["parameters"].get_array().get(parameters) == simdjson::SUCCESS && parameters.size() > 0) {
-    return druidError(request, "", ErrorCode::kNotImplemented,
-                      "query parameters are not supported; put the values in the SQL text");
+    std::vector<DruidParameter> values;
+    for (simdjson::dom::element entry : parameters) {
+      DruidParameter param;
+      simdjson::dom::element value;
+      if (entry["value"].get(value) != simdjson::SUCCESS) {
+        return druidError(request, "", ErrorCode::kBadArguments,
+                          "invalid 'parameters': each entry needs a 'type' and a 'value'");
+      }
+      std::string_view type;
+      if (entry["type"].get_string().get(type) == simdjson::SUCCESS) param.type = type;
+      std::string_view text;
+      param.isNull = value.is_null();
+      param.isString = value.get_string().get(text) == simdjson::SUCCESS;
+      param.value = param.isString ? std::string(text) : simdjson::minify(value);
+      values.push_back(std::move(param));
+    }
+    auto bound = bindDruidParameters(sql, values);
+    if (!bound.ok()) {
+      QueryError error = errorFromStatus(bound.status());
+      return druidError(request, "", error.code(), error.what());
+    }
+    boundSql = std::move(*bound);
+    sql = boundSql;
   }
 
   query::QueryOptions options;

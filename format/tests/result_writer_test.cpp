@@ -302,7 +302,8 @@ TEST(DruidWriterTest, ObjectAndArrayFormats) {
   EXPECT_EQ(write(DruidResultFormat::kCsv, true),
             "__time,page,added\n2015-09-12T00:46:58.771Z,\"Main, Page\",9007199254740993\n"
             "1970-01-01T00:00:00.000Z,,-1\n\n");
-  EXPECT_EQ(write(DruidResultFormat::kObject, true).substr(0, 36), "[{\"__time\":\"\",\"page\":\"\",\"added\":\"\"},");
+  EXPECT_EQ(write(DruidResultFormat::kObject, true).substr(0, 42),
+            "[{\"__time\":null,\"page\":null,\"added\":null},");
 }
 
 TEST(FormatIdTest, NamesAreCaseSensitive) {

@@ -236,8 +236,25 @@ TEST_F(HttpApiTest, UnsupportedParametersAreRejected) {
   HttpResponse otherDatabase = send(http::verb::get, "/?query=SELECT%201&database=analytics");
   EXPECT_EQ(otherDatabase.result_int(), 404u);
   EXPECT_NE(otherDatabase.body().find("(UNKNOWN_DATABASE)"), std::string::npos) << otherDatabase.body();
-  HttpResponse queryParam = send(http::verb::get, "/?query=SELECT%201&param_x=1");
-  EXPECT_EQ(header(queryParam, "X-ClickHouse-Exception-Code"), "48");
+}
+
+TEST_F(HttpApiTest, QueryParametersAreBound) {
+  HttpResponse bound = send(http::verb::post, "/?param_x=1", "SELECT {x:UInt8}");
+  EXPECT_EQ(bound.body(), "1\n");
+  HttpResponse missing = send(http::verb::post, "/", "SELECT {x:UInt8}");
+  EXPECT_EQ(missing.result_int(), 400u);
+  EXPECT_NE(missing.body().find("param_x"), std::string::npos) << missing.body();
+}
+
+TEST_F(HttpApiTest, DruidPlainTextAndParameters) {
+  HttpResponse plain = send(http::verb::post, "/druid/v2/sql", "SELECT 1", {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(plain.body(), "[{\"1\":1}]");
+  send(http::verb::post, "/druid/v2/sql",
+       "{\"query\":\"INSERT x WHERE a = ? AND b > ?\",\"parameters\":[{\"type\":\"VARCHAR\",\"value\":\"it's\"},"
+       "{\"type\":\"BIGINT\",\"value\":-10}]}");
+  auto& log = testing::fakeEngineLog();
+  std::lock_guard lock(log.mutex);
+  EXPECT_EQ(log.sql, "INSERT x WHERE a = 'it\\'s' AND b > -10");
 }
 
 TEST_F(HttpApiTest, KeepAliveServesSeveralRequests) {
