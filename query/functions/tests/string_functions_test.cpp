@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include "query/functions/tests/function_test_util.h"
+
+namespace furl::query::testing {
+namespace {
+
+TEST(StringFunctionsTest, LowerUpperLength) {
+  ColumnPtr s = strings({"Hello", "ÉCOLE", ""});
+  EXPECT_EQ(eval("lower", {s}), (Rows{"hello", "École", ""}));  // ASCII only, as ClickHouse's lower
+  EXPECT_EQ(eval("UPPER", {s}), (Rows{"HELLO", "ÉCOLE", ""}));
+  EXPECT_EQ(eval("length", {s}), (Rows{"5", "6", "0"}));
+  EXPECT_EQ(eval("lengthUTF8", {s}), (Rows{"5", "5", "0"}));
+  EXPECT_EQ(eval("empty", {s}), (Rows{"false", "false", "true"}));
+  EXPECT_EQ(eval("notEmpty", {s}), (Rows{"true", "true", "false"}));
+}
+
+TEST(StringFunctionsTest, DictionaryInputWithSelection) {
+  ColumnPtr dict = dictionaryColumn({"Alpha", "beta"}, {0, 1, -1, 1, 0});
+  SelectionVector sel{0, 2, 3};
+  EXPECT_EQ(eval("upper", {dict}, &sel), (Rows{"ALPHA", "NULL", "BETA"}));
+  EXPECT_EQ(eval("length", {dict}), (Rows{"5", "4", "NULL", "4", "5"}));
+  EXPECT_EQ(eval("substring", {dict, constInt(2, 5), constInt(2, 5)}), (Rows{"lp", "et", "NULL", "et", "lp"}));
+}
+
+TEST(StringFunctionsTest, SubstringClickHouseSemantics) {
+  ColumnPtr s = strings({"Hello"});
+  auto sub = [&](int64_t offset, std::optional<int64_t> length) {
+    std::vector<ColumnPtr> args{s, constInt(offset, 1)};
+    if (length) args.push_back(constInt(*length, 1));
+    return eval("substring", args).at(0);
+  };
+  EXPECT_EQ(sub(1, 2), "He");
+  EXPECT_EQ(sub(2, std::nullopt), "ello");
+  EXPECT_EQ(sub(0, 3), "");
+  EXPECT_EQ(sub(-3, std::nullopt), "llo");
+  EXPECT_EQ(sub(-3, 2), "ll");
+  EXPECT_EQ(sub(-7, 4), "He");
+  EXPECT_EQ(sub(-10, 3), "");
+  EXPECT_EQ(sub(2, -1), "ell");
+  EXPECT_EQ(sub(10, 2), "");
+  EXPECT_EQ(sub(1, 100), "Hello");
+  // Offsets from a column.
+  EXPECT_EQ(eval("substr", {strings({"abc", "abc"}), ints({i64(1), i64(3)})}), (Rows{"abc", "c"}));
+  EXPECT_EQ(errorOf([&] { FunctionCall("substring", {s, constString("1", 1)}); }), ErrorCode::kIllegalTypeOfArgument);
+}
+
+TEST(StringFunctionsTest, Concat) {
+  EXPECT_EQ(eval("concat", {strings({"a", "b"}), constString("-", 2), ints({i64(1), Value::null()})}),
+            (Rows{"a-1", "NULL"}));
+  EXPECT_EQ(eval("concat", {dictionaryColumn({"x", "y"}, {1, 0}), strings({"1", "2"})}), (Rows{"y1", "x2"}));
+}
+
+TEST(StringFunctionsTest, PositionAndPrefixes) {
+  ColumnPtr s = strings({"hello world", "xyz", ""});
+  EXPECT_EQ(eval("position", {s, constString("o", 3)}), (Rows{"5", "0", "0"}));
+  EXPECT_EQ(eval("position", {s, constString("", 3)}), (Rows{"1", "1", "1"}));
+  EXPECT_EQ(eval("locate", {constString("world", 3), s}), (Rows{"7", "0", "0"}));
+  EXPECT_EQ(eval("startsWith", {s, constString("hell", 3)}), (Rows{"true", "false", "false"}));
+  EXPECT_EQ(eval("endsWith", {s, strings({"world", "z", "a"})}), (Rows{"true", "true", "false"}));
+}
+
+TEST(StringFunctionsTest, Trim) {
+  ColumnPtr s = strings({"  a b  ", "", "   "});
+  EXPECT_EQ(eval("trim", {s}), (Rows{"a b", "", ""}));
+  EXPECT_EQ(eval("ltrim", {s}), (Rows{"a b  ", "", ""}));
+  EXPECT_EQ(eval("trimRight", {s}), (Rows{"  a b", "", ""}));
+  EXPECT_EQ(eval("trimBoth", {strings({"xxaxx"}), constString("x", 1)}), Rows{"a"});
+}
+
+TEST(StringFunctionsTest, Replace) {
+  ColumnPtr s = strings({"aXbXc", "none"});
+  EXPECT_EQ(eval("replaceAll", {s, constString("X", 2), constString("--", 2)}), (Rows{"a--b--c", "none"}));
+  EXPECT_EQ(eval("replaceOne", {s, constString("X", 2), constString("", 2)}), (Rows{"abXc", "none"}));
+  EXPECT_EQ(eval("replace", {s, constString("", 2), constString("y", 2)}), (Rows{"aXbXc", "none"}));
+}
+
+TEST(StringFunctionsTest, LikeWildcardsAndEscapes) {
+  ColumnPtr s = strings({"abc", "abcd", "xabc", "a_c", "a%c", "", "ab\nc"});
+  auto like = [&](const std::string& pattern) { return eval("like", {s, constString(pattern, s->size())}); };
+  EXPECT_EQ(like("abc"), (Rows{"true", "false", "false", "false", "false", "false", "false"}));
+  EXPECT_EQ(like("abc%"), (Rows{"true", "true", "false", "false", "false", "false", "false"}));
+  EXPECT_EQ(like("%abc"), (Rows{"true", "false", "true", "false", "false", "false", "false"}));
+  EXPECT_EQ(like("%bc%"), (Rows{"true", "true", "true", "false", "false", "false", "false"}));
+  EXPECT_EQ(like("a%c"), (Rows{"true", "false", "false", "true", "true", "false", "true"}));
+  EXPECT_EQ(like("a_c"), (Rows{"true", "false", "false", "true", "true", "false", "false"}));
+  EXPECT_EQ(like("a\\_c"), (Rows{"false", "false", "false", "true", "false", "false", "false"}));
+  EXPECT_EQ(like("a\\%c"), (Rows{"false", "false", "false", "false", "true", "false", "false"}));
+  EXPECT_EQ(like("%"), (Rows{"true", "true", "true", "true", "true", "true", "true"}));
+  EXPECT_EQ(like(""), (Rows{"false", "false", "false", "false", "false", "true", "false"}));
+  EXPECT_EQ(like("a%b%c"), (Rows{"true", "false", "false", "false", "false", "false", "true"}));
+  EXPECT_EQ(like("___"), (Rows{"true", "false", "false", "true", "true", "false", "false"}));
+  EXPECT_EQ(eval("notLike", {s, constString("%c", s->size())}),
+            (Rows{"false", "true", "false", "false", "false", "true", "false"}));
+}
+
+TEST(StringFunctionsTest, LikeUnderscoreMatchesOneCharacter) {
+  EXPECT_EQ(eval("like", {strings({"é", "ab"}), constString("_", 2)}), (Rows{"true", "false"}));
+}
+
+TEST(StringFunctionsTest, IlikeFoldsUtf8) {
+  ColumnPtr s = strings({"École Normale", "ÉCOLE", "ecole", "Straße"});
+  EXPECT_EQ(eval("ilike", {s, constString("école%", 4)}), (Rows{"true", "true", "false", "false"}));
+  EXPECT_EQ(eval("ilike", {s, constString("%STRASSE%", 4)}), (Rows{"false", "false", "false", "false"}));
+  EXPECT_EQ(eval("ilike", {s, constString("straße", 4)}), (Rows{"false", "false", "false", "true"}));
+  EXPECT_EQ(eval("notILike", {s, constString("%LE", 4)}), (Rows{"false", "false", "false", "true"}));
+}
+
+TEST(StringFunctionsTest, LikeOnDictionaryWithSelection) {
+  ColumnPtr dict = dictionaryColumn({"Main_Page", "Talk:Main", "Special:Search"}, {0, 1, 2, 1, -1, 0});
+  SelectionVector sel{1, 2, 4, 5};
+  EXPECT_EQ(eval("like", {dict, constString("%Main%", 6)}, &sel), (Rows{"true", "false", "NULL", "true"}));
+}
+
+TEST(StringFunctionsTest, LikeWithPatternColumn) {
+  EXPECT_EQ(eval("like", {strings({"abc", "abc", "xyz"}), strings({"a%", "b%", "x_z"})}), (Rows{"true", "false", "true"}));
+}
+
+TEST(StringFunctionsTest, RegularExpressions) {
+  ColumnPtr s = strings({"user=42;", "none", "user=7"});
+  EXPECT_EQ(eval("match", {s, constString("user=\\d+", 3)}), (Rows{"true", "false", "true"}));
+  EXPECT_EQ(eval("extract", {s, constString("user=(\\d+)", 3)}), (Rows{"42", "", "7"}));
+  EXPECT_EQ(eval("extract", {s, constString("\\d+", 3)}), (Rows{"42", "", "7"}));
+  EXPECT_EQ(eval("replaceRegexpAll", {s, constString("\\d", 3), constString("#", 3)}),
+            (Rows{"user=##;", "none", "user=#"}));
+  EXPECT_EQ(eval("replaceRegexpOne", {s, constString("(\\w+)=(\\d+)", 3), constString("\\2:\\1", 3)}),
+            (Rows{"42:user;", "none", "7:user"}));
+  std::string message;
+  EXPECT_EQ(errorOf([&] { FunctionCall("match", {s, constString("(", 3)}); }, &message), ErrorCode::kCannotCompile);
+  EXPECT_NE(message.find("match"), std::string::npos) << message;
+  EXPECT_EQ(errorOf([&] { FunctionCall("match", {s, s}); }), ErrorCode::kIllegalColumn);
+}
+
+TEST(StringFunctionsTest, NullLiteralGivesNull) {
+  FunctionCall call("lower", {constNull(2)});
+  EXPECT_EQ(call.rows(), (Rows{"NULL", "NULL"}));
+  EXPECT_EQ(errorOf([] { FunctionCall("lower", {ints({i64(1)})}); }), ErrorCode::kIllegalTypeOfArgument);
+}
+
+}  // namespace
+}  // namespace furl::query::testing
