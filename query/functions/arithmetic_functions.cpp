@@ -58,7 +58,7 @@ TypeId numericResultType(ArithmeticOp op, TypeId a, TypeId b) {
   return TypeId::kInt64;
 }
 
-/// What went wrong at one row of an integer operation.
+/// The error, if any, at one row of an integer operation.
 enum class RowError : uint8_t { kNone, kOverflow, kDivisionByZero };
 
 /// The physical result type of Op on physical operand types L and R; it
@@ -615,8 +615,11 @@ class Extremum final : public ScalarFunction {
         unaryLoop<T>(*converted[0], o, numRows, sel, [](T v) { return v; });
         for (size_t k = 1; k < converted.size(); ++k) {
           const Column& next = *converted[k];
-          binaryLoop<T, T>(*out, next, o, numRows, sel,
-                           [greatest](T x, T y) { return greatest ? (y > x ? y : x) : (y < x ? y : x); });
+          if (greatest) {
+            binaryLoop<T, T>(*out, next, o, numRows, sel, [](T x, T y) { return y > x ? y : x; });
+          } else {
+            binaryLoop<T, T>(*out, next, o, numRows, sel, [](T x, T y) { return y < x ? y : x; });
+          }
         }
       }
     });

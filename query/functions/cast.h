@@ -25,7 +25,7 @@
 
 namespace furl::query {
 
-/// What a conversion does with a value it cannot convert.
+/// The handling of a value that a conversion cannot convert.
 enum class CastErrorMode : uint8_t {
   kThrow,   // throw QueryError naming the value and the function
   kNull,    // the row becomes NULL (the *OrNull functions)

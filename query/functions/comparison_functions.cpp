@@ -5,7 +5,7 @@
 //   integer and float   compared as Float64 (exact up to 2^53)
 //   String              byte-wise
 //   Date, DateTime(64)  Date vs DateTime compares midnight of the date
-//   temporal and String the String is parsed as the temporal type; a
+//   temporal and String the String is parsed as the temporal type, and a
 //                       constant is parsed once, at bind
 //   number and String   a String constant is parsed as the number's type
 // A constant that fits the other side's type exactly is converted to it, so
@@ -43,7 +43,7 @@ std::string_view compareName(CompareOp op) {
   return "?";
 }
 
-/// The operator that gives the same result with the operands swapped.
+/// Returns the operator that gives the same result with the operands swapped.
 CompareOp mirror(CompareOp op) {
   switch (op) {
     case CompareOp::kLess:
@@ -97,8 +97,8 @@ void dispatchCompareOp(CompareOp op, Fn&& fn) {
   }
 }
 
-/// How one side is prepared before the loop: converted to `type` (when it
-/// differs), or replaced by a constant converted at bind time.
+/// The preparation of one side before the loop: a conversion to `type`
+/// (when it differs), or a constant already converted at bind time.
 struct SidePlan {
   DataType type;
   std::optional<Value> constant;
@@ -265,14 +265,9 @@ std::unique_ptr<BoundScalarFunction> bindComparison(CompareOp op, const Function
         sameAs(otherPlan, target);
       }
     }
-    Value converted = convertConstant(name, str, DataType(target));
-    if (isNumberLike(target)) {
-      // Numbers compare in the column's type only when the text parses as it.
-      sameAs(strPlan, target);
-    } else {
-      sameAs(strPlan, target);
-    }
-    strPlan.constant = converted;
+    // The text must parse as the other side's type; the error names the function.
+    strPlan.constant = convertConstant(name, str, DataType(target));
+    sameAs(strPlan, target);
     return std::make_unique<Comparison>(op, result, left, right);
   }
 

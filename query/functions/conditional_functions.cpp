@@ -233,7 +233,7 @@ std::vector<ColumnPtr> castBranches(const std::vector<ColumnPtr>& args, const st
   return branches;
 }
 
-/// The common type of the arguments at `indices`, nullable when any is.
+/// Returns the common type of the arguments at `indices`, nullable when any is.
 DataType branchType(std::string_view name, const FunctionArgs& args, const std::vector<size_t>& indices) {
   TypeId common = TypeId::kNull;
   bool nullable = false;

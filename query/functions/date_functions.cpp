@@ -86,7 +86,7 @@ void timeLoop(const Column& in, Out* out, size_t numRows, const SelectionVector*
   }
 }
 
-/// How a function's result type follows from its time argument.
+/// The rule that derives a function's result type from its time argument.
 enum class ResultRule : uint8_t {
   kFixed,        // the registered type
   kTimestamp,    // DateTime64 stays, anything else becomes DateTime
@@ -201,7 +201,9 @@ struct TimeFloor {
       case TimeUnit::kYear: {
         const CivilDate& c = cache.get(daysFromMs(ms));
         int64_t months = (int64_t{c.year} - 1970) * 12 + (c.month - 1);
-        int64_t step = unit == TimeUnit::kMonth ? count : unit == TimeUnit::kQuarter ? 3 * count : 12 * count;
+        int64_t step = 12 * count;
+        if (unit == TimeUnit::kMonth) step = count;
+        if (unit == TimeUnit::kQuarter) step = 3 * count;
         months = floorDiv(months, step) * step;
         int64_t year = 1970 + floorDiv(months, 12);
         uint32_t month = static_cast<uint32_t>(floorMod(months, 12)) + 1;
@@ -382,6 +384,7 @@ std::unique_ptr<BoundScalarFunction> bindTimeFloor(const FunctionArgs& args) {
     }
     floor->originMs = ms.asInt64();
   }
+
   if (args.size() == 4 && args[3].type.id != TypeId::kNull) {
     const std::string& zone = requireConstantString(name, args, 3, "the time zone");
     if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
@@ -389,6 +392,7 @@ std::unique_ptr<BoundScalarFunction> bindTimeFloor(const FunctionArgs& args) {
                        fmt::format("time zone '{}' in TIME_FLOOR is not supported; only UTC is", zone));
     }
   }
+
   if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
   requireTemporal(name, args, 0);
   TypeId result = args[0].type.id == TypeId::kDateTime64 ? TypeId::kDateTime64 : TypeId::kDateTime;
@@ -430,7 +434,10 @@ std::vector<FormatPiece> compileFormat(std::string_view format) {
     }
     if (c == '%' || c == 'n' || c == 't') {
       if (pieces.empty() || pieces.back().specifier != 0) pieces.emplace_back();
-      pieces.back().literal.push_back(c == '%' ? '%' : c == 'n' ? '\n' : '\t');
+      char literal = '%';
+      if (c == 'n') literal = '\n';
+      if (c == 't') literal = '\t';
+      pieces.back().literal.push_back(literal);
       continue;
     }
     pieces.push_back(FormatPiece{c, {}});
@@ -502,7 +509,7 @@ void appendSpecifier(std::string& out, char specifier, int64_t ms, CivilCache& c
     case 'g':
     case 'G':
     case 'V': {
-      // ISO 8601 week: the week (and its year) that holds its Thursday.
+      // ISO 8601 week: the week (and its year) that contains its Thursday.
       int32_t thursday = days - (weekday - 1) + 3;
       int32_t isoYear = civilFromDays(thursday).year;
       if (specifier == 'V') {

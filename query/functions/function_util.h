@@ -6,7 +6,7 @@
 // flat, constant and dictionary-encoded columns.
 //
 // Every loop here runs over the live rows only (forEachRow with the
-// selection vector) and is chosen once per batch; the per-row bodies are
+// selection vector) and is chosen once per batch. The per-row bodies are
 // inlined lambdas, never virtual calls.
 
 #include <cstdint>
@@ -59,7 +59,7 @@ bool anyNullable(const FunctionArgs& args);
 /// Integers, floats and bool (which counts as UInt8 in arithmetic).
 bool isNumberLike(TypeId id);
 
-/// The smallest type that holds values of both `a` and `b` (ClickHouse's
+/// The smallest type that contains values of both `a` and `b` (ClickHouse's
 /// least supertype, simplified): integers widen and a signed/unsigned mix
 /// becomes a signed type twice as wide (Int64 at most, so UInt64 with a
 /// signed type gives Int64 and may lose values above 2^63); any float gives

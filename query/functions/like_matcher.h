@@ -3,10 +3,10 @@
 // SQL LIKE patterns: `%` matches any sequence, `_` one UTF-8 character,
 // and a backslash makes the next character literal (`\%`, `\_`, `\\`).
 //
-// Patterns made of literals and `%` only (most in practice: 'abc%',
-// '%abc', '%abc%') are matched with plain substring search; patterns with
-// `_`, and every ILIKE pattern, are compiled to an RE2 regular expression,
-// which does Unicode case folding for ILIKE.
+// Patterns made of literals and `%` only ('abc%', '%abc', '%abc%') are
+// matched with plain substring search. Patterns with `_`, and every ILIKE
+// pattern, are compiled to an RE2 regular expression, which does Unicode
+// case folding for ILIKE.
 
 #include <memory>
 #include <string>

@@ -15,7 +15,7 @@
 
 namespace furl::query::testing {
 
-/// A flat column; Value::null() entries become NULL rows.
+/// Builds a flat column; Value::null() entries become NULL rows.
 inline ColumnPtr flatColumn(DataType type, const std::vector<Value>& values) {
   ColumnPtr column = Column::makeFlat(type, values.size());
   for (size_t i = 0; i < values.size(); ++i) column->setValue(i, values[i]);
@@ -26,7 +26,7 @@ inline ColumnPtr constantColumn(DataType type, const Value& value, size_t numRow
   return Column::makeConstant(type, value, numRows);
 }
 
-/// A dictionary-encoded String column; a code of -1 makes a NULL row.
+/// Builds a dictionary-encoded String column; a code of -1 makes a NULL row.
 inline ColumnPtr dictionaryColumn(const std::vector<std::string>& entries, const std::vector<int>& codes) {
   auto dictionary = std::make_shared<StringDictionary>();
   for (const std::string& entry : entries) dictionary->add(entry);
@@ -74,7 +74,7 @@ class FunctionCall {
     return bound_->execute(args_, numRows, sel);
   }
 
-  /// The live rows of the result as text (`NULL` for NULL).
+  /// Runs the function and returns the live rows as text (`NULL` for NULL).
   std::vector<std::string> rows(const SelectionVector* sel = nullptr) const {
     ColumnPtr result = execute(sel);
     std::vector<std::string> text;
