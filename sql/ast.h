@@ -3,9 +3,11 @@
 // The syntax tree that the parser produces and the binder in query/ consumes.
 //
 // Nodes are plain structs owned through std::unique_ptr. Expressions derive
-// from Expr and statements from Statement; each base carries a kind enum and
-// the SourcePosition of the node's first token, and `as<T>()` downcasts after
-// checking the kind. A binder switches on `kind` and calls `as<>()`:
+// from Expr and statements from Statement. Each base carries a kind enum and
+// a SourcePosition, and `as<T>()` downcasts after checking the kind. The
+// position is that of the node's first token, except for operators (binary
+// operators, IS NULL, BETWEEN, IN, `::`), where it is the operator's, so
+// that type errors point at it. A binder switches on `kind`:
 //
 //   switch (expr.kind) {
 //     case ExprKind::kBinary: {
@@ -500,7 +502,7 @@ struct Statement {
   StatementKind kind;
   SourcePosition position;
   /// The `FORMAT Name` clause of statements that return rows (SELECT, SHOW,
-  /// DESCRIBE, EXISTS), or empty. For INSERT see InsertStatement::format.
+  /// DESCRIBE, EXISTS), or empty. For INSERT see InsertStatement::insertFormat.
   std::string format;
 
   explicit Statement(StatementKind statementKind, SourcePosition pos = {})

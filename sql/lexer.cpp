@@ -64,21 +64,20 @@ SourcePosition Lexer::positionAt(uint32_t offset) const {
   if (offset < scannedOffset_) {
     scannedOffset_ = 0;
     scannedLine_ = 1;
-    scannedLineStart_ = 0;
-  }
-  for (; scannedOffset_ < offset; ++scannedOffset_) {
-    if (sql_[scannedOffset_] == '\n') {
-      ++scannedLine_;
-      scannedLineStart_ = scannedOffset_ + 1;
-    }
+    scannedColumn_ = 1;
   }
 
   // Columns count characters, not bytes: UTF-8 continuation bytes are skipped.
-  uint32_t column = 1;
-  for (uint32_t i = scannedLineStart_; i < offset; ++i) {
-    if ((static_cast<unsigned char>(sql_[i]) & 0xC0) != 0x80) ++column;
+  for (; scannedOffset_ < offset; ++scannedOffset_) {
+    auto c = static_cast<unsigned char>(sql_[scannedOffset_]);
+    if (c == '\n') {
+      ++scannedLine_;
+      scannedColumn_ = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++scannedColumn_;
+    }
   }
-  return SourcePosition{scannedLine_, column, offset};
+  return SourcePosition{scannedLine_, scannedColumn_, offset};
 }
 
 Token Lexer::makeToken(TokenType type, uint32_t start, uint32_t end) {

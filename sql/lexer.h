@@ -101,12 +101,12 @@ class Lexer {
   std::string_view sql_;
   uint32_t pos_ = 0;
   bool failed_ = false;
-  // Where positionAt() resumes counting lines: a byte offset, the line it
-  // is on and the offset where that line starts. Tokens are created in
-  // order, so each call scans only the bytes since the previous one.
+  // Where positionAt() resumes counting: a byte offset and its line and
+  // column. Tokens are created in order, so each call scans only the bytes
+  // since the previous one.
   mutable uint32_t scannedOffset_ = 0;
   mutable uint32_t scannedLine_ = 1;
-  mutable uint32_t scannedLineStart_ = 0;
+  mutable uint32_t scannedColumn_ = 1;
 };
 
 /// A human-readable description of a token for messages: `'count'`,

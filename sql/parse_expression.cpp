@@ -199,7 +199,7 @@ ExprPtr Parser::parseIn(ExprPtr operand, bool negated, const Token& operatorToke
   auto in = std::make_unique<InExpr>(operatorToken.position);
   in->negated = negated;
   in->operand = std::move(operand);
-  expect(TokenType::kLeftParen, "'(' after IN");
+  expect(TokenType::kLeftParen, "'(' to start the IN list");
   if (peekQueryStart()) {
     ++subqueryDepth_;
     in->subquery = parseSelectQuery();
@@ -511,8 +511,8 @@ ExprPtr Parser::parseCast(const Token& nameToken) {
     try {
       cast->target = parseTypeNameDetails(typeToken.value);
     } catch (const QueryError& error) {
-      // Report the error at the string, not inside it.
-      throw QueryError(error.code(), error.what(), typeToken.position);
+      // Report the error at the string, not at a position inside it.
+      throw QueryError(error.code(), locationPrefix(typeToken.position) + error.what(), typeToken.position);
     }
   } else {
     fail("AS or ',' in CAST");
@@ -609,6 +609,13 @@ TypeSyntax Parser::parseTypeSyntax() {
   return syntax;
 }
 
-TypeName Parser::parseType() { return resolveType(parseTypeSyntax()); }
+TypeName Parser::parseType() {
+  TypeSyntax syntax = parseTypeSyntax();
+  try {
+    return resolveType(syntax);
+  } catch (const QueryError& error) {
+    throw QueryError(error.code(), locationPrefix(syntax.position) + error.what(), syntax.position);
+  }
+}
 
 }  // namespace furl::sql

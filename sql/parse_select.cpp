@@ -175,6 +175,10 @@ SelectQueryPtr Parser::parseSelectBlock() {
     hint("GROUP BY, ORDER BY, LIMIT");
   }
 
+  if (peekKeyword("GROUP") && !peekKeyword("BY", 1)) {
+    advance();
+    fail("BY");
+  }
   if (acceptKeywords({"GROUP", "BY"})) {
     if (peekKeyword("ALL") && !peekIs(TokenType::kLeftParen, 1)) {
       advance();
@@ -196,6 +200,10 @@ SelectQueryPtr Parser::parseSelectBlock() {
     failNotImplemented(peek(), std::string(peek().text) + " is not supported");
   }
 
+  if (peekKeyword("ORDER") && !peekKeyword("BY", 1)) {
+    advance();
+    fail("BY");
+  }
   if (acceptKeywords({"ORDER", "BY"})) {
     query->orderBy = parseOrderByList();
     hint("',', LIMIT");

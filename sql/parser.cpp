@@ -61,6 +61,10 @@ bool isReservedWord(const Token& token) {
   return false;
 }
 
+std::string locationPrefix(const SourcePosition& position) {
+  return "at line " + std::to_string(position.line) + ", column " + std::to_string(position.column) + ": ";
+}
+
 Parser::Parser(std::string_view sql) : lexer_(sql), sql_(sql) {}
 
 // ---------------------------------------------------------------------------
@@ -124,10 +128,7 @@ void Parser::failAt(const Token& token, std::string_view expected) {
 }
 
 void Parser::failNotImplemented(const Token& token, std::string_view what) {
-  throw QueryError(ErrorCode::kNotImplemented,
-                   "at line " + std::to_string(token.position.line) + ", column " +
-                       std::to_string(token.position.column) + ": " + std::string(what),
-                   token.position);
+  throw QueryError(ErrorCode::kNotImplemented, locationPrefix(token.position) + std::string(what), token.position);
 }
 
 // ---------------------------------------------------------------------------
@@ -149,10 +150,10 @@ std::string Parser::expectName(std::string_view description, bool allowReserved)
 TableName Parser::parseTableName() {
   TableName name;
   name.position = peek().position;
-  name.table = expectName("table name", false);
+  name.table = expectName("a table name", false);
   if (accept(TokenType::kDot)) {
     name.database = std::move(name.table);
-    name.table = expectName("table name after '.'");
+    name.table = expectName("a table name after '.'");
   }
   return name;
 }

@@ -135,6 +135,9 @@ class Parser {
   int subqueryDepth_ = 0;
 };
 
+/// `at line L, column C: `, the prefix of messages that are not syntax errors.
+std::string locationPrefix(const SourcePosition& position);
+
 /// True for words that cannot be a bare column name or an alias without
 /// `AS` (FROM, WHERE, AND, ...), because they end or join clauses.
 bool isReservedWord(const Token& token);

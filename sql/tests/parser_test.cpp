@@ -136,18 +136,18 @@ TEST(ParserExpressionTest, IntegerLiterals) {
   EXPECT_EQ(parseExpression("-1")->as<LiteralExpr>().value, Value::int64(-1));
   EXPECT_EQ(parseExpression("0x1F")->as<LiteralExpr>().value, Value::int64(31));
 
-  const Value& big = parseExpression("18446744073709551615")->as<LiteralExpr>().value;
+  Value big = parseExpression("18446744073709551615")->as<LiteralExpr>().value;
   EXPECT_EQ(big.type(), TypeId::kUInt64);
   EXPECT_EQ(big.asUInt64(), 18446744073709551615ull);
 
-  const Value& justAboveInt64 = parseExpression("9223372036854775808")->as<LiteralExpr>().value;
+  Value justAboveInt64 = parseExpression("9223372036854775808")->as<LiteralExpr>().value;
   EXPECT_EQ(justAboveInt64.type(), TypeId::kUInt64);
 
-  const Value& minInt64 = parseExpression("-9223372036854775808")->as<LiteralExpr>().value;
+  Value minInt64 = parseExpression("-9223372036854775808")->as<LiteralExpr>().value;
   EXPECT_EQ(minInt64.type(), TypeId::kInt64);
   EXPECT_EQ(minInt64.asInt64(), INT64_MIN);
 
-  const Value& tooBig = parseExpression("18446744073709551616")->as<LiteralExpr>().value;
+  Value tooBig = parseExpression("18446744073709551616")->as<LiteralExpr>().value;
   EXPECT_EQ(tooBig.type(), TypeId::kFloat64);
   EXPECT_DOUBLE_EQ(tooBig.asDouble(), 18446744073709551616.0);
 }
@@ -817,6 +817,20 @@ TEST(ParserErrorTest, MoreErrorMessages) {
   EXPECT_NE(messageOf("SELECT 1 SELECT 2").find("expected ',', FROM or end of query"), std::string::npos);
   EXPECT_NE(messageOf("SELECT a IN ()").find("expected a value in the IN list"), std::string::npos);
   EXPECT_NE(messageOf("SELECT INTERVAL 1 FORTNIGHT").find("expected a time unit"), std::string::npos);
+}
+
+TEST(ParserErrorTest, UnknownColumnTypeGivesLocation) {
+  QueryError error = errorOf("CREATE TABLE t (\n  a Int64,\n  b Strin NOT NULL)");
+  EXPECT_EQ(error.code(), ErrorCode::kUnknownType);
+  EXPECT_STREQ(error.what(), "at line 3, column 5: unknown type 'Strin'; did you mean 'String'?");
+  EXPECT_EQ(error.position().line, 3u);
+  EXPECT_EQ(error.position().column, 5u);
+}
+
+TEST(ParserErrorTest, ClauseKeywordWithoutBy) {
+  QueryError error = errorOf("SELECT a FROM t GROUP a");
+  EXPECT_STREQ(error.what(), "Syntax error at line 1, column 23: expected BY after 'SELECT a FROM t GROUP', found 'a'");
+  EXPECT_NE(std::string(errorOf("SELECT a FROM t ORDER a").what()).find("expected BY after 'SELECT a FROM t ORDER'"), std::string::npos);
 }
 
 TEST(ParserErrorTest, ParseStatementRejectsTwoStatements) {

@@ -125,6 +125,25 @@ TEST(ScriptFilesTest, ClickBenchQueriesRoundTrip) {
   }
 }
 
+TEST(ScriptFilesTest, TruncatedQueriesFailCleanly) {
+  // Every prefix of every statement either parses or throws QueryError
+  // with a position inside the text; nothing else escapes.
+  std::vector<LabelledStatement> pieces = splitScript(readDataFile("queries.clickhouse.sql"));
+  pieces.push_back(LabelledStatement{"", readDataFile("create.clickhouse.sql")});
+  for (const LabelledStatement& piece : pieces) {
+    for (size_t length = 0; length <= piece.sql.size(); ++length) {
+      std::string_view prefix(piece.sql.data(), length);
+      try {
+        parseStatements(prefix);
+      } catch (const QueryError& error) {
+        EXPECT_LE(error.position().offset, length) << error.what();
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << "unexpected exception for '" << prefix << "': " << error.what();
+      }
+    }
+  }
+}
+
 TEST(ScriptFilesTest, ClickHouse18VariantsParse) {
   std::vector<StatementPtr> statements;
   ASSERT_NO_THROW(statements = parseStatements(readDataFile("create.clickhouse18.sql")));
