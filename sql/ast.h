@@ -14,7 +14,7 @@
 //       const auto& binary = expr.as<BinaryExpr>();
 //       ...
 //
-// The tree holds names exactly as written (identifiers keep their case,
+// The tree stores names exactly as written (identifiers keep their case,
 // function names too); resolving them is the binder's work. The parser only
 // folds what has one meaning in every context: a minus sign before a
 // numeric literal (`-1` is a literal), `count(*)` (an empty argument list
@@ -51,8 +51,8 @@ struct TypeName {
   uint32_t precision = 0;
   /// The time zone argument of DateTime('tz') / DateTime64(P, 'tz'), or empty.
   std::string timeZone;
-  /// Set when the type was mapped to a less exact one (Decimal(P, S) is
-  /// stored as Float64); the binder may pass it on as a warning.
+  /// Set when the type was mapped to a less exact one, such as Decimal(P, S)
+  /// stored as Float64. The binder may pass it on as a warning.
   std::string note;
 };
 
@@ -184,7 +184,7 @@ struct StarExpr : Expr {
 
 /// A function or aggregate call: `lower(s)`, `count(DISTINCT x)`,
 /// `count(*)`, and ClickHouse's parametric form `quantile(0.5)(x)`, where
-/// `parameters` holds 0.5 and `args` holds x.
+/// `parameters` contains 0.5 and `args` contains x.
 struct FunctionExpr : Expr {
   static constexpr ExprKind kKind = ExprKind::kFunction;
   std::string name;  // as written; match it without regard to case
@@ -449,10 +449,10 @@ struct WithItem {
 ///
 /// GROUP BY and ORDER BY items that are integer literals are 1-based
 /// positions in the select list, and bare names there may refer to select
-/// aliases; the binder resolves both. `LIMIT m, n` arrives as limit n,
-/// offset m, and `OFFSET m ROWS FETCH FIRST n ROWS ONLY` likewise.
+/// aliases. The binder resolves both. `LIMIT m, n` arrives as limit n and
+/// offset m, and so does `OFFSET m ROWS FETCH FIRST n ROWS ONLY`.
 ///
-/// UNION ALL: `unionAll` holds the blocks after the first, each complete
+/// UNION ALL: `unionAll` contains the blocks after the first, each complete
 /// with its own ORDER BY and LIMIT, as in ClickHouse, where ORDER BY and
 /// LIMIT written after the last block belong to that block only.
 struct SelectQuery {

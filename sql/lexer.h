@@ -22,11 +22,11 @@ namespace furl::sql {
 
 enum class TokenType : uint8_t {
   kEnd,               // end of input
-  kError,             // malformed input; `value` holds the message
+  kError,             // malformed input; `value` is the message
   kBareWord,          // identifier or keyword: `SELECT`, `page`, `count`
-  kQuotedIdentifier,  // "name" or `name`; `value` holds the unquoted name
-  kString,            // 'text'; `value` holds the text with escapes decoded
-  kInteger,           // 123, 0x1F; `text` holds the digits as written
+  kQuotedIdentifier,  // "name" or `name`; `value` is the unquoted name
+  kString,            // 'text'; `value` is the text with escapes decoded
+  kInteger,           // 123, 0x1F; `text` is the digits as written
   kFloat,             // 1.5, .5, 1., 1e10
   kLeftParen,
   kRightParen,

@@ -81,7 +81,7 @@ ExprPtr makeBinary(BinaryOp op, ExprPtr left, ExprPtr right, SourcePosition posi
   return binary;
 }
 
-// Folds `-literal` into a literal, as ClickHouse does, so `IN (-1, 6)` holds
+// Folds `-literal` into a literal, as ClickHouse does, so `IN (-1, 6)` contains
 // constants and -9223372036854775808 stays an Int64.
 ExprPtr negateLiteral(LiteralExpr& literal, SourcePosition position) {
   const Value& value = literal.value;

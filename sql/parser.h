@@ -6,13 +6,13 @@
 // of DuckDB and Druid write (CAST(x AS T), OFFSET ... FETCH FIRST, VARCHAR,
 // TIMESTAMP, ...). Keywords are matched without regard to case.
 //
-// Every function here throws QueryError on bad input: kSyntaxError with a
-// message of the form `Syntax error at line 1, column 15: expected FROM or
-// end of query after 'SELECT a b', found 'c'` and the position of the
-// offending token; kUnknownType for a type name that is not known;
-// kNotImplemented for recognised syntax that Furl does not support yet
-// (JOIN, window functions, UNION DISTINCT). The functions are thread-safe:
-// they share no state.
+// Every function here throws QueryError on bad input, with the position of
+// the offending token. Syntax errors are kSyntaxError with messages such as
+// `Syntax error at line 1, column 12: expected ',', FROM or end of query
+// after 'SELECT a b', found 'c'`. Unknown type names are kUnknownType.
+// Recognised syntax that Furl does not support yet (JOIN, window functions,
+// UNION DISTINCT) is kNotImplemented. The functions share no state, so they
+// are thread-safe.
 
 #include <string_view>
 #include <vector>
@@ -25,8 +25,8 @@ namespace furl::sql {
 /// Parses exactly one statement, optionally followed by `;`.
 ///
 /// For `INSERT ... FORMAT Name` the text after the format name is data, not
-/// SQL: parsing stops there and InsertStatement::dataOffset tells where the
-/// data starts.
+/// SQL: parsing stops there, and InsertStatement::dataOffset is the offset
+/// where the data starts.
 StatementPtr parseStatement(std::string_view sql);
 
 /// Parses a script of statements separated by `;`. Empty statements are

@@ -7,9 +7,10 @@
 //   < unary minus < ::
 // Binary operators associate to the left.
 //
-// The implementation is split by concept: parser.cpp holds token handling,
-// errors and the public functions; parse_expression.cpp expressions and
-// types; parse_select.cpp SELECT; parse_statement.cpp the other statements.
+// The implementation is split by concept. parser.cpp contains token handling,
+// errors and the public functions, parse_expression.cpp expressions and
+// types, parse_select.cpp SELECT, and parse_statement.cpp the other
+// statements.
 
 #include <deque>
 #include <memory>

@@ -10,7 +10,7 @@ namespace furl::sql {
 
 namespace {
 
-// How a type name takes arguments.
+// The arguments that a type name takes.
 enum class ArgumentRule {
   kNone,          // Int64
   kLength,        // VARCHAR(255), CHAR(1): an optional length that is ignored
