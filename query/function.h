@@ -67,7 +67,7 @@ class FunctionRegistry {
   std::vector<std::string> names() const;
 
  private:
-  std::vector<std::pair<std::string, ScalarFunctionFactory>> entries_;  // lower-case name
+  std::vector<std::pair<std::string, ScalarFunctionFactory>> entries_;  // name as registered
 };
 
 /// Registers the built-in functions; called by FunctionRegistry::instance().

@@ -17,12 +17,10 @@ const FunctionRegistry& FunctionRegistry::instance() {
 }
 
 void FunctionRegistry::add(std::string name, ScalarFunctionFactory factory) {
-  std::string key = toLowerAscii(name);
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == key; });
-  if (it != entries_.end()) {
+  if (find(name) != nullptr) {
     throw QueryError(ErrorCode::kLogicalError, fmt::format("function {} is registered twice", name));
   }
-  entries_.emplace_back(std::move(key), std::move(factory));
+  entries_.emplace_back(std::move(name), std::move(factory));
 }
 
 void FunctionRegistry::addAlias(std::string alias, std::string_view name) {

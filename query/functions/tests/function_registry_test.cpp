@@ -37,7 +37,7 @@ TEST(FunctionRegistryTest, RegistersEveryBinderName) {
     EXPECT_NE(registry.find(name), nullptr) << name;
   }
   std::vector<std::string> names = registry.names();
-  EXPECT_NE(std::find(names.begin(), names.end(), "tostartofmonth"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "toStartOfMonth"), names.end());
 }
 
 TEST(FunctionRegistryTest, RejectsDuplicatesAndUnknownAliases) {

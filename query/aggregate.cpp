@@ -1,0 +1,469 @@
+#include "query/aggregate.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "common/error.h"
+
+namespace furl::query {
+namespace {
+
+using Int128 = __int128;
+using UInt128 = unsigned __int128;
+
+std::string int128ToString(Int128 v) {
+  if (v == 0) return "0";
+  bool negative = v < 0;
+  UInt128 u = negative ? static_cast<UInt128>(-(v + 1)) + 1 : static_cast<UInt128>(v);
+  std::string digits;
+  while (u != 0) {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  }
+  if (negative) digits.push_back('-');
+  std::reverse(digits.begin(), digits.end());
+  return digits;
+}
+
+// Returns a flat (or dictionary, for strings) view of `arg` so typed loops
+// can index rows directly.
+ColumnPtr flatArg(const Column* arg) {
+  auto shared = std::shared_ptr<Column>(const_cast<Column*>(arg), [](Column*) {});
+  if (arg->encoding() == Column::Encoding::kFlat) return shared;
+  return Column::flatten(shared);
+}
+
+// Marks groups that saw at least one non-NULL value.
+class SeenFlags {
+ public:
+  void resize(size_t n) { seen_.resize(n, 0); }
+  void mark(uint32_t g) { seen_[g] = 1; }
+  bool seen(uint32_t g) const { return seen_[g] != 0; }
+
+ private:
+  std::vector<uint8_t> seen_;
+};
+
+// --- count -------------------------------------------------------------------
+
+class CountState final : public AggregateState {
+ public:
+  explicit CountState(bool countStar) : countStar_(countStar) {}
+
+  void resize(size_t numGroups) override { counts_.resize(numGroups, 0); }
+
+  void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
+    if (countStar_ || !arg->mayHaveNulls()) {
+      for (size_t k = 0; k < n; ++k) ++counts_[gids[k]];
+      return;
+    }
+    for (size_t k = 0; k < n; ++k) {
+      if (!arg->isNull(rows[k])) ++counts_[gids[k]];
+    }
+  }
+
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+    auto& o = static_cast<CountState&>(other);
+    for (size_t g = 0; g < otherGroups; ++g) counts_[gidMap[g]] += o.counts_[g];
+  }
+
+  ColumnPtr finalize(size_t numGroups) override {
+    auto out = Column::makeFlat(DataType(TypeId::kUInt64), numGroups);
+    std::copy(counts_.begin(), counts_.begin() + numGroups, out->data<uint64_t>());
+    return out;
+  }
+
+ private:
+  bool countStar_;
+  std::vector<uint64_t> counts_;
+};
+
+// --- sum and avg -------------------------------------------------------------
+
+// Accumulator per physical input: Int128 for signed integers, UInt128 for
+// unsigned ones and bool, double for floats. Wide integer accumulators make
+// intermediate overflow impossible; only the final value is range-checked.
+template <typename T>
+using SumAccumulator =
+    std::conditional_t<std::is_floating_point_v<T>, double, std::conditional_t<std::is_signed_v<T>, Int128, UInt128>>;
+
+template <typename T>
+class SumState final : public AggregateState {
+ public:
+  SumState(DataType resultType, bool average) : resultType_(resultType), average_(average) {}
+
+  void resize(size_t numGroups) override {
+    sums_.resize(numGroups, 0);
+    counts_.resize(numGroups, 0);
+  }
+
+  void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
+    ColumnPtr flat = flatArg(arg);
+    const T* values = flat->template data<T>();
+    if (!flat->mayHaveNulls()) {
+      for (size_t k = 0; k < n; ++k) {
+        sums_[gids[k]] += values[rows[k]];
+        ++counts_[gids[k]];
+      }
+      return;
+    }
+    for (size_t k = 0; k < n; ++k) {
+      if (flat->isNull(rows[k])) continue;
+      sums_[gids[k]] += values[rows[k]];
+      ++counts_[gids[k]];
+    }
+  }
+
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+    auto& o = static_cast<SumState&>(other);
+    for (size_t g = 0; g < otherGroups; ++g) {
+      sums_[gidMap[g]] += o.sums_[g];
+      counts_[gidMap[g]] += o.counts_[g];
+    }
+  }
+
+  ColumnPtr finalize(size_t numGroups) override {
+    auto out = Column::makeFlat(resultType_, numGroups);
+    for (size_t g = 0; g < numGroups; ++g) {
+      if (counts_[g] == 0) {
+        out->setNull(g);
+        continue;
+      }
+      if (average_) {
+        out->data<double>()[g] = static_cast<double>(sums_[g]) / static_cast<double>(counts_[g]);
+        continue;
+      }
+      if constexpr (std::is_floating_point_v<T>) {
+        out->data<double>()[g] = sums_[g];
+      } else if constexpr (std::is_signed_v<T>) {
+        Int128 s = sums_[g];
+        if (s > INT64_MAX || s < INT64_MIN) {
+          throw QueryError(ErrorCode::kDecimalOverflow,
+                           "sum " + int128ToString(s) +
+                               " does not fit Int64; sum the values as Float64 instead: sum(toFloat64(x))");
+        }
+        out->data<int64_t>()[g] = static_cast<int64_t>(s);
+      } else {
+        UInt128 s = sums_[g];
+        if (s > UINT64_MAX) {
+          throw QueryError(ErrorCode::kDecimalOverflow,
+                           "sum " + int128ToString(static_cast<Int128>(s)) +
+                               " does not fit UInt64; sum the values as Float64 instead: sum(toFloat64(x))");
+        }
+        out->data<uint64_t>()[g] = static_cast<uint64_t>(s);
+      }
+    }
+    return out;
+  }
+
+ private:
+  DataType resultType_;
+  bool average_;
+  std::vector<SumAccumulator<T>> sums_;
+  std::vector<uint64_t> counts_;
+};
+
+// --- min, max, any ------------------------------------------------------------
+
+enum class Pick : uint8_t { kMin, kMax, kAny };
+
+template <typename T>
+class PickState final : public AggregateState {
+ public:
+  PickState(DataType resultType, Pick pick) : resultType_(resultType), pick_(pick) {}
+
+  void resize(size_t numGroups) override {
+    values_.resize(numGroups, T{});
+    seen_.resize(numGroups);
+  }
+
+  void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
+    ColumnPtr flat = flatArg(arg);
+    const T* values = flat->template data<T>();
+    bool nulls = flat->mayHaveNulls();
+    for (size_t k = 0; k < n; ++k) {
+      uint32_t row = rows[k];
+      if (nulls && flat->isNull(row)) continue;
+      offer(gids[k], values[row]);
+    }
+  }
+
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+    auto& o = static_cast<PickState&>(other);
+    for (size_t g = 0; g < otherGroups; ++g) {
+      if (o.seen_.seen(static_cast<uint32_t>(g))) offer(gidMap[g], o.values_[g]);
+    }
+  }
+
+  ColumnPtr finalize(size_t numGroups) override {
+    auto out = Column::makeFlat(resultType_, numGroups);
+    T* dst = out->template data<T>();
+    for (size_t g = 0; g < numGroups; ++g) {
+      if (seen_.seen(static_cast<uint32_t>(g))) {
+        dst[g] = values_[g];
+      } else {
+        out->setNull(g);
+      }
+    }
+    return out;
+  }
+
+ private:
+  void offer(uint32_t g, T v) {
+    if (!seen_.seen(g)) {
+      values_[g] = v;
+      seen_.mark(g);
+      return;
+    }
+    if (pick_ == Pick::kMin ? v < values_[g] : (pick_ == Pick::kMax && v > values_[g])) values_[g] = v;
+  }
+
+  DataType resultType_;
+  Pick pick_;
+  std::vector<T> values_;
+  SeenFlags seen_;
+};
+
+class StringPickState final : public AggregateState {
+ public:
+  StringPickState(DataType resultType, Pick pick) : resultType_(resultType), pick_(pick) {}
+
+  void resize(size_t numGroups) override {
+    values_.resize(numGroups);
+    seen_.resize(numGroups);
+  }
+
+  void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
+    for (size_t k = 0; k < n; ++k) {
+      if (arg->isNull(rows[k])) continue;
+      offer(gids[k], arg->stringAt(rows[k]));
+    }
+  }
+
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+    auto& o = static_cast<StringPickState&>(other);
+    for (size_t g = 0; g < otherGroups; ++g) {
+      if (o.seen_.seen(static_cast<uint32_t>(g))) offer(gidMap[g], o.values_[g]);
+    }
+  }
+
+  ColumnPtr finalize(size_t numGroups) override {
+    auto out = Column::makeFlat(resultType_, numGroups);
+    auto* dst = out->data<std::string_view>();
+    for (size_t g = 0; g < numGroups; ++g) {
+      if (seen_.seen(static_cast<uint32_t>(g))) {
+        dst[g] = out->heap().add(values_[g]);
+      } else {
+        out->setNull(g);
+      }
+    }
+    return out;
+  }
+
+ private:
+  void offer(uint32_t g, std::string_view v) {
+    if (!seen_.seen(g)) {
+      values_[g].assign(v);
+      seen_.mark(g);
+      return;
+    }
+    if (pick_ == Pick::kMin ? v < values_[g] : (pick_ == Pick::kMax && v > values_[g])) values_[g].assign(v);
+  }
+
+  DataType resultType_;
+  Pick pick_;
+  std::vector<std::string> values_;
+  SeenFlags seen_;
+};
+
+// --- count(DISTINCT x) ---------------------------------------------------------
+
+// Exact distinct counting with one hash set per group. Fixed-width values
+// are keyed by their bit pattern widened to 64 bits.
+class DistinctFixedState final : public AggregateState {
+ public:
+  explicit DistinctFixedState(TypeId type) : type_(type) {}
+
+  void resize(size_t numGroups) override { sets_.resize(numGroups); }
+
+  void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
+    ColumnPtr flat = flatArg(arg);
+    bool nulls = flat->mayHaveNulls();
+    dispatchPhysical(type_, [&]<typename T>() {
+      if constexpr (!std::is_same_v<T, std::string_view>) {
+        const T* values = flat->template data<T>();
+        for (size_t k = 0; k < n; ++k) {
+          if (nulls && flat->isNull(rows[k])) continue;
+          sets_[gids[k]].insert(toKey(values[rows[k]]));
+        }
+      }
+    });
+  }
+
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+    auto& o = static_cast<DistinctFixedState&>(other);
+    for (size_t g = 0; g < otherGroups; ++g) {
+      auto& dst = sets_[gidMap[g]];
+      if (dst.empty()) {
+        dst.swap(o.sets_[g]);
+      } else {
+        dst.insert(o.sets_[g].begin(), o.sets_[g].end());
+      }
+    }
+  }
+
+  ColumnPtr finalize(size_t numGroups) override {
+    auto out = Column::makeFlat(DataType(TypeId::kUInt64), numGroups);
+    for (size_t g = 0; g < numGroups; ++g) out->data<uint64_t>()[g] = sets_[g].size();
+    return out;
+  }
+
+ private:
+  template <typename T>
+  static uint64_t toKey(T v) {
+    if constexpr (std::is_floating_point_v<T>) {
+      double d = v == 0 ? 0.0 : static_cast<double>(v);  // -0.0 and 0.0 are one value
+      uint64_t bits;
+      std::memcpy(&bits, &d, sizeof(bits));
+      return bits;
+    } else {
+      return static_cast<uint64_t>(v);
+    }
+  }
+
+  TypeId type_;
+  std::vector<absl::flat_hash_set<uint64_t>> sets_;
+};
+
+class DistinctStringState final : public AggregateState {
+ public:
+  void resize(size_t numGroups) override { sets_.resize(numGroups); }
+
+  void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
+    for (size_t k = 0; k < n; ++k) {
+      if (arg->isNull(rows[k])) continue;
+      std::string_view s = arg->stringAt(rows[k]);
+      auto& set = sets_[gids[k]];
+      absl::string_view key(s.data(), s.size());
+      if (!set.contains(key)) set.emplace(s);
+    }
+  }
+
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+    auto& o = static_cast<DistinctStringState&>(other);
+    for (size_t g = 0; g < otherGroups; ++g) {
+      auto& dst = sets_[gidMap[g]];
+      if (dst.empty()) {
+        dst.swap(o.sets_[g]);
+      } else {
+        for (auto& s : o.sets_[g]) dst.insert(s);
+      }
+    }
+  }
+
+  ColumnPtr finalize(size_t numGroups) override {
+    auto out = Column::makeFlat(DataType(TypeId::kUInt64), numGroups);
+    for (size_t g = 0; g < numGroups; ++g) out->data<uint64_t>()[g] = sets_[g].size();
+    return out;
+  }
+
+ private:
+  std::vector<absl::flat_hash_set<std::string>> sets_;
+};
+
+// min(NULL), max(NULL), any(NULL): always NULL.
+class NullState final : public AggregateState {
+ public:
+  void resize(size_t) override {}
+  void update(const Column*, const uint32_t*, const uint32_t*, size_t) override {}
+  void merge(AggregateState&, const uint32_t*, size_t) override {}
+  ColumnPtr finalize(size_t numGroups) override {
+    return Column::makeConstant(DataType(TypeId::kNull, true), Value(), numGroups);
+  }
+};
+
+template <template <typename> class State, typename... Args>
+std::unique_ptr<AggregateState> makeTyped(TypeId type, Args&&... args) {
+  return dispatchPhysical(type, [&]<typename T>() -> std::unique_ptr<AggregateState> {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return nullptr;
+    } else {
+      return std::make_unique<State<T>>(std::forward<Args>(args)...);
+    }
+  });
+}
+
+}  // namespace
+
+std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct) {
+  std::string lower = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));
+  if (lower == "count") return distinct ? AggregateKind::kCountDistinct : AggregateKind::kCount;
+  if (lower == "uniqexact") return AggregateKind::kCountDistinct;
+  if (lower == "sum") return AggregateKind::kSum;
+  if (lower == "min") return AggregateKind::kMin;
+  if (lower == "max") return AggregateKind::kMax;
+  if (lower == "avg") return AggregateKind::kAvg;
+  if (lower == "any" || lower == "any_value") return AggregateKind::kAny;
+  return std::nullopt;
+}
+
+DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_view name) {
+  auto illegal = [&](std::string_view expected) {
+    return QueryError(ErrorCode::kIllegalTypeOfArgument,
+                      "illegal type " + argType.toString() + " of argument of aggregate function " +
+                          std::string(name) + "; expected " + std::string(expected));
+  };
+  switch (kind) {
+    case AggregateKind::kCountStar:
+    case AggregateKind::kCount:
+    case AggregateKind::kCountDistinct:
+      return DataType(TypeId::kUInt64);
+    case AggregateKind::kSum:
+      if (!isNumeric(argType.id)) throw illegal("a number");
+      if (isFloat(argType.id)) return DataType(TypeId::kFloat64, true);
+      if (isUnsignedInteger(argType.id) || argType.id == TypeId::kBool) return DataType(TypeId::kUInt64, true);
+      return DataType(TypeId::kInt64, true);
+    case AggregateKind::kAvg:
+      if (!isNumeric(argType.id)) throw illegal("a number");
+      return DataType(TypeId::kFloat64, true);
+    case AggregateKind::kMin:
+    case AggregateKind::kMax:
+    case AggregateKind::kAny:
+      if (argType.id == TypeId::kNull) return DataType(TypeId::kNull, true);
+      return argType.withNullable(true);
+  }
+  throw QueryError(ErrorCode::kLogicalError, "unknown aggregate kind");
+}
+
+std::unique_ptr<AggregateState> makeAggregateState(const AggregateSpec& spec) {
+  TypeId argType = spec.arg ? spec.arg->type.id : TypeId::kNull;
+  switch (spec.kind) {
+    case AggregateKind::kCountStar:
+      return std::make_unique<CountState>(true);
+    case AggregateKind::kCount:
+      return std::make_unique<CountState>(false);
+    case AggregateKind::kSum:
+      return makeTyped<SumState>(argType, spec.resultType, false);
+    case AggregateKind::kAvg:
+      return makeTyped<SumState>(argType, spec.resultType, true);
+    case AggregateKind::kMin:
+    case AggregateKind::kMax:
+    case AggregateKind::kAny: {
+      Pick pick = spec.kind == AggregateKind::kMin ? Pick::kMin
+                  : spec.kind == AggregateKind::kMax ? Pick::kMax
+                                                     : Pick::kAny;
+      if (argType == TypeId::kString) return std::make_unique<StringPickState>(spec.resultType, pick);
+      if (argType == TypeId::kNull) return std::make_unique<NullState>();
+      return makeTyped<PickState>(argType, spec.resultType, pick);
+    }
+    case AggregateKind::kCountDistinct:
+      if (argType == TypeId::kString) return std::make_unique<DistinctStringState>();
+      return std::make_unique<DistinctFixedState>(argType);
+  }
+  throw QueryError(ErrorCode::kLogicalError, "unknown aggregate kind");
+}
+
+}  // namespace furl::query

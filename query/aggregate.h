@@ -1,0 +1,65 @@
+#pragma once
+
+// Aggregate functions over groups. Each query keeps one AggregateState per
+// aggregate per thread; states hold a slot per group id, are updated a batch
+// at a time (one virtual call per batch, typed loops inside) and merged
+// across threads at the end.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/column.h"
+#include "common/types.h"
+#include "query/expression.h"
+
+namespace furl::query {
+
+enum class AggregateKind : uint8_t {
+  kCountStar,
+  kCount,
+  kSum,
+  kMin,
+  kMax,
+  kAvg,
+  kCountDistinct,  // count(DISTINCT x) and uniqExact(x): exact
+  kAny,
+};
+
+struct AggregateSpec {
+  AggregateKind kind = AggregateKind::kCountStar;
+  /// The argument over the scanned batch; null for count(*).
+  BoundExprPtr arg;
+  DataType resultType;
+};
+
+/// Maps an SQL aggregate name (any case) and DISTINCT flag to a kind;
+/// nullopt when the name is not an aggregate.
+std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct);
+
+/// The result type of an aggregate over an argument of type `argType`.
+/// Throws QueryError (kIllegalTypeOfArgument) naming `name` when the type
+/// does not fit (sum of a String, ...).
+DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_view name);
+
+class AggregateState {
+ public:
+  virtual ~AggregateState() = default;
+
+  /// Makes room for group ids below `numGroups`; new groups start empty.
+  virtual void resize(size_t numGroups) = 0;
+  /// Adds row rows[k] of `arg` to group gids[k] for k < n. `arg` is null for
+  /// count(*). Throws QueryError on overflow.
+  virtual void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) = 0;
+  /// Adds the groups of `other` (a state of the same aggregate) into this
+  /// one: other's group g goes to this state's group gidMap[g].
+  virtual void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) = 0;
+  /// The results of groups [0, numGroups). Throws QueryError when a result
+  /// does not fit its type (an Int64 sum past 2^63-1).
+  virtual ColumnPtr finalize(size_t numGroups) = 0;
+};
+
+std::unique_ptr<AggregateState> makeAggregateState(const AggregateSpec& spec);
+
+}  // namespace furl::query

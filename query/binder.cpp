@@ -1,0 +1,801 @@
+#include "query/binder.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "common/error.h"
+#include "common/time_util.h"
+#include "query/function.h"
+
+namespace furl::query {
+namespace {
+
+using sql::ExprKind;
+
+std::string lower(std::string_view s) { return absl::AsciiStrToLower(absl::string_view(s.data(), s.size())); }
+
+std::string where(const SourcePosition& position) {
+  if (position.line == 0) return "";
+  return " at line " + std::to_string(position.line) + ", column " + std::to_string(position.column);
+}
+
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string functionForBinary(sql::BinaryOp op) {
+  switch (op) {
+    case sql::BinaryOp::kOr:
+      return "or";
+    case sql::BinaryOp::kAnd:
+      return "and";
+    case sql::BinaryOp::kEqual:
+      return "equals";
+    case sql::BinaryOp::kNotEqual:
+      return "notEquals";
+    case sql::BinaryOp::kLess:
+      return "less";
+    case sql::BinaryOp::kLessOrEqual:
+      return "lessOrEquals";
+    case sql::BinaryOp::kGreater:
+      return "greater";
+    case sql::BinaryOp::kGreaterOrEqual:
+      return "greaterOrEquals";
+    case sql::BinaryOp::kLike:
+      return "like";
+    case sql::BinaryOp::kNotLike:
+      return "notLike";
+    case sql::BinaryOp::kILike:
+      return "ilike";
+    case sql::BinaryOp::kNotILike:
+      return "notILike";
+    case sql::BinaryOp::kConcat:
+      return "concat";
+    case sql::BinaryOp::kAdd:
+      return "plus";
+    case sql::BinaryOp::kSubtract:
+      return "minus";
+    case sql::BinaryOp::kMultiply:
+      return "multiply";
+    case sql::BinaryOp::kDivide:
+      return "divide";
+    case sql::BinaryOp::kIntegerDivide:
+      return "intDiv";
+    case sql::BinaryOp::kModulo:
+      return "modulo";
+  }
+  return "";
+}
+
+std::optional<std::string> functionForExtract(sql::TimeUnit unit) {
+  switch (unit) {
+    case sql::TimeUnit::kYear:
+      return "toYear";
+    case sql::TimeUnit::kMonth:
+      return "toMonth";
+    case sql::TimeUnit::kDay:
+      return "toDayOfMonth";
+    case sql::TimeUnit::kHour:
+      return "toHour";
+    case sql::TimeUnit::kMinute:
+      return "toMinute";
+    case sql::TimeUnit::kSecond:
+      return "toSecond";
+    case sql::TimeUnit::kDayOfWeek:
+      return "toDayOfWeek";
+    case sql::TimeUnit::kEpoch:
+      return "toUnixTimestamp";
+    default:
+      return std::nullopt;
+  }
+}
+
+bool isAggregateCall(const sql::Expr& expr) {
+  if (expr.kind != ExprKind::kFunction) return false;
+  const auto& call = expr.as<sql::FunctionExpr>();
+  return findAggregate(call.name, call.distinct).has_value();
+}
+
+// Calls fn on each direct child expression of `expr`.
+template <typename Fn>
+void forEachChild(const sql::Expr& expr, Fn&& fn) {
+  switch (expr.kind) {
+    case ExprKind::kFunction:
+      for (const auto& arg : expr.as<sql::FunctionExpr>().args) fn(*arg);
+      break;
+    case ExprKind::kUnary:
+      fn(*expr.as<sql::UnaryExpr>().operand);
+      break;
+    case ExprKind::kBinary:
+      fn(*expr.as<sql::BinaryExpr>().left);
+      fn(*expr.as<sql::BinaryExpr>().right);
+      break;
+    case ExprKind::kIsNull:
+      fn(*expr.as<sql::IsNullExpr>().operand);
+      break;
+    case ExprKind::kBetween: {
+      const auto& between = expr.as<sql::BetweenExpr>();
+      fn(*between.operand);
+      fn(*between.lower);
+      fn(*between.upper);
+      break;
+    }
+    case ExprKind::kIn: {
+      const auto& in = expr.as<sql::InExpr>();
+      fn(*in.operand);
+      for (const auto& e : in.list) fn(*e);
+      break;
+    }
+    case ExprKind::kCase: {
+      const auto& c = expr.as<sql::CaseExpr>();
+      if (c.operand) fn(*c.operand);
+      for (const auto& w : c.whens) {
+        fn(*w.condition);
+        fn(*w.result);
+      }
+      if (c.elseResult) fn(*c.elseResult);
+      break;
+    }
+    case ExprKind::kCast:
+      fn(*expr.as<sql::CastExpr>().operand);
+      break;
+    case ExprKind::kExtract:
+      fn(*expr.as<sql::ExtractExpr>().operand);
+      break;
+    default:
+      break;
+  }
+}
+
+bool containsAggregate(const sql::Expr& expr) {
+  if (isAggregateCall(expr)) return true;
+  bool found = false;
+  forEachChild(expr, [&](const sql::Expr& child) { found = found || containsAggregate(child); });
+  return found;
+}
+
+// Converts a constant to the domain of a column of type `type` for
+// min/max pruning; nullopt when the comparison would not be a plain one.
+std::optional<Value> pruneValue(const Value& value, DataType type) {
+  if (value.isNull()) return std::nullopt;
+  TypeId id = type.id;
+  bool isString = std::holds_alternative<std::string>(value.storage());
+  if (isTimestamp(id)) {
+    if (isString) {
+      auto ms = parseTimestampMs(value.asString());
+      if (!ms) return std::nullopt;
+      return Value::timestampMs(*ms, id);
+    }
+    if (isTimestamp(value.type())) return Value::timestampMs(value.asInt64(), id);
+    if (value.type() == TypeId::kDate) return Value::timestampMs(value.asInt64() * 86400000, id);
+    return std::nullopt;
+  }
+  if (id == TypeId::kDate) {
+    if (isString) {
+      auto days = parseDate(value.asString());
+      if (!days) return std::nullopt;
+      return Value::date(*days);
+    }
+    if (value.type() == TypeId::kDate) return value;
+    return std::nullopt;
+  }
+  if (id == TypeId::kString) return isString ? std::optional<Value>(value) : std::nullopt;
+  if (isNumeric(id) && id != TypeId::kBool && !isString) return value;
+  return std::nullopt;
+}
+
+class Binder {
+ public:
+  /// `database` may be null when only constants are bound.
+  Binder(const storage::Database* database, std::vector<std::string>& warnings)
+      : database_(database), warnings_(warnings) {}
+
+  std::unique_ptr<SelectPlan> bind(const sql::SelectQuery& query);
+
+  /// Binds an expression that must not reference columns.
+  BoundExprPtr bindConstant(const sql::Expr& expr) {
+    SelectPlan plan;
+    Scope scope;
+    scope.plan = &plan;
+    return bindExpr(expr, scope, Mode::kSource);
+  }
+
+ private:
+  enum class Mode { kSource, kAggregated };
+
+  struct Scope {
+    SelectPlan* plan = nullptr;
+    std::vector<std::string> names;
+    std::vector<DataType> types;
+    std::string qualifier;
+    std::vector<int> scanIndex;  // source column -> scan column, -1 if not scanned
+    std::map<std::string, const sql::Expr*> aliases;
+    std::vector<std::string> aliasStack;  // aliases being expanded, to stop cycles
+    // Aggregated mode: group keys and aggregates by their SQL text.
+    std::vector<std::string> keyTexts;
+    std::vector<std::string> aggregateTexts;
+  };
+
+  void bindSource(const sql::SelectQuery& query, Scope& scope);
+  BoundExprPtr bindExpr(const sql::Expr& expr, Scope& scope, Mode mode);
+  BoundExprPtr bindColumnRef(const sql::ColumnRefExpr& ref, Scope& scope, Mode mode);
+  BoundExprPtr bindAggregate(const sql::FunctionExpr& call, Scope& scope);
+  BoundExprPtr scanColumn(size_t sourceColumn, Scope& scope);
+  const sql::Expr& resolveGroupOrOrderItem(const sql::Expr& item, const sql::SelectQuery& query,
+                                           const Scope& scope);
+  void addPruneRules(const sql::Expr& conjunct, Scope& scope);
+
+  const storage::Database* database_;
+  std::vector<std::string>& warnings_;
+};
+
+BoundExprPtr Binder::scanColumn(size_t sourceColumn, Scope& scope) {
+  if (scope.scanIndex[sourceColumn] < 0) {
+    scope.scanIndex[sourceColumn] = static_cast<int>(scope.plan->scanColumns.size());
+    scope.plan->scanColumns.push_back(sourceColumn);
+    scope.plan->scanTypes.push_back(scope.types[sourceColumn]);
+  }
+  return BoundExpr::column(static_cast<size_t>(scope.scanIndex[sourceColumn]), scope.types[sourceColumn]);
+}
+
+void Binder::bindSource(const sql::SelectQuery& query, Scope& scope) {
+  SelectPlan& plan = *scope.plan;
+  if (!query.from) return;
+  const sql::TableRef& from = *query.from;
+  switch (from.kind) {
+    case sql::TableRefKind::kTable: {
+      auto snapshot = database_->snapshot(from.name.table);
+      if (!snapshot.ok()) {
+        if (snapshot.status().code() == absl::StatusCode::kNotFound) {
+          std::string message = "unknown table '" + from.name.toString() + "'" + where(from.position);
+          std::string suggestion = closestName(from.name.table, database_->listTables());
+          if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+          throw QueryError(ErrorCode::kUnknownTable, message, from.position);
+        }
+        throw errorFromStatus(snapshot.status());
+      }
+      plan.table = *snapshot;
+      for (const auto& column : plan.table->def.columns) {
+        scope.names.push_back(column.name);
+        scope.types.push_back(column.type);
+      }
+      scope.qualifier = from.alias.empty() ? from.name.table : from.alias;
+      break;
+    }
+    case sql::TableRefKind::kSubquery: {
+      plan.subquery = bind(*from.subquery);
+      for (size_t i = 0; i < plan.subquery->numVisible; ++i) {
+        scope.names.push_back(plan.subquery->names[i]);
+        scope.types.push_back(plan.subquery->projections[i]->type);
+      }
+      scope.qualifier = from.alias;
+      break;
+    }
+    default:
+      throw QueryError(ErrorCode::kNotImplemented,
+                       "only tables and subqueries are supported in FROM" + where(from.position), from.position);
+  }
+  scope.scanIndex.assign(scope.names.size(), -1);
+}
+
+BoundExprPtr Binder::bindColumnRef(const sql::ColumnRefExpr& ref, Scope& scope, Mode mode) {
+  const std::string& name = ref.name();
+  if (ref.isQualified()) {
+    const std::string& qualifier = ref.parts[ref.parts.size() - 2];
+    if (qualifier != scope.qualifier) {
+      throw QueryError(ErrorCode::kUnknownIdentifier,
+                       "unknown table or alias '" + qualifier + "' in '" + ref.toString() + "'" + where(ref.position),
+                       ref.position);
+    }
+  }
+  bool aliasExpanding =
+      std::find(scope.aliasStack.begin(), scope.aliasStack.end(), name) != scope.aliasStack.end();
+  auto column = std::find(scope.names.begin(), scope.names.end(), name);
+
+  // In the aggregated stage an alias wins (ClickHouse resolves aliases first);
+  // in the source stage a real column wins, then an alias.
+  auto alias = scope.aliases.find(name);
+  bool useAlias = alias != scope.aliases.end() && !aliasExpanding && !ref.isQualified() &&
+                  (mode == Mode::kAggregated || column == scope.names.end());
+  if (useAlias) {
+    scope.aliasStack.push_back(name);
+    BoundExprPtr bound = bindExpr(*alias->second, scope, mode);
+    scope.aliasStack.pop_back();
+    return bound;
+  }
+  if (column == scope.names.end()) {
+    std::string message = "unknown column '" + name + "'" + where(ref.position);
+    std::vector<std::string> candidates = scope.names;
+    for (const auto& [aliasName, expr] : scope.aliases) candidates.push_back(aliasName);
+    std::string suggestion = closestName(name, candidates);
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    throw QueryError(ErrorCode::kUnknownIdentifier, message, ref.position);
+  }
+  if (mode == Mode::kAggregated) {
+    throw QueryError(ErrorCode::kNotAnAggregate,
+                     "column '" + name + "'" + where(ref.position) +
+                         " is neither in GROUP BY nor inside an aggregate function; add it to GROUP BY or wrap it "
+                         "in an aggregate such as any(" + name + ")",
+                     ref.position);
+  }
+  return scanColumn(static_cast<size_t>(column - scope.names.begin()), scope);
+}
+
+BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) {
+  std::string text = call.toString();
+  auto existing = std::find(scope.aggregateTexts.begin(), scope.aggregateTexts.end(), text);
+  SelectPlan& plan = *scope.plan;
+  size_t numKeys = plan.groupKeys.size();
+  if (existing != scope.aggregateTexts.end()) {
+    size_t index = static_cast<size_t>(existing - scope.aggregateTexts.begin());
+    return BoundExpr::column(numKeys + index, plan.aggregates[index].resultType);
+  }
+  AggregateKind kind = *findAggregate(call.name, call.distinct);
+  AggregateSpec spec;
+  spec.kind = kind;
+  if (kind == AggregateKind::kCount && (call.starArgument || call.args.empty())) {
+    spec.kind = AggregateKind::kCountStar;
+  } else {
+    if (call.args.size() != 1) {
+      throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                       "aggregate function " + call.name + " takes 1 argument, got " +
+                           std::to_string(call.args.size()) + where(call.position),
+                       call.position);
+    }
+    if (containsAggregate(*call.args[0])) {
+      throw QueryError(ErrorCode::kIllegalAggregation,
+                       "aggregate function " + call.name + where(call.position) +
+                           " has another aggregate function inside; nest them through a subquery",
+                       call.position);
+    }
+    spec.arg = bindExpr(*call.args[0], scope, Mode::kSource);
+  }
+  spec.resultType = aggregateResultType(spec.kind, spec.arg ? spec.arg->type : DataType(), call.name);
+  plan.aggregates.push_back(spec);
+  scope.aggregateTexts.push_back(text);
+  return BoundExpr::column(numKeys + plan.aggregates.size() - 1, spec.resultType);
+}
+
+BoundExprPtr Binder::bindExpr(const sql::Expr& expr, Scope& scope, Mode mode) {
+  if (mode == Mode::kAggregated) {
+    std::string text = expr.toString();
+    auto key = std::find(scope.keyTexts.begin(), scope.keyTexts.end(), text);
+    if (key != scope.keyTexts.end()) {
+      size_t index = static_cast<size_t>(key - scope.keyTexts.begin());
+      return BoundExpr::column(index, scope.plan->groupKeys[index]->type);
+    }
+    if (isAggregateCall(expr)) return bindAggregate(expr.as<sql::FunctionExpr>(), scope);
+  } else if (isAggregateCall(expr)) {
+    const auto& call = expr.as<sql::FunctionExpr>();
+    throw QueryError(ErrorCode::kIllegalAggregation,
+                     "aggregate function " + call.toString() + where(call.position) +
+                         " is not allowed here (WHERE, GROUP BY or inside another aggregate)",
+                     call.position);
+  }
+
+  auto bindChild = [&](const sql::Expr& child) { return bindExpr(child, scope, mode); };
+  auto call = [&](const std::string& name, std::vector<BoundExprPtr> args) {
+    return bindFunctionCall(name, std::move(args), expr.position);
+  };
+
+  switch (expr.kind) {
+    case ExprKind::kLiteral: {
+      const Value& value = expr.as<sql::LiteralExpr>().value;
+      return BoundExpr::literal(value, DataType(value.type(), value.isNull()));
+    }
+    case ExprKind::kColumnRef:
+      return bindColumnRef(expr.as<sql::ColumnRefExpr>(), scope, mode);
+    case ExprKind::kFunction: {
+      const auto& f = expr.as<sql::FunctionExpr>();
+      if (f.distinct) {
+        throw QueryError(ErrorCode::kUnknownAggregateFunction,
+                         "DISTINCT is only allowed in aggregate functions, not in " + f.name + where(f.position),
+                         f.position);
+      }
+      std::vector<BoundExprPtr> args;
+      for (const auto& arg : f.args) args.push_back(bindChild(*arg));
+      return call(f.name, std::move(args));
+    }
+    case ExprKind::kUnary: {
+      const auto& u = expr.as<sql::UnaryExpr>();
+      return call(u.op == sql::UnaryOp::kNegate ? "negate" : "not", {bindChild(*u.operand)});
+    }
+    case ExprKind::kBinary: {
+      const auto& b = expr.as<sql::BinaryExpr>();
+      return call(functionForBinary(b.op), {bindChild(*b.left), bindChild(*b.right)});
+    }
+    case ExprKind::kIsNull: {
+      const auto& n = expr.as<sql::IsNullExpr>();
+      return call(n.negated ? "isNotNull" : "isNull", {bindChild(*n.operand)});
+    }
+    case ExprKind::kBetween: {
+      const auto& b = expr.as<sql::BetweenExpr>();
+      BoundExprPtr operand = bindChild(*b.operand);
+      BoundExprPtr both = call("and", {call("greaterOrEquals", {operand, bindChild(*b.lower)}),
+                                       call("lessOrEquals", {operand, bindChild(*b.upper)})});
+      return b.negated ? call("not", {both}) : both;
+    }
+    case ExprKind::kIn: {
+      const auto& in = expr.as<sql::InExpr>();
+      if (in.subquery) {
+        throw QueryError(ErrorCode::kNotImplemented,
+                         "IN (SELECT ...) is not supported yet" + where(in.position) + "; list the values instead",
+                         in.position);
+      }
+      std::vector<BoundExprPtr> args{bindChild(*in.operand)};
+      for (const auto& e : in.list) args.push_back(bindChild(*e));
+      return call(in.negated ? "notIn" : "in", std::move(args));
+    }
+    case ExprKind::kCase: {
+      const auto& c = expr.as<sql::CaseExpr>();
+      std::vector<BoundExprPtr> args;
+      BoundExprPtr operand = c.operand ? bindChild(*c.operand) : nullptr;
+      for (const auto& w : c.whens) {
+        BoundExprPtr condition = bindChild(*w.condition);
+        if (operand) condition = call("equals", {operand, condition});
+        args.push_back(condition);
+        args.push_back(bindChild(*w.result));
+      }
+      args.push_back(c.elseResult ? bindChild(*c.elseResult)
+                                  : BoundExpr::literal(Value(), DataType(TypeId::kNull, true)));
+      return call("multiIf", std::move(args));
+    }
+    case ExprKind::kCast: {
+      const auto& c = expr.as<sql::CastExpr>();
+      std::string typeText = c.target.type.toString();
+      return call("cast", {bindChild(*c.operand),
+                           BoundExpr::literal(Value::string(typeText), DataType(TypeId::kString))});
+    }
+    case ExprKind::kExtract: {
+      const auto& e = expr.as<sql::ExtractExpr>();
+      auto name = functionForExtract(e.part);
+      if (!name) {
+        throw QueryError(ErrorCode::kNotImplemented,
+                         "EXTRACT(" + std::string(sql::timeUnitName(e.part)) + " FROM ...) is not supported" +
+                             where(e.position),
+                         e.position);
+      }
+      return call(*name, {bindChild(*e.operand)});
+    }
+    case ExprKind::kStar:
+      throw QueryError(ErrorCode::kSyntaxError, "'*' is only allowed in the select list and in count(*)" +
+                                                    where(expr.position),
+                       expr.position);
+    default:
+      throw QueryError(ErrorCode::kNotImplemented,
+                       "expression '" + expr.toString() + "'" + where(expr.position) + " is not supported yet",
+                       expr.position);
+  }
+}
+
+const sql::Expr& Binder::resolveGroupOrOrderItem(const sql::Expr& item, const sql::SelectQuery& query,
+                                                 const Scope& scope) {
+  if (item.kind == ExprKind::kLiteral) {
+    const Value& v = item.as<sql::LiteralExpr>().value;
+    if (v.type() == TypeId::kInt64 || v.type() == TypeId::kUInt64) {
+      int64_t position = v.type() == TypeId::kInt64 ? v.asInt64() : static_cast<int64_t>(v.asUInt64());
+      if (position < 1 || static_cast<size_t>(position) > query.items.size()) {
+        throw QueryError(ErrorCode::kBadArguments,
+                         "position " + std::to_string(position) + where(item.position) +
+                             " is not in the select list, which has " + std::to_string(query.items.size()) +
+                             " items",
+                         item.position);
+      }
+      const sql::Expr& target = *query.items[position - 1].expr;
+      if (target.kind == ExprKind::kStar) {
+        throw QueryError(ErrorCode::kBadArguments, "position " + std::to_string(position) + " refers to '*'",
+                         item.position);
+      }
+      return target;
+    }
+  }
+  if (item.kind == ExprKind::kColumnRef) {
+    const auto& ref = item.as<sql::ColumnRefExpr>();
+    auto alias = scope.aliases.find(ref.name());
+    if (!ref.isQualified() && alias != scope.aliases.end()) return *alias->second;
+  }
+  return item;
+}
+
+void Binder::addPruneRules(const sql::Expr& conjunct, Scope& scope) {
+  if (!scope.plan->table) return;
+  auto sourceColumn = [&](const sql::Expr& e) -> std::optional<size_t> {
+    if (e.kind != ExprKind::kColumnRef) return std::nullopt;
+    const auto& ref = e.as<sql::ColumnRefExpr>();
+    auto it = std::find(scope.names.begin(), scope.names.end(), ref.name());
+    if (it == scope.names.end()) return std::nullopt;
+    return static_cast<size_t>(it - scope.names.begin());
+  };
+  auto constant = [&](const sql::Expr& e) -> std::optional<Value> {
+    if (containsAggregate(e)) return std::nullopt;
+    try {
+      BoundExprPtr bound = bindExpr(e, scope, Mode::kSource);
+      if (!bound->isConstant()) return std::nullopt;
+      return bound->constant;
+    } catch (const QueryError&) {
+      return std::nullopt;
+    }
+  };
+  auto add = [&](size_t column, PruneRule::Op op, const Value& value) {
+    auto converted = pruneValue(value, scope.types[column]);
+    if (!converted) return;
+    BoundExprPtr scanned = scanColumn(column, scope);
+    scope.plan->pruneRules.push_back({scanned->columnIndex, op, *converted});
+  };
+
+  if (conjunct.kind == ExprKind::kBetween) {
+    const auto& b = conjunct.as<sql::BetweenExpr>();
+    auto column = sourceColumn(*b.operand);
+    if (b.negated || !column) return;
+    if (auto lo = constant(*b.lower)) add(*column, PruneRule::Op::kGreaterOrEqual, *lo);
+    if (auto hi = constant(*b.upper)) add(*column, PruneRule::Op::kLessOrEqual, *hi);
+    return;
+  }
+  if (conjunct.kind != ExprKind::kBinary) return;
+  const auto& b = conjunct.as<sql::BinaryExpr>();
+  std::optional<PruneRule::Op> op;
+  std::optional<PruneRule::Op> flipped;
+  switch (b.op) {
+    case sql::BinaryOp::kEqual:
+      op = flipped = PruneRule::Op::kEqual;
+      break;
+    case sql::BinaryOp::kLess:
+      op = PruneRule::Op::kLess;
+      flipped = PruneRule::Op::kGreater;
+      break;
+    case sql::BinaryOp::kLessOrEqual:
+      op = PruneRule::Op::kLessOrEqual;
+      flipped = PruneRule::Op::kGreaterOrEqual;
+      break;
+    case sql::BinaryOp::kGreater:
+      op = PruneRule::Op::kGreater;
+      flipped = PruneRule::Op::kLess;
+      break;
+    case sql::BinaryOp::kGreaterOrEqual:
+      op = PruneRule::Op::kGreaterOrEqual;
+      flipped = PruneRule::Op::kLessOrEqual;
+      break;
+    default:
+      return;
+  }
+  if (auto column = sourceColumn(*b.left)) {
+    if (auto value = constant(*b.right)) add(*column, *op, *value);
+  } else if (auto column = sourceColumn(*b.right)) {
+    if (auto value = constant(*b.left)) add(*column, *flipped, *value);
+  }
+}
+
+void collectConjuncts(const sql::Expr& expr, std::vector<const sql::Expr*>& out) {
+  if (expr.kind == ExprKind::kBinary && expr.as<sql::BinaryExpr>().op == sql::BinaryOp::kAnd) {
+    collectConjuncts(*expr.as<sql::BinaryExpr>().left, out);
+    collectConjuncts(*expr.as<sql::BinaryExpr>().right, out);
+    return;
+  }
+  out.push_back(&expr);
+}
+
+std::unique_ptr<SelectPlan> Binder::bind(const sql::SelectQuery& query) {
+  if (!query.unionAll.empty()) {
+    throw QueryError(ErrorCode::kNotImplemented, "UNION ALL is not supported yet" + where(query.position),
+                     query.position);
+  }
+  if (!query.with.empty()) {
+    throw QueryError(ErrorCode::kNotImplemented, "WITH is not supported yet" + where(query.position),
+                     query.position);
+  }
+  auto plan = std::make_unique<SelectPlan>();
+  Scope scope;
+  scope.plan = plan.get();
+  bindSource(query, scope);
+
+  // Select list: expand stars, collect aliases.
+  struct Item {
+    const sql::Expr* expr;
+    std::string name;
+    std::optional<size_t> sourceColumn;  // for expanded stars
+  };
+  std::vector<Item> items;
+  for (const auto& item : query.items) {
+    if (item.expr->kind == ExprKind::kStar) {
+      const auto& star = item.expr->as<sql::StarExpr>();
+      if (!query.from) {
+        throw QueryError(ErrorCode::kBadArguments, "SELECT * needs a FROM clause" + where(star.position),
+                         star.position);
+      }
+      for (size_t c = 0; c < scope.names.size(); ++c) {
+        if (std::find(star.excluded.begin(), star.excluded.end(), scope.names[c]) != star.excluded.end()) continue;
+        items.push_back({nullptr, scope.names[c], c});
+      }
+      continue;
+    }
+    std::string name = item.alias.empty() ? item.expr->toString() : item.alias;
+    if (!item.alias.empty()) scope.aliases[item.alias] = item.expr.get();
+    items.push_back({item.expr.get(), name, std::nullopt});
+  }
+
+  // WHERE: one filter per conjunct, plus min/max pruning rules.
+  if (query.where) {
+    std::vector<const sql::Expr*> conjuncts;
+    collectConjuncts(*query.where, conjuncts);
+    for (const sql::Expr* conjunct : conjuncts) {
+      if (containsAggregate(*conjunct)) {
+        throw QueryError(ErrorCode::kIllegalAggregation,
+                         "aggregate functions are not allowed in WHERE" + where(conjunct->position) +
+                             "; use HAVING",
+                         conjunct->position);
+      }
+      plan->filters.push_back(bindExpr(*conjunct, scope, Mode::kSource));
+      addPruneRules(*conjunct, scope);
+    }
+  }
+
+  // Aggregation: GROUP BY or any aggregate call in SELECT, HAVING or ORDER BY.
+  bool aggregate = !query.groupBy.empty() || query.having != nullptr;
+  for (const auto& item : items) {
+    if (item.expr != nullptr && containsAggregate(*item.expr)) aggregate = true;
+  }
+  for (const auto& order : query.orderBy) {
+    if (containsAggregate(*order.expr)) aggregate = true;
+  }
+  plan->aggregate = aggregate;
+  Mode outputMode = aggregate ? Mode::kAggregated : Mode::kSource;
+
+  if (aggregate) {
+    for (const auto& groupItem : query.groupBy) {
+      const sql::Expr& resolved = resolveGroupOrOrderItem(*groupItem, query, scope);
+      if (containsAggregate(resolved)) {
+        throw QueryError(ErrorCode::kIllegalAggregation,
+                         "aggregate functions are not allowed in GROUP BY" + where(groupItem->position),
+                         groupItem->position);
+      }
+      std::string text = resolved.toString();
+      if (std::find(scope.keyTexts.begin(), scope.keyTexts.end(), text) != scope.keyTexts.end()) continue;
+      plan->groupKeys.push_back(bindExpr(resolved, scope, Mode::kSource));
+      scope.keyTexts.push_back(text);
+    }
+    if (query.groupByAll) {
+      for (const auto& item : items) {
+        if (item.expr == nullptr || containsAggregate(*item.expr)) continue;
+        std::string text = item.expr->toString();
+        if (std::find(scope.keyTexts.begin(), scope.keyTexts.end(), text) != scope.keyTexts.end()) continue;
+        plan->groupKeys.push_back(bindExpr(*item.expr, scope, Mode::kSource));
+        scope.keyTexts.push_back(text);
+      }
+    }
+  }
+
+  // Projections.
+  for (const auto& item : items) {
+    if (item.sourceColumn) {
+      if (aggregate) {
+        const std::string& name = scope.names[*item.sourceColumn];
+        auto key = std::find(scope.keyTexts.begin(), scope.keyTexts.end(), name);
+        if (key == scope.keyTexts.end()) {
+          throw QueryError(ErrorCode::kNotAnAggregate,
+                           "column '" + name + "' of SELECT * is not in GROUP BY; list the columns instead");
+        }
+        size_t index = static_cast<size_t>(key - scope.keyTexts.begin());
+        plan->projections.push_back(BoundExpr::column(index, plan->groupKeys[index]->type));
+      } else {
+        plan->projections.push_back(scanColumn(*item.sourceColumn, scope));
+      }
+    } else {
+      plan->projections.push_back(bindExpr(*item.expr, scope, outputMode));
+    }
+    plan->names.push_back(item.name);
+  }
+  plan->numVisible = plan->projections.size();
+
+  if (query.having) {
+    std::vector<const sql::Expr*> conjuncts;
+    collectConjuncts(*query.having, conjuncts);
+    for (const sql::Expr* conjunct : conjuncts) plan->having.push_back(bindExpr(*conjunct, scope, Mode::kAggregated));
+  }
+
+  // ORDER BY: a select item (by position, alias or same text) or a hidden projection.
+  for (const auto& order : query.orderBy) {
+    const sql::Expr& resolved = resolveGroupOrOrderItem(*order.expr, query, scope);
+    std::string text = resolved.toString();
+    std::optional<size_t> column;
+    for (size_t i = 0; i < items.size() && !column; ++i) {
+      if (items[i].expr == &resolved) column = i;
+      else if (items[i].expr != nullptr && items[i].expr->toString() == text) column = i;
+      else if (items[i].expr == nullptr && resolved.kind == ExprKind::kColumnRef && items[i].name == text) column = i;
+    }
+    if (!column) {
+      plan->projections.push_back(bindExpr(resolved, scope, outputMode));
+      column = plan->projections.size() - 1;
+    }
+    SortKey key;
+    key.column = *column;
+    key.descending = order.descending;
+    // NULLs sort last unless NULLS FIRST is written, as in ClickHouse and DuckDB.
+    key.nullsFirst = order.nulls == sql::NullsOrder::kFirst;
+    plan->sort.push_back(key);
+  }
+
+  plan->distinct = query.distinct;
+  plan->limit = query.limit;
+  plan->offset = query.offset;
+  return plan;
+}
+
+}  // namespace
+
+std::string closestName(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t bestDistance = std::max<size_t>(2, name.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    size_t d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+BoundExprPtr bindFunctionCall(const std::string& name, std::vector<BoundExprPtr> args, SourcePosition position) {
+  const auto& registry = FunctionRegistry::instance();
+  const ScalarFunctionFactory* factory = registry.find(name);
+  if (factory == nullptr) {
+    std::string message = "unknown function '" + name + "'" + where(position);
+    std::string suggestion = closestName(name, registry.names());
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    throw QueryError(ErrorCode::kUnknownFunction, message, position);
+  }
+  std::vector<FunctionArgument> arguments;
+  bool allConstant = true;
+  for (const auto& arg : args) {
+    arguments.push_back({arg->type, arg->isConstant() ? &arg->constant : nullptr});
+    allConstant = allConstant && arg->isConstant();
+  }
+  std::shared_ptr<const BoundScalarFunction> function;
+  try {
+    function = (*factory)(arguments);
+  } catch (const QueryError& error) {
+    if (error.position().line != 0 || position.line == 0) throw;
+    throw QueryError(error.code(), std::string(error.what()) + where(position), position);
+  }
+  BoundExprPtr expr = BoundExpr::call(name, std::move(function), std::move(args));
+  std::string lowerName = lower(name);
+  bool deterministic = lowerName != "rand" && lowerName != "rand64" && lowerName != "generateuuidv4";
+  if (allConstant && deterministic) {
+    Value value = evaluateConstant(*expr);
+    return BoundExpr::literal(std::move(value), expr->type);
+  }
+  return expr;
+}
+
+std::unique_ptr<SelectPlan> bindSelect(const sql::SelectQuery& query, const storage::Database& database,
+                                       std::vector<std::string>& warnings) {
+  Binder binder(&database, warnings);
+  return binder.bind(query);
+}
+
+Value evaluateLiteralExpr(const sql::Expr& expr) {
+  std::vector<std::string> warnings;
+  Binder binder(nullptr, warnings);
+  BoundExprPtr boundPtr = binder.bindConstant(expr);
+  const BoundExpr& bound = *boundPtr;
+  if (!bound.isConstant()) {
+    throw QueryError(ErrorCode::kBadArguments, "expression '" + expr.toString() + "' is not a constant",
+                     expr.position);
+  }
+  return bound.constant;
+}
+
+}  // namespace furl::query

@@ -1,0 +1,398 @@
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "common/error.h"
+#include "common/time_util.h"
+#include "query/group_table.h"
+#include "query/select_plan.h"
+
+namespace furl::query {
+namespace {
+
+struct Morsel {
+  size_t segment = 0;  // index into the snapshot, or into subquery batches
+  size_t block = 0;
+};
+
+size_t threadCount(const QueryOptions& options) {
+  size_t threads = std::max<size_t>(1, std::thread::hardware_concurrency());
+  auto it = options.settings.find("max_threads");
+  if (it != options.settings.end()) {
+    size_t requested = 0;
+    if (absl::SimpleAtoi(it->second, &requested) && requested > 0) threads = requested;
+  }
+  return threads;
+}
+
+void checkCancelled(const QueryOptions& options) {
+  if (options.cancelled != nullptr && options.cancelled->load(std::memory_order_relaxed)) {
+    throw QueryError(ErrorCode::kQueryWasCancelled, "query " + options.queryId + " was cancelled");
+  }
+}
+
+// True when [min, max] may contain a value satisfying `rule`.
+bool mayMatch(const PruneRule& rule, const Value& min, const Value& max) {
+  if (min.isNull() || max.isNull()) return true;
+  switch (rule.op) {
+    case PruneRule::Op::kEqual:
+      return min.compare(rule.value) <= 0 && max.compare(rule.value) >= 0;
+    case PruneRule::Op::kLess:
+      return min.compare(rule.value) < 0;
+    case PruneRule::Op::kLessOrEqual:
+      return min.compare(rule.value) <= 0;
+    case PruneRule::Op::kGreater:
+      return max.compare(rule.value) > 0;
+    case PruneRule::Op::kGreaterOrEqual:
+      return max.compare(rule.value) >= 0;
+  }
+  return true;
+}
+
+// Lists the blocks that pruning cannot rule out.
+std::vector<Morsel> planMorsels(const SelectPlan& plan, QueryStats& stats) {
+  std::vector<Morsel> morsels;
+  const auto& snapshot = *plan.table;
+  int timeColumn = snapshot.def.timeColumn;
+  for (size_t s = 0; s < snapshot.segments.size(); ++s) {
+    const auto& info = snapshot.infos[s];
+    const auto& segment = *snapshot.segments[s];
+    bool segmentMatches = true;
+    for (const auto& rule : plan.pruneRules) {
+      if (timeColumn < 0 || plan.scanColumns[rule.scanColumn] != static_cast<size_t>(timeColumn)) continue;
+      if (info.numRows == 0) continue;
+      TypeId timeType = snapshot.def.columns[timeColumn].type.id;
+      Value min, max;
+      if (timeType == TypeId::kDate) {
+        min = Value::date(daysFromMs(info.minTimeMs));
+        max = Value::date(daysFromMs(info.maxTimeMs));
+      } else {
+        min = Value::timestampMs(info.minTimeMs, timeType);
+        max = Value::timestampMs(info.maxTimeMs, timeType);
+      }
+      if (!mayMatch(rule, min, max)) segmentMatches = false;
+    }
+    if (!segmentMatches) {
+      ++stats.segmentsPruned;
+      continue;
+    }
+    ++stats.segmentsScanned;
+    for (size_t b = 0; b < segment.numBlocks(); ++b) {
+      bool blockMatches = true;
+      for (const auto& rule : plan.pruneRules) {
+        auto column = segment.findColumn(snapshot.def.columns[plan.scanColumns[rule.scanColumn]].name);
+        if (!column) continue;
+        const auto& blockStats = segment.blockStats(*column, b);
+        if (blockStats.nullCount == blockStats.numRows) {
+          blockMatches = false;  // a comparison is never true on NULL
+          break;
+        }
+        if (!mayMatch(rule, blockStats.min, blockStats.max)) {
+          blockMatches = false;
+          break;
+        }
+      }
+      if (blockMatches) {
+        morsels.push_back({s, b});
+      } else {
+        ++stats.blocksPruned;
+      }
+    }
+  }
+  return morsels;
+}
+
+
+// Reads the scanned columns of one morsel.
+Batch loadMorsel(const SelectPlan& plan, const std::vector<Batch>* subqueryBatches, const Morsel& morsel,
+                 QueryStats& stats) {
+  Batch batch;
+  if (subqueryBatches != nullptr) {
+    const Batch& source = (*subqueryBatches)[morsel.segment];
+    batch.numRows = source.numRows;
+    for (size_t c : plan.scanColumns) batch.columns.push_back(source.columns[c]);
+    return batch;
+  }
+  const auto& snapshot = *plan.table;
+  const auto& segment = *snapshot.segments[morsel.segment];
+  batch.numRows = segment.blockRows(morsel.block);
+  stats.readRows += batch.numRows;
+  for (size_t i = 0; i < plan.scanColumns.size(); ++i) {
+    const auto& def = snapshot.def.columns[plan.scanColumns[i]];
+    auto column = segment.findColumn(def.name);
+    if (!column) {
+      // The segment predates the column: every row is NULL or the default.
+      batch.columns.push_back(def.type.nullable ? Column::makeConstant(def.type, Value(), batch.numRows)
+                                                : Column::makeFlat(def.type, batch.numRows));
+      continue;
+    }
+    auto read = segment.readBlock(*column, morsel.block);
+    if (!read.ok()) throw errorFromStatus(read.status());
+    stats.readBytes += segment.compressedBytes(*column, morsel.block);
+    batch.columns.push_back(std::move(read).value());
+  }
+  return batch;
+}
+
+// Applies the filters; returns false when no row is left.
+bool applyFilters(const SelectPlan& plan, Batch& batch) {
+  for (const auto& filter : plan.filters) {
+    batch.sel = filterRows(*filter, batch);
+    if (batch.sel->empty()) return false;
+  }
+  return true;
+}
+
+// Evaluates the projections over the live rows and returns a dense batch.
+Batch project(const std::vector<BoundExprPtr>& projections, const Batch& input) {
+  Batch out;
+  out.numRows = input.liveRows();
+  for (const auto& expr : projections) {
+    ColumnPtr column = evaluate(*expr, input);
+    if (input.sel) {
+      column = Column::gather(column, input.sel->data(), input.sel->size());
+    } else if (column->isConstant()) {
+      column = Column::flatten(column);
+    }
+    out.columns.push_back(std::move(column));
+  }
+  return out;
+}
+
+// Concatenates batches into one dense batch of flat columns.
+Batch concatenate(const std::vector<Batch>& batches, const std::vector<DataType>& types) {
+  Batch out;
+  for (DataType type : types) out.columns.push_back(Column::makeFlat(type, 0));
+  for (const auto& batch : batches) {
+    for (size_t c = 0; c < types.size(); ++c) out.columns[c]->append(*batch.columns[c]);
+    out.numRows += batch.numRows;
+  }
+  return out;
+}
+
+// Three-way comparison of two rows of one column, NULLs handled by the caller.
+std::function<int(uint32_t, uint32_t)> makeComparator(const ColumnPtr& column) {
+  TypeId id = column->type().id;
+  if (id == TypeId::kNull) return [](uint32_t, uint32_t) { return 0; };
+  if (id == TypeId::kString) {
+    const auto* values = column->data<std::string_view>();
+    return [values](uint32_t a, uint32_t b) {
+      int c = values[a].compare(values[b]);
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    };
+  }
+  return dispatchPhysical(id, [&]<typename T>() -> std::function<int(uint32_t, uint32_t)> {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return nullptr;
+    } else {
+      const T* values = column->data<T>();
+      return [values](uint32_t a, uint32_t b) { return values[a] < values[b] ? -1 : (values[b] < values[a] ? 1 : 0); };
+    }
+  });
+}
+
+// Removes duplicate rows (on the visible columns), keeping the first.
+Batch distinctRows(const Batch& batch, size_t numVisible) {
+  absl::flat_hash_set<std::string> seen;
+  SelectionVector keep;
+  std::string key;
+  for (size_t r = 0; r < batch.numRows; ++r) {
+    key.clear();
+    for (size_t c = 0; c < numVisible; ++c) {
+      const Column& column = *batch.columns[c];
+      if (column.isNull(r)) {
+        key.push_back('\0');
+        continue;
+      }
+      key.push_back('\1');
+      Value v = column.getValue(r);
+      std::string text = v.toString();
+      uint32_t len = static_cast<uint32_t>(text.size());
+      key.append(reinterpret_cast<const char*>(&len), sizeof(len));
+      key.append(text);
+    }
+    if (seen.insert(key).second) keep.push_back(static_cast<uint32_t>(r));
+  }
+  Batch out;
+  out.numRows = keep.size();
+  for (const auto& column : batch.columns) out.columns.push_back(Column::gather(column, keep.data(), keep.size()));
+  return out;
+}
+
+// Runs fn(worker) on `threads` threads and rethrows the first error.
+void runParallel(size_t threads, const std::function<void(size_t)>& fn) {
+  if (threads <= 1) {
+    fn(0);
+    return;
+  }
+  std::vector<std::thread> pool;
+  std::exception_ptr error;
+  std::mutex errorMutex;
+  for (size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      try {
+        fn(t);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (!error) error = std::current_exception();
+      }
+    });
+  }
+  for (auto& thread : pool) thread.join();
+  if (error) std::rethrow_exception(error);
+}
+
+void addStats(QueryStats& into, const QueryStats& from) {
+  into.readRows += from.readRows;
+  into.readBytes += from.readBytes;
+}
+
+}  // namespace
+
+std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& options, QueryStats& stats) {
+  // Source: morsels over segments, subquery batches, or one empty row.
+  std::vector<Batch> subqueryBatches;
+  const std::vector<Batch>* subquerySource = nullptr;
+  std::vector<Morsel> morsels;
+  if (plan.table) {
+    morsels = planMorsels(plan, stats);
+  } else {
+    if (plan.subquery) {
+      subqueryBatches = executeSelect(*plan.subquery, options, stats);
+    } else {
+      Batch one;
+      one.numRows = 1;
+      subqueryBatches.push_back(std::move(one));
+    }
+    subquerySource = &subqueryBatches;
+    for (size_t i = 0; i < subqueryBatches.size(); ++i) morsels.push_back({i, 0});
+  }
+
+  size_t threads = std::min(threadCount(options), std::max<size_t>(1, morsels.size()));
+  std::atomic<size_t> nextMorsel{0};
+  std::vector<QueryStats> threadStats(threads);
+
+  // Without aggregation, sorting or DISTINCT a LIMIT lets workers stop
+  // early. Workers claim morsels in order, so the finished ones are always
+  // a prefix and the result is the same as a full scan's first rows.
+  const bool canStopEarly = !plan.aggregate && plan.sort.empty() && !plan.distinct && plan.limit.has_value();
+  const uint64_t rowsNeeded = plan.limit.value_or(0) + plan.offset;
+  std::atomic<uint64_t> rowsCollected{0};
+
+  std::vector<Batch> projected;  // non-aggregate path
+  Batch aggregated;
+  std::vector<DataType> projectedTypes;
+  for (const auto& expr : plan.projections) projectedTypes.push_back(expr->type);
+
+  if (plan.aggregate) {
+    std::vector<std::unique_ptr<GroupTable>> tables(threads);
+    runParallel(threads, [&](size_t worker) {
+      tables[worker] = std::make_unique<GroupTable>(plan);
+      for (;;) {
+        size_t m = nextMorsel.fetch_add(1);
+        if (m >= morsels.size()) break;
+        checkCancelled(options);
+        Batch batch = loadMorsel(plan, subquerySource, morsels[m], threadStats[worker]);
+        if (!applyFilters(plan, batch)) continue;
+        tables[worker]->consume(batch);
+      }
+    });
+    for (size_t t = 1; t < threads; ++t) tables[0]->merge(*tables[t]);
+    aggregated = tables[0]->finish();
+    for (const auto& filter : plan.having) {
+      aggregated.sel = filterRows(*filter, aggregated);
+      if (aggregated.sel->empty()) break;
+    }
+    projected.push_back(project(plan.projections, aggregated));
+  } else {
+    std::vector<std::vector<Batch>> perMorsel(morsels.size());
+    runParallel(threads, [&](size_t worker) {
+      for (;;) {
+        if (canStopEarly && rowsCollected.load() >= rowsNeeded) break;
+        size_t m = nextMorsel.fetch_add(1);
+        if (m >= morsels.size()) break;
+        checkCancelled(options);
+        Batch batch = loadMorsel(plan, subquerySource, morsels[m], threadStats[worker]);
+        if (!applyFilters(plan, batch)) continue;
+        Batch out = project(plan.projections, batch);
+        rowsCollected.fetch_add(out.numRows);
+        perMorsel[m].push_back(std::move(out));
+      }
+    });
+    for (auto& batches : perMorsel) {
+      for (auto& batch : batches) projected.push_back(std::move(batch));
+    }
+  }
+  for (const auto& s : threadStats) addStats(stats, s);
+
+  // DISTINCT and ORDER BY work on one concatenated batch.
+  if (plan.distinct || !plan.sort.empty()) {
+    Batch all = concatenate(projected, projectedTypes);
+    if (plan.distinct) all = distinctRows(all, plan.numVisible);
+    if (!plan.sort.empty()) {
+      std::vector<std::function<int(uint32_t, uint32_t)>> comparators;
+      for (const auto& key : plan.sort) comparators.push_back(makeComparator(all.columns[key.column]));
+      auto less = [&](uint32_t a, uint32_t b) {
+        for (size_t k = 0; k < plan.sort.size(); ++k) {
+          const SortKey& key = plan.sort[k];
+          const Column& column = *all.columns[key.column];
+          bool aNull = column.isNull(a);
+          bool bNull = column.isNull(b);
+          if (aNull || bNull) {
+            if (aNull == bNull) continue;
+            return aNull == key.nullsFirst;
+          }
+          int c = comparators[k](a, b);
+          if (c != 0) return key.descending ? c > 0 : c < 0;
+        }
+        return a < b;  // stable: ties keep their input order
+      };
+      std::vector<uint32_t> order(all.numRows);
+      for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+      if (plan.limit && rowsNeeded < order.size()) {
+        std::partial_sort(order.begin(), order.begin() + rowsNeeded, order.end(), less);
+        order.resize(rowsNeeded);
+      } else {
+        std::sort(order.begin(), order.end(), less);
+      }
+      Batch sorted;
+      sorted.numRows = order.size();
+      for (const auto& column : all.columns) sorted.columns.push_back(Column::gather(column, order.data(), order.size()));
+      all = std::move(sorted);
+    }
+    projected.clear();
+    projected.push_back(std::move(all));
+  }
+
+  // OFFSET and LIMIT, then drop the hidden sort columns.
+  std::vector<Batch> result;
+  uint64_t skip = plan.offset;
+  uint64_t remaining = plan.limit.value_or(UINT64_MAX);
+  for (auto& batch : projected) {
+    if (remaining == 0) break;
+    if (skip >= batch.numRows) {
+      skip -= batch.numRows;
+      continue;
+    }
+    size_t begin = skip;
+    size_t length = std::min<uint64_t>(batch.numRows - begin, remaining);
+    skip = 0;
+    remaining -= length;
+    Batch out;
+    out.numRows = length;
+    for (size_t c = 0; c < plan.numVisible; ++c) {
+      ColumnPtr column = batch.columns[c];
+      if (begin != 0 || length != batch.numRows) column = Column::slice(column, begin, length);
+      out.columns.push_back(std::move(column));
+    }
+    if (out.numRows > 0) result.push_back(std::move(out));
+  }
+  return result;
+}
+
+}  // namespace furl::query

@@ -1,0 +1,508 @@
+#include "query/query_engine.h"
+
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "format/row_reader.h"
+#include "query/binder.h"
+#include "query/select_plan.h"
+#include "sql/parser.h"
+#include "storage/database.h"
+
+namespace furl::query {
+namespace {
+
+std::string lower(std::string_view s) { return absl::AsciiStrToLower(absl::string_view(s.data(), s.size())); }
+
+// A one-column String result, for SHOW statements.
+QueryResult stringResult(const std::string& name, const std::vector<std::string>& rows) {
+  QueryResult result;
+  result.columnNames = {name};
+  result.columnTypes = {DataType(TypeId::kString)};
+  Batch batch;
+  batch.numRows = rows.size();
+  auto column = Column::makeFlat(DataType(TypeId::kString), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) column->data<std::string_view>()[i] = column->heap().add(rows[i]);
+  batch.columns.push_back(column);
+  if (!rows.empty()) result.batches.push_back(std::move(batch));
+  return result;
+}
+
+// Converts the settings of a statement to strings in `options`.
+void applySettings(const std::vector<sql::Setting>& settings, QueryOptions& options) {
+  for (const auto& setting : settings) options.settings[setting.name] = setting.value.toString();
+}
+
+// Granularity implied by a PARTITION BY function of the time column.
+std::optional<storage::Granularity> granularityOfPartitionFunction(const std::string& name) {
+  std::string f = lower(name);
+  if (f == "toyyyymm" || f == "tostartofmonth") return storage::Granularity::kMonth;
+  if (f == "toyyyymmdd" || f == "todate" || f == "tostartofday") return storage::Granularity::kDay;
+  if (f == "tostartofhour") return storage::Granularity::kHour;
+  if (f == "tomonday" || f == "tostartofweek") return storage::Granularity::kWeek;
+  if (f == "toyear" || f == "tostartofyear") return storage::Granularity::kYear;
+  return std::nullopt;
+}
+
+std::optional<size_t> temporalColumnOf(const sql::Expr& expr, const storage::TableDef& def) {
+  if (expr.kind != sql::ExprKind::kColumnRef) return std::nullopt;
+  auto index = def.findColumn(expr.as<sql::ColumnRefExpr>().name());
+  if (!index || !isTemporal(def.columns[*index].type.id)) return std::nullopt;
+  return index;
+}
+
+// Chooses the column that splits the table into time chunks, in this order:
+// a column named __time; the time column inside PARTITION BY (toYYYYMM(t)
+// gives monthly chunks, toDate(t) daily, toStartOfHour(t) hourly); the
+// first Date/DateTime column of ORDER BY or the primary key (daily chunks).
+// The setting segment_granularity overrides the granularity.
+void chooseTimeColumn(const sql::CreateTableStatement& create, storage::TableDef& def) {
+  if (auto index = def.findColumn("__time"); index && isTemporal(def.columns[*index].type.id)) {
+    def.timeColumn = static_cast<int>(*index);
+    def.segmentGranularity = storage::Granularity::kDay;
+    return;
+  }
+  if (create.partitionBy) {
+    const sql::Expr& p = *create.partitionBy;
+    if (auto index = temporalColumnOf(p, def)) {
+      def.timeColumn = static_cast<int>(*index);
+      def.segmentGranularity = storage::Granularity::kDay;
+      return;
+    }
+    if (p.kind == sql::ExprKind::kFunction) {
+      const auto& call = p.as<sql::FunctionExpr>();
+      auto granularity = granularityOfPartitionFunction(call.name);
+      if (granularity && call.args.size() == 1) {
+        if (auto index = temporalColumnOf(*call.args[0], def)) {
+          def.timeColumn = static_cast<int>(*index);
+          def.segmentGranularity = *granularity;
+          return;
+        }
+      }
+    }
+  }
+  const auto& keys = create.hasOrderBy && !create.orderBy.empty() ? create.orderBy : create.primaryKey;
+  for (const auto& key : keys) {
+    if (auto index = temporalColumnOf(*key, def)) {
+      def.timeColumn = static_cast<int>(*index);
+      def.segmentGranularity = storage::Granularity::kDay;
+      return;
+    }
+  }
+}
+
+class StatementRunner {
+ public:
+  StatementRunner(storage::Database& database, std::string_view sql, QueryOptions options)
+      : database_(database), sql_(sql), options_(std::move(options)) {}
+
+  QueryResult run(const sql::Statement& statement);
+
+ private:
+  QueryResult runSelect(const sql::SelectStatement& statement);
+  QueryResult runCreate(const sql::CreateTableStatement& statement);
+  QueryResult runInsert(const sql::InsertStatement& statement);
+  QueryResult runDescribe(const sql::DescribeStatement& statement);
+  std::shared_ptr<const storage::TableSnapshot> snapshot(const sql::TableName& name);
+  std::vector<Batch> castToTable(const std::vector<Batch>& batches, const std::vector<DataType>& from,
+                                 const std::vector<size_t>& targetColumns, const storage::TableDef& def);
+
+  storage::Database& database_;
+  std::string_view sql_;
+  QueryOptions options_;
+  std::vector<std::string> warnings_;
+};
+
+std::shared_ptr<const storage::TableSnapshot> StatementRunner::snapshot(const sql::TableName& name) {
+  auto snapshot = database_.snapshot(name.table);
+  if (!snapshot.ok()) {
+    if (snapshot.status().code() == absl::StatusCode::kNotFound) {
+      std::string message = "unknown table '" + name.toString() + "'";
+      std::string suggestion = closestName(name.table, database_.listTables());
+      if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+      throw QueryError(ErrorCode::kUnknownTable, message, name.position);
+    }
+    throw errorFromStatus(snapshot.status());
+  }
+  return *snapshot;
+}
+
+QueryResult StatementRunner::runSelect(const sql::SelectStatement& statement) {
+  applySettings(statement.settings, options_);
+  auto plan = bindSelect(*statement.query, database_, warnings_);
+  QueryResult result;
+  result.columnNames = plan->names;
+  for (size_t i = 0; i < plan->numVisible; ++i) result.columnTypes.push_back(plan->projections[i]->type);
+  result.batches = executeSelect(*plan, options_, result.stats);
+  return result;
+}
+
+QueryResult StatementRunner::runCreate(const sql::CreateTableStatement& create) {
+  storage::TableDef def;
+  def.name = create.table.table;
+  for (const auto& column : create.columns) {
+    if (def.findColumn(column.name)) {
+      throw QueryError(ErrorCode::kBadArguments, "column '" + column.name + "' is defined twice", column.position);
+    }
+    storage::ColumnDef out;
+    out.name = column.name;
+    out.type = column.type.type;
+    out.lowCardinality = column.type.lowCardinality;
+    def.columns.push_back(out);
+    if (!column.type.note.empty()) warnings_.push_back(column.type.note);
+    if (column.defaultKind != sql::DefaultKind::kNone) {
+      warnings_.push_back("the default expression of column '" + column.name +
+                          "' is ignored; missing values take NULL or the type's zero value");
+    }
+  }
+  if (def.columns.empty()) throw QueryError(ErrorCode::kBadArguments, "a table needs at least one column");
+  def.engine = create.engine.empty() ? "MergeTree" : create.engine;
+  const auto& keys = create.hasOrderBy ? create.orderBy : create.primaryKey;
+  for (const auto& key : keys) {
+    if (key->kind != sql::ExprKind::kColumnRef) {
+      warnings_.push_back("sort key expression '" + key->toString() + "' is ignored; only columns are used");
+      continue;
+    }
+    const std::string& name = key->as<sql::ColumnRefExpr>().name();
+    if (!def.findColumn(name)) {
+      throw QueryError(ErrorCode::kUnknownIdentifier, "sort key column '" + name + "' is not a column of the table",
+                       key->position);
+    }
+    def.sortKey.push_back(name);
+  }
+  chooseTimeColumn(create, def);
+  for (const auto& setting : create.settings) {
+    std::string name = lower(setting.name);
+    if (name == "segment_granularity") {
+      auto granularity = storage::parseGranularity(setting.value.toString());
+      if (!granularity) {
+        throw QueryError(ErrorCode::kBadArguments,
+                         "invalid segment_granularity '" + setting.value.toString() +
+                             "'; use MINUTE, HOUR, DAY, WEEK, MONTH, YEAR or ALL",
+                         setting.position);
+      }
+      def.segmentGranularity = *granularity;
+    } else {
+      warnings_.push_back("setting '" + setting.name + "' is not used by Furl and was ignored");
+    }
+    def.settings[setting.name] = setting.value.toString();
+  }
+  def.createSql = std::string(sql_);
+  throwIfError(database_.createTable(def, create.orReplace, create.ifNotExists));
+  return {};
+}
+
+std::vector<Batch> StatementRunner::castToTable(const std::vector<Batch>& batches, const std::vector<DataType>& from,
+                                                const std::vector<size_t>& targetColumns,
+                                                const storage::TableDef& def) {
+  // One cast expression per input column, folded to nothing when the types match.
+  std::vector<BoundExprPtr> casts;
+  for (size_t i = 0; i < targetColumns.size(); ++i) {
+    const DataType target = def.columns[targetColumns[i]].type;
+    BoundExprPtr input = BoundExpr::column(i, from[i]);
+    if (from[i] == target) {
+      casts.push_back(input);
+      continue;
+    }
+    casts.push_back(bindFunctionCall(
+        "cast", {input, BoundExpr::literal(Value::string(target.toString()), DataType(TypeId::kString))}, {}));
+  }
+  std::vector<Batch> out;
+  for (const auto& batch : batches) {
+    Batch full;
+    full.numRows = batch.numRows;
+    full.columns.resize(def.columns.size());
+    for (size_t i = 0; i < targetColumns.size(); ++i) {
+      ColumnPtr column = Column::flatten(evaluate(*casts[i], batch));
+      if (!def.columns[targetColumns[i]].type.nullable && column->mayHaveNulls()) {
+        for (size_t r = 0; r < column->size(); ++r) {
+          if (column->isNull(r)) {
+            throw QueryError(ErrorCode::kTypeMismatch,
+                             "NULL for non-nullable column '" + def.columns[targetColumns[i]].name +
+                                 "'; declare it Nullable(" + def.columns[targetColumns[i]].type.toString() +
+                                 ") or supply a value");
+          }
+        }
+      }
+      full.columns[targetColumns[i]] = column;
+    }
+    for (size_t c = 0; c < def.columns.size(); ++c) {
+      if (full.columns[c]) continue;
+      auto column = Column::makeFlat(def.columns[c].type, batch.numRows);
+      if (def.columns[c].type.nullable) {
+        auto& words = column->mutableValidity();
+        std::fill(words.begin(), words.end(), 0);
+      }
+      full.columns[c] = column;
+    }
+    out.push_back(std::move(full));
+  }
+  return out;
+}
+
+QueryResult StatementRunner::runInsert(const sql::InsertStatement& insert) {
+  applySettings(insert.settings, options_);
+  auto table = snapshot(insert.table);
+  const storage::TableDef& def = table->def;
+
+  std::vector<size_t> targets;
+  if (insert.columns.empty()) {
+    for (size_t c = 0; c < def.columns.size(); ++c) targets.push_back(c);
+  } else {
+    for (const auto& name : insert.columns) {
+      auto index = def.findColumn(name);
+      if (!index) {
+        std::vector<std::string> names;
+        for (const auto& column : def.columns) names.push_back(column.name);
+        std::string message = "unknown column '" + name + "' in table " + def.name;
+        std::string suggestion = closestName(name, names);
+        if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+        throw QueryError(ErrorCode::kUnknownIdentifier, message);
+      }
+      targets.push_back(*index);
+    }
+  }
+
+  std::vector<Batch> batches;
+  std::vector<DataType> inputTypes;
+  switch (insert.source) {
+    case sql::InsertSource::kValues: {
+      // Each value is cast to its column's type on its own, so that every
+      // row may spell values differently ('2020-01-01' or a number).
+      Batch batch;
+      batch.numRows = insert.rows.size();
+      for (size_t c : targets) {
+        batch.columns.push_back(Column::makeFlat(def.columns[c].type.withNullable(true), insert.rows.size()));
+        inputTypes.push_back(def.columns[c].type.withNullable(true));
+      }
+      for (size_t r = 0; r < insert.rows.size(); ++r) {
+        const auto& row = insert.rows[r];
+        if (row.size() != targets.size()) {
+          throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                           "row " + std::to_string(r + 1) + " of VALUES has " + std::to_string(row.size()) +
+                               " values but " + std::to_string(targets.size()) + " columns are inserted",
+                           row.empty() ? insert.position : row[0]->position);
+        }
+        for (size_t i = 0; i < row.size(); ++i) {
+          Value value = evaluateLiteralExpr(*row[i]);
+          DataType target = inputTypes[i];
+          if (!value.isNull()) {
+            BoundExprPtr cast = bindFunctionCall(
+                "cast",
+                {BoundExpr::literal(value, DataType(value.type())),
+                 BoundExpr::literal(Value::string(target.withNullable(false).toString()), DataType(TypeId::kString))},
+                row[i]->position);
+            value = cast->isConstant() ? cast->constant : evaluateConstant(*cast);
+          }
+          batch.columns[i]->setValue(r, value);
+        }
+      }
+      if (batch.numRows > 0) batches.push_back(std::move(batch));
+      break;
+    }
+    case sql::InsertSource::kFormat: {
+      std::string_view inline_ = sql_.size() > insert.dataOffset ? sql_.substr(insert.dataOffset) : std::string_view();
+      std::string joined;
+      std::string_view data = inline_;
+      if (!options_.insertData.empty()) {
+        if (inline_.empty()) {
+          data = options_.insertData;
+        } else {
+          joined.append(inline_).append(options_.insertData);
+          data = joined;
+        }
+      }
+      std::vector<format::ColumnSpec> specs;
+      for (size_t c : targets) {
+        specs.push_back({def.columns[c].name, def.columns[c].type});
+        inputTypes.push_back(def.columns[c].type);
+      }
+      format::ReadOptions readOptions;
+      auto skip = options_.settings.find("input_format_skip_unknown_fields");
+      readOptions.skipUnknownFields = skip != options_.settings.end() && (skip->second == "1" || lower(skip->second) == "true");
+      auto read = format::readRows(insert.insertFormat, data, specs, readOptions);
+      if (!read.ok()) throw errorFromStatus(read.status());
+      batches = std::move(read).value();
+      break;
+    }
+    case sql::InsertSource::kSelect: {
+      auto plan = bindSelect(*insert.select, database_, warnings_);
+      if (plan->numVisible != targets.size()) {
+        throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                         "INSERT SELECT returns " + std::to_string(plan->numVisible) + " columns but " +
+                             std::to_string(targets.size()) + " columns are inserted");
+      }
+      for (size_t i = 0; i < plan->numVisible; ++i) inputTypes.push_back(plan->projections[i]->type);
+      QueryStats selectStats;
+      batches = executeSelect(*plan, options_, selectStats);
+      break;
+    }
+  }
+
+  std::vector<Batch> full = castToTable(batches, inputTypes, targets, def);
+  auto written = database_.insert(def.name, full);
+  if (!written.ok()) throw errorFromStatus(written.status());
+  QueryResult result;
+  result.stats.writtenRows = *written;
+  for (const auto& batch : full) {
+    for (const auto& column : batch.columns) result.stats.writtenBytes += column->memoryBytes();
+  }
+  return result;
+}
+
+QueryResult StatementRunner::runDescribe(const sql::DescribeStatement& describe) {
+  auto table = snapshot(describe.table);
+  // ClickHouse's DESCRIBE columns.
+  std::vector<std::string> names = {"name", "type", "default_type", "default_expression", "comment",
+                                    "codec_expression", "ttl_expression"};
+  QueryResult result;
+  result.columnNames = names;
+  const auto& columns = table->def.columns;
+  Batch batch;
+  batch.numRows = columns.size();
+  for (size_t c = 0; c < names.size(); ++c) {
+    result.columnTypes.push_back(DataType(TypeId::kString));
+    auto column = Column::makeFlat(DataType(TypeId::kString), columns.size());
+    for (size_t r = 0; r < columns.size(); ++r) {
+      std::string text;
+      if (c == 0) text = columns[r].name;
+      if (c == 1) {
+        text = columns[r].type.toString();
+        if (columns[r].lowCardinality) text = "LowCardinality(" + text + ")";
+      }
+      column->data<std::string_view>()[r] = column->heap().add(text);
+    }
+    batch.columns.push_back(column);
+  }
+  if (batch.numRows > 0) result.batches.push_back(std::move(batch));
+  return result;
+}
+
+QueryResult StatementRunner::run(const sql::Statement& statement) {
+  QueryResult result;
+  switch (statement.kind) {
+    case sql::StatementKind::kSelect:
+      result = runSelect(statement.as<sql::SelectStatement>());
+      break;
+    case sql::StatementKind::kCreateTable:
+      result = runCreate(statement.as<sql::CreateTableStatement>());
+      break;
+    case sql::StatementKind::kDropTable: {
+      const auto& drop = statement.as<sql::DropTableStatement>();
+      absl::Status status = database_.dropTable(drop.table.table, drop.ifExists);
+      if (status.code() == absl::StatusCode::kNotFound) {
+        throw QueryError(ErrorCode::kUnknownTable, "unknown table '" + drop.table.toString() + "'", drop.table.position);
+      }
+      throwIfError(status);
+      break;
+    }
+    case sql::StatementKind::kTruncateTable: {
+      const auto& truncate = statement.as<sql::TruncateTableStatement>();
+      auto table = database_.snapshot(truncate.table.table);
+      if (!table.ok()) {
+        if (truncate.ifExists && table.status().code() == absl::StatusCode::kNotFound) break;
+        snapshot(truncate.table);  // throws the unknown-table error
+      }
+      throwIfError(database_.createTable((*table)->def, /*orReplace=*/true, /*ifNotExists=*/false));
+      break;
+    }
+    case sql::StatementKind::kInsert:
+      result = runInsert(statement.as<sql::InsertStatement>());
+      break;
+    case sql::StatementKind::kShowTables: {
+      const auto& show = statement.as<sql::ShowTablesStatement>();
+      std::vector<std::string> names = database_.listTables();
+      std::sort(names.begin(), names.end());
+      if (show.hasLike) {
+        auto like = bindFunctionCall(
+            "like", {BoundExpr::column(0, DataType(TypeId::kString)),
+                     BoundExpr::literal(Value::string(show.likePattern), DataType(TypeId::kString))}, {});
+        QueryResult all = stringResult("name", names);
+        names.clear();
+        if (!all.batches.empty()) {
+          auto keep = filterRows(*like, all.batches[0]);
+          for (uint32_t r : *keep) names.push_back(std::string(all.batches[0].columns[0]->stringAt(r)));
+          if (show.notLike) {
+            std::vector<std::string> rest;
+            for (const auto& n : database_.listTables()) {
+              if (std::find(names.begin(), names.end(), n) == names.end()) rest.push_back(n);
+            }
+            std::sort(rest.begin(), rest.end());
+            names = rest;
+          }
+        }
+      }
+      result = stringResult("name", names);
+      break;
+    }
+    case sql::StatementKind::kShowDatabases:
+      result = stringResult("name", {"default"});
+      break;
+    case sql::StatementKind::kShowCreateTable: {
+      auto table = snapshot(statement.as<sql::ShowCreateTableStatement>().table);
+      result = stringResult("statement", {table->def.createSql});
+      break;
+    }
+    case sql::StatementKind::kDescribe:
+      result = runDescribe(statement.as<sql::DescribeStatement>());
+      break;
+    case sql::StatementKind::kExistsTable: {
+      const auto& exists = statement.as<sql::ExistsTableStatement>();
+      bool found = database_.snapshot(exists.table.table).ok();
+      result.columnNames = {"result"};
+      result.columnTypes = {DataType(TypeId::kUInt8)};
+      Batch batch;
+      batch.numRows = 1;
+      auto column = Column::makeFlat(DataType(TypeId::kUInt8), 1);
+      column->data<uint8_t>()[0] = found ? 1 : 0;
+      batch.columns.push_back(column);
+      result.batches.push_back(std::move(batch));
+      break;
+    }
+    case sql::StatementKind::kUse: {
+      const auto& use = statement.as<sql::UseStatement>();
+      if (use.database != "default") {
+        throw QueryError(ErrorCode::kUnknownDatabase,
+                         "unknown database '" + use.database + "'; Furl has one database, 'default'");
+      }
+      break;
+    }
+    case sql::StatementKind::kSet:
+      // Settings apply per request; pass them as URL parameters or SETTINGS.
+      warnings_.push_back("SET has no effect across requests; pass settings with the request or in SETTINGS");
+      break;
+    case sql::StatementKind::kOptimizeTable:
+      snapshot(statement.as<sql::OptimizeTableStatement>().table);
+      break;
+  }
+  result.format = statement.format;
+  result.warnings.insert(result.warnings.end(), warnings_.begin(), warnings_.end());
+  return result;
+}
+
+}  // namespace
+
+size_t QueryResult::numRows() const {
+  size_t rows = 0;
+  for (const auto& batch : batches) rows += batch.numRows;
+  return rows;
+}
+
+QueryEngine::QueryEngine(storage::Database& database) : database_(database) {}
+
+QueryEngine::~QueryEngine() = default;
+
+QueryResult QueryEngine::execute(std::string_view sql, const QueryOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  sql::StatementPtr statement = sql::parseStatement(sql);
+  StatementRunner runner(database_, sql, options);
+  QueryResult result = runner.run(*statement);
+  result.stats.resultRows = result.numRows();
+  result.stats.elapsedNs = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  return result;
+}
+
+}  // namespace furl::query

@@ -1,0 +1,152 @@
+#include "query/query_engine.h"
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "common/error.h"
+#include "gtest/gtest.h"
+#include "storage/database.h"
+
+namespace furl::query {
+namespace {
+
+class QueryEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("furl-query-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(dir_);
+    auto database = storage::Database::open(dir_.string());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(database).value();
+    engine_ = std::make_unique<QueryEngine>(*database_);
+  }
+
+  void TearDown() override {
+    engine_.reset();
+    database_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  QueryResult run(const std::string& sql, std::string_view data = {}) {
+    QueryOptions options;
+    options.queryId = "test";
+    options.insertData = data;
+    return engine_->execute(sql, options);
+  }
+
+  // All rows of a result as tab-separated text lines.
+  std::vector<std::string> rows(const std::string& sql) {
+    QueryResult result = run(sql);
+    std::vector<std::string> out;
+    for (const auto& batch : result.batches) {
+      for (size_t r = 0; r < batch.numRows; ++r) {
+        std::string line;
+        for (size_t c = 0; c < batch.columns.size(); ++c) {
+          if (c > 0) line += '\t';
+          line += batch.columns[c]->getValue(r).toString();
+        }
+        out.push_back(line);
+      }
+    }
+    return out;
+  }
+
+  ErrorCode errorOf(const std::string& sql, std::string* message = nullptr) {
+    try {
+      run(sql);
+    } catch (const QueryError& error) {
+      if (message != nullptr) *message = error.what();
+      return error.code();
+    }
+    return ErrorCode::kOk;
+  }
+
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::unique_ptr<storage::Database> database_;
+  std::unique_ptr<QueryEngine> engine_;
+};
+
+TEST_F(QueryEngineTest, SelectWithoutFrom) {
+  EXPECT_EQ(rows("SELECT 1 + 2, 'a'"), (std::vector<std::string>{"3\ta"}));
+}
+
+TEST_F(QueryEngineTest, InsertValuesAndFilter) {
+  run("CREATE TABLE t (id Int64, name String, score Nullable(Float64)) ENGINE = MergeTree ORDER BY id");
+  run("INSERT INTO t VALUES (1, 'a', 1.5), (2, 'b', NULL), (3, 'c', 3)");
+  EXPECT_EQ(rows("SELECT id, name FROM t WHERE score IS NULL"), (std::vector<std::string>{"2\tb"}));
+  EXPECT_EQ(rows("SELECT count(*), count(score), sum(score) FROM t"), (std::vector<std::string>{"3\t2\t4.5"}));
+}
+
+TEST_F(QueryEngineTest, GroupByOrderByLimitAcrossSegments) {
+  run("CREATE TABLE t (k String, v Int64) ENGINE = MergeTree ORDER BY k");
+  for (int i = 0; i < 5; ++i) {
+    run("INSERT INTO t VALUES ('x', 1), ('y', 2), ('z', " + std::to_string(i) + ")");
+  }
+  EXPECT_EQ(rows("SELECT k, sum(v) AS s FROM t GROUP BY k ORDER BY s DESC, k LIMIT 2"),
+            (std::vector<std::string>{"y\t10", "z\t10"}));
+  EXPECT_EQ(rows("SELECT v FROM t ORDER BY v DESC LIMIT 2 OFFSET 1"), (std::vector<std::string>{"3", "2"}));
+  EXPECT_EQ(rows("SELECT count(DISTINCT k), uniqExact(v) FROM t"), (std::vector<std::string>{"3\t5"}));
+}
+
+TEST_F(QueryEngineTest, NullsSortLastByDefault) {
+  run("CREATE TABLE t (v Nullable(Int64)) ENGINE = MergeTree ORDER BY tuple()");
+  run("INSERT INTO t VALUES (2), (NULL), (1)");
+  EXPECT_EQ(rows("SELECT v FROM t ORDER BY v"), (std::vector<std::string>{"1", "2", "NULL"}));
+  EXPECT_EQ(rows("SELECT v FROM t ORDER BY v DESC NULLS FIRST"), (std::vector<std::string>{"NULL", "2", "1"}));
+}
+
+TEST_F(QueryEngineTest, SumOverflowIsAnError) {
+  run("CREATE TABLE t (v Int64) ENGINE = MergeTree ORDER BY tuple()");
+  run("INSERT INTO t VALUES (9223372036854775807), (1)");
+  std::string message;
+  EXPECT_EQ(errorOf("SELECT sum(v) FROM t", &message), ErrorCode::kDecimalOverflow);
+  EXPECT_NE(message.find("9223372036854775808"), std::string::npos) << message;
+  // avg divides the exact 128-bit sum, so it does not overflow.
+  QueryResult avg = run("SELECT avg(v) FROM t");
+  ASSERT_EQ(avg.numRows(), 1u);
+  EXPECT_DOUBLE_EQ(avg.batches[0].columns[0]->getValue(0).asDouble(), 4611686018427387904.0);
+}
+
+TEST_F(QueryEngineTest, UnknownColumnSuggestsName) {
+  run("CREATE TABLE t (page String) ENGINE = MergeTree ORDER BY tuple()");
+  std::string message;
+  EXPECT_EQ(errorOf("SELECT pgae FROM t", &message), ErrorCode::kUnknownIdentifier);
+  EXPECT_NE(message.find("did you mean 'page'"), std::string::npos) << message;
+  EXPECT_NE(message.find("line 1, column 8"), std::string::npos) << message;
+}
+
+TEST_F(QueryEngineTest, InsertFormatJsonEachRow) {
+  run("CREATE TABLE t (time DateTime64(3), user String, added Int64) ENGINE = MergeTree "
+      "PARTITION BY toYYYYMM(time) ORDER BY time");
+  run("INSERT INTO t FORMAT JSONEachRow",
+      "{\"time\":\"2015-09-12T00:46:58.771Z\",\"user\":\"a\",\"added\":36}\n"
+      "{\"time\":\"2015-09-12T01:00:00.000Z\",\"user\":\"b\",\"added\":4}\n");
+  EXPECT_EQ(rows("SELECT toStartOfHour(time) AS h, sum(added) FROM t GROUP BY h ORDER BY h"),
+            (std::vector<std::string>{"2015-09-12 00:00:00.000\t36", "2015-09-12 01:00:00.000\t4"}));
+  EXPECT_EQ(rows("SELECT user FROM t WHERE time >= '2015-09-12 01:00:00'"), (std::vector<std::string>{"b"}));
+}
+
+TEST_F(QueryEngineTest, ManyRowsAggregateMatchesReference) {
+  run("CREATE TABLE t (k Int64, v Int64) ENGINE = MergeTree ORDER BY tuple()");
+  std::mt19937_64 rng(42);
+  std::string body;
+  int64_t expectedSum[7] = {};
+  for (int i = 0; i < 50000; ++i) {
+    int64_t k = static_cast<int64_t>(rng() % 7);
+    int64_t v = static_cast<int64_t>(rng() % 1000);
+    expectedSum[k] += v;
+    body += std::to_string(k) + "\t" + std::to_string(v) + "\n";
+  }
+  run("INSERT INTO t FORMAT TabSeparated", body);
+  auto result = rows("SELECT k, sum(v) FROM t GROUP BY k ORDER BY k");
+  ASSERT_EQ(result.size(), 7u);
+  for (int k = 0; k < 7; ++k) {
+    EXPECT_EQ(result[k], std::to_string(k) + "\t" + std::to_string(expectedSum[k])) << "seed 42, key " << k;
+  }
+}
+
+}  // namespace
+}  // namespace furl::query
