@@ -1,0 +1,176 @@
+#pragma once
+
+// IngestionSpec: what Furl reads from an Apache Druid Kafka supervisor spec.
+// Both shapes are accepted:
+//   {"type": "kafka", "spec": {"dataSchema": ..., "ioConfig": ..., "tuningConfig": ...}}
+//   {"type": "kafka", "dataSchema": {..., "parser": {"parseSpec": {...}}}, "ioConfig": ...}
+// The second is the shape of Druid 0.x specs, where timestampSpec,
+// dimensionsSpec and the input format sit in dataSchema.parser.parseSpec.
+// docs/ingestion-spec.md lists every field and what Furl does with it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ingest/event.h"
+#include "ingest/granularity.h"
+#include "ingest/row_filter.h"
+#include "ingest/timestamp_parser.h"
+
+namespace furl::ingest {
+
+/// The name of the time column in every Furl table, as in Druid.
+inline constexpr std::string_view kTimeColumn = "__time";
+
+struct TimestampSpec {
+  std::string column = "timestamp";
+  TimestampParser parser;  // "auto" unless the spec sets a format
+  /// Used when an event has no timestamp field or it is NULL.
+  std::optional<int64_t> missingValueMs;
+};
+
+enum class DimensionType { kString, kLong, kFloat, kDouble };
+std::string_view dimensionTypeName(DimensionType type);
+
+struct DimensionSpec {
+  std::string name;
+  DimensionType type = DimensionType::kString;
+};
+
+/// How the set of dimensions is found.
+enum class SchemaDiscovery {
+  kExplicit,     // the listed dimensions only
+  kStringsOnly,  // empty dimensions list: every other field, as a string dimension
+  kTyped,        // useSchemaDiscovery: every other field, typed from its values
+};
+
+struct DimensionsSpec {
+  std::vector<DimensionSpec> dimensions;
+  std::vector<std::string> exclusions;
+  SchemaDiscovery discovery = SchemaDiscovery::kStringsOnly;
+};
+
+enum class MetricType {
+  kCount,
+  kLongSum,
+  kDoubleSum,
+  kFloatSum,
+  kLongMin,
+  kLongMax,
+  kDoubleMin,
+  kDoubleMax,
+  kFloatMin,
+  kFloatMax,
+  kLongFirst,
+  kLongLast,
+  kDoubleFirst,
+  kDoubleLast,
+  kFloatFirst,
+  kFloatLast,
+  kStringFirst,
+  kStringLast,
+  kHllSketchBuild,  // HLLSketchBuild, and hyperUnique on raw values
+  kHllSketchMerge,  // HLLSketchMerge: the input field contains serialized sketches
+};
+/// The Druid type name (`longSum`, `HLLSketchBuild`).
+std::string_view metricTypeName(MetricType type);
+
+struct MetricSpec {
+  MetricType type = MetricType::kCount;
+  std::string name;
+  std::string fieldName;  // empty for count
+  int lgK = 12;           // HLL metrics
+  std::string tgtHllType = "HLL_4";
+  int64_t maxStringBytes = 1024;  // stringFirst/stringLast
+};
+
+struct GranularitySpec {
+  Granularity segmentGranularity = *Granularity::fromName("DAY");
+  Granularity queryGranularity = Granularity::none();
+  bool rollup = true;
+};
+
+struct ExpressionTransform {
+  std::string name;
+  std::string expression;  // Druid expression text, not evaluated yet
+};
+
+struct TransformSpec {
+  std::vector<ExpressionTransform> transforms;
+  std::optional<RowFilter> filter;
+};
+
+enum class InputFormatType { kJson, kCsv, kTsv };
+
+struct InputFormat {
+  InputFormatType type = InputFormatType::kJson;
+  std::vector<std::string> columns;  // csv and tsv
+  std::string delimiter;             // "," for csv, "\t" for tsv
+  std::string listDelimiter;         // empty: no multi-value splitting
+  bool findColumnsFromHeader = false;
+  int64_t skipHeaderRows = 0;
+};
+
+struct IoConfig {
+  std::string topic;
+  std::map<std::string, std::string> consumerProperties;
+  InputFormat inputFormat;
+  bool useEarliestOffset = false;
+};
+
+/// Druid's defaults where Druid has one.
+struct TuningConfig {
+  int64_t maxRowsInMemory = 150000;
+  int64_t maxBytesInMemory = 0;  // 0: the server's default limit
+  int64_t intermediatePersistPeriodMs = 600000;
+  int64_t maxRowsPerSegment = 5000000;
+  std::optional<int64_t> maxTotalRows;
+  bool resetOffsetAutomatically = false;
+  bool reportParseExceptions = false;
+  bool logParseExceptions = false;
+  int64_t maxParseExceptions = INT64_MAX;
+  int64_t maxSavedParseExceptions = 0;
+  int64_t handoffConditionTimeoutMs = 0;
+};
+
+struct IngestionSpec {
+  std::string dataSource;
+  TimestampSpec timestampSpec;
+  DimensionsSpec dimensionsSpec;
+  std::vector<MetricSpec> metrics;
+  GranularitySpec granularitySpec;
+  TransformSpec transformSpec;
+  IoConfig ioConfig;
+  TuningConfig tuningConfig;
+  /// Fields that were accepted but are ignored or only partly honoured, one
+  /// sentence each, with the JSON path: "spec.ioConfig.replicas is ignored:
+  /// ...". Meant for the operator, e.g. in the response to a submitted spec.
+  std::vector<std::string> notes;
+
+  /// The event's time in milliseconds: the timestamp column parsed per the
+  /// format, or missingValue when the field is absent or NULL.
+  /// InvalidArgument when it is absent with no missingValue, is a
+  /// multi-value field, or does not parse.
+  absl::StatusOr<int64_t> eventTimeMs(const Event& event) const;
+
+  /// True when transformSpec.filter is absent or the event passes it.
+  bool passesFilter(const Event& event) const;
+
+  /// True when schema discovery makes `field` a dimension: discovery is on
+  /// and the field is not the timestamp column, an excluded field, a metric's
+  /// input field, or a metric name.
+  bool isDiscoveredDimension(std::string_view field) const;
+};
+
+/// Parses a Druid Kafka supervisor spec. InvalidArgument on an invalid spec,
+/// with a message that starts with the JSON path of the bad field and says
+/// what is expected:
+///   spec.dataSchema.granularitySpec.segmentGranularity: unknown granularity
+///   'DAYS'; expected one of NONE, SECOND, ...
+absl::StatusOr<IngestionSpec> parseIngestionSpec(std::string_view json);
+
+}  // namespace furl::ingest

@@ -1,0 +1,56 @@
+#include "ingest/event.h"
+
+#include <gtest/gtest.h>
+
+namespace furl::ingest {
+namespace {
+
+TEST(EventTest, ParsesJsonScalarsArraysAndObjects) {
+  absl::StatusOr<Event> event = parseJsonEvent(
+      R"({"page":"Main","added":57,"big":18446744073709551615,"ratio":0.5,"isRobot":false,"metroCode":null,)"
+      R"("tags":["a","b"],"empty":[],"nested":{"x": [1, 2]},"mixed":[1,{"y":2}]})");
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(event->size(), 10u);
+
+  const FieldValues* page = event->find("page");
+  ASSERT_NE(page, nullptr);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0], Value::string("Main"));
+  EXPECT_EQ((*event->find("added"))[0].asInt64(), 57);
+  EXPECT_EQ((*event->find("big"))[0].asUInt64(), UINT64_MAX);
+  EXPECT_EQ((*event->find("ratio"))[0].asDouble(), 0.5);
+  EXPECT_EQ((*event->find("isRobot"))[0].type(), TypeId::kBool);
+  EXPECT_TRUE((*event->find("metroCode"))[0].isNull());
+  EXPECT_EQ(event->find("tags")->size(), 2u);
+  EXPECT_EQ(event->find("empty")->size(), 0u);
+  EXPECT_EQ((*event->find("nested"))[0].asString(), R"({"x":[1,2]})");
+  EXPECT_EQ((*event->find("mixed"))[0].asString(), R"([1,{"y":2}])");
+  EXPECT_EQ(event->find("absent"), nullptr);
+  EXPECT_EQ(event->names().front(), "page");
+}
+
+TEST(EventTest, RejectsInvalidJson) {
+  EXPECT_FALSE(parseJsonEvent("{").ok());
+  EXPECT_FALSE(parseJsonEvent("[1,2]").ok());
+  EXPECT_FALSE(parseJsonEvent("").ok());
+}
+
+TEST(EventTest, ParsesDelimitedLines) {
+  std::vector<std::string> columns = {"time", "page", "tags", "note"};
+  absl::StatusOr<Event> event = parseDelimitedEvent("2015-09-12,\"Main, Page\",a|b\n", columns, ",", "|");
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ((*event->find("page"))[0].asString(), "Main, Page");
+  ASSERT_EQ(event->find("tags")->size(), 2u);
+  EXPECT_EQ((*event->find("tags"))[1].asString(), "b");
+  EXPECT_TRUE((*event->find("note"))[0].isNull()) << "missing trailing values are NULL";
+
+  absl::StatusOr<Event> tsv = parseDelimitedEvent("x\t\"say \"\"hi\"\"\"", {"a", "b"}, "\t", "");
+  ASSERT_TRUE(tsv.ok()) << tsv.status();
+  EXPECT_EQ((*tsv->find("b"))[0].asString(), "say \"hi\"");
+
+  EXPECT_FALSE(parseDelimitedEvent("a,b,c", {"x", "y"}, ",", "").ok()) << "more values than columns";
+  EXPECT_FALSE(parseDelimitedEvent("\"open", {"x"}, ",", "").ok()) << "unterminated quote";
+}
+
+}  // namespace
+}  // namespace furl::ingest

@@ -1,0 +1,368 @@
+#include "ingest/ingestion_spec.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace furl::ingest {
+namespace {
+
+std::string readTestFile(const std::string& name) {
+  std::ifstream in(std::string(FURL_INGEST_TEST_DATA_DIR) + "/" + name);
+  EXPECT_TRUE(in.good()) << "cannot open " << name;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool hasNoteContaining(const IngestionSpec& spec, std::string_view part) {
+  for (const std::string& note : spec.notes) {
+    if (note.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string allNotes(const IngestionSpec& spec) {
+  std::string text;
+  for (const std::string& note : spec.notes) text += note + "\n";
+  return text;
+}
+
+// A small valid spec in the current shape. The arguments are spliced into
+// dataSchema and ioConfig (each starting with a comma) and used as
+// tuningConfig.
+std::string makeSpec(std::string_view dataSchemaExtra, std::string_view ioExtra = "",
+                     std::string_view tuning = R"({"type":"kafka"})") {
+  std::string spec = R"({"type":"kafka","spec":{
+    "dataSchema":{"dataSource":"events","timestampSpec":{"column":"ts","format":"iso"},
+                  "dimensionsSpec":{"dimensions":["page"]} DATA_SCHEMA_EXTRA},
+    "ioConfig":{"topic":"events","inputFormat":{"type":"json"},
+                "consumerProperties":{"bootstrap.servers":"127.0.0.1:9092"} IO_EXTRA},
+    "tuningConfig":TUNING}})";
+  spec.replace(spec.find("DATA_SCHEMA_EXTRA"), 17, dataSchemaExtra);
+  spec.replace(spec.find("IO_EXTRA"), 8, ioExtra);
+  spec.replace(spec.find("TUNING"), 6, tuning);
+  return spec;
+}
+
+TEST(IngestionSpecTest, ParsesWikipediaSupervisor) {
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(readTestFile("wikipedia-kafka-supervisor.json"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->dataSource, "wikipedia");
+  EXPECT_EQ(spec->timestampSpec.column, "time");
+  EXPECT_EQ(spec->timestampSpec.parser.format(), TimestampFormat::kAuto);
+  ASSERT_EQ(spec->dimensionsSpec.dimensions.size(), 19u);
+  EXPECT_EQ(spec->dimensionsSpec.dimensions[0].name, "channel");
+  EXPECT_EQ(spec->dimensionsSpec.dimensions[0].type, DimensionType::kString);
+  EXPECT_EQ(spec->dimensionsSpec.dimensions[16].name, "added");
+  EXPECT_EQ(spec->dimensionsSpec.dimensions[16].type, DimensionType::kLong);
+  EXPECT_EQ(spec->dimensionsSpec.discovery, SchemaDiscovery::kExplicit);
+  EXPECT_TRUE(spec->metrics.empty());
+  EXPECT_EQ(spec->granularitySpec.segmentGranularity.toString(), "DAY");
+  EXPECT_EQ(spec->granularitySpec.queryGranularity.toString(), "NONE");
+  EXPECT_FALSE(spec->granularitySpec.rollup);
+  EXPECT_EQ(spec->ioConfig.topic, "wikipedia");
+  EXPECT_EQ(spec->ioConfig.inputFormat.type, InputFormatType::kJson);
+  EXPECT_EQ(spec->ioConfig.consumerProperties.at("bootstrap.servers"), "localhost:9092");
+  EXPECT_FALSE(spec->ioConfig.useEarliestOffset);
+  EXPECT_EQ(spec->tuningConfig.maxRowsInMemory, 150000);
+  EXPECT_EQ(spec->tuningConfig.intermediatePersistPeriodMs, 600000);
+  EXPECT_FALSE(spec->tuningConfig.reportParseExceptions);
+
+  EXPECT_TRUE(hasNoteContaining(*spec, "spec.ioConfig.replicas is ignored: Furl runs one consumer group per supervisor"))
+      << allNotes(*spec);
+  EXPECT_TRUE(hasNoteContaining(*spec, "spec.ioConfig.taskDuration is ignored")) << allNotes(*spec);
+  EXPECT_TRUE(hasNoteContaining(*spec, "spec.ioConfig.completionTimeout is ignored")) << allNotes(*spec);
+  EXPECT_FALSE(spec->transformSpec.filter.has_value());
+}
+
+TEST(IngestionSpecTest, ParsesRollupSupervisor) {
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(readTestFile("wikipedia-rollup-supervisor.json"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->dataSource, "wikipedia_by_minute");
+  EXPECT_EQ(spec->timestampSpec.parser.format(), TimestampFormat::kIso);
+  EXPECT_EQ(spec->dimensionsSpec.dimensions.size(), 6u);
+  ASSERT_EQ(spec->metrics.size(), 6u);
+  EXPECT_EQ(spec->metrics[0].type, MetricType::kCount);
+  EXPECT_EQ(spec->metrics[0].name, "edits");
+  EXPECT_EQ(spec->metrics[1].type, MetricType::kLongSum);
+  EXPECT_EQ(spec->metrics[1].fieldName, "added");
+  EXPECT_EQ(spec->metrics[4].type, MetricType::kLongMax);
+  EXPECT_EQ(spec->metrics[4].name, "max_delta");
+  EXPECT_EQ(spec->metrics[5].type, MetricType::kHllSketchBuild);
+  EXPECT_EQ(spec->metrics[5].fieldName, "user");
+  EXPECT_EQ(spec->metrics[5].lgK, 12);
+  EXPECT_EQ(metricTypeName(spec->metrics[5].type), "HLLSketchBuild");
+  EXPECT_EQ(spec->granularitySpec.segmentGranularity.toString(), "HOUR");
+  EXPECT_EQ(spec->granularitySpec.queryGranularity.toString(), "MINUTE");
+  EXPECT_TRUE(spec->granularitySpec.rollup);
+  EXPECT_TRUE(spec->ioConfig.useEarliestOffset);
+  EXPECT_EQ(spec->tuningConfig.maxRowsInMemory, 100000);
+
+  ASSERT_TRUE(spec->transformSpec.filter.has_value());
+  Event english = *parseJsonEvent(R"({"time":"2015-09-12T00:46:58.771Z","channel":"#en.wikipedia"})");
+  Event french = *parseJsonEvent(R"({"time":"2015-09-12T00:46:58.771Z","channel":"#fr.wikipedia"})");
+  EXPECT_FALSE(spec->passesFilter(english));
+  EXPECT_TRUE(spec->passesFilter(french));
+  absl::StatusOr<int64_t> time = spec->eventTimeMs(french);
+  ASSERT_TRUE(time.ok()) << time.status();
+  EXPECT_EQ(*time, 1442018818771);
+}
+
+TEST(IngestionSpecTest, ParsesOlderParserShape) {
+  const char* json = R"({
+    "type": "kafka",
+    "dataSchema": {
+      "dataSource": "metrics",
+      "parser": {
+        "type": "string",
+        "parseSpec": {
+          "format": "csv",
+          "columns": ["ts", "host", "cpu", "tags"],
+          "listDelimiter": "|",
+          "timestampSpec": {"column": "ts", "format": "yyyy-MM-dd HH:mm:ss", "missingValue": "2000-01-01T00:00:00Z"},
+          "dimensionsSpec": {"dimensions": ["host", {"type": "double", "name": "cpu"}], "dimensionExclusions": ["tags"]}
+        }
+      },
+      "metricsSpec": [{"type": "doubleMax", "name": "max_cpu", "fieldName": "cpu"},
+                      {"type": "hyperUnique", "name": "hosts", "fieldName": "host"}],
+      "granularitySpec": {"segmentGranularity": {"type": "period", "period": "PT6H"},
+                          "queryGranularity": {"type": "duration", "duration": 60000}}
+    },
+    "ioConfig": {"topic": "metrics", "consumerProperties": {"bootstrap.servers": "127.0.0.1:9092", "fetch.min.bytes": 1}},
+    "tuningConfig": {"type": "kafka", "intermediatePersistPeriod": "PT1M", "maxBytesInMemory": -1,
+                     "resetOffsetAutomatically": true, "indexSpec": {"bitmap": {"type": "roaring"}}},
+    "context": {"priority": 10}
+  })";
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(json);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->dataSource, "metrics");
+  EXPECT_EQ(spec->ioConfig.inputFormat.type, InputFormatType::kCsv);
+  EXPECT_EQ(spec->ioConfig.inputFormat.columns.size(), 4u);
+  EXPECT_EQ(spec->ioConfig.inputFormat.delimiter, ",");
+  EXPECT_EQ(spec->ioConfig.inputFormat.listDelimiter, "|");
+  EXPECT_EQ(spec->ioConfig.consumerProperties.at("fetch.min.bytes"), "1");
+  EXPECT_EQ(spec->timestampSpec.parser.format(), TimestampFormat::kPattern);
+  EXPECT_EQ(spec->timestampSpec.missingValueMs, 946684800000);
+  ASSERT_EQ(spec->dimensionsSpec.dimensions.size(), 2u);
+  EXPECT_EQ(spec->dimensionsSpec.dimensions[1].type, DimensionType::kDouble);
+  EXPECT_EQ(spec->dimensionsSpec.exclusions, std::vector<std::string>{"tags"});
+  EXPECT_EQ(spec->metrics[1].type, MetricType::kHllSketchBuild);
+  EXPECT_EQ(spec->metrics[1].lgK, 11);
+  EXPECT_EQ(spec->granularitySpec.segmentGranularity.toString(), "SIX_HOUR");
+  EXPECT_EQ(spec->granularitySpec.queryGranularity.toString(), "MINUTE");
+  EXPECT_EQ(spec->tuningConfig.intermediatePersistPeriodMs, 60000);
+  EXPECT_EQ(spec->tuningConfig.maxBytesInMemory, -1);
+  EXPECT_TRUE(spec->tuningConfig.resetOffsetAutomatically);
+  EXPECT_TRUE(hasNoteContaining(*spec, "tuningConfig.indexSpec is ignored")) << allNotes(*spec);
+  EXPECT_TRUE(hasNoteContaining(*spec, "context is ignored")) << allNotes(*spec);
+  EXPECT_TRUE(hasNoteContaining(*spec, "dataSchema.metricsSpec[1] (hyperUnique 'hosts')")) << allNotes(*spec);
+
+  // The CSV line decodes with the spec's format and gets its time from the
+  // pattern, or missingValue when the field is empty.
+  const InputFormat& format = spec->ioConfig.inputFormat;
+  absl::StatusOr<Event> event =
+      parseDelimitedEvent("2015-09-12 13:46:58,web-1,0.75,a|b", format.columns, format.delimiter, format.listDelimiter);
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(*spec->eventTimeMs(*event), 1442065618000);
+  Event noTime = *parseDelimitedEvent(",web-1", format.columns, format.delimiter, format.listDelimiter);
+  EXPECT_FALSE(spec->eventTimeMs(noTime).ok()) << "an empty string is not a missing value";
+  Event absentTime;
+  absentTime.set("host", Value::string("web-1"));
+  EXPECT_EQ(*spec->eventTimeMs(absentTime), 946684800000);
+}
+
+TEST(IngestionSpecTest, DefaultsAndSchemaDiscovery) {
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(R"({"type":"kafka","spec":{
+    "dataSchema":{"dataSource":"d","dimensionsSpec":{"dimensions":[],"dimensionExclusions":["secret"]},
+                  "metricsSpec":[{"type":"longSum","name":"total","fieldName":"amount"}]},
+    "ioConfig":{"topic":"t","inputFormat":{"type":"json"},"consumerProperties":{"bootstrap.servers":"h:1"}}}})");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->timestampSpec.column, "timestamp");
+  EXPECT_EQ(spec->timestampSpec.parser.format(), TimestampFormat::kAuto);
+  EXPECT_TRUE(hasNoteContaining(*spec, "spec.dataSchema.timestampSpec is missing")) << allNotes(*spec);
+  EXPECT_EQ(spec->dimensionsSpec.discovery, SchemaDiscovery::kStringsOnly);
+  EXPECT_EQ(spec->granularitySpec.segmentGranularity.toString(), "DAY");
+  EXPECT_EQ(spec->granularitySpec.queryGranularity.toString(), "NONE");
+  EXPECT_TRUE(spec->granularitySpec.rollup) << "rollup defaults to true, as in Druid";
+  EXPECT_EQ(spec->tuningConfig.maxRowsInMemory, 150000);
+
+  EXPECT_TRUE(spec->isDiscoveredDimension("page"));
+  EXPECT_FALSE(spec->isDiscoveredDimension("timestamp"));
+  EXPECT_FALSE(spec->isDiscoveredDimension("__time"));
+  EXPECT_FALSE(spec->isDiscoveredDimension("secret"));
+  EXPECT_FALSE(spec->isDiscoveredDimension("amount"));
+  EXPECT_FALSE(spec->isDiscoveredDimension("total"));
+
+  absl::StatusOr<IngestionSpec> typed = parseIngestionSpec(makeSpec(""));
+  ASSERT_TRUE(typed.ok()) << typed.status();
+  EXPECT_FALSE(typed->isDiscoveredDimension("other")) << "an explicit list turns discovery off";
+  std::string discovery = makeSpec("");
+  const std::string listed = R"("dimensions":["page"])";
+  discovery.replace(discovery.find(listed), listed.size(), listed + R"(,"useSchemaDiscovery":true)");
+  typed = parseIngestionSpec(discovery);
+  ASSERT_TRUE(typed.ok()) << typed.status();
+  EXPECT_EQ(typed->dimensionsSpec.discovery, SchemaDiscovery::kTyped);
+  EXPECT_TRUE(typed->isDiscoveredDimension("other"));
+}
+
+TEST(IngestionSpecTest, NotesUnknownFields) {
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(makeSpec(R"(,"futureField":1)", R"(,"taskCount":4)",
+                                                                   R"({"type":"kafka","mysteryKnob":true})"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_TRUE(hasNoteContaining(*spec, "spec.dataSchema.futureField is not a field Furl reads")) << allNotes(*spec);
+  EXPECT_TRUE(hasNoteContaining(*spec, "spec.tuningConfig.mysteryKnob is not a field Furl reads")) << allNotes(*spec);
+  EXPECT_TRUE(hasNoteContaining(*spec, "spec.ioConfig.taskCount is ignored")) << allNotes(*spec);
+}
+
+TEST(IngestionSpecTest, AcceptsEveryMetricType) {
+  const char* types[] = {"longSum",   "doubleSum",  "floatSum",    "longMin",    "longMax",     "doubleMin",
+                         "doubleMax", "floatMin",   "floatMax",    "longFirst",  "longLast",    "doubleFirst",
+                         "doubleLast", "floatFirst", "floatLast",  "stringFirst", "stringLast", "HLLSketchBuild",
+                         "HLLSketchMerge", "hyperUnique"};
+  std::string metrics = R"(,"metricsSpec":[{"type":"count","name":"rows"})";
+  for (size_t i = 0; i < std::size(types); ++i) {
+    metrics += std::string(R"(,{"type":")") + types[i] + R"(","name":"m)" + std::to_string(i) + R"(","fieldName":"x"})";
+  }
+  metrics += "]";
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(makeSpec(metrics));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_EQ(spec->metrics.size(), std::size(types) + 1);
+  for (size_t i = 0; i + 1 < std::size(types); ++i) {
+    EXPECT_EQ(metricTypeName(spec->metrics[i + 1].type), types[i]);
+  }
+}
+
+// Each invalid spec must fail with a message that starts with the JSON path
+// of the bad field.
+TEST(IngestionSpecTest, RejectsInvalidSpecsWithPath) {
+  struct Case {
+    std::string json;
+    std::string message;
+  };
+  const std::string gran = R"(,"granularitySpec":)";
+  const Case cases[] = {
+      {"[1]", "expected an object, got an array"},
+      {"{", "invalid JSON in the supervisor spec"},
+      {R"({"spec":{}})", "type: missing; expected 'kafka'"},
+      {R"({"type":"kinesis","spec":{}})", "type: unsupported supervisor type 'kinesis'; expected 'kafka'"},
+      {R"({"type":"kafka","spec":{"ioConfig":{}}})", "spec.dataSchema: missing"},
+      {R"({"type":"kafka","spec":[]})", "spec: expected an object, got an array"},
+      {makeSpec(gran + R"({"segmentGranularity":"DAYS"})"),
+       "spec.dataSchema.granularitySpec.segmentGranularity: unknown granularity 'DAYS'; expected one of NONE, SECOND"},
+      {makeSpec(gran + R"({"queryGranularity":"fortnight"})"),
+       "spec.dataSchema.granularitySpec.queryGranularity: unknown granularity 'fortnight'"},
+      {makeSpec(gran + R"({"segmentGranularity":"HOUR","queryGranularity":"DAY"})"),
+       "spec.dataSchema.granularitySpec.queryGranularity: DAY is coarser than segmentGranularity HOUR"},
+      {makeSpec(gran + R"({"segmentGranularity":"NONE"})"), "spec.dataSchema.granularitySpec.segmentGranularity: NONE"},
+      {makeSpec(gran + R"({"rollup":"maybe"})"), "spec.dataSchema.granularitySpec.rollup: expected true or false, got a string"},
+      {makeSpec(gran + R"({"segmentGranularity":{"type":"period","period":"PT1H","timeZone":"America/Los_Angeles"}})"),
+       "spec.dataSchema.granularitySpec.segmentGranularity.timeZone: time zone 'America/Los_Angeles' is not supported"},
+      {makeSpec(gran + R"({"segmentGranularity":{"type":"period","period":"1H"}})"),
+       "spec.dataSchema.granularitySpec.segmentGranularity.period: invalid ISO-8601 period '1H'"},
+      {makeSpec(R"(,"metricsSpec":[{"type":"count","name":"n"},{"type":"longSum","name":"s"}])"),
+       "spec.dataSchema.metricsSpec[1].fieldName: missing; expected the input field to aggregate"},
+      {makeSpec(R"(,"metricsSpec":[{"type":"thetaSketch","name":"u","fieldName":"x"}])"),
+       "spec.dataSchema.metricsSpec[0].type: unsupported metric type 'thetaSketch'; expected one of count, longSum"},
+      {makeSpec(R"(,"metricsSpec":[{"type":"HLLSketchBuild","name":"u","fieldName":"x","lgK":25}])"),
+       "spec.dataSchema.metricsSpec[0].lgK: 25 is out of range; expected 4..21"},
+      {makeSpec(R"(,"metricsSpec":[{"type":"HLLSketchBuild","name":"u","fieldName":"x","tgtHllType":"HLL_5"}])"),
+       "spec.dataSchema.metricsSpec[0].tgtHllType: unknown HLL type 'HLL_5'"},
+      {makeSpec(R"(,"metricsSpec":[{"type":"count","name":"page"}])"),
+       "spec.dataSchema.metricsSpec[0].name: 'page' is also a dimension"},
+      {makeSpec(R"(,"metricsSpec":[{"type":"count","name":"n"},{"type":"count","name":"n"}])"),
+       "spec.dataSchema.metricsSpec[1].name: duplicate metric 'n'"},
+      {makeSpec(R"(,"metricsSpec":[{"type":"longSum","name":"s","expression":"a+b"}])"),
+       "spec.dataSchema.metricsSpec[0].expression: metric expressions are not supported"},
+      {makeSpec(R"(,"metricsSpec":{"type":"count"})"), "spec.dataSchema.metricsSpec: expected an array, got an object"},
+      {makeSpec(R"(,"transformSpec":{"filter":{"type":"and","fields":[{"type":"nope"}]}})"),
+       "spec.dataSchema.transformSpec.filter.fields[0].type: unknown filter type 'nope'"},
+      {makeSpec(R"(,"transformSpec":{"transforms":[{"type":"expression","name":"x"}]})"),
+       "spec.dataSchema.transformSpec.transforms[0].expression: missing"},
+      {makeSpec("", "", R"({"type":"kafka","maxRowsInMemory":0})"), "spec.tuningConfig.maxRowsInMemory: 0 is out of range"},
+      {makeSpec("", "", R"({"type":"kafka","maxRowsInMemory":"lots"})"),
+       "spec.tuningConfig.maxRowsInMemory: expected an integer, got a string"},
+      {makeSpec("", "", R"({"type":"kafka","intermediatePersistPeriod":"10 minutes"})"),
+       "spec.tuningConfig.intermediatePersistPeriod: invalid ISO-8601 period '10 minutes'"},
+      {makeSpec("", "", R"({"type":"kafka","intermediatePersistPeriod":"P1M"})"),
+       "spec.tuningConfig.intermediatePersistPeriod: 'P1M' has no fixed positive length"},
+      {makeSpec("", "", R"({"type":"index_parallel"})"), "spec.tuningConfig.type: unsupported tuningConfig type 'index_parallel'"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(c.json);
+    ASSERT_FALSE(spec.ok()) << "accepted: " << c.json;
+    EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument) << c.json;
+    std::string message(spec.status().message());
+    EXPECT_EQ(message.substr(0, c.message.size()), c.message) << "spec: " << c.json << "\nmessage: " << message;
+  }
+}
+
+TEST(IngestionSpecTest, RejectsInvalidSectionsWithPath) {
+  auto replaced = [](std::string spec, std::string_view from, std::string_view to) {
+    size_t at = spec.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    spec.replace(at, from.size(), to);
+    return spec;
+  };
+  const std::string base = makeSpec("");
+  struct Case {
+    std::string json;
+    std::string message;
+  };
+  const Case cases[] = {
+      {replaced(base, R"("dataSource":"events")", R"("dataSource":"")"), "spec.dataSchema.dataSource: missing"},
+      {replaced(base, R"("dataSource":"events")", R"("dataSource":"a/b")"), "spec.dataSchema.dataSource: invalid name 'a/b'"},
+      {replaced(base, R"("format":"iso")", R"("format":"yyyy-QQ-dd")"),
+       "spec.dataSchema.timestampSpec.format: unsupported letter 'Q'"},
+      {replaced(base, R"("format":"iso")", R"("format":"iso","missingValue":"soon")"),
+       "spec.dataSchema.timestampSpec.missingValue: invalid timestamp 'soon'"},
+      {replaced(base, R"(["page"])", R"(["page","page"])"), "spec.dataSchema.dimensionsSpec.dimensions[1]: duplicate dimension 'page'"},
+      {replaced(base, R"(["page"])", R"(["page","__time"])"), "spec.dataSchema.dimensionsSpec.dimensions[1]: __time cannot be a dimension"},
+      {replaced(base, R"(["page"])", R"(["page",{"name":"n","type":"bigint"}])"),
+       "spec.dataSchema.dimensionsSpec.dimensions[1].type: unsupported dimension type 'bigint'"},
+      {replaced(base, R"(["page"])", R"(["page",{"type":"long"}])"), "spec.dataSchema.dimensionsSpec.dimensions[1].name: missing"},
+      {replaced(base, R"(["page"])", R"(["page",7])"), "spec.dataSchema.dimensionsSpec.dimensions[1]: expected a dimension name"},
+      {replaced(base, R"(["page"]})", R"(["page"],"dimensionExclusions":["page"]})"),
+       "spec.dataSchema.dimensionsSpec.dimensionExclusions[0]: 'page' is both a dimension and excluded"},
+      {replaced(base, R"("topic":"events",)", ""), "spec.ioConfig.topic: missing; expected the Kafka topic"},
+      {replaced(base, R"("topic":"events")", R"("topicPattern":"ev.*")"), "spec.ioConfig.topicPattern: topic patterns are not supported"},
+      {replaced(base, R"("bootstrap.servers":"127.0.0.1:9092")", R"("group.id":"g")"),
+       "spec.ioConfig.consumerProperties.bootstrap.servers: missing"},
+      {replaced(base, R"("bootstrap.servers":"127.0.0.1:9092")", R"("bootstrap.servers":"h:1","sasl.jaas.config":{"type":"environment"})"),
+       "spec.ioConfig.consumerProperties.sasl.jaas.config: expected a string, number or boolean, got an object"},
+      {replaced(base, R"("inputFormat":{"type":"json"},)", ""), "spec.ioConfig.inputFormat: missing"},
+      {replaced(base, R"({"type":"json"})", R"({"type":"csv"})"), "spec.ioConfig.inputFormat.columns: missing"},
+      {replaced(base, R"({"type":"json"})", R"({"type":"avro_stream"})"),
+       "spec.ioConfig.inputFormat.type: unsupported input format 'avro_stream'"},
+      {replaced(base, R"({"type":"json"})", R"({"type":"csv","findColumnsFromHeader":true})"),
+       "spec.ioConfig.inputFormat.findColumnsFromHeader: header rows are not supported"},
+      {replaced(base, R"({"type":"json"})", R"({"type":"tsv","columns":["a","a"]})"),
+       "spec.ioConfig.inputFormat.columns[1]: empty or duplicate column name 'a'"},
+      {replaced(base, R"({"type":"json"})", R"({"type":"json","flattenSpec":{"fields":[]}})"),
+       "spec.ioConfig.inputFormat.flattenSpec: flattenSpec is not supported"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(c.json);
+    ASSERT_FALSE(spec.ok()) << "accepted: " << c.json;
+    std::string message(spec.status().message());
+    EXPECT_EQ(message.substr(0, c.message.size()), c.message) << "spec: " << c.json << "\nmessage: " << message;
+  }
+}
+
+TEST(IngestionSpecTest, RejectsMixedShapes) {
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(R"({"type":"kafka","spec":{},"dataSchema":{}})");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(std::string(spec.status().message()).rfind("dataSchema: set the sections either inside spec", 0), 0u)
+      << spec.status();
+
+  absl::StatusOr<IngestionSpec> both = parseIngestionSpec(R"({"type":"kafka",
+    "dataSchema":{"dataSource":"d","parser":{"parseSpec":{"format":"json","timestampSpec":{"column":"t"}}}},
+    "ioConfig":{"topic":"t","inputFormat":{"type":"json"},"consumerProperties":{"bootstrap.servers":"h:1"}}})");
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(std::string(both.status().message()).rfind("ioConfig.inputFormat: set either", 0), 0u) << both.status();
+}
+
+}  // namespace
+}  // namespace furl::ingest
