@@ -37,7 +37,7 @@ struct ClientOptions {
   /// Upper bound of result batches, in bytes; 0 takes the server's (8 MiB).
   int32_t maxBatchBytes = 0;
   int connectTimeoutMs = 10'000;
-  /// Longest wait for any reply; fetches return within pollIntervalMs, so
+  /// Maximum wait for any reply; fetches return within pollIntervalMs, so
   /// only slow inserts and DDL come near it.
   int receiveTimeoutMs = 600'000;
   /// How long one fetch waits for a batch before it returns with progress

@@ -234,7 +234,7 @@ class ConnectionHandler : public wire::FurlNativeIf {
   }
 
   ~ConnectionHandler() override {
-    // The client is gone: nobody will fetch these results.
+    // The client is gone, so no one will fetch these results.
     for (const auto& queryId : queryIds_) {
       auto query = server_.find(queryId);
       if (!query) continue;
