@@ -161,6 +161,20 @@ absl::Status DatabaseImpl::loadSegments() {
   // Orphans: files of inserts and merges that never committed, of segments
   // removed before their file was, and temporary files.
   FURL_ASSIGN_OR_RETURN(std::vector<std::string> names, listDirectory(segmentDir_));
+
+  // Every segment is published after the first commit, which creates the
+  // catalog file. Segment files without one mean the catalog was lost, and
+  // removing them as orphans would destroy the data.
+  if (state.generation == 0) {
+    size_t segmentFiles = 0;
+    for (const std::string& name : names) segmentFiles += absl::EndsWith(name, kSegmentExtension) ? 1 : 0;
+    if (segmentFiles > 0) {
+      return absl::DataLossError(absl::StrCat(segmentDir_, " contains ", segmentFiles, " segment files but ",
+                                              catalog_->path(), " does not exist; restore the catalog file or ",
+                                              "move the segment files away"));
+    }
+  }
+
   size_t orphans = 0;
   for (const std::string& name : names) {
     bool published = absl::EndsWith(name, kSegmentExtension) &&

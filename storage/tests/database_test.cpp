@@ -248,6 +248,32 @@ TEST(DatabaseTest, RemovesOrphanFilesOnOpen) {
   EXPECT_EQ(tableRows(*database, "events").size(), 10u);
 }
 
+TEST(DatabaseTest, MissingCatalogFailsOpen) {
+  TempDir dir;
+  {
+    auto database = openDatabase(dir.path());
+    ASSERT_NE(database, nullptr);
+    ASSERT_TRUE(database->createTable(eventsTable(), false, false).ok());
+    ASSERT_TRUE(database->insert("events", {testing::makeBatch(kEventTypes, eventRows(0, 10))}).ok());
+  }
+  std::filesystem::remove(dir.file("catalog"));
+  auto database = DatabaseImpl::open(dir.path(), {}, {});
+  EXPECT_TRUE(absl::IsDataLoss(database.status())) << database.status();
+  EXPECT_EQ(segmentFileCount(dir.path()), 1u);
+}
+
+TEST(DatabaseTest, OpensThroughBaseInterface) {
+  TempDir dir;
+  auto database = Database::open(dir.path());
+  ASSERT_TRUE(database.ok()) << database.status();
+  ASSERT_TRUE((*database)->createTable(eventsTable(), false, false).ok());
+  auto inserted = (*database)->insert("events", {testing::makeBatch(kEventTypes, eventRows(0, 30))});
+  ASSERT_TRUE(inserted.ok()) << inserted.status();
+  EXPECT_EQ(*inserted, 30u);
+  EXPECT_EQ((*database)->dataDir(), dir.path());
+  EXPECT_EQ(tableRows(**database, "events").size(), 30u);
+}
+
 TEST(DatabaseTest, MissingSegmentFailsOpen) {
   TempDir dir;
   {
