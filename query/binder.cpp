@@ -233,6 +233,9 @@ class Binder {
   BoundExprPtr bindExpr(const sql::Expr& expr, Scope& scope, Mode mode);
   BoundExprPtr bindColumnRef(const sql::ColumnRefExpr& ref, Scope& scope, Mode mode);
   BoundExprPtr bindAggregate(const sql::FunctionExpr& call, Scope& scope);
+  BoundExprPtr bindIntervalArithmetic(BoundExprPtr time, const sql::IntervalExpr& interval, bool subtract,
+                                      Scope& scope, Mode mode);
+  std::vector<Value> runListSubquery(const sql::SelectQuery& query, SourcePosition position);
   BoundExprPtr scanColumn(size_t sourceColumn, Scope& scope);
   const sql::Expr& resolveGroupOrOrderItem(const sql::Expr& item, const sql::SelectQuery& query,
                                            const Scope& scope);
@@ -415,6 +418,14 @@ BoundExprPtr Binder::bindExpr(const sql::Expr& expr, Scope& scope, Mode mode) {
     }
     case ExprKind::kBinary: {
       const auto& b = expr.as<sql::BinaryExpr>();
+      bool additive = b.op == sql::BinaryOp::kAdd || b.op == sql::BinaryOp::kSubtract;
+      if (additive && b.right->kind == ExprKind::kInterval) {
+        return bindIntervalArithmetic(bindChild(*b.left), b.right->as<sql::IntervalExpr>(),
+                                      b.op == sql::BinaryOp::kSubtract, scope, mode);
+      }
+      if (b.op == sql::BinaryOp::kAdd && b.left->kind == ExprKind::kInterval) {
+        return bindIntervalArithmetic(bindChild(*b.right), b.left->as<sql::IntervalExpr>(), false, scope, mode);
+      }
       return call(functionForBinary(b.op), {bindChild(*b.left), bindChild(*b.right)});
     }
     case ExprKind::kIsNull: {
@@ -430,12 +441,18 @@ BoundExprPtr Binder::bindExpr(const sql::Expr& expr, Scope& scope, Mode mode) {
     }
     case ExprKind::kIn: {
       const auto& in = expr.as<sql::InExpr>();
-      if (in.subquery) {
-        throw QueryError(ErrorCode::kNotImplemented,
-                         "IN (SELECT ...) is not supported yet" + where(in.position) + "; list the values instead",
-                         in.position);
-      }
       std::vector<BoundExprPtr> args{bindChild(*in.operand)};
+      if (in.subquery) {
+        // An uncorrelated subquery runs once, at bind time; its values
+        // become the IN list.
+        for (Value& value : runListSubquery(*in.subquery, in.position)) {
+          DataType type(value.type(), value.isNull());
+          args.push_back(BoundExpr::literal(std::move(value), type));
+        }
+        if (args.size() == 1) {
+          return BoundExpr::literal(Value::boolean(in.negated), DataType(TypeId::kBool));
+        }
+      }
       for (const auto& e : in.list) args.push_back(bindChild(*e));
       return call(in.negated ? "notIn" : "in", std::move(args));
     }
@@ -479,6 +496,64 @@ BoundExprPtr Binder::bindExpr(const sql::Expr& expr, Scope& scope, Mode mode) {
                        "expression '" + expr.toString() + "'" + where(expr.position) + " is not supported yet",
                        expr.position);
   }
+}
+
+BoundExprPtr Binder::bindIntervalArithmetic(BoundExprPtr time, const sql::IntervalExpr& interval, bool subtract,
+                                            Scope& scope, Mode mode) {
+  BoundExprPtr count = bindExpr(*interval.value, scope, mode);
+  std::string unit;
+  switch (interval.unit) {
+    case sql::TimeUnit::kSecond:
+      unit = "Seconds";
+      break;
+    case sql::TimeUnit::kMinute:
+      unit = "Minutes";
+      break;
+    case sql::TimeUnit::kHour:
+      unit = "Hours";
+      break;
+    case sql::TimeUnit::kDay:
+      unit = "Days";
+      break;
+    case sql::TimeUnit::kWeek:
+      unit = "Weeks";
+      break;
+    case sql::TimeUnit::kMonth:
+      unit = "Months";
+      break;
+    case sql::TimeUnit::kQuarter:
+      unit = "Months";
+      count = bindFunctionCall("multiply", {count, BoundExpr::literal(Value::int64(3), DataType(TypeId::kInt64))},
+                               interval.position);
+      break;
+    case sql::TimeUnit::kYear:
+      unit = "Years";
+      break;
+    default:
+      throw QueryError(ErrorCode::kNotImplemented,
+                       "INTERVAL in " + std::string(sql::timeUnitName(interval.unit)) + " is not supported" +
+                           where(interval.position) + "; use SECOND or larger units",
+                       interval.position);
+  }
+  return bindFunctionCall((subtract ? "subtract" : "add") + unit, {std::move(time), std::move(count)},
+                          interval.position);
+}
+
+std::vector<Value> Binder::runListSubquery(const sql::SelectQuery& query, SourcePosition position) {
+  std::unique_ptr<SelectPlan> plan = bind(query);
+  if (plan->numVisible != 1) {
+    throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                     "the subquery of IN" + where(position) + " returns " + std::to_string(plan->numVisible) +
+                         " columns; it must return exactly one",
+                     position);
+  }
+  QueryOptions options;
+  QueryStats stats;
+  std::vector<Value> values;
+  for (const Batch& batch : executeSelect(*plan, options, stats)) {
+    for (size_t r = 0; r < batch.numRows; ++r) values.push_back(batch.columns[0]->getValue(r));
+  }
+  return values;
 }
 
 const sql::Expr& Binder::resolveGroupOrOrderItem(const sql::Expr& item, const sql::SelectQuery& query,
