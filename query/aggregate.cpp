@@ -1,12 +1,14 @@
 #include "query/aggregate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "common/error.h"
+#include "common/hll_sketch.h"
 
 namespace furl::query {
 namespace {
@@ -385,6 +387,62 @@ class NullState final : public AggregateState {
   }
 };
 
+// Approximate distinct counting with one HyperLogLog sketch per group.
+class ApproxDistinctState final : public AggregateState {
+ public:
+  explicit ApproxDistinctState(int lgK) : lgK_(lgK) {}
+
+  void resize(size_t numGroups) override {
+    while (sketches_.size() < numGroups) sketches_.push_back(*HllSketch::create(lgK_));
+  }
+
+  void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
+    TypeId id = arg->type().id;
+    if (id == TypeId::kNull) return;
+    if (id == TypeId::kString) {
+      for (size_t k = 0; k < n; ++k) {
+        if (!arg->isNull(rows[k])) sketches_[gids[k]].updateString(arg->stringAt(rows[k]));
+      }
+      return;
+    }
+    ColumnPtr flat = flatArg(arg);
+    bool nulls = flat->mayHaveNulls();
+    dispatchPhysical(id, [&]<typename T>() {
+      if constexpr (!std::is_same_v<T, std::string_view>) {
+        const T* values = flat->template data<T>();
+        for (size_t k = 0; k < n; ++k) {
+          if (nulls && flat->isNull(rows[k])) continue;
+          T v = values[rows[k]];
+          if constexpr (std::is_floating_point_v<T>) {
+            sketches_[gids[k]].updateDouble(static_cast<double>(v));
+          } else if constexpr (std::is_unsigned_v<T>) {
+            sketches_[gids[k]].updateUInt64(v);
+          } else {
+            sketches_[gids[k]].updateInt64(v);
+          }
+        }
+      }
+    });
+  }
+
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+    auto& o = static_cast<ApproxDistinctState&>(other);
+    for (size_t g = 0; g < otherGroups; ++g) sketches_[gidMap[g]].merge(o.sketches_[g]);
+  }
+
+  ColumnPtr finalize(size_t numGroups) override {
+    auto out = Column::makeFlat(DataType(TypeId::kUInt64), numGroups);
+    for (size_t g = 0; g < numGroups; ++g) {
+      out->data<uint64_t>()[g] = static_cast<uint64_t>(std::llround(sketches_[g].estimate()));
+    }
+    return out;
+  }
+
+ private:
+  int lgK_;
+  std::vector<HllSketch> sketches_;
+};
+
 template <template <typename> class State, typename... Args>
 std::unique_ptr<AggregateState> makeTyped(TypeId type, Args&&... args) {
   return dispatchPhysical(type, [&]<typename T>() -> std::unique_ptr<AggregateState> {
@@ -407,6 +465,10 @@ std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct)
   if (lower == "max") return AggregateKind::kMax;
   if (lower == "avg") return AggregateKind::kAvg;
   if (lower == "any" || lower == "any_value") return AggregateKind::kAny;
+  if (lower == "uniq" || lower == "uniqhll12" || lower == "uniqcombined" || lower == "uniqcombined64" ||
+      lower == "approx_count_distinct" || lower == "approx_count_distinct_ds_hll") {
+    return AggregateKind::kApproxDistinct;
+  }
   return std::nullopt;
 }
 
@@ -420,6 +482,7 @@ DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_v
     case AggregateKind::kCountStar:
     case AggregateKind::kCount:
     case AggregateKind::kCountDistinct:
+    case AggregateKind::kApproxDistinct:
       return DataType(TypeId::kUInt64);
     case AggregateKind::kSum:
       if (!isNumeric(argType.id)) throw illegal("a number");
@@ -459,6 +522,8 @@ std::unique_ptr<AggregateState> makeAggregateState(const AggregateSpec& spec) {
       if (argType == TypeId::kNull) return std::make_unique<NullState>();
       return makeTyped<PickState>(argType, spec.resultType, pick);
     }
+    case AggregateKind::kApproxDistinct:
+      return std::make_unique<ApproxDistinctState>(spec.lgK);
     case AggregateKind::kCountDistinct:
       if (argType == TypeId::kString) return std::make_unique<DistinctStringState>();
       return std::make_unique<DistinctFixedState>(argType);

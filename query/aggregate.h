@@ -25,6 +25,7 @@ enum class AggregateKind : uint8_t {
   kAvg,
   kCountDistinct,  // count(DISTINCT x) and uniqExact(x): exact
   kAny,
+  kApproxDistinct,  // uniq, uniqHLL12, APPROX_COUNT_DISTINCT...: a HyperLogLog sketch
 };
 
 struct AggregateSpec {
@@ -32,6 +33,8 @@ struct AggregateSpec {
   /// The argument over the scanned batch; null for count(*).
   BoundExprPtr arg;
   DataType resultType;
+  /// kApproxDistinct: log2 of the sketch's register count.
+  int lgK = 12;
 };
 
 /// Maps an SQL aggregate name (any case) and DISTINCT flag to a kind;

@@ -352,7 +352,20 @@ BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) 
   if (kind == AggregateKind::kCount && (call.starArgument || call.args.empty())) {
     spec.kind = AggregateKind::kCountStar;
   } else {
-    if (call.args.size() != 1) {
+    size_t maxArgs = kind == AggregateKind::kApproxDistinct && lower(call.name) == "approx_count_distinct_ds_hll" ? 2 : 1;
+    if (call.args.size() == 2 && maxArgs == 2) {
+      // APPROX_COUNT_DISTINCT_DS_HLL(x, lgK), as in Druid.
+      BoundExprPtr lgK = bindExpr(*call.args[1], scope, Mode::kSource);
+      bool valid = lgK->isConstant() && !lgK->constant.isNull() && lgK->constant.type() == TypeId::kInt64 &&
+                   lgK->constant.asInt64() >= 4 && lgK->constant.asInt64() <= 21;
+      if (!valid) {
+        throw QueryError(ErrorCode::kBadArguments,
+                         "the lgK argument of " + call.name + where(call.args[1]->position) +
+                             " must be an integer constant from 4 to 21",
+                         call.args[1]->position);
+      }
+      spec.lgK = static_cast<int>(lgK->constant.asInt64());
+    } else if (call.args.size() != 1) {
       throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
                        "aggregate function " + call.name + " takes 1 argument, got " +
                            std::to_string(call.args.size()) + where(call.position),

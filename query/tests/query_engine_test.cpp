@@ -150,3 +150,29 @@ TEST_F(QueryEngineTest, ManyRowsAggregateMatchesReference) {
 
 }  // namespace
 }  // namespace furl::query
+
+namespace furl::query {
+namespace {
+
+TEST_F(QueryEngineTest, ApproximateDistinctIsExactWhenSmall) {
+  run("CREATE TABLE t (u String, n Int64) ENGINE = MergeTree ORDER BY tuple()");
+  run("INSERT INTO t VALUES ('a', 1), ('b', 2), ('a', 1), ('c', 3)");
+  EXPECT_EQ(rows("SELECT uniq(u), uniqHLL12(n), APPROX_COUNT_DISTINCT(u), APPROX_COUNT_DISTINCT_DS_HLL(u, 10) FROM t"),
+            (std::vector<std::string>{"3\t3\t3\t3"}));
+  EXPECT_EQ(errorOf("SELECT APPROX_COUNT_DISTINCT_DS_HLL(u, 30) FROM t"), ErrorCode::kBadArguments);
+}
+
+TEST_F(QueryEngineTest, ApproximateDistinctWithinErrorBound) {
+  run("CREATE TABLE t (n Int64) ENGINE = MergeTree ORDER BY tuple()");
+  std::string body;
+  for (int i = 0; i < 200000; ++i) body += std::to_string(i % 100000) + "\n";
+  run("INSERT INTO t FORMAT TabSeparated", body);
+  QueryResult result = run("SELECT uniq(n) FROM t");
+  ASSERT_EQ(result.numRows(), 1u);
+  double estimate = static_cast<double>(result.batches[0].columns[0]->getValue(0).asUInt64());
+  // Two standard errors of a 4096-register sketch: 2 * 1.04 / 64.
+  EXPECT_NEAR(estimate, 100000.0, 100000.0 * 2 * 1.04 / 64) << "estimate " << estimate;
+}
+
+}  // namespace
+}  // namespace furl::query
