@@ -32,7 +32,9 @@ result column and an optional sort mode:
 Sort modes: nosort (default), rowsort (sort rows), valuesort (sort all
 values). In expected rows, columns are separated by tabs, NULL is SQL NULL
 (`\\N` in the TSV output) and `(empty)` is the empty string. `halt` stops
-reading the file; `skipif` and `onlyif` lines are accepted and ignored.
+reading the file. A `skipif furl` line skips the record that follows it, and
+`onlyif NAME` runs the next record only when NAME is furl; use them, with a
+comment saying why, for a feature Furl does not have yet.
 """
 
 import argparse
@@ -45,6 +47,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 from furl_testlib import DEFAULT_FURLD, FurlServer, http_request, unescape_tsv  # noqa: E402
 
+ENGINE_NAME = "furl"
 REAL_TOLERANCE = 1e-9
 TYPE_LETTERS = set("ITRB")
 SORT_MODES = ("nosort", "rowsort", "valuesort")
@@ -54,7 +57,7 @@ class Record:
     """One statement or query from a test file."""
 
     def __init__(self, kind, line, sql, expect_error=None, error_substring="",
-                 types="", sort_mode="nosort", expected=None):
+                 types="", sort_mode="nosort", expected=None, skip=False):
         self.kind = kind  # "statement" or "query"
         self.line = line  # 1-based line of the `statement`/`query` header
         self.sql = sql
@@ -63,6 +66,7 @@ class Record:
         self.types = types
         self.sort_mode = sort_mode
         self.expected = expected or []  # rows as lists of cells
+        self.skip = skip  # set by a skipif/onlyif line before the record
 
 
 class ParseError(Exception):
@@ -74,6 +78,7 @@ def parse_file(path):
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     records = []
+    skip_next = False
     i = 0
 
     def where(index):
@@ -89,7 +94,14 @@ def parse_file(path):
         head = words[0]
         if head == "halt":
             break
-        if head in ("skipif", "onlyif", "mode", "hash-threshold"):
+        if head in ("skipif", "onlyif"):
+            if len(words) < 2:
+                raise ParseError(f"{where(i)}: '{head}' needs an engine name, such as '{head} furl'")
+            matches = words[1].lower() == ENGINE_NAME
+            skip_next = skip_next or (matches if head == "skipif" else not matches)
+            i += 1
+            continue
+        if head in ("mode", "hash-threshold"):
             i += 1
             continue
         if head not in ("statement", "query"):
@@ -111,11 +123,13 @@ def parse_file(path):
             if i < len(lines) and lines[i].strip() == "----":
                 raise ParseError(f"{where(i)}: a statement has no expected rows; use 'query'")
             if words[1] == "ok":
-                records.append(Record("statement", header_index + 1, sql, expect_error=False))
+                records.append(Record("statement", header_index + 1, sql, expect_error=False,
+                                      skip=skip_next))
             else:
                 substring = stripped.split(None, 2)[2] if len(words) > 2 else ""
                 records.append(Record("statement", header_index + 1, sql, expect_error=True,
-                                      error_substring=substring))
+                                      error_substring=substring, skip=skip_next))
+            skip_next = False
             continue
 
         if len(words) < 2:
@@ -139,7 +153,8 @@ def parse_file(path):
                 expected.append(cells)
                 i += 1
         records.append(Record("query", header_index + 1, sql, types=types,
-                              sort_mode=sort_mode, expected=expected))
+                              sort_mode=sort_mode, expected=expected, skip=skip_next))
+        skip_next = False
     return records
 
 
@@ -265,15 +280,19 @@ def run_record(server, path, record):
 
 
 def run_file(path, server):
-    """Run every record of one file; return (number run, failures)."""
+    """Run every record of one file; return (number run, number skipped, failures)."""
     records = parse_file(path)
     failures = []
+    skipped = 0
     for record in records:
+        if record.skip:
+            skipped += 1
+            continue
         failure = run_record(server, path, record)
         if failure:
             failures.append(failure)
             print(f"FAIL {failure}\n", flush=True)
-    return len(records), failures
+    return len(records) - skipped, skipped, failures
 
 
 class RemoteServer:
@@ -295,15 +314,16 @@ def main():
     args = parser.parse_args()
 
     total_records = 0
+    total_skipped = 0
     all_failures = []
     for path in args.files:
         started = time.monotonic()
         try:
             if args.url:
-                count, failures = run_file(path, RemoteServer(args.url))
+                count, skipped, failures = run_file(path, RemoteServer(args.url))
             else:
                 with FurlServer(furld=args.furld) as server:
-                    count, failures = run_file(path, server)
+                    count, skipped, failures = run_file(path, server)
                     if failures:
                         print(server.log_tail(), file=sys.stderr)
         except ParseError as error:
@@ -311,12 +331,14 @@ def main():
             all_failures.append(error)
             continue
         total_records += count
+        total_skipped += skipped
         all_failures.extend(failures)
         elapsed = time.monotonic() - started
-        print(f"{path}: {count - len(failures)} passed, {len(failures)} failed ({elapsed:.1f} s)", flush=True)
+        print(f"{path}: {count - len(failures)} passed, {len(failures)} failed, {skipped} skipped "
+              f"({elapsed:.1f} s)", flush=True)
 
     passed = total_records - sum(1 for f in all_failures if isinstance(f, Failure))
-    print(f"sqllogic: {passed} passed, {len(all_failures)} failed")
+    print(f"sqllogic: {passed} passed, {len(all_failures)} failed, {total_skipped} skipped")
     return 1 if all_failures else 0
 
 

@@ -30,7 +30,7 @@ class RunnerSelfTest(unittest.TestCase):
     def test_passing_file_exits_zero(self):
         status, output = run_runner(os.path.join(HERE, "pass.test"))
         self.assertEqual(status, 0, output)
-        self.assertIn("0 failed", output)
+        self.assertIn("0 failed, 2 skipped", output)
 
     def test_failures_name_file_and_line(self):
         path = os.path.join(HERE, "fail.test")
@@ -46,7 +46,7 @@ class RunnerSelfTest(unittest.TestCase):
         }
         for line, message in expected_messages.items():
             self.assertIn(f"{path}:{line}: {message}", output)
-        self.assertIn("0 passed, 6 failed", output)
+        self.assertIn("0 passed, 6 failed, 0 skipped", output)
 
     def test_wrong_result_shows_expected_and_actual(self):
         status, output = run_runner(os.path.join(HERE, "fail.test"))
