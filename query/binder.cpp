@@ -287,9 +287,39 @@ void Binder::bindSource(const sql::SelectQuery& query, Scope& scope) {
       scope.qualifier = from.alias;
       break;
     }
+    case sql::TableRefKind::kTableFunction: {
+      const sql::FunctionExpr& function = *from.function;
+      if (lower(function.name) != "numbers" || function.args.empty() || function.args.size() > 2) {
+        throw QueryError(ErrorCode::kUnknownFunction,
+                         "unknown table function '" + function.toString() + "'" + where(from.position) +
+                             "; Furl has numbers(N) and numbers(offset, N)",
+                         from.position);
+      }
+      std::vector<uint64_t> bounds;
+      for (const auto& arg : function.args) {
+        BoundExprPtr bound = bindExpr(*arg, scope, Mode::kSource);
+        const Value& v = bound->constant;
+        bool valid = bound->isConstant() && !v.isNull() &&
+                     ((v.type() == TypeId::kInt64 && v.asInt64() >= 0) || v.type() == TypeId::kUInt64);
+        if (!valid) {
+          throw QueryError(ErrorCode::kBadArguments,
+                           "the arguments of numbers()" + where(arg->position) + " must be non-negative integer constants",
+                           arg->position);
+        }
+        bounds.push_back(v.type() == TypeId::kInt64 ? static_cast<uint64_t>(v.asInt64()) : v.asUInt64());
+      }
+      uint64_t begin = bounds.size() == 2 ? bounds[0] : 0;
+      uint64_t count = bounds.back();
+      plan.numbers = std::make_pair(begin, begin + count);
+      scope.names.push_back("number");
+      scope.types.push_back(DataType(TypeId::kUInt64));
+      scope.qualifier = from.alias.empty() ? "numbers" : from.alias;
+      break;
+    }
     default:
       throw QueryError(ErrorCode::kNotImplemented,
-                       "only tables and subqueries are supported in FROM" + where(from.position), from.position);
+                       "only tables, subqueries and numbers() are supported in FROM" + where(from.position),
+                       from.position);
   }
   scope.scanIndex.assign(scope.names.size(), -1);
 }

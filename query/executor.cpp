@@ -2,6 +2,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -14,6 +15,9 @@
 
 namespace furl::query {
 namespace {
+
+// Rows per morsel of numbers(N).
+constexpr uint64_t kNumbersMorselRows = 65536;
 
 struct Morsel {
   size_t segment = 0;  // index into the snapshot, or into subquery batches
@@ -112,6 +116,18 @@ std::vector<Morsel> planMorsels(const SelectPlan& plan, QueryStats& stats) {
 Batch loadMorsel(const SelectPlan& plan, const std::vector<Batch>* subqueryBatches, const Morsel& morsel,
                  QueryStats& stats) {
   Batch batch;
+  if (plan.numbers) {
+    uint64_t begin = plan.numbers->first + morsel.segment * kNumbersMorselRows;
+    uint64_t end = std::min(plan.numbers->second, begin + kNumbersMorselRows);
+    batch.numRows = end - begin;
+    stats.readRows += batch.numRows;
+    stats.readBytes += batch.numRows * sizeof(uint64_t);
+    auto column = Column::makeFlat(DataType(TypeId::kUInt64), batch.numRows);
+    uint64_t* values = column->data<uint64_t>();
+    for (size_t i = 0; i < batch.numRows; ++i) values[i] = begin + i;
+    for (size_t c = 0; c < plan.scanColumns.size(); ++c) batch.columns.push_back(column);
+    return batch;
+  }
   if (subqueryBatches != nullptr) {
     const Batch& source = (*subqueryBatches)[morsel.segment];
     batch.numRows = source.numRows;
@@ -259,8 +275,13 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
   std::vector<Batch> subqueryBatches;
   const std::vector<Batch>* subquerySource = nullptr;
   std::vector<Morsel> morsels;
+  uint64_t numbersMorsels = 0;  // numbers(N) morsels are computed, not listed
   if (plan.table) {
     morsels = planMorsels(plan, stats);
+  } else if (plan.numbers) {
+    uint64_t rows = plan.numbers->second - plan.numbers->first;
+    uint64_t count = (rows + kNumbersMorselRows - 1) / kNumbersMorselRows;
+    numbersMorsels = count;
   } else {
     if (plan.subquery) {
       subqueryBatches = executeSelect(*plan.subquery, options, stats);
@@ -273,8 +294,10 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
     for (size_t i = 0; i < subqueryBatches.size(); ++i) morsels.push_back({i, 0});
   }
 
-  size_t threads = std::min(threadCount(options), std::max<size_t>(1, morsels.size()));
-  std::atomic<size_t> nextMorsel{0};
+  const uint64_t numMorsels = plan.numbers ? numbersMorsels : morsels.size();
+  auto morselAt = [&](uint64_t m) { return plan.numbers ? Morsel{m, 0} : morsels[m]; };
+  size_t threads = std::min<uint64_t>(threadCount(options), std::max<uint64_t>(1, numMorsels));
+  std::atomic<uint64_t> nextMorsel{0};
   std::vector<QueryStats> threadStats(threads);
 
   // Without aggregation, sorting or DISTINCT a LIMIT lets workers stop
@@ -294,10 +317,10 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
     runParallel(threads, [&](size_t worker) {
       tables[worker] = std::make_unique<GroupTable>(plan);
       for (;;) {
-        size_t m = nextMorsel.fetch_add(1);
-        if (m >= morsels.size()) break;
+        uint64_t m = nextMorsel.fetch_add(1);
+        if (m >= numMorsels) break;
         checkCancelled(options);
-        Batch batch = loadMorsel(plan, subquerySource, morsels[m], threadStats[worker]);
+        Batch batch = loadMorsel(plan, subquerySource, morselAt(m), threadStats[worker]);
         if (!applyFilters(plan, batch)) continue;
         tables[worker]->consume(batch);
       }
@@ -310,21 +333,24 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
     }
     projected.push_back(project(plan.projections, aggregated));
   } else {
-    std::vector<std::vector<Batch>> perMorsel(morsels.size());
+    // Results are kept per morsel so the output follows the source order.
+    std::mutex resultsMutex;
+    std::map<uint64_t, std::vector<Batch>> perMorsel;
     runParallel(threads, [&](size_t worker) {
       for (;;) {
         if (canStopEarly && rowsCollected.load() >= rowsNeeded) break;
-        size_t m = nextMorsel.fetch_add(1);
-        if (m >= morsels.size()) break;
+        uint64_t m = nextMorsel.fetch_add(1);
+        if (m >= numMorsels) break;
         checkCancelled(options);
-        Batch batch = loadMorsel(plan, subquerySource, morsels[m], threadStats[worker]);
+        Batch batch = loadMorsel(plan, subquerySource, morselAt(m), threadStats[worker]);
         if (!applyFilters(plan, batch)) continue;
         Batch out = project(plan.projections, batch);
         rowsCollected.fetch_add(out.numRows);
+        std::lock_guard<std::mutex> lock(resultsMutex);
         perMorsel[m].push_back(std::move(out));
       }
     });
-    for (auto& batches : perMorsel) {
+    for (auto& [m, batches] : perMorsel) {
       for (auto& batch : batches) projected.push_back(std::move(batch));
     }
   }

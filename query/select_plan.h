@@ -3,7 +3,7 @@
 // The physical plan of one SELECT block. Every SELECT runs the same
 // pipeline, with stages left out when the query does not need them:
 //
-//   source (table segments | subquery result | one empty row)
+//   source (table segments | subquery result | numbers(N) | one empty row)
 //     -> filters            conjuncts, each narrowing the selection vector
 //     -> aggregation        hash aggregation on group keys, per thread, merged
 //     -> having             over [group keys..., aggregates...]
@@ -47,6 +47,9 @@ struct SelectPlan {
   // --- source: a table, a subquery, or neither (SELECT without FROM) ---
   std::shared_ptr<const storage::TableSnapshot> table;
   std::unique_ptr<SelectPlan> subquery;
+  /// ClickHouse's numbers(N) / numbers(offset, N) table function: one UInt64
+  /// column `number` holding [begin, end).
+  std::optional<std::pair<uint64_t, uint64_t>> numbers;
   /// Column of the source (table column or subquery result column) that
   /// becomes column i of the scanned batch.
   std::vector<size_t> scanColumns;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "protocol/native_server.h"
 #include "query/query_engine.h"
 #include "server/http_api.h"
 #include "server/http_server.h"
@@ -77,12 +78,28 @@ int main(int argc, char** argv) {
     log->error("cannot start the HTTP server error={}", std::string(started.message()));
     return 1;
   }
-  log->info("listening http={}:{}", config->listenHost, httpServer.port());
+
+  protocol::NativeServer::Options nativeOptions;
+  nativeOptions.host = config->listenHost;
+  nativeOptions.port = config->nativePort;
+  nativeOptions.user = config->nativeUser;
+  nativeOptions.password = config->nativePassword;
+  nativeOptions.idleTimeoutMs = config->nativeIdleTimeoutMs;
+  protocol::NativeServer nativeServer(engine, nativeOptions);
+  absl::Status nativeStarted = nativeServer.start();
+  if (!nativeStarted.ok()) {
+    log->error("cannot start the native protocol server error={}", std::string(nativeStarted.message()));
+    httpServer.stop(0, [] {});
+    return 1;
+  }
+  log->info("listening http={}:{} native={}:{}", config->listenHost, httpServer.port(), config->listenHost,
+            nativeServer.port());
 
   int signal = 0;
   sigwait(&stopSignals, &signal);
   log->info("shutting down signal={} running_requests={} timeout_ms={}", strsignal(signal),
             httpServer.activeRequests(), config->shutdownTimeoutMs);
+  nativeServer.stop();
   httpServer.stop(config->shutdownTimeoutMs, [&] {
     log->warn("cancelling queries still running after {} ms running_requests={}", config->shutdownTimeoutMs,
               httpServer.activeRequests());

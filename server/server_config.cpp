@@ -37,6 +37,14 @@ absl::Status setOption(std::string_view key, std::string_view value, ServerConfi
     config.listenHost = value;
   } else if (key == "http-port") {
     return parseNumber<uint16_t>(key, value, 0, 65535, config.httpPort);
+  } else if (key == "native-port") {
+    return parseNumber<uint16_t>(key, value, 0, 65535, config.nativePort);
+  } else if (key == "native-user") {
+    config.nativeUser = value;
+  } else if (key == "native-password") {
+    config.nativePassword = value;
+  } else if (key == "native-idle-timeout-ms") {
+    return parseNumber<uint32_t>(key, value, 1000, 86400000, config.nativeIdleTimeoutMs);
   } else if (key == "config") {
     config.configFile = value;
   } else if (key == "log-level") {
@@ -153,6 +161,12 @@ SQL API (POST /druid/v2/sql) on one port.
 Options (each may also be set in the config file as `key = value`):
   --data-dir DIR             directory of the database; required
   --http-port N              HTTP port (default 8123; 0 picks a free port)
+  --native-port N            native protocol (Thrift) port (default 9100;
+                             0 picks a free port)
+  --native-user NAME         user the native protocol accepts (default default)
+  --native-password TEXT     its password (default empty)
+  --native-idle-timeout-ms N close native connections idle this long
+                             (default 300000)
   --listen-host ADDR         address to listen on (default 127.0.0.1)
   --config FILE              config file of `key = value` lines; flags win
   --log-level LEVEL          trace, debug, info, warn or error (default info)

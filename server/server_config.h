@@ -17,6 +17,13 @@ struct ServerConfig {
   std::string dataDir;
   std::string listenHost = "127.0.0.1";
   uint16_t httpPort = 8123;
+  /// Port of the native protocol (Apache Thrift, see docs/native-protocol.md).
+  uint16_t nativePort = 9100;
+  /// The account the native protocol accepts.
+  std::string nativeUser = "default";
+  std::string nativePassword;
+  /// A native connection that sends nothing for this long is closed.
+  uint32_t nativeIdleTimeoutMs = 300000;
   std::string configFile;
   std::string logLevel = "info";
   /// Threads that serve HTTP requests and run queries; 0 means one per core.

@@ -176,3 +176,32 @@ TEST_F(QueryEngineTest, ApproximateDistinctWithinErrorBound) {
 
 }  // namespace
 }  // namespace furl::query
+
+namespace furl::query {
+namespace {
+
+TEST_F(QueryEngineTest, NumbersTableFunction) {
+  EXPECT_EQ(rows("SELECT count(*), sum(number), min(number), max(number) FROM numbers(200000)"),
+            (std::vector<std::string>{"200000\t19999900000\t0\t199999"}));
+  EXPECT_EQ(rows("SELECT number FROM numbers(10, 5) WHERE number % 2 = 0"),
+            (std::vector<std::string>{"10", "12", "14"}));
+  EXPECT_EQ(rows("SELECT number FROM numbers(1000000000000) LIMIT 2 OFFSET 70000"),
+            (std::vector<std::string>{"70000", "70001"}));
+  EXPECT_EQ(errorOf("SELECT * FROM numbers(-1)"), ErrorCode::kBadArguments);
+  EXPECT_EQ(errorOf("SELECT * FROM nosuchfunction(1)"), ErrorCode::kUnknownFunction);
+}
+
+TEST_F(QueryEngineTest, CancelStopsLongQuery) {
+  std::atomic<bool> cancelled{true};
+  QueryOptions options;
+  options.cancelled = &cancelled;
+  try {
+    engine_->execute("SELECT sum(number) FROM numbers(1000000000000)", options);
+    FAIL() << "a cancelled query must not finish";
+  } catch (const QueryError& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kQueryWasCancelled) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace furl::query
