@@ -17,6 +17,8 @@ fi
 
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
+  # Paths relative to the checkout, so clones in other folders share hits.
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
