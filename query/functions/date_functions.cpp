@@ -631,6 +631,321 @@ std::unique_ptr<BoundScalarFunction> bindFormatDateTime(const FunctionArgs& args
   return std::make_unique<FormatDateTime>(DataType(TypeId::kString, args[0].type.nullable), std::move(pieces));
 }
 
+// --- add*, subtract* -----------------------------------------------------------------------------------
+
+/// Keeps Date results inside the int32 day range and years inside what
+/// daysFromCivil computes exactly.
+constexpr int64_t kMaxYear = 5'000'000;
+
+/// The last day of `month` in `year`.
+uint32_t daysInMonth(int64_t year, uint32_t month) {
+  static constexpr uint32_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+/// Shifts `ms` by `months`, keeping the time of day and clamping the day of
+/// month to the target month's last day (Jan 31 + 1 month = Feb 28 or 29).
+/// Returns false when the year leaves +-kMaxYear.
+bool shiftMonths(int64_t ms, int64_t months, CivilCache& cache, int64_t& result) {
+  int32_t days = daysFromMs(ms);
+  int64_t msOfDay = ms - int64_t{days} * kMsPerDay;
+  const CivilDate& c = cache.get(days);
+  int64_t monthIndex = 0;
+  if (__builtin_add_overflow(int64_t{c.year} * 12 + (c.month - 1), months, &monthIndex)) return false;
+  int64_t year = floorDiv(monthIndex, 12);
+  if (year < -kMaxYear || year > kMaxYear) return false;
+  uint32_t month = static_cast<uint32_t>(floorMod(monthIndex, 12)) + 1;
+  uint32_t day = std::min(c.day, daysInMonth(year, month));
+  result = int64_t{daysFromCivil(static_cast<int32_t>(year), month, day)} * kMsPerDay + msOfDay;
+  return true;
+}
+
+/// add<Unit>(t, n) and subtract<Unit>(t, n). A unit is either a fixed number
+/// of milliseconds (stepMs) or a number of calendar months (stepMonths).
+class AddInterval final : public ScalarFunction {
+ public:
+  AddInterval(std::string name, DataType type, int64_t stepMs, int64_t stepMonths, bool subtract)
+      : ScalarFunction(std::move(name), type), stepMs_(stepMs), stepMonths_(stepMonths), subtract_(subtract) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr in = timeArgument(args[0], numRows, sel, name());
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *in, numRows);
+    mergeValidity(*out, *args[1], numRows);
+    Int64Reader counts(args[1], numRows, sel);
+    std::vector<uint8_t> failed(numRows, 0);
+    bool anyFailed = false;
+
+    // One loop per input physical type and result type; the unit kind is
+    // fixed for the function, so its branch is predictable.
+    CivilCache cache;
+    auto shift = [&](int64_t ms, int64_t count, int64_t& result) {
+      if (stepMonths_ != 0) {
+        int64_t months = 0;
+        if (__builtin_mul_overflow(count, stepMonths_, &months)) return false;
+        if (subtract_ && __builtin_sub_overflow(int64_t{0}, months, &months)) return false;
+        return shiftMonths(ms, months, cache, result);
+      }
+      int64_t delta = 0;
+      if (__builtin_mul_overflow(count, stepMs_, &delta)) return false;
+      return subtract_ ? !__builtin_sub_overflow(ms, delta, &result) : !__builtin_add_overflow(ms, delta, &result);
+    };
+    auto run = [&](auto inputTag, auto* o) {
+      using In = decltype(inputTag);
+      using Out = std::remove_pointer_t<decltype(o)>;
+      const In* values = in->data<In>();
+      bool constant = in->isConstant();
+      forEachRow(numRows, sel, [&](size_t i) {
+        In value = values[constant ? 0 : i];
+        int64_t ms = std::is_same_v<In, int32_t> ? int64_t{value} * kMsPerDay : int64_t{value};
+        int64_t result = 0;
+        bool ok = shift(ms, counts(i), result);
+        if constexpr (std::is_same_v<Out, int32_t>) {
+          int64_t days = floorDiv(result, kMsPerDay);
+          ok = ok && days >= INT32_MIN && days <= INT32_MAX;
+          o[i] = static_cast<int32_t>(days);
+        } else {
+          o[i] = result;
+        }
+        if (!ok) {
+          failed[i] = 1;
+          anyFailed = true;
+        }
+      });
+    };
+    bool dateIn = in->type().id == TypeId::kDate;
+    if (resultType().id == TypeId::kDate) {
+      run(int32_t{}, out->data<int32_t>());
+    } else if (dateIn) {
+      run(int32_t{}, out->data<int64_t>());
+    } else {
+      run(int64_t{}, out->data<int64_t>());
+    }
+
+    if (anyFailed) {
+      size_t row = findFirstValid(*out, numRows, sel, [&](size_t i) { return failed[i] != 0; });
+      if (row != kNoRow) {
+        throw QueryError(ErrorCode::kDecimalOverflow,
+                         fmt::format("date arithmetic overflow in {}({}, {})", name(),
+                                     in->getValue(in->isConstant() ? 0 : row).toString(), counts(row)));
+      }
+    }
+    return out;
+  }
+
+ private:
+  int64_t stepMs_;
+  int64_t stepMonths_;
+  bool subtract_;
+};
+
+/// Registers add<Unit> and subtract<Unit>. Result types follow ClickHouse:
+/// a Date stays a Date for days and longer units and becomes a DateTime for
+/// seconds to hours; milliseconds give a DateTime64; a DateTime64 stays a
+/// DateTime64; a String is parsed and gives a DateTime64.
+void addIntervalFunctions(FunctionRegistry& registry, std::string_view unitName, TimeUnit unit) {
+  int64_t stepMs = 0;
+  int64_t stepMonths = 0;
+  switch (unit) {
+    case TimeUnit::kMillisecond: stepMs = 1; break;
+    case TimeUnit::kSecond: stepMs = kMsPerSecond; break;
+    case TimeUnit::kMinute: stepMs = kMsPerMinute; break;
+    case TimeUnit::kHour: stepMs = kMsPerHour; break;
+    case TimeUnit::kDay: stepMs = kMsPerDay; break;
+    case TimeUnit::kWeek: stepMs = 7 * kMsPerDay; break;
+    case TimeUnit::kMonth: stepMonths = 1; break;
+    case TimeUnit::kQuarter: stepMonths = 3; break;
+    case TimeUnit::kYear: stepMonths = 12; break;
+  }
+  for (bool subtract : {false, true}) {
+    std::string name = fmt::format("{}{}", subtract ? "subtract" : "add", unitName);
+    registry.add(name, [=](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+      checkArgumentCount(name, args, 2, 2);
+      if (hasNullLiteral(args)) return makeNullResult(name);
+      requireTemporal(name, args, 0);
+      TypeId countType = args[1].type.id;
+      if (!isInteger(countType) && countType != TypeId::kBool) throwArgumentType(name, args, 1, "an integer");
+
+      TypeId in = args[0].type.id;
+      TypeId result = in;
+      if (in == TypeId::kString || unit == TimeUnit::kMillisecond) {
+        result = TypeId::kDateTime64;
+      } else if (in == TypeId::kDate && unit < TimeUnit::kDay) {
+        result = TypeId::kDateTime;
+      }
+      return std::make_unique<AddInterval>(name, DataType(result, anyNullable(args)), stepMs, stepMonths, subtract);
+    });
+  }
+}
+
+// --- dateDiff -------------------------------------------------------------------------------------------
+
+enum class DiffUnit : uint8_t {
+  kNanosecond, kMicrosecond, kMillisecond, kSecond, kMinute, kHour, kDay, kWeek, kMonth, kQuarter, kYear
+};
+
+/// ClickHouse's unit names for dateDiff, matched in lower case.
+std::optional<DiffUnit> parseDiffUnit(std::string_view text) {
+  struct Name {
+    std::string_view name;
+    DiffUnit unit;
+  };
+  static constexpr Name kNames[] = {
+      {"nanosecond", DiffUnit::kNanosecond}, {"nanoseconds", DiffUnit::kNanosecond}, {"ns", DiffUnit::kNanosecond},
+      {"microsecond", DiffUnit::kMicrosecond}, {"microseconds", DiffUnit::kMicrosecond},
+      {"us", DiffUnit::kMicrosecond}, {"u", DiffUnit::kMicrosecond},
+      {"millisecond", DiffUnit::kMillisecond}, {"milliseconds", DiffUnit::kMillisecond},
+      {"ms", DiffUnit::kMillisecond},
+      {"second", DiffUnit::kSecond}, {"seconds", DiffUnit::kSecond}, {"ss", DiffUnit::kSecond},
+      {"s", DiffUnit::kSecond},
+      {"minute", DiffUnit::kMinute}, {"minutes", DiffUnit::kMinute}, {"mi", DiffUnit::kMinute},
+      {"n", DiffUnit::kMinute},
+      {"hour", DiffUnit::kHour}, {"hours", DiffUnit::kHour}, {"hh", DiffUnit::kHour}, {"h", DiffUnit::kHour},
+      {"day", DiffUnit::kDay}, {"days", DiffUnit::kDay}, {"dd", DiffUnit::kDay}, {"d", DiffUnit::kDay},
+      {"week", DiffUnit::kWeek}, {"weeks", DiffUnit::kWeek}, {"wk", DiffUnit::kWeek}, {"ww", DiffUnit::kWeek},
+      {"month", DiffUnit::kMonth}, {"months", DiffUnit::kMonth}, {"mm", DiffUnit::kMonth}, {"m", DiffUnit::kMonth},
+      {"quarter", DiffUnit::kQuarter}, {"quarters", DiffUnit::kQuarter}, {"qq", DiffUnit::kQuarter},
+      {"q", DiffUnit::kQuarter},
+      {"year", DiffUnit::kYear}, {"years", DiffUnit::kYear}, {"yyyy", DiffUnit::kYear}, {"yy", DiffUnit::kYear},
+  };
+  std::string lower = toLowerAscii(text);
+  for (const Name& entry : kNames) {
+    if (entry.name == lower) return entry.unit;
+  }
+  return std::nullopt;
+}
+
+/// The number of `Unit` boundaries between the epoch and `ms`: subtracting
+/// two of these counts the boundaries crossed, as ClickHouse's dateDiff does
+/// (dateDiff('year', '2021-12-31', '2022-01-01') is 1). Weeks start on Monday.
+template <DiffUnit Unit>
+int64_t unitsSinceEpoch(int64_t ms, CivilCache& cache) {
+  if constexpr (Unit == DiffUnit::kSecond) return floorDiv(ms, kMsPerSecond);
+  if constexpr (Unit == DiffUnit::kMinute) return floorDiv(ms, kMsPerMinute);
+  if constexpr (Unit == DiffUnit::kHour) return floorDiv(ms, kMsPerHour);
+  if constexpr (Unit == DiffUnit::kDay) return daysFromMs(ms);
+  if constexpr (Unit == DiffUnit::kWeek) return floorDiv(int64_t{daysFromMs(ms)} + 3, 7);  // 1969-12-29 was a Monday
+  if constexpr (Unit >= DiffUnit::kMonth) {
+    const CivilDate& c = cache.get(daysFromMs(ms));
+    if constexpr (Unit == DiffUnit::kMonth) return int64_t{c.year} * 12 + (c.month - 1);
+    if constexpr (Unit == DiffUnit::kQuarter) return int64_t{c.year} * 4 + (c.month - 1) / 3;
+    if constexpr (Unit == DiffUnit::kYear) return c.year;
+  }
+  return ms;
+}
+
+/// Reads a Date or timestamp column of any encoding as milliseconds.
+struct MsReader {
+  const int32_t* days = nullptr;
+  const int64_t* ms = nullptr;
+  bool constant = false;
+
+  explicit MsReader(const Column& column) : constant(column.isConstant()) {
+    if (column.type().id == TypeId::kDate) {
+      days = column.data<int32_t>();
+    } else {
+      ms = column.data<int64_t>();
+    }
+  }
+  int64_t operator()(size_t row) const {
+    size_t i = constant ? 0 : row;
+    return days != nullptr ? int64_t{days[i]} * kMsPerDay : ms[i];
+  }
+};
+
+class DateDiff final : public ScalarFunction {
+ public:
+  DateDiff(std::string name, DataType type, DiffUnit unit) : ScalarFunction(std::move(name), type), unit_(unit) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr start = timeArgument(args[1], numRows, sel, name());
+    ColumnPtr end = timeArgument(args[2], numRows, sel, name());
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *start, numRows);
+    mergeValidity(*out, *end, numRows);
+    int64_t* o = out->data<int64_t>();
+    MsReader a(*start);
+    MsReader b(*end);
+
+    // Below a millisecond the values are scaled, which can overflow.
+    if (unit_ <= DiffUnit::kMillisecond) {
+      int64_t scale = unit_ == DiffUnit::kNanosecond ? 1'000'000 : unit_ == DiffUnit::kMicrosecond ? 1000 : 1;
+      bool anyFailed = false;
+      forEachRow(numRows, sel, [&](size_t i) {
+        bool overflow = __builtin_sub_overflow(b(i), a(i), &o[i]);
+        overflow |= __builtin_mul_overflow(o[i], scale, &o[i]);
+        anyFailed |= overflow;
+      });
+      if (anyFailed) raiseFirstOverflow(*out, numRows, sel, a, b, scale);
+      return out;
+    }
+
+    auto run = [&](auto unitTag) {
+      constexpr DiffUnit kUnit = decltype(unitTag)::value;
+      CivilCache cacheA;
+      CivilCache cacheB;
+      forEachRow(numRows, sel, [&](size_t i) {
+        o[i] = unitsSinceEpoch<kUnit>(b(i), cacheB) - unitsSinceEpoch<kUnit>(a(i), cacheA);
+      });
+    };
+    switch (unit_) {
+      case DiffUnit::kSecond: run(std::integral_constant<DiffUnit, DiffUnit::kSecond>{}); break;
+      case DiffUnit::kMinute: run(std::integral_constant<DiffUnit, DiffUnit::kMinute>{}); break;
+      case DiffUnit::kHour: run(std::integral_constant<DiffUnit, DiffUnit::kHour>{}); break;
+      case DiffUnit::kDay: run(std::integral_constant<DiffUnit, DiffUnit::kDay>{}); break;
+      case DiffUnit::kWeek: run(std::integral_constant<DiffUnit, DiffUnit::kWeek>{}); break;
+      case DiffUnit::kMonth: run(std::integral_constant<DiffUnit, DiffUnit::kMonth>{}); break;
+      case DiffUnit::kQuarter: run(std::integral_constant<DiffUnit, DiffUnit::kQuarter>{}); break;
+      case DiffUnit::kYear: run(std::integral_constant<DiffUnit, DiffUnit::kYear>{}); break;
+      default: break;
+    }
+    return out;
+  }
+
+ private:
+  void raiseFirstOverflow(const Column& out, size_t numRows, const SelectionVector* sel, const MsReader& a,
+                          const MsReader& b, int64_t scale) const {
+    size_t row = findFirstValid(out, numRows, sel, [&](size_t i) {
+      int64_t r = 0;
+      return __builtin_sub_overflow(b(i), a(i), &r) || __builtin_mul_overflow(r, scale, &r);
+    });
+    if (row == kNoRow) return;
+    throw QueryError(ErrorCode::kDecimalOverflow,
+                     fmt::format("{} overflows Int64 between {} and {} ms since the epoch; use a coarser unit",
+                                 name(), a(row), b(row)));
+  }
+
+  DiffUnit unit_;
+};
+
+std::unique_ptr<BoundScalarFunction> bindDateDiff(const FunctionArgs& args) {
+  const char* name = "dateDiff";
+  checkArgumentCount(name, args, 3, 4);
+  const std::string& unitText = requireConstantString(name, args, 0, "the unit");
+  std::optional<DiffUnit> unit = parseDiffUnit(unitText);
+  if (!unit) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("unknown unit '{}' in dateDiff; use nanosecond, microsecond, millisecond, second, "
+                                 "minute, hour, day, week, month, quarter or year",
+                                 unitText));
+  }
+  if (args.size() == 4) {
+    const std::string& zone = requireConstantString(name, args, 3, "the time zone");
+    if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       fmt::format("time zone '{}' in dateDiff is not supported; only UTC is", zone));
+    }
+  }
+  if (args[1].type.id == TypeId::kNull || args[2].type.id == TypeId::kNull) return makeNullResult(name);
+  requireTemporal(name, args, 1);
+  requireTemporal(name, args, 2);
+  bool nullable = args[1].type.nullable || args[2].type.nullable;
+  return std::make_unique<DateDiff>(name, DataType(TypeId::kInt64, nullable), *unit);
+}
+
 void registerNow(FunctionRegistry& registry) {
   registry.add("now", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
     checkArgumentCount("now", args, 0, 1);
@@ -750,6 +1065,20 @@ void registerDateFunctions(FunctionRegistry& registry) {
   registry.add("date_trunc", bindDateTrunc);
   registry.addAlias("dateTrunc", "date_trunc");
   registry.add("TIME_FLOOR", bindTimeFloor);
+  addIntervalFunctions(registry, "Milliseconds", TimeUnit::kMillisecond);
+  addIntervalFunctions(registry, "Seconds", TimeUnit::kSecond);
+  addIntervalFunctions(registry, "Minutes", TimeUnit::kMinute);
+  addIntervalFunctions(registry, "Hours", TimeUnit::kHour);
+  addIntervalFunctions(registry, "Days", TimeUnit::kDay);
+  addIntervalFunctions(registry, "Weeks", TimeUnit::kWeek);
+  addIntervalFunctions(registry, "Months", TimeUnit::kMonth);
+  addIntervalFunctions(registry, "Quarters", TimeUnit::kQuarter);
+  addIntervalFunctions(registry, "Years", TimeUnit::kYear);
+  registry.add("dateDiff", bindDateDiff);
+  registry.addAlias("date_diff", "dateDiff");
+  registry.addAlias("timestampDiff", "dateDiff");
+  registry.addAlias("timestamp_diff", "dateDiff");
+
   registry.add("formatDateTime", bindFormatDateTime);
   registry.addAlias("DATE_FORMAT", "formatDateTime");
   registerNow(registry);

@@ -1,7 +1,8 @@
 // String functions. Positions and lengths count bytes, as ClickHouse's
-// functions without the UTF8 suffix do; lengthUTF8 counts code points.
-// Functions that cut a string (substring, trim*) return views into the
-// input and keep it alive instead of copying.
+// functions without the UTF8 suffix do; the *UTF8 variants (lengthUTF8,
+// substringUTF8, leftUTF8, leftPadUTF8, ...) count code points.
+// Functions that cut a string (substring, left, right, trim*) return views
+// into the input and keep it alive instead of copying.
 
 #include <algorithm>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "query/functions/builtin_functions.h"
 #include "query/functions/cast.h"
 #include "query/functions/function_util.h"
+#include "query/functions/utf8.h"
 
 namespace furl::query {
 
@@ -86,34 +88,54 @@ std::string_view changeCase(std::string_view s, StringHeap& heap) {
   return std::string_view(p, s.size());
 }
 
-uint64_t countCodePoints(std::string_view s) {
-  uint64_t count = 0;
-  for (char c : s) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return count;
-}
-
 // --- substring -----------------------------------------------------------------------------------
 
-/// ClickHouse substring on bytes: offset is 1-based, negative counts from
-/// the end, 0 gives ''; a negative length drops that many bytes at the end.
-std::string_view substringBytes(std::string_view s, int64_t offset, bool hasLength, int64_t length) {
-  __int128 size = static_cast<__int128>(s.size());
-  if (offset == 0) return {};
-  __int128 start = offset > 0 ? static_cast<__int128>(offset) - 1 : size + offset;
-  __int128 end = size;
-  if (hasLength) end = length >= 0 ? start + length : size + length;
-  start = std::clamp<__int128>(start, 0, size);
-  end = std::clamp<__int128>(end, start, size);
-  return s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start));
+/// Computes the [start, end) range that ClickHouse's substring takes from a string of
+/// `size` units (bytes or code points): offset is 1-based, negative counts
+/// from the end, 0 gives ''; a negative length drops that many units at the
+/// end.
+std::pair<size_t, size_t> substringRange(size_t size, int64_t offset, bool hasLength, int64_t length) {
+  if (offset == 0) return {0, 0};
+  __int128 total = static_cast<__int128>(size);
+  __int128 start = offset > 0 ? static_cast<__int128>(offset) - 1 : total + offset;
+  __int128 end = total;
+  if (hasLength) end = length >= 0 ? start + length : total + length;
+  start = std::clamp<__int128>(start, 0, total);
+  end = std::clamp<__int128>(end, start, total);
+  return {static_cast<size_t>(start), static_cast<size_t>(end)};
 }
 
+std::string_view substringBytes(std::string_view s, int64_t offset, bool hasLength, int64_t length) {
+  auto [start, end] = substringRange(s.size(), offset, hasLength, length);
+  return s.substr(start, end - start);
+}
+
+std::string_view substringCodePoints(std::string_view s, int64_t offset, bool hasLength, int64_t length) {
+  size_t startByte = 0;
+  size_t endByte = 0;
+  if (offset > 0 && (!hasLength || length >= 0)) {
+    // Counting from the start needs no total, so long strings are walked once.
+    startByte = skipCodePointsForward(s, 0, static_cast<size_t>(offset - 1));
+    endByte = hasLength ? skipCodePointsForward(s, startByte, static_cast<size_t>(length)) : s.size();
+  } else {
+    auto [start, end] = substringRange(countCodePoints(s), offset, hasLength, length);
+    startByte = skipCodePointsForward(s, 0, start);
+    endByte = skipCodePointsForward(s, startByte, end - start);
+  }
+  return s.substr(startByte, endByte - startByte);
+}
+
+/// substring(s, offset[, length]) on bytes, or substringUTF8 on code points.
+template <bool Utf8>
 class Substring final : public ScalarFunction {
  public:
-  Substring(DataType type, std::optional<int64_t> offset, std::optional<int64_t> length, bool hasLength)
-      : ScalarFunction("substring", type), offset_(offset), length_(length), hasLength_(hasLength) {}
+  Substring(std::string name, DataType type, std::optional<int64_t> offset, std::optional<int64_t> length,
+            bool hasLength)
+      : ScalarFunction(std::move(name), type), offset_(offset), length_(length), hasLength_(hasLength) {}
 
  protected:
   ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    constexpr auto cut = Utf8 ? substringCodePoints : substringBytes;
     ColumnPtr out = makeOutput(resultType(), args, numRows);
     std::string_view* o = out->data<std::string_view>();
     bool hasLength = hasLength_;
@@ -121,15 +143,15 @@ class Substring final : public ScalarFunction {
       int64_t offset = *offset_;
       int64_t length = length_.value_or(0);
       mapStrings<std::string_view>(*args[0], o, numRows, sel,
-                                   [=](std::string_view s) { return substringBytes(s, offset, hasLength, length); });
+                                   [=](std::string_view s) { return cut(s, offset, hasLength, length); });
     } else {
       StringReader str(*args[0]);
       Int64Reader offsets(args[1], numRows, sel);
       if (hasLength) {
         Int64Reader lengths(args[2], numRows, sel);
-        forEachRow(numRows, sel, [&](size_t i) { o[i] = substringBytes(str(i), offsets(i), true, lengths(i)); });
+        forEachRow(numRows, sel, [&](size_t i) { o[i] = cut(str(i), offsets(i), true, lengths(i)); });
       } else {
-        forEachRow(numRows, sel, [&](size_t i) { o[i] = substringBytes(str(i), offsets(i), false, 0); });
+        forEachRow(numRows, sel, [&](size_t i) { o[i] = cut(str(i), offsets(i), false, 0); });
       }
     }
     keepStringsAlive(*out, args[0]);
@@ -142,19 +164,23 @@ class Substring final : public ScalarFunction {
   bool hasLength_;
 };
 
-std::unique_ptr<BoundScalarFunction> bindSubstring(const FunctionArgs& args) {
-  const char* name = "substring";
-  checkArgumentCount(name, args, 2, 3);
-  if (hasNullLiteral(args)) return makeNullResult(name);
-  requireString(name, args, 0);
-  requireInteger(name, args, 1);
-  if (args.size() == 3) requireInteger(name, args, 2);
-  auto constantOf = [&](size_t index) -> std::optional<int64_t> {
-    if (index >= args.size() || args[index].constant == nullptr || args[index].constant->isNull()) return std::nullopt;
-    return requireConstantInteger(name, args, index, index == 1 ? "the offset" : "the length");
-  };
-  return std::make_unique<Substring>(DataType(TypeId::kString, anyNullable(args)), constantOf(1), constantOf(2),
-                                     args.size() == 3);
+template <bool Utf8>
+void addSubstring(FunctionRegistry& registry, std::string name) {
+  registry.add(name, [name](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount(name, args, 2, 3);
+    if (hasNullLiteral(args)) return makeNullResult(name);
+    requireString(name, args, 0);
+    requireInteger(name, args, 1);
+    if (args.size() == 3) requireInteger(name, args, 2);
+    auto constantOf = [&](size_t index) -> std::optional<int64_t> {
+      if (index >= args.size() || args[index].constant == nullptr || args[index].constant->isNull()) {
+        return std::nullopt;
+      }
+      return requireConstantInteger(name, args, index, index == 1 ? "the offset" : "the length");
+    };
+    return std::make_unique<Substring<Utf8>>(name, DataType(TypeId::kString, anyNullable(args)), constantOf(1),
+                                             constantOf(2), args.size() == 3);
+  });
 }
 
 // --- concat --------------------------------------------------------------------------------------
@@ -355,6 +381,221 @@ void addReplace(FunctionRegistry& registry, std::string name, bool all) {
   });
 }
 
+// --- UTF-8 case mapping -------------------------------------------------------------------------
+
+/// upperUTF8 and lowerUTF8. The output may be longer or shorter than the
+/// input, so each row goes through one buffer reused for the whole batch.
+template <bool Upper>
+class CaseMapUtf8 final : public ScalarFunction {
+ public:
+  CaseMapUtf8(std::string name, DataType type) : ScalarFunction(std::move(name), type) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr out = makeOutput(resultType(), args, numRows);
+    StringHeap& heap = out->heap();
+    std::string buffer;
+    mapStrings<std::string_view>(*args[0], out->data<std::string_view>(), numRows, sel, [&](std::string_view s) {
+      if constexpr (Upper) {
+        toUpperUtf8(s, buffer);
+      } else {
+        toLowerUtf8(s, buffer);
+      }
+      return heap.add(buffer);
+    });
+    return out;
+  }
+};
+
+template <bool Upper>
+void addCaseMapUtf8(FunctionRegistry& registry, std::string name) {
+  registry.add(name, [name](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount(name, args, 1, 1);
+    if (hasNullLiteral(args)) return makeNullResult(name);
+    requireString(name, args, 0);
+    return std::make_unique<CaseMapUtf8<Upper>>(name, DataType(TypeId::kString, args[0].type.nullable));
+  });
+}
+
+// --- repeat, left, right, leftPad, rightPad ------------------------------------------------------
+
+/// A String function of a string and an integer count. Op::apply(s, n,
+/// heap, result) returns false when the row is invalid (a result too long);
+/// Op::raise(name, s, n) then throws for the first such row that is live
+/// and not NULL, because NULL rows carry placeholder counts.
+template <typename Op>
+class StringCountFunction final : public ScalarFunction {
+ public:
+  StringCountFunction(std::string name, DataType type, Op op) : ScalarFunction(std::move(name), type), op_(std::move(op)) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr out = makeOutput(resultType(), {args[0], args[1]}, numRows);
+    std::string_view* o = out->data<std::string_view>();
+    StringHeap& heap = out->heap();
+    StringReader strings(*args[0]);
+    Int64Reader counts(args[1], numRows, sel);
+    size_t firstBad = kNoRow;
+    forEachRow(numRows, sel, [&](size_t i) {
+      if (!op_.apply(strings(i), counts(i), heap, o[i]) && firstBad == kNoRow && !out->isNull(i)) firstBad = i;
+    });
+    if (firstBad != kNoRow) op_.raise(name(), strings(firstBad), counts(firstBad));
+    keepStringsAlive(*out, args[0]);
+    return out;
+  }
+
+ private:
+  Op op_;
+};
+
+/// The magnitude of a negative count, without overflow at INT64_MIN.
+size_t magnitudeOf(int64_t n) { return static_cast<size_t>(-(n + 1)) + 1; }
+
+/// repeat(s, n): s written n times; a negative n gives ''. ClickHouse's
+/// limits apply: at most 1000000 repetitions and 1 GiB of result per row.
+struct RepeatOp {
+  static constexpr int64_t kMaxRepetitions = 1'000'000;
+  static constexpr size_t kMaxResultBytes = size_t{1} << 30;
+
+  bool apply(std::string_view s, int64_t n, StringHeap& heap, std::string_view& result) const {
+    if (n <= 0 || s.empty()) {
+      result = {};
+      return n <= kMaxRepetitions;
+    }
+    if (n > kMaxRepetitions || s.size() * static_cast<size_t>(n) > kMaxResultBytes) {
+      result = {};
+      return false;
+    }
+    size_t total = s.size() * static_cast<size_t>(n);
+    char* p = heap.allocate(total);
+    std::memcpy(p, s.data(), s.size());
+    // Doubling copies: O(log n) memcpy calls.
+    size_t filled = s.size();
+    while (filled < total) {
+      size_t chunk = std::min(filled, total - filled);
+      std::memcpy(p + filled, p, chunk);
+      filled += chunk;
+    }
+    result = std::string_view(p, total);
+    return true;
+  }
+
+  [[noreturn]] void raise(std::string_view name, std::string_view s, int64_t n) const {
+    if (n > kMaxRepetitions) {
+      throw QueryError(ErrorCode::kArgumentOutOfBound,
+                       fmt::format("too many repetitions ({}) in function {}; the maximum is {}", n, name,
+                                   kMaxRepetitions));
+    }
+    throw QueryError(ErrorCode::kArgumentOutOfBound,
+                     fmt::format("result of function {} would be {} bytes long; the maximum is {}", name,
+                                 s.size() * static_cast<size_t>(n), kMaxResultBytes));
+  }
+};
+
+/// left(s, n): the first n units of s; a negative n drops the last |n|.
+/// right(s, n): the last n units; a negative n drops the first |n|. Units
+/// are bytes, or code points for leftUTF8 and rightUTF8.
+template <bool Right, bool Utf8>
+struct SideOp {
+  bool apply(std::string_view s, int64_t n, StringHeap&, std::string_view& result) const {
+    size_t count = n >= 0 ? static_cast<size_t>(n) : magnitudeOf(n);
+    bool fromStart = Right ? n < 0 : n >= 0;  // whether `count` is measured from the start
+    size_t at = 0;
+    if constexpr (Utf8) {
+      at = fromStart ? skipCodePointsForward(s, 0, count) : skipCodePointsBackward(s, s.size(), count);
+    } else {
+      count = std::min(count, s.size());
+      at = fromStart ? count : s.size() - count;
+    }
+    result = Right ? s.substr(at) : s.substr(0, at);
+    return true;
+  }
+
+  [[noreturn]] void raise(std::string_view, std::string_view, int64_t) const {
+    throw QueryError(ErrorCode::kLogicalError, "left and right have no invalid rows");
+  }
+};
+
+/// leftPad(s, length[, pad]) and rightPad: s padded with repeats of `pad`
+/// (default ' ') to `length` units, or cut to its first `length` units when
+/// longer. Units are bytes, or code points for the UTF8 variants. As in
+/// ClickHouse, a length above 1000000 or below 0 is an error and an empty
+/// pad string means ' '.
+template <bool Right, bool Utf8>
+struct PadOp {
+  static constexpr int64_t kMaxLength = 1'000'000;
+
+  std::string pad;
+  /// Byte offset of each code point of `pad` (bytes when not Utf8), plus
+  /// pad.size() at the end: the first k units of the pad are padOffsets[k] bytes.
+  std::vector<size_t> padOffsets;
+
+  explicit PadOp(std::string padString) : pad(padString.empty() ? " " : std::move(padString)) {
+    for (size_t i = 0; i < pad.size(); i = Utf8 ? skipCodePointsForward(pad, i, 1) : i + 1) padOffsets.push_back(i);
+    padOffsets.push_back(pad.size());
+  }
+
+  bool apply(std::string_view s, int64_t n, StringHeap& heap, std::string_view& result) const {
+    if (n < 0 || n > kMaxLength) {
+      result = {};
+      return false;
+    }
+    size_t length = static_cast<size_t>(n);
+    size_t current = Utf8 ? countCodePoints(s) : s.size();
+    if (length <= current) {
+      result = s.substr(0, Utf8 ? skipCodePointsForward(s, 0, length) : length);
+      return true;
+    }
+
+    size_t padUnits = padOffsets.size() - 1;
+    size_t missing = length - current;
+    size_t padBytes = missing / padUnits * pad.size() + padOffsets[missing % padUnits];
+    char* p = heap.allocate(s.size() + padBytes);
+    char* padAt = Right ? p + s.size() : p;
+    if (!s.empty()) std::memcpy(Right ? p : p + padBytes, s.data(), s.size());
+    for (size_t written = 0; written < padBytes;) {
+      size_t chunk = std::min(pad.size(), padBytes - written);
+      std::memcpy(padAt + written, pad.data(), chunk);
+      written += chunk;
+    }
+    result = std::string_view(p, s.size() + padBytes);
+    return true;
+  }
+
+  [[noreturn]] void raise(std::string_view name, std::string_view, int64_t n) const {
+    std::string problem = n < 0 ? "is negative" : fmt::format("is above the maximum of {}", kMaxLength);
+    throw QueryError(ErrorCode::kArgumentOutOfBound,
+                     fmt::format("length {} in function {} {}", n, name, problem));
+  }
+};
+
+/// Registers name(String, integer) computed by `op`.
+template <typename Op>
+void addStringCount(FunctionRegistry& registry, std::string name, Op op) {
+  registry.add(name, [name, op](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount(name, args, 2, 2);
+    if (hasNullLiteral(args)) return makeNullResult(name);
+    requireString(name, args, 0);
+    requireInteger(name, args, 1);
+    return std::make_unique<StringCountFunction<Op>>(name, DataType(TypeId::kString, anyNullable(args)), op);
+  });
+}
+
+/// Registers leftPad-style name(String, length[, pad]); the pad must be a constant.
+template <bool Right, bool Utf8>
+void addPad(FunctionRegistry& registry, std::string name) {
+  registry.add(name, [name](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount(name, args, 2, 3);
+    if (hasNullLiteral(args)) return makeNullResult(name);
+    requireString(name, args, 0);
+    requireInteger(name, args, 1);
+    std::string pad = args.size() == 3 ? requireConstantString(name, args, 2, "the pad string") : " ";
+    bool nullable = args[0].type.nullable || args[1].type.nullable;
+    return std::make_unique<StringCountFunction<PadOp<Right, Utf8>>>(name, DataType(TypeId::kString, nullable),
+                                                                     PadOp<Right, Utf8>(std::move(pad)));
+  });
+}
+
 }  // namespace
 
 void registerStringFunctions(FunctionRegistry& registry) {
@@ -374,7 +615,8 @@ void registerStringFunctions(FunctionRegistry& registry) {
     return std::string_view(p, s.size());
   });
 
-  registry.add("substring", bindSubstring);
+  addSubstring<false>(registry, "substring");
+  addSubstring<true>(registry, "substringUTF8");
   registry.addAlias("substr", "substring");
   registry.addAlias("mid", "substring");
 
@@ -396,6 +638,21 @@ void registerStringFunctions(FunctionRegistry& registry) {
   registry.addAlias("trim", "trimBoth");
   registry.addAlias("ltrim", "trimLeft");
   registry.addAlias("rtrim", "trimRight");
+
+  addCaseMapUtf8<false>(registry, "lowerUTF8");
+  addCaseMapUtf8<true>(registry, "upperUTF8");
+
+  addStringCount(registry, "repeat", RepeatOp{});
+  addStringCount(registry, "left", SideOp<false, false>{});
+  addStringCount(registry, "right", SideOp<true, false>{});
+  addStringCount(registry, "leftUTF8", SideOp<false, true>{});
+  addStringCount(registry, "rightUTF8", SideOp<true, true>{});
+  addPad<false, false>(registry, "leftPad");
+  addPad<true, false>(registry, "rightPad");
+  addPad<false, true>(registry, "leftPadUTF8");
+  addPad<true, true>(registry, "rightPadUTF8");
+  registry.addAlias("lpad", "leftPad");
+  registry.addAlias("rpad", "rightPad");
 
   addReplace(registry, "replaceAll", true);
   addReplace(registry, "replaceOne", false);

@@ -124,6 +124,99 @@ TEST(DateFunctionsTest, NowAndToday) {
   EXPECT_EQ(FunctionCall("today", {}).type(), DataType(TypeId::kDate));
 }
 
+TEST(DateFunctionsTest, AddFixedUnits) {
+  ColumnPtr t = times({"2016-02-28 23:59:30", "1970-01-01 00:00:00"});
+  EXPECT_EQ(eval("addSeconds", {t, constInt(45, 2)}), (Rows{"2016-02-29 00:00:15", "1970-01-01 00:00:45"}));
+  EXPECT_EQ(eval("subtractMinutes", {t, constInt(1, 2)}), (Rows{"2016-02-28 23:58:30", "1969-12-31 23:59:00"}));
+  EXPECT_EQ(eval("addHours", {t, ints({i64(25), i64(-1)})}), (Rows{"2016-03-01 00:59:30", "1969-12-31 23:00:00"}));
+  EXPECT_EQ(eval("addDays", {t, constInt(2, 2)}), (Rows{"2016-03-01 23:59:30", "1970-01-03 00:00:00"}));
+  EXPECT_EQ(eval("subtractWeeks", {t, constInt(1, 2)}), (Rows{"2016-02-21 23:59:30", "1969-12-25 00:00:00"}));
+  EXPECT_EQ(FunctionCall("addDays", {t, constInt(1, 2)}).type(), DataType(TypeId::kDateTime));
+  EXPECT_EQ(eval("addMinutes", {t, ints({Value::null(), i64(1)})}), (Rows{"NULL", "1970-01-01 00:01:00"}));
+}
+
+TEST(DateFunctionsTest, AddResultTypes) {
+  ColumnPtr d = dates({"2016-02-29"});
+  EXPECT_EQ(FunctionCall("addDays", {d, constInt(1, 1)}).type(), DataType(TypeId::kDate));
+  EXPECT_EQ(eval("addDays", {d, constInt(1, 1)}), Rows{"2016-03-01"});
+  EXPECT_EQ(eval("subtractDays", {d, constInt(60, 1)}), Rows{"2015-12-31"});
+  EXPECT_EQ(FunctionCall("addHours", {d, constInt(1, 1)}).type(), DataType(TypeId::kDateTime));
+  EXPECT_EQ(eval("addHours", {d, constInt(30, 1)}), Rows{"2016-03-01 06:00:00"});
+  EXPECT_EQ(FunctionCall("addMilliseconds", {d, constInt(1, 1)}).type(), DataType(TypeId::kDateTime64));
+
+  ColumnPtr t64 = times({"2016-02-29 10:00:00.250"}, TypeId::kDateTime64);
+  EXPECT_EQ(FunctionCall("addSeconds", {t64, constInt(1, 1)}).type(), DataType(TypeId::kDateTime64));
+  EXPECT_EQ(eval("addMilliseconds", {t64, constInt(800, 1)}), Rows{"2016-02-29 10:00:01.050"});
+  EXPECT_EQ(eval("addYears", {t64, constInt(1, 1)}), Rows{"2017-02-28 10:00:00.250"});
+  EXPECT_EQ(eval("addDays", {strings({"2015-09-12 10:00:00"}), constInt(1, 1)}), Rows{"2015-09-13 10:00:00.000"});
+  EXPECT_EQ(errorOf([&] { FunctionCall("addDays", {d, constString("1", 1)}); }), ErrorCode::kIllegalTypeOfArgument);
+  EXPECT_EQ(errorOf([&] { FunctionCall("addDays", {ints({i64(1)}), constInt(1, 1)}); }),
+            ErrorCode::kIllegalTypeOfArgument);
+}
+
+TEST(DateFunctionsTest, AddMonthsClampsTheDay) {
+  ColumnPtr d = dates({"2016-01-31", "2015-03-31", "2016-02-29", "2016-12-15"});
+  EXPECT_EQ(eval("addMonths", {d, constInt(1, 4)}), (Rows{"2016-02-29", "2015-04-30", "2016-03-29", "2017-01-15"}));
+  EXPECT_EQ(eval("subtractMonths", {d, constInt(13, 4)}),
+            (Rows{"2014-12-31", "2014-02-28", "2015-01-29", "2015-11-15"}));
+  EXPECT_EQ(eval("addQuarters", {d, constInt(1, 4)}), (Rows{"2016-04-30", "2015-06-30", "2016-05-29", "2017-03-15"}));
+  EXPECT_EQ(eval("addYears", {d, constInt(1, 4)}), (Rows{"2017-01-31", "2016-03-31", "2017-02-28", "2017-12-15"}));
+  EXPECT_EQ(eval("subtractYears", {d, constInt(4, 4)}),
+            (Rows{"2012-01-31", "2011-03-31", "2012-02-29", "2012-12-15"}));
+  ColumnPtr t = times({"2016-01-31 23:59:59", "1969-12-31 12:00:00"});
+  EXPECT_EQ(eval("addMonths", {t, constInt(1, 2)}), (Rows{"2016-02-29 23:59:59", "1970-01-31 12:00:00"}));
+}
+
+TEST(DateFunctionsTest, AddOverflowIsAnError) {
+  ColumnPtr t = times({"2016-01-31 00:00:00"});
+  std::string message;
+  EXPECT_EQ(errorOf([&] { FunctionCall("addYears", {t, constInt(std::numeric_limits<int64_t>::max(), 1)}).execute(); },
+                    &message),
+            ErrorCode::kDecimalOverflow);
+  EXPECT_NE(message.find("addYears"), std::string::npos) << message;
+  EXPECT_EQ(errorOf([&] { FunctionCall("subtractSeconds", {t, constInt(std::numeric_limits<int64_t>::min(), 1)}).execute(); }),
+            ErrorCode::kDecimalOverflow);
+  EXPECT_EQ(errorOf([&] { FunctionCall("addDays", {dates({"2016-01-31"}), constInt(int64_t{1} << 40, 1)}).execute(); }),
+            ErrorCode::kDecimalOverflow);
+  // A NULL row's placeholder count is not checked.
+  EXPECT_EQ(eval("addYears", {t, ints({Value::null()})}), Rows{"NULL"});
+}
+
+TEST(DateFunctionsTest, DateDiffCountsBoundaries) {
+  auto diff = [](const std::string& unit, const std::string& a, const std::string& b) {
+    return eval("dateDiff", {constString(unit, 1), times({a}), times({b})}).at(0);
+  };
+  EXPECT_EQ(diff("year", "2021-12-31 23:59:59", "2022-01-01 00:00:00"), "1");
+  EXPECT_EQ(diff("month", "2021-12-31 00:00:00", "2022-01-01 00:00:00"), "1");
+  EXPECT_EQ(diff("quarter", "2021-03-31 00:00:00", "2021-04-01 00:00:00"), "1");
+  EXPECT_EQ(diff("day", "2021-12-29 23:00:00", "2022-01-01 01:00:00"), "3");
+  EXPECT_EQ(diff("hour", "2021-01-01 10:59:59", "2021-01-01 11:00:00"), "1");
+  EXPECT_EQ(diff("minute", "2021-01-01 11:00:00", "2021-01-01 10:58:01"), "-2");
+  EXPECT_EQ(diff("second", "2021-01-01 00:00:00", "2021-01-02 00:00:00"), "86400");
+  EXPECT_EQ(diff("YEARS", "2016-02-29 00:00:00", "2012-02-29 00:00:00"), "-4");
+  // 2021-01-03 is a Sunday and 2021-01-04 a Monday: weeks start on Monday.
+  EXPECT_EQ(diff("week", "2021-01-03 00:00:00", "2021-01-04 00:00:00"), "1");
+  EXPECT_EQ(diff("wk", "2021-01-04 00:00:00", "2021-01-10 23:59:59"), "0");
+  EXPECT_EQ(diff("week", "1969-12-28 00:00:00", "1969-12-29 00:00:00"), "1");
+  EXPECT_EQ(diff("ms", "2021-01-01 00:00:00", "2021-01-01 00:00:01"), "1000");
+  EXPECT_EQ(diff("us", "2021-01-01 00:00:00", "2021-01-01 00:00:01"), "1000000");
+
+  // Mixed Date and timestamp arguments, a column of each, and the alias.
+  ColumnPtr d = dates({"2016-02-29", "2015-01-01"});
+  ColumnPtr t = times({"2016-03-01 00:00:00", "2014-12-31 23:59:59"});
+  EXPECT_EQ(eval("date_diff", {constString("day", 2), d, t}), (Rows{"1", "-1"}));
+  EXPECT_EQ(eval("DATE_DIFF", {constString("d", 2), d, t}), (Rows{"1", "-1"}));
+  EXPECT_EQ(FunctionCall("dateDiff", {constString("day", 2), d, t}).type(), DataType(TypeId::kInt64));
+  EXPECT_EQ(eval("dateDiff", {constString("month", 1), strings({"2015-01-31"}), strings({"2015-02-01"})}), Rows{"1"});
+
+  EXPECT_EQ(errorOf([&] { FunctionCall("dateDiff", {constString("fortnight", 2), d, t}); }), ErrorCode::kBadArguments);
+  EXPECT_EQ(errorOf([&] { FunctionCall("dateDiff", {strings({"day", "day"}), d, t}); }), ErrorCode::kIllegalColumn);
+  EXPECT_EQ(errorOf([&] { FunctionCall("dateDiff", {constString("day", 2), d}); }),
+            ErrorCode::kNumberOfArgumentsDoesntMatch);
+  EXPECT_EQ(errorOf([&] { FunctionCall("dateDiff", {constString("day", 2), d, t, constString("Europe/Paris", 2)}); }),
+            ErrorCode::kBadArguments);
+}
+
 TEST(DateFunctionsTest, StringInputIsParsed) {
   EXPECT_EQ(eval("toYear", {strings({"2015-09-12 10:00:00"})}), Rows{"2015"});
   EXPECT_EQ(eval("toStartOfHour", {strings({"2015-09-12 10:20:00"})}), Rows{"2015-09-12 10:00:00"});

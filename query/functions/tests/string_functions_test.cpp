@@ -131,6 +131,90 @@ TEST(StringFunctionsTest, RegularExpressions) {
   EXPECT_EQ(errorOf([&] { FunctionCall("match", {s, s}); }), ErrorCode::kIllegalColumn);
 }
 
+TEST(StringFunctionsTest, SubstringUtf8CountsCodePoints) {
+  ColumnPtr s = strings({"привет", "aé", ""});
+  auto sub = [&](int64_t offset, std::optional<int64_t> length) {
+    std::vector<ColumnPtr> args{s, constInt(offset, 3)};
+    if (length) args.push_back(constInt(*length, 3));
+    return eval("substringUTF8", args);
+  };
+  EXPECT_EQ(sub(2, 3), (Rows{"рив", "é", ""}));
+  EXPECT_EQ(sub(-2, std::nullopt), (Rows{"ет", "aé", ""}));
+  EXPECT_EQ(sub(1, -1), (Rows{"приве", "a", ""}));
+  EXPECT_EQ(sub(-10, 7), (Rows{"при", "", ""}));
+  EXPECT_EQ(sub(0, 2), (Rows{"", "", ""}));
+  EXPECT_EQ(eval("substringUTF8", {strings({"жук", "жук"}), ints({i64(2), i64(3)})}), (Rows{"ук", "к"}));
+}
+
+TEST(StringFunctionsTest, CaseMappingUtf8) {
+  ColumnPtr s = strings({"Straße École", "ПРИВЕТ, Мир", "ÀÿĳΣς", "ıİ", "ǅ", "abc\xC3"});
+  EXPECT_EQ(eval("lowerUTF8", {s}), (Rows{"straße école", "привет, мир", "àÿĳσς", "ıi", "ǆ", "abc\xC3"}));
+  // 'ß' has no one-code-point upper case and 'İ' is already upper case, so both stay.
+  EXPECT_EQ(eval("upperUTF8", {s}), (Rows{"STRAßE ÉCOLE", "ПРИВЕТ, МИР", "ÀŸĲΣΣ", "Iİ", "Ǆ", "ABC\xC3"}));
+  EXPECT_EQ(eval("upperUTF8", {dictionaryColumn({"ä", "ö"}, {1, -1, 0})}), (Rows{"Ö", "NULL", "Ä"}));
+}
+
+TEST(StringFunctionsTest, RepeatClickHouseSemantics) {
+  ColumnPtr s = strings({"ab", "", "x"});
+  EXPECT_EQ(eval("repeat", {s, constInt(3, 3)}), (Rows{"ababab", "", "xxx"}));
+  EXPECT_EQ(eval("repeat", {s, ints({i64(0), i64(5), i64(-2)})}), (Rows{"", "", ""}));
+  EXPECT_EQ(eval("repeat", {s, ints({i64(1), Value::null(), i64(2)})}), (Rows{"ab", "NULL", "xx"}));
+  EXPECT_EQ(eval("repeat", {strings({"abc"}), constInt(7, 1)}), Rows{"abcabcabcabcabcabcabc"});
+  EXPECT_EQ(errorOf([&] { FunctionCall("repeat", {s, constInt(1'000'001, 3)}).execute(); }),
+            ErrorCode::kArgumentOutOfBound);
+  std::string message;
+  ColumnPtr big = strings({std::string(2000, 'a')});
+  EXPECT_EQ(errorOf([&] { FunctionCall("repeat", {big, constInt(1'000'000, 1)}).execute(); }, &message),
+            ErrorCode::kArgumentOutOfBound);
+  EXPECT_NE(message.find("bytes"), std::string::npos) << message;
+  EXPECT_EQ(errorOf([&] { FunctionCall("repeat", {s, constString("2", 3)}); }), ErrorCode::kIllegalTypeOfArgument);
+}
+
+TEST(StringFunctionsTest, LeftAndRight) {
+  ColumnPtr s = strings({"Hello", ""});
+  auto call = [&](const std::string& name, int64_t n) { return eval(name, {s, constInt(n, 2)}); };
+  EXPECT_EQ(call("left", 2), (Rows{"He", ""}));
+  EXPECT_EQ(call("left", 10), (Rows{"Hello", ""}));
+  EXPECT_EQ(call("left", -3), (Rows{"He", ""}));
+  EXPECT_EQ(call("left", -10), (Rows{"", ""}));
+  EXPECT_EQ(call("left", 0), (Rows{"", ""}));
+  EXPECT_EQ(call("right", 3), (Rows{"llo", ""}));
+  EXPECT_EQ(call("right", 10), (Rows{"Hello", ""}));
+  EXPECT_EQ(call("right", -3), (Rows{"lo", ""}));
+  EXPECT_EQ(call("right", 0), (Rows{"", ""}));
+  EXPECT_EQ(eval("left", {s, constInt(std::numeric_limits<int64_t>::min(), 2)}), (Rows{"", ""}));
+  // Byte functions cut through a code point; the UTF8 variants do not.
+  ColumnPtr word = strings({"привет"});
+  EXPECT_EQ(eval("left", {word, constInt(2, 1)}), Rows{"п"});
+  EXPECT_EQ(eval("leftUTF8", {word, constInt(2, 1)}), Rows{"пр"});
+  EXPECT_EQ(eval("rightUTF8", {word, constInt(3, 1)}), Rows{"вет"});
+  EXPECT_EQ(eval("leftUTF8", {word, constInt(-4, 1)}), Rows{"пр"});
+  EXPECT_EQ(eval("rightUTF8", {word, constInt(-4, 1)}), Rows{"ет"});
+  EXPECT_EQ(eval("right", {strings({"abc", "abc"}), ints({i64(1), i64(2)})}), (Rows{"c", "bc"}));
+}
+
+TEST(StringFunctionsTest, LeftPadAndRightPad) {
+  ColumnPtr s = strings({"abc", "abcdefgh", ""});
+  EXPECT_EQ(eval("leftPad", {s, constInt(7, 3), constString("*", 3)}), (Rows{"****abc", "abcdefg", "*******"}));
+  EXPECT_EQ(eval("rightPad", {s, constInt(5, 3)}), (Rows{"abc  ", "abcde", "     "}));
+  EXPECT_EQ(eval("lpad", {s, constInt(8, 3), constString("xy", 3)}), (Rows{"xyxyxabc", "abcdefgh", "xyxyxyxy"}));
+  EXPECT_EQ(eval("rpad", {s, constInt(4, 3), constString("", 3)}), (Rows{"abc ", "abcd", "    "}));
+  EXPECT_EQ(eval("leftPad", {s, ints({i64(0), i64(3), Value::null()})}), (Rows{"", "abc", "NULL"}));
+
+  ColumnPtr word = strings({"абвг"});
+  EXPECT_EQ(eval("leftPadUTF8", {word, constInt(7, 1), constString("*", 1)}), Rows{"***абвг"});
+  EXPECT_EQ(eval("rightPadUTF8", {word, constInt(7, 1), constString("жз", 1)}), Rows{"абвгжзж"});
+  EXPECT_EQ(eval("rightPadUTF8", {word, constInt(2, 1)}), Rows{"аб"});
+  EXPECT_EQ(eval("leftPad", {word, constInt(10, 1), constString("-", 1)}), Rows{"--абвг"});
+
+  EXPECT_EQ(errorOf([&] { FunctionCall("leftPad", {s, constInt(-1, 3)}).execute(); }),
+            ErrorCode::kArgumentOutOfBound);
+  EXPECT_EQ(errorOf([&] { FunctionCall("rightPad", {s, constInt(1'000'001, 3)}).execute(); }),
+            ErrorCode::kArgumentOutOfBound);
+  EXPECT_EQ(errorOf([&] { FunctionCall("leftPad", {s, constInt(5, 3), strings({"a", "b", "c"})}); }),
+            ErrorCode::kIllegalColumn);
+}
+
 TEST(StringFunctionsTest, NullLiteralGivesNull) {
   FunctionCall call("lower", {constNull(2)});
   EXPECT_EQ(call.rows(), (Rows{"NULL", "NULL"}));
