@@ -334,6 +334,13 @@ ExprPtr Parser::parsePrimary() {
     return cast;
   }
 
+  // ClickHouse reads inf and nan as Float64 literals; quote a column of that name.
+  if ((token.isKeyword("INF") || token.isKeyword("NAN")) && !peekIs(TokenType::kDot, 1)) {
+    double value = token.isKeyword("INF") ? std::numeric_limits<double>::infinity()
+                                          : std::numeric_limits<double>::quiet_NaN();
+    return std::make_unique<LiteralExpr>(Value::float64(value), advance().position);
+  }
+
   if (isReservedWord(token)) fail("an expression");
   return parseColumnRef();
 }
@@ -459,6 +466,87 @@ ExprPtr Parser::parseFunction() {
   Token nameToken = advance();
   if (nameToken.isKeyword("CAST")) return parseCast(nameToken);
   if (nameToken.isKeyword("EXTRACT") && peekTimeUnit(1) && peekKeyword("FROM", 2)) return parseExtract(nameToken);
+
+  // The standard forms SUBSTRING(s FROM a FOR b), POSITION(needle IN
+  // haystack) and TRIM(LEADING c FROM s) become ordinary calls. A keyword
+  // at the top level of the first argument distinguishes them from substring(s, a).
+  auto keywordInFirstArgument = [this](std::initializer_list<std::string_view> keywords) {
+    int depth = 0;
+    for (size_t ahead = 1;; ++ahead) {
+      const Token& token = peek(ahead);
+      switch (token.type) {
+        case TokenType::kEnd:
+          return false;
+        case TokenType::kLeftParen:
+        case TokenType::kLeftBracket:
+          ++depth;
+          break;
+        case TokenType::kRightParen:
+        case TokenType::kRightBracket:
+          if (depth-- == 0) return false;
+          break;
+        case TokenType::kComma:
+          if (depth == 0) return false;
+          break;
+        default:
+          // CASE ... END may contain IN; it nests like parentheses.
+          if (token.isKeyword("CASE")) ++depth;
+          if (token.isKeyword("END")) --depth;
+          for (std::string_view keyword : keywords) {
+            if (depth == 0 && token.isKeyword(keyword)) return true;
+          }
+      }
+    }
+  };
+  auto makeCall = [&nameToken](std::string name, std::vector<ExprPtr> args) {
+    auto call = std::make_unique<FunctionExpr>(nameToken.position);
+    call->name = std::move(name);
+    call->args = std::move(args);
+    return call;
+  };
+  if (nameToken.isKeyword("SUBSTRING") && keywordInFirstArgument({"FROM", "FOR"})) {
+    expect(TokenType::kLeftParen, "'(' after SUBSTRING");
+    std::vector<ExprPtr> args;
+    args.push_back(parseExpression());
+    if (acceptKeyword("FROM")) {
+      args.push_back(parseExpression());
+    } else {
+      args.push_back(std::make_unique<LiteralExpr>(Value::int64(1), peek().position));  // FOR alone starts at 1
+    }
+    if (acceptKeyword("FOR")) args.push_back(parseExpression());
+    expect(TokenType::kRightParen, "FOR or ')' to close SUBSTRING");
+    return makeCall("substring", std::move(args));
+  }
+  if (nameToken.isKeyword("POSITION") && keywordInFirstArgument({"IN"})) {
+    expect(TokenType::kLeftParen, "'(' after POSITION");
+    // The needle binds tighter than IN, so `a || b IN s` searches for a || b.
+    ExprPtr needle = parseConcat();
+    expectKeyword("IN");
+    std::vector<ExprPtr> args;
+    args.push_back(parseExpression());
+    args.push_back(std::move(needle));
+    expect(TokenType::kRightParen, "')' to close POSITION");
+    return makeCall("position", std::move(args));
+  }
+  if (nameToken.isKeyword("TRIM") && keywordInFirstArgument({"FROM"})) {
+    expect(TokenType::kLeftParen, "'(' after TRIM");
+    std::string function = "trimBoth";
+    if (acceptKeyword("LEADING")) {
+      function = "trimLeft";
+    } else if (acceptKeyword("TRAILING")) {
+      function = "trimRight";
+    } else {
+      acceptKeyword("BOTH");
+    }
+    ExprPtr characters;
+    if (!peekKeyword("FROM")) characters = parseExpression();
+    expectKeyword("FROM");
+    std::vector<ExprPtr> args;
+    args.push_back(parseExpression());
+    if (characters) args.push_back(std::move(characters));
+    expect(TokenType::kRightParen, "')' to close TRIM");
+    return makeCall(std::move(function), std::move(args));
+  }
 
   auto function = std::make_unique<FunctionExpr>(nameToken.position);
   function->name = nameToken.type == TokenType::kQuotedIdentifier ? nameToken.value : std::string(nameToken.text);

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -311,6 +312,48 @@ TEST(ParserExpressionTest, ExtractAndInterval) {
   EXPECT_EQ(combined.value->as<LiteralExpr>().value, Value::int64(15));
 
   EXPECT_EQ(treeOf("t + INTERVAL 1 MONTH - INTERVAL 1 DAY"), "(- (+ t INTERVAL 1 MONTH) INTERVAL 1 DAY)");
+}
+
+TEST(ParserExpressionTest, StandardSubstringForms) {
+  EXPECT_EQ(parseExpression("SUBSTRING(s FROM 2 FOR 3)")->toString(), "substring(s, 2, 3)");
+  EXPECT_EQ(parseExpression("substring(s from a + 1)")->toString(), "substring(s, a + 1)");
+  EXPECT_EQ(parseExpression("SUBSTRING(s FOR 4)")->toString(), "substring(s, 1, 4)");
+  EXPECT_EQ(parseExpression("SUBSTRING(f(x, y) FROM 2)")->toString(), "substring(f(x, y), 2)");
+  // The ClickHouse spelling is an ordinary call.
+  EXPECT_EQ(parseExpression("substring(s, 2, 3)")->toString(), "substring(s, 2, 3)");
+  EXPECT_EQ(errorOf("SELECT SUBSTRING(s FROM 2, 3)").code(), ErrorCode::kSyntaxError);
+}
+
+TEST(ParserExpressionTest, StandardPositionForm) {
+  EXPECT_EQ(parseExpression("POSITION('l' IN 'hello')")->toString(), "position('hello', 'l')");
+  EXPECT_EQ(parseExpression("position(a || b IN s)")->toString(), "position(s, a || b)");
+  EXPECT_EQ(parseExpression("position(s, 'x')")->toString(), "position(s, 'x')");
+  // IN inside a nested call or CASE belongs to that expression.
+  EXPECT_EQ(parseExpression("position(f(x IN (1, 2)), 'x')")->as<FunctionExpr>().args.size(), 2u);
+  EXPECT_EQ(parseExpression("position(CASE WHEN x IN (1) THEN 'a' END IN s)")->as<FunctionExpr>().args.size(),
+            2u);
+}
+
+TEST(ParserExpressionTest, StandardTrimForms) {
+  EXPECT_EQ(parseExpression("TRIM(BOTH 'x' FROM s)")->toString(), "trimBoth(s, 'x')");
+  EXPECT_EQ(parseExpression("TRIM(LEADING FROM s)")->toString(), "trimLeft(s)");
+  EXPECT_EQ(parseExpression("trim(trailing '-' from s)")->toString(), "trimRight(s, '-')");
+  EXPECT_EQ(parseExpression("TRIM('ab' FROM s)")->toString(), "trimBoth(s, 'ab')");
+  EXPECT_EQ(parseExpression("TRIM(FROM s)")->toString(), "trimBoth(s)");
+  EXPECT_EQ(parseExpression("trim(s)")->toString(), "trim(s)");
+  EXPECT_EQ(errorOf("SELECT TRIM(LEADING 'x' s)").code(), ErrorCode::kSyntaxError);
+}
+
+TEST(ParserExpressionTest, InfAndNanLiterals) {
+  Value inf = parseExpression("inf")->as<LiteralExpr>().value;
+  ASSERT_EQ(inf.type(), TypeId::kFloat64);
+  EXPECT_TRUE(std::isinf(inf.asDouble()) && inf.asDouble() > 0);
+  EXPECT_LT(parseExpression("-INF")->as<LiteralExpr>().value.asDouble(), 0);
+  EXPECT_TRUE(std::isnan(parseExpression("nan")->as<LiteralExpr>().value.asDouble()));
+  // A column of that name must be quoted or qualified.
+  EXPECT_EQ(parseExpression("\"nan\"")->kind, ExprKind::kColumnRef);
+  EXPECT_EQ(parseExpression("t.inf")->kind, ExprKind::kColumnRef);
+  EXPECT_EQ(parseExpression("nan(1)")->kind, ExprKind::kFunction);
 }
 
 TEST(ParserExpressionTest, SubqueriesTuplesAndArrays) {
