@@ -65,7 +65,7 @@ start_server() {
   fi
   port=$(free_port)
   log "Starting furld on 127.0.0.1:$port (data in $work_dir/data)"
-  "$furld" --data-dir "$work_dir/data" --http-port "$port" >"$work_dir/furld.log" 2>&1 &
+  "$furld" --data-dir "$work_dir/data" --http-port "$port" --native-port 0 >"$work_dir/furld.log" 2>&1 &
   furld_pid=$!
   for _ in $(seq 1 600); do
     if curl -sf "http://127.0.0.1:$port/ping" >/dev/null 2>&1; then

@@ -39,7 +39,7 @@ async function startFurld() {
   const logPath = path.join(workDir, 'furld.log');
   const log = fs.openSync(logPath, 'a');
   const port = await freePort();
-  const child = spawn(furldPath, ['--data-dir', path.join(workDir, 'data'), '--http-port', String(port)], {
+  const child = spawn(furldPath, ['--data-dir', path.join(workDir, 'data'), '--http-port', String(port), '--native-port', '0'], {
     stdio: ['ignore', log, log],
   });
   // Stop furld even if the test process exits without running after().

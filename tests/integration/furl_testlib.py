@@ -121,7 +121,7 @@ class FurlServer:
             self._log_file.write(f"--- furld start on port {self.port}\n".encode())
             self._log_file.flush()
             self.process = subprocess.Popen(
-                [self.furld, "--data-dir", self.data_dir, "--http-port", str(self.port)],
+                [self.furld, "--data-dir", self.data_dir, "--http-port", str(self.port), "--native-port", "0"],
                 stdin=subprocess.DEVNULL, stdout=self._log_file, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent)
             _live_servers.add(self)

@@ -61,6 +61,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--http-port", type=int, required=True)
+    parser.add_argument("--native-port", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.data_dir, exist_ok=True)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.http_port), Handler)
