@@ -74,4 +74,21 @@ inline std::string_view stripAsciiWhitespace(std::string_view text) {
   return text;
 }
 
+/// Appends `text` as a JSON string literal, quotes included.
+inline void appendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", u);
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
 }  // namespace furl::ingest

@@ -10,12 +10,14 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "ingest/supervisor_manager.h"
 #include "protocol/native_server.h"
 #include "query/query_engine.h"
 #include "server/http_api.h"
 #include "server/http_server.h"
 #include "server/server_config.h"
-#include "storage/database.h"
+#include "server/supervisor_handler.h"
+#include "storage/database_impl.h"
 
 namespace {
 
@@ -53,13 +55,16 @@ int main(int argc, char** argv) {
   log->info("starting furld version={} data_dir={} http={}:{} threads={}", FURL_VERSION, config->dataDir,
             config->listenHost, config->httpPort, numThreads);
 
-  auto database = storage::Database::open(config->dataDir);
+  // DatabaseImpl rather than Database: Kafka supervisors commit rows and
+  // offsets together through its insert-with-properties.
+  auto database = storage::DatabaseImpl::open(config->dataDir, storage::DatabaseOptions{}, storage::StorageTuning{});
   if (!database.ok()) {
     log->error("cannot open the database data_dir={} error={}", config->dataDir,
                std::string(database.status().message()));
     return 1;
   }
   query::QueryEngine engine(**database);
+  ingest::SupervisorManager supervisors(**database);
 
   std::atomic<bool> cancelled{false};
   server::HttpApiOptions apiOptions;
@@ -72,7 +77,13 @@ int main(int argc, char** argv) {
   serverOptions.port = config->httpPort;
   serverOptions.numThreads = numThreads;
   serverOptions.maxBodyBytes = config->maxBodyBytes;
-  server::HttpServer httpServer(serverOptions, [&api](server::HttpRequest& request) { return api.handle(request); });
+  server::HttpServer httpServer(serverOptions, [&api, &supervisors](server::HttpRequest& request) {
+    std::string_view target(request.target().data(), request.target().size());
+    if (server::isSupervisorPath(target.substr(0, target.find('?')))) {
+      return server::handleSupervisorRequest(supervisors, request);
+    }
+    return api.handle(request);
+  });
   absl::Status started = httpServer.start();
   if (!started.ok()) {
     log->error("cannot start the HTTP server error={}", std::string(started.message()));
@@ -95,6 +106,14 @@ int main(int argc, char** argv) {
   log->info("listening http={}:{} native={}:{}", config->listenHost, httpServer.port(), config->listenHost,
             nativeServer.port());
 
+  absl::Status supervisorsStarted = supervisors.startStored();
+  if (!supervisorsStarted.ok()) {
+    log->error("cannot load the Kafka supervisors error={}", std::string(supervisorsStarted.message()));
+    nativeServer.stop();
+    httpServer.stop(0, [] {});
+    return 1;
+  }
+
   int signal = 0;
   sigwait(&stopSignals, &signal);
   log->info("shutting down signal={} running_requests={} timeout_ms={}", strsignal(signal),
@@ -105,6 +124,7 @@ int main(int argc, char** argv) {
               httpServer.activeRequests());
     cancelled.store(true);
   });
+  supervisors.stopAll();
   database->reset();
   log->info("stopped");
   return 0;

@@ -1,0 +1,475 @@
+#include "ingest/row_buffer.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "ingest/row_filter.h"
+#include "ingest/target_table.h"
+#include "ingest/text_util.h"
+
+namespace furl::ingest {
+namespace {
+
+enum class Conversion { kNull, kOk, kError };
+
+constexpr size_t kMaxQuotedValueBytes = 64;
+
+/// The value as a message shows it: quoted, cut after kMaxQuotedValueBytes.
+std::string quoted(const Value& value) {
+  std::string text = value.type() == TypeId::kString ? value.asString() : value.toString();
+  if (text.size() > kMaxQuotedValueBytes) text = strCat(text.substr(0, kMaxQuotedValueBytes), "...");
+  return strCat("'", text, "'");
+}
+
+Conversion toLong(const Value& value, int64_t& out, std::string& error) {
+  const Value::Storage& storage = value.storage();
+  if (std::holds_alternative<std::monostate>(storage)) return Conversion::kNull;
+  if (value.type() == TypeId::kBool) {
+    error = strCat("expected a long, got the boolean ", quoted(value));
+    return Conversion::kError;
+  }
+  if (const int64_t* i = std::get_if<int64_t>(&storage)) {
+    out = *i;
+    return Conversion::kOk;
+  }
+  if (const uint64_t* u = std::get_if<uint64_t>(&storage)) {
+    if (*u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      error = strCat("the value ", quoted(value), " is outside the long range");
+      return Conversion::kError;
+    }
+    out = static_cast<int64_t>(*u);
+    return Conversion::kOk;
+  }
+  double number = 0;
+  if (const double* d = std::get_if<double>(&storage)) {
+    number = *d;
+  } else {
+    const std::string& text = value.asString();
+    if (text.empty()) return Conversion::kNull;
+    if (absl::SimpleAtoi(absl::string_view(text.data(), text.size()), &out)) return Conversion::kOk;
+    if (!absl::SimpleAtod(absl::string_view(text.data(), text.size()), &number)) {
+      error = strCat("expected a long, got ", quoted(value));
+      return Conversion::kError;
+    }
+  }
+  // Druid casts a fractional number to a long by truncating it.
+  if (!std::isfinite(number) || number >= 9.2233720368547758e18 || number < -9.2233720368547758e18) {
+    error = strCat("the value ", quoted(value), " is outside the long range");
+    return Conversion::kError;
+  }
+  out = static_cast<int64_t>(number);
+  return Conversion::kOk;
+}
+
+Conversion toDouble(const Value& value, double& out, std::string& error) {
+  const Value::Storage& storage = value.storage();
+  if (std::holds_alternative<std::monostate>(storage)) return Conversion::kNull;
+  if (value.type() == TypeId::kBool) {
+    error = strCat("expected a number, got the boolean ", quoted(value));
+    return Conversion::kError;
+  }
+  if (const std::string* text = std::get_if<std::string>(&storage)) {
+    if (text->empty()) return Conversion::kNull;
+    if (!absl::SimpleAtod(absl::string_view(text->data(), text->size()), &out)) {
+      error = strCat("expected a number, got ", quoted(value));
+      return Conversion::kError;
+    }
+    return Conversion::kOk;
+  }
+  out = value.toDouble();
+  return Conversion::kOk;
+}
+
+/// The single value of a field for a numeric column: NULL when the field is
+/// absent, an error when it has several values.
+Conversion singleValue(const Event& event, const std::string& field, const Value*& out, std::string& error) {
+  const FieldValues* values = event.find(field);
+  if (values == nullptr || values->empty()) return Conversion::kNull;
+  if (values->size() > 1) {
+    error = strCat("expected one value, got a multi-value field of ", values->size(), " values");
+    return Conversion::kError;
+  }
+  out = &(*values)[0];
+  return out->isNull() ? Conversion::kNull : Conversion::kOk;
+}
+
+std::string stringText(const Value& value) {
+  return value.type() == TypeId::kString ? value.asString() : filterText(value);
+}
+
+/// The text stored for a string dimension. A multi-value field becomes a
+/// JSON array of its values' text, NULL members as null.
+Conversion toText(const FieldValues* values, std::string& out) {
+  if (values == nullptr || values->empty()) return Conversion::kNull;
+  if (values->size() == 1) {
+    if ((*values)[0].isNull()) return Conversion::kNull;
+    out = stringText((*values)[0]);
+    return Conversion::kOk;
+  }
+  // TODO: Druid keeps multi-value dimensions as arrays that GROUP BY
+  // unnests; Furl has no array type yet, so they are stored as JSON text.
+  out = "[";
+  for (size_t i = 0; i < values->size(); ++i) {
+    if (i > 0) out += ',';
+    if ((*values)[i].isNull()) {
+      out += "null";
+    } else {
+      appendJsonString(out, stringText((*values)[i]));
+    }
+  }
+  out += ']';
+  return Conversion::kOk;
+}
+
+bool isLongMetric(MetricType type) {
+  return type == MetricType::kLongSum || type == MetricType::kLongMin || type == MetricType::kLongMax ||
+         type == MetricType::kLongFirst || type == MetricType::kLongLast;
+}
+
+bool isStringMetric(MetricType type) { return type == MetricType::kStringFirst || type == MetricType::kStringLast; }
+
+bool isFirstMetric(MetricType type) {
+  return type == MetricType::kLongFirst || type == MetricType::kDoubleFirst || type == MetricType::kFloatFirst ||
+         type == MetricType::kStringFirst;
+}
+
+bool isLastMetric(MetricType type) {
+  return type == MetricType::kLongLast || type == MetricType::kDoubleLast || type == MetricType::kFloatLast ||
+         type == MetricType::kStringLast;
+}
+
+bool isMinMetric(MetricType type) {
+  return type == MetricType::kLongMin || type == MetricType::kDoubleMin || type == MetricType::kFloatMin;
+}
+
+bool isMaxMetric(MetricType type) {
+  return type == MetricType::kLongMax || type == MetricType::kDoubleMax || type == MetricType::kFloatMax;
+}
+
+bool isHllMetric(MetricType type) {
+  return type == MetricType::kHllSketchBuild || type == MetricType::kHllSketchMerge;
+}
+
+}  // namespace
+
+RowBuffer::RowBuffer(const IngestionSpec& spec)
+    : queryGranularity_(spec.granularitySpec.queryGranularity),
+      rollup_(spec.granularitySpec.rollup),
+      heap_(std::make_shared<StringHeap>()) {
+  for (const DimensionSpec& dimension : spec.dimensionsSpec.dimensions) {
+    dimensions_.push_back(DimensionColumn{dimension, {}, {}, {}, {}});
+  }
+  for (const MetricSpec& metric : spec.metrics) {
+    metrics_.push_back(MetricColumn{metric, {}, {}, {}, {}, {}, {}});
+  }
+  eventDimensions_.resize(dimensions_.size());
+}
+
+void RowBuffer::add(const Event& event, int64_t timeMs, std::vector<FieldProblem>& problems) {
+  problems.clear();
+  convertDimensions(event, problems);
+
+  uint32_t row = 0;
+  if (rollup_) {
+    int64_t bucketMs = queryGranularity_.bucketStartMs(timeMs);
+    encodeKey(bucketMs);
+    auto [it, inserted] = rowsByKey_.try_emplace(keyBuffer_, static_cast<uint32_t>(timesMs_.size()));
+    row = inserted ? appendRow(bucketMs) : it->second;
+  } else {
+    row = appendRow(timeMs);
+  }
+
+  for (MetricColumn& metric : metrics_) aggregate(metric, row, event, timeMs, problems);
+}
+
+void RowBuffer::convertDimensions(const Event& event, std::vector<FieldProblem>& problems) {
+  for (size_t d = 0; d < dimensions_.size(); ++d) {
+    const DimensionSpec& spec = dimensions_[d].spec;
+    DimensionValue& out = eventDimensions_[d];
+    std::string error;
+    Conversion result = Conversion::kNull;
+    if (spec.type == DimensionType::kString) {
+      result = toText(event.find(spec.name), out.text);
+    } else {
+      const Value* value = nullptr;
+      result = singleValue(event, spec.name, value, error);
+      if (result == Conversion::kOk) {
+        result = spec.type == DimensionType::kLong ? toLong(*value, out.intValue, error)
+                                                   : toDouble(*value, out.doubleValue, error);
+      }
+      // Druid stores a float dimension as a 32-bit float.
+      if (result == Conversion::kOk && spec.type == DimensionType::kFloat) {
+        out.doubleValue = static_cast<float>(out.doubleValue);
+      }
+    }
+    if (result == Conversion::kError) problems.push_back({spec.name, std::move(error)});
+    out.valid = result == Conversion::kOk;
+  }
+}
+
+void RowBuffer::encodeKey(int64_t timeMs) {
+  keyBuffer_.clear();
+  keyBuffer_.append(reinterpret_cast<const char*>(&timeMs), sizeof(timeMs));
+  for (size_t d = 0; d < dimensions_.size(); ++d) {
+    const DimensionValue& value = eventDimensions_[d];
+    keyBuffer_ += value.valid ? '\1' : '\0';
+    if (!value.valid) continue;
+    switch (dimensions_[d].spec.type) {
+      case DimensionType::kString: {
+        uint32_t length = static_cast<uint32_t>(value.text.size());
+        keyBuffer_.append(reinterpret_cast<const char*>(&length), sizeof(length));
+        keyBuffer_ += value.text;
+        break;
+      }
+      case DimensionType::kLong:
+        keyBuffer_.append(reinterpret_cast<const char*>(&value.intValue), sizeof(value.intValue));
+        break;
+      case DimensionType::kFloat:
+      case DimensionType::kDouble:
+        keyBuffer_.append(reinterpret_cast<const char*>(&value.doubleValue), sizeof(value.doubleValue));
+        break;
+    }
+  }
+}
+
+uint32_t RowBuffer::appendRow(int64_t timeMs) {
+  uint32_t row = static_cast<uint32_t>(timesMs_.size());
+  timesMs_.push_back(timeMs);
+
+  for (size_t d = 0; d < dimensions_.size(); ++d) {
+    DimensionColumn& column = dimensions_[d];
+    const DimensionValue& value = eventDimensions_[d];
+    column.valid.push_back(value.valid ? 1 : 0);
+    switch (column.spec.type) {
+      case DimensionType::kString:
+        column.strings.push_back(value.valid ? heap_->add(value.text) : std::string_view());
+        break;
+      case DimensionType::kLong:
+        column.ints.push_back(value.valid ? value.intValue : 0);
+        break;
+      case DimensionType::kFloat:
+      case DimensionType::kDouble:
+        column.doubles.push_back(value.valid ? value.doubleValue : 0);
+        break;
+    }
+  }
+
+  // Metrics start empty: sums at 0, the others NULL until a value arrives.
+  for (MetricColumn& metric : metrics_) {
+    MetricType type = metric.spec.type;
+    bool startsValid = type == MetricType::kCount || type == MetricType::kLongSum || type == MetricType::kDoubleSum ||
+                       type == MetricType::kFloatSum || isHllMetric(type);
+    metric.valid.push_back(startsValid ? 1 : 0);
+    metric.ints.push_back(0);
+    metric.doubles.push_back(0);
+    metric.orderMs.push_back(0);
+    if (isStringMetric(type)) metric.strings.emplace_back();
+    if (isHllMetric(type)) {
+      auto sketch = HllSketch::create(metric.spec.lgK);
+      metric.sketches.push_back(sketch.ok() ? std::move(*sketch) : HllSketch());
+    }
+  }
+  return row;
+}
+
+void RowBuffer::aggregate(MetricColumn& column, uint32_t row, const Event& event, int64_t timeMs,
+                          std::vector<FieldProblem>& problems) {
+  MetricType type = column.spec.type;
+  if (type == MetricType::kCount) {
+    ++column.ints[row];
+    return;
+  }
+  std::string error;
+  auto report = [&]() {
+    problems.push_back({column.spec.fieldName, strCat(metricTypeName(type), " metric '", column.spec.name, "': ", error)});
+  };
+
+  if (isHllMetric(type)) {
+    const FieldValues* values = event.find(column.spec.fieldName);
+    if (values == nullptr) return;
+    HllSketch& sketch = column.sketches[row];
+    for (const Value& value : *values) {
+      if (value.isNull()) continue;
+      if (type == MetricType::kHllSketchBuild) {
+        sketch.update(value);
+        continue;
+      }
+      // HLLSketchMerge reads Furl sketches, base64-encoded as JSON carries bytes.
+      std::string bytes;
+      if (value.type() != TypeId::kString ||
+          !absl::Base64Unescape(absl::string_view(value.asString().data(), value.asString().size()), &bytes)) {
+        error = strCat("expected a base64-encoded sketch, got ", quoted(value));
+        report();
+        continue;
+      }
+      auto other = HllSketch::deserialize(bytes);
+      if (!other.ok()) {
+        error = strCat("invalid sketch: ", toStd(other.status().message()));
+        report();
+        continue;
+      }
+      sketch.merge(*other);
+    }
+    return;
+  }
+
+  const Value* value = nullptr;
+  Conversion found = singleValue(event, column.spec.fieldName, value, error);
+  if (found == Conversion::kError) report();
+  if (found != Conversion::kOk) return;
+
+  // First and last keep the value with the smallest or largest event time;
+  // ties go to the event read first or last.
+  bool keep = true;
+  if (isFirstMetric(type)) keep = !column.valid[row] || timeMs < column.orderMs[row];
+  if (isLastMetric(type)) keep = !column.valid[row] || timeMs >= column.orderMs[row];
+  if (!keep) return;
+
+  if (isStringMetric(type)) {
+    std::string text = stringText(*value);
+    if (static_cast<int64_t>(text.size()) > column.spec.maxStringBytes) text.resize(column.spec.maxStringBytes);
+    column.strings[row] = heap_->add(text);
+    column.valid[row] = 1;
+    column.orderMs[row] = timeMs;
+    return;
+  }
+
+  if (isLongMetric(type)) {
+    int64_t number = 0;
+    Conversion converted = toLong(*value, number, error);
+    if (converted == Conversion::kError) report();
+    if (converted != Conversion::kOk) return;
+    int64_t& slot = column.ints[row];
+    bool first = !column.valid[row];
+    if (type == MetricType::kLongSum) {
+      // Wraps like Druid's longSum rather than failing the row.
+      slot = static_cast<int64_t>(static_cast<uint64_t>(slot) + static_cast<uint64_t>(number));
+    } else if (isMinMetric(type)) {
+      slot = first ? number : std::min(slot, number);
+    } else if (isMaxMetric(type)) {
+      slot = first ? number : std::max(slot, number);
+    } else {
+      slot = number;
+    }
+    column.valid[row] = 1;
+    column.orderMs[row] = timeMs;
+    return;
+  }
+
+  double number = 0;
+  Conversion converted = toDouble(*value, number, error);
+  if (converted == Conversion::kError) report();
+  if (converted != Conversion::kOk) return;
+  bool isFloat = type == MetricType::kFloatSum || type == MetricType::kFloatMin || type == MetricType::kFloatMax ||
+                 type == MetricType::kFloatFirst || type == MetricType::kFloatLast;
+  if (isFloat) number = static_cast<float>(number);
+  double& slot = column.doubles[row];
+  bool first = !column.valid[row];
+  if (type == MetricType::kDoubleSum || type == MetricType::kFloatSum) {
+    slot += number;
+  } else if (isMinMetric(type)) {
+    slot = first ? number : std::min(slot, number);
+  } else if (isMaxMetric(type)) {
+    slot = first ? number : std::max(slot, number);
+  } else {
+    slot = number;
+  }
+  column.valid[row] = 1;
+  column.orderMs[row] = timeMs;
+}
+
+ColumnPtr RowBuffer::buildDimensionColumn(const DimensionColumn& column) const {
+  size_t numRows = timesMs_.size();
+  ColumnPtr out = Column::makeFlat(dimensionColumnType(column.spec.type), numRows);
+  switch (column.spec.type) {
+    case DimensionType::kString:
+      std::copy(column.strings.begin(), column.strings.end(), out->data<std::string_view>());
+      out->keepAlive(heap_);
+      break;
+    case DimensionType::kLong:
+      std::copy(column.ints.begin(), column.ints.end(), out->data<int64_t>());
+      break;
+    case DimensionType::kFloat:
+    case DimensionType::kDouble:
+      std::copy(column.doubles.begin(), column.doubles.end(), out->data<double>());
+      break;
+  }
+  for (size_t i = 0; i < numRows; ++i) {
+    if (!column.valid[i]) out->setNull(i);
+  }
+  return out;
+}
+
+ColumnPtr RowBuffer::buildMetricColumn(const MetricColumn& column) const {
+  size_t numRows = timesMs_.size();
+  DataType type = metricColumnType(column.spec);
+  ColumnPtr out = Column::makeFlat(type, numRows);
+  MetricType metricType = column.spec.type;
+  if (isHllMetric(metricType)) {
+    std::string_view* views = out->data<std::string_view>();
+    for (size_t i = 0; i < numRows; ++i) {
+      std::string bytes = column.sketches[i].serialize();
+      views[i] = out->heap().add(bytes);
+    }
+    return out;
+  }
+  if (isStringMetric(metricType)) {
+    std::copy(column.strings.begin(), column.strings.end(), out->data<std::string_view>());
+    out->keepAlive(heap_);
+  } else if (type.id == TypeId::kUInt64) {
+    uint64_t* values = out->data<uint64_t>();
+    for (size_t i = 0; i < numRows; ++i) values[i] = static_cast<uint64_t>(column.ints[i]);
+  } else if (type.id == TypeId::kInt64) {
+    std::copy(column.ints.begin(), column.ints.end(), out->data<int64_t>());
+  } else {
+    std::copy(column.doubles.begin(), column.doubles.end(), out->data<double>());
+  }
+  for (size_t i = 0; i < numRows; ++i) {
+    if (!column.valid[i]) out->setNull(i);
+  }
+  return out;
+}
+
+std::vector<Batch> RowBuffer::takeBatches() {
+  std::vector<Batch> batches;
+  size_t numRows = timesMs_.size();
+  if (numRows == 0) return batches;
+
+  Batch batch;
+  batch.numRows = numRows;
+  ColumnPtr time = Column::makeFlat(DataType(TypeId::kDateTime64), numRows);
+  std::copy(timesMs_.begin(), timesMs_.end(), time->data<int64_t>());
+  batch.columns.push_back(std::move(time));
+  for (const DimensionColumn& column : dimensions_) batch.columns.push_back(buildDimensionColumn(column));
+  for (const MetricColumn& column : metrics_) batch.columns.push_back(buildMetricColumn(column));
+  batches.push_back(std::move(batch));
+
+  reset();
+  return batches;
+}
+
+void RowBuffer::reset() {
+  timesMs_.clear();
+  for (DimensionColumn& column : dimensions_) {
+    column.valid.clear();
+    column.ints.clear();
+    column.doubles.clear();
+    column.strings.clear();
+  }
+  for (MetricColumn& column : metrics_) {
+    column.valid.clear();
+    column.ints.clear();
+    column.doubles.clear();
+    column.strings.clear();
+    column.orderMs.clear();
+    column.sketches.clear();
+  }
+  rowsByKey_.clear();
+  // Batches already handed out keep the old heap alive.
+  heap_ = std::make_shared<StringHeap>();
+}
+
+}  // namespace furl::ingest

@@ -1,0 +1,176 @@
+#pragma once
+
+// Supervisor: reads one Kafka topic into one table, per a Druid Kafka
+// supervisor spec.
+//
+// A thread of its own polls a KafkaConsumer (consumer group
+// `furl-<dataSource>`), decodes each message, applies the spec's filter and
+// rollup into a RowBuffer, and flushes the buffer with
+// DatabaseImpl::insert(table, batches, properties). The properties carry
+// the next offset to read of every assigned partition
+// (`kafka.offset.<topic>.<partition>`), so rows and offsets become durable in
+// one catalog commit. On partition assignment the consumer seeks to those
+// stored offsets, which makes ingestion exactly-once across crashes: Kafka's
+// own committed offsets are written after the catalog commit, for lag
+// monitoring only, and are never read back.
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ingest/ingestion_spec.h"
+#include "storage/database_impl.h"
+
+namespace RdKafka {
+class KafkaConsumer;
+class TopicPartition;
+}  // namespace RdKafka
+
+namespace furl::ingest {
+
+/// The table property that stores the next offset to read of a partition.
+std::string kafkaOffsetProperty(std::string_view topic, int32_t partition);
+
+/// The table property that stores the offsets epoch: the stored offsets are
+/// used only while it equals the supervisor's epoch, which a reset raises.
+inline constexpr std::string_view kOffsetsEpochProperty = "kafka.offsets.epoch";
+
+/// A message that could not be ingested whole.
+struct ParseErrorRecord {
+  int64_t wallTimeMs = 0;  // when it was read
+  int32_t partition = 0;
+  int64_t offset = 0;
+  /// `empty`, `invalid_json`, `invalid_row` (csv, tsv), `invalid_timestamp`
+  /// for dropped messages; `invalid_field` for an ingested row with a field
+  /// that did not convert.
+  std::string reason;
+  std::string error;
+  /// The start of the message, at most SupervisorOptions::rawPrefixBytes.
+  std::string rawPrefix;
+};
+
+/// Druid's row counters, plus a breakdown of `unparseable` by reason.
+struct SupervisorStats {
+  uint64_t processed = 0;           // rows ingested without problems
+  uint64_t processedWithError = 0;  // rows ingested with a field set to NULL
+  uint64_t thrownAway = 0;          // messages dropped by transformSpec.filter
+  uint64_t unparseable = 0;         // messages dropped as malformed
+  std::map<std::string, uint64_t> unparseableByReason;
+  uint64_t rowsCommitted = 0;       // rows written to the table, after rollup
+  uint64_t commits = 0;
+};
+
+struct PartitionStatus {
+  int32_t partition = 0;
+  /// The next offset recorded in the table's catalog (-1 before the first commit).
+  int64_t committedOffset = -1;
+  /// The next offset to read.
+  int64_t currentOffset = -1;
+  /// The partition's end offset last seen by the consumer (-1 when unknown).
+  int64_t highWatermark = -1;
+};
+
+struct SupervisorStatus {
+  std::string id;
+  std::string topic;
+  std::vector<PartitionStatus> partitions;
+  SupervisorStats stats;
+  std::vector<ParseErrorRecord> recentErrors;  // oldest first
+  /// The last consumer or commit failure; empty when there was none.
+  std::string lastError;
+};
+
+struct SupervisorOptions {
+  /// The longest time a read row waits before it is committed and visible.
+  int64_t flushIntervalMs = 50;
+  /// Parse errors kept for the status (the newest ones).
+  size_t maxRecentErrors = 100;
+  size_t rawPrefixBytes = 256;
+  /// The wait before a commit is retried after a failure.
+  int64_t retryDelayMs = 1000;
+};
+
+/// Not copyable. start() and stop() are called from one thread at a time;
+/// status() may be called from any thread.
+class Supervisor {
+ public:
+  /// `database` must outlive the supervisor. `offsetsEpoch` selects which
+  /// stored offsets are valid (see kOffsetsEpochProperty).
+  Supervisor(IngestionSpec spec, storage::DatabaseImpl& database, uint64_t offsetsEpoch,
+             SupervisorOptions options = {});
+  ~Supervisor();
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  /// Creates the table when it does not exist, creates the consumer,
+  /// subscribes and starts the thread. FailedPrecondition when an existing
+  /// table does not match the spec; InvalidArgument for a consumer property
+  /// librdkafka rejects.
+  absl::Status start();
+
+  /// Commits what was read, closes the consumer (leaving the group) and
+  /// joins the thread. Safe to call when not running.
+  void stop();
+
+  bool running() const { return thread_.joinable(); }
+  const IngestionSpec& spec() const { return spec_; }
+  SupervisorStatus status() const;
+
+ private:
+  class RebalanceHandler;
+  class EventHandler;
+  struct Partition {
+    int64_t startOffset = -1;  // where this assignment began reading
+    int64_t committedOffset = -1;
+    int64_t currentOffset = -1;
+    int64_t highWatermark = -1;
+  };
+
+  void run();
+  void processMessage(int32_t partition, int64_t offset, std::string_view payload);
+  /// Counts a malformed message as unparseable and records it.
+  void dropMessage(int32_t partition, int64_t offset, std::string_view reason, std::string error,
+                   std::string_view payload);
+  void recordError(int32_t partition, int64_t offset, std::string_view reason, std::string error,
+                   std::string_view payload);
+  /// Commits the buffered rows with the partition offsets. On failure the
+  /// rows are dropped and the consumer seeks back to the committed offsets.
+  bool flush();
+  void rewindToCommitted();
+  void onAssign(std::vector<RdKafka::TopicPartition*>& partitions);
+  void onRevoke(std::vector<RdKafka::TopicPartition*>& partitions);
+  void refreshWatermarks();
+  void setLastError(std::string error);
+
+  const IngestionSpec spec_;
+  storage::DatabaseImpl& database_;
+  const uint64_t offsetsEpoch_;
+  const SupervisorOptions options_;
+
+  std::unique_ptr<RebalanceHandler> rebalanceHandler_;
+  std::unique_ptr<EventHandler> eventHandler_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::thread thread_;
+  std::atomic<bool> stopRequested_{false};
+
+  // Owned by the supervisor thread while it runs.
+  struct ThreadState;
+  std::unique_ptr<ThreadState> threadState_;
+
+  mutable std::mutex statusMutex_;
+  std::map<int32_t, Partition> partitions_;  // guarded by statusMutex_
+  SupervisorStats stats_;                    // guarded by statusMutex_
+  std::deque<ParseErrorRecord> recentErrors_;  // guarded by statusMutex_
+  std::string lastError_;                    // guarded by statusMutex_
+  int64_t lastErrorLogMs_ = 0;               // guarded by statusMutex_
+  uint64_t suppressedErrorLogs_ = 0;         // guarded by statusMutex_
+};
+
+}  // namespace furl::ingest

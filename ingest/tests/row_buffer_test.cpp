@@ -1,0 +1,159 @@
+#include "ingest/row_buffer.h"
+
+#include <gtest/gtest.h>
+
+#include "common/hll_sketch.h"
+#include "ingest/ingestion_spec.h"
+#include "ingest/target_table.h"
+
+namespace furl::ingest {
+namespace {
+
+IngestionSpec makeSpec(bool rollup) {
+  std::string json = R"({"type": "kafka", "spec": {
+    "dataSchema": {
+      "dataSource": "edits",
+      "timestampSpec": {"column": "time", "format": "iso"},
+      "dimensionsSpec": {"dimensions": ["channel", {"name": "size", "type": "long"}]},
+      "metricsSpec": [
+        {"type": "count", "name": "events"},
+        {"type": "longSum", "name": "added", "fieldName": "added"},
+        {"type": "longMax", "name": "max_added", "fieldName": "added"},
+        {"type": "HLLSketchBuild", "name": "users", "fieldName": "user"}
+      ],
+      "granularitySpec": {"segmentGranularity": "HOUR", "queryGranularity": "MINUTE", "rollup": )" +
+                     std::string(rollup ? "true" : "false") + R"(}
+    },
+    "ioConfig": {"topic": "edits", "inputFormat": {"type": "json"}, "consumerProperties": {"bootstrap.servers": "127.0.0.1:1"}}}})";
+  auto spec = parseIngestionSpec(json);
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  return *spec;
+}
+
+Event makeEvent(std::string channel, int64_t size, std::optional<int64_t> added, std::string user) {
+  Event event;
+  event.set("channel", Value::string(std::move(channel)));
+  event.set("size", Value::int64(size));
+  if (added.has_value()) event.set("added", Value::int64(*added));
+  event.set("user", Value::string(std::move(user)));
+  return event;
+}
+
+constexpr int64_t kMinuteMs = 60'000;
+constexpr int64_t kBaseMs = 1'442'016'000'000;  // 2015-09-12T00:00:00Z
+
+TEST(TargetTableTest, ColumnsFollowSpec) {
+  auto def = targetTableDef(makeSpec(true));
+  ASSERT_TRUE(def.ok()) << def.status();
+  ASSERT_EQ(def->columns.size(), 7u);
+  EXPECT_EQ(def->columns[0].name, "__time");
+  EXPECT_EQ(def->columns[0].type, DataType(TypeId::kDateTime64));
+  EXPECT_EQ(def->columns[1].type, DataType(TypeId::kString, true));
+  EXPECT_EQ(def->columns[2].type, DataType(TypeId::kInt64, true));
+  EXPECT_EQ(def->columns[3].type, DataType(TypeId::kUInt64));
+  EXPECT_EQ(def->columns[4].type, DataType(TypeId::kInt64));
+  EXPECT_EQ(def->columns[5].type, DataType(TypeId::kInt64, true));
+  EXPECT_EQ(def->columns[6].type, DataType(TypeId::kString));
+  EXPECT_EQ(def->segmentGranularity, storage::Granularity::kHour);
+  EXPECT_EQ(def->timeColumn, 0);
+}
+
+TEST(TargetTableTest, RejectsSchemaDiscovery) {
+  auto spec = makeSpec(false);
+  spec.dimensionsSpec.discovery = SchemaDiscovery::kStringsOnly;
+  EXPECT_EQ(targetTableDef(spec).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(TargetTableTest, RejectsMismatchedTable) {
+  auto def = targetTableDef(makeSpec(true));
+  ASSERT_TRUE(def.ok());
+  storage::TableDef other = *def;
+  other.columns[2].type = DataType(TypeId::kString, true);
+  absl::Status status = checkTargetTable(other, *def);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("size"), absl::string_view::npos) << status;
+}
+
+TEST(RowBufferTest, WithoutRollupKeepsEveryEvent) {
+  RowBuffer buffer(makeSpec(false));
+  std::vector<FieldProblem> problems;
+  buffer.add(makeEvent("#en", 1, 10, "a"), kBaseMs + 1, problems);
+  buffer.add(makeEvent("#en", 1, 10, "a"), kBaseMs + 1, problems);
+  EXPECT_EQ(buffer.numRows(), 2u);
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0].numRows, 2u);
+  EXPECT_EQ(batches[0].columns[0]->data<int64_t>()[1], kBaseMs + 1);
+  EXPECT_EQ(buffer.numRows(), 0u);
+}
+
+TEST(RowBufferTest, RollupMergesEqualKeys) {
+  RowBuffer buffer(makeSpec(true));
+  std::vector<FieldProblem> problems;
+  buffer.add(makeEvent("#en", 1, 10, "a"), kBaseMs + 1000, problems);
+  buffer.add(makeEvent("#en", 1, 5, "b"), kBaseMs + 59'000, problems);
+  buffer.add(makeEvent("#en", 1, std::nullopt, "a"), kBaseMs + 2000, problems);
+  buffer.add(makeEvent("#de", 1, 7, "c"), kBaseMs + 3000, problems);
+  buffer.add(makeEvent("#en", 1, 3, "d"), kBaseMs + kMinuteMs, problems);
+  ASSERT_EQ(buffer.numRows(), 3u);
+
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  const Batch& batch = batches[0];
+  EXPECT_EQ(batch.columns[0]->data<int64_t>()[0], kBaseMs);
+  EXPECT_EQ(batch.columns[1]->stringAt(0), "#en");
+  EXPECT_EQ(batch.columns[3]->data<uint64_t>()[0], 3u);
+  EXPECT_EQ(batch.columns[4]->data<int64_t>()[0], 15);
+  EXPECT_EQ(batch.columns[5]->data<int64_t>()[0], 10);
+  auto users = HllSketch::deserialize(batch.columns[6]->stringAt(0));
+  ASSERT_TRUE(users.ok()) << users.status();
+  EXPECT_EQ(users->estimate(), 2.0);
+  EXPECT_EQ(batch.columns[0]->data<int64_t>()[2], kBaseMs + kMinuteMs);
+}
+
+TEST(RowBufferTest, MaxOfMissingFieldIsNull) {
+  RowBuffer buffer(makeSpec(true));
+  std::vector<FieldProblem> problems;
+  buffer.add(makeEvent("#en", 1, std::nullopt, "a"), kBaseMs, problems);
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_TRUE(batches[0].columns[5]->isNull(0));
+  EXPECT_EQ(batches[0].columns[4]->data<int64_t>()[0], 0);
+}
+
+TEST(RowBufferTest, WrongTypeBecomesNullWithProblem) {
+  RowBuffer buffer(makeSpec(false));
+  std::vector<FieldProblem> problems;
+  Event event = makeEvent("#en", 1, 10, "a");
+  event.set("size", Value::string("large"));
+  event.set("added", Value::string("12"));
+  buffer.add(event, kBaseMs, problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].field, "size");
+  EXPECT_NE(problems[0].message.find("'large'"), std::string::npos) << problems[0].message;
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_TRUE(batches[0].columns[2]->isNull(0));
+  EXPECT_EQ(batches[0].columns[4]->data<int64_t>()[0], 12);
+}
+
+TEST(RowBufferTest, StringDimensionsSpellScalars) {
+  RowBuffer buffer(makeSpec(false));
+  std::vector<FieldProblem> problems;
+  Event event = makeEvent("#en", 1, 10, "a");
+  event.set("channel", Value::boolean(true));
+  buffer.add(event, kBaseMs, problems);
+  event.setMulti("channel", {Value::string("x"), Value::null()});
+  buffer.add(event, kBaseMs, problems);
+  event.set("channel", Value::null());
+  buffer.add(event, kBaseMs, problems);
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0].columns[1]->stringAt(0), "true");
+  EXPECT_EQ(batches[0].columns[1]->stringAt(1), "[\"x\",null]");
+  EXPECT_TRUE(batches[0].columns[1]->isNull(2));
+  EXPECT_TRUE(problems.empty());
+}
+
+}  // namespace
+}  // namespace furl::ingest

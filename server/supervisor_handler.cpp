@@ -1,0 +1,256 @@
+#include "server/supervisor_handler.h"
+
+#include <chrono>
+
+#include "boost/beast/http/field.hpp"
+#include "common/logging.h"
+#include "fmt/format.h"
+#include "format/value_text.h"
+#include "server/request_util.h"
+
+namespace furl::server {
+namespace {
+
+namespace http = boost::beast::http;
+
+constexpr std::string_view kPrefix = "/druid/indexer/v1/supervisor";
+
+/// `text` with every byte sequence that is not valid UTF-8 replaced by
+/// U+FFFD, so that raw Kafka message prefixes can go into a JSON response.
+std::string validUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char lead = static_cast<unsigned char>(text[i]);
+    size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (valid) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+void appendString(std::string& out, std::string_view text) { format::appendJsonString(out, validUtf8(text)); }
+
+HttpResponse jsonResponse(const HttpRequest& request, http::status status, std::string body) {
+  HttpResponse response(status, request.version());
+  response.set(http::field::content_type, "application/json");
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+HttpResponse errorResponse(const HttpRequest& request, http::status status, std::string_view message) {
+  std::string body = "{\"error\":";
+  appendString(body, message);
+  body += "}";
+  return jsonResponse(request, status, std::move(body));
+}
+
+HttpResponse statusError(const HttpRequest& request, const absl::Status& status) {
+  std::string_view message(status.message().data(), status.message().size());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+      return errorResponse(request, http::status::bad_request, message);
+    case absl::StatusCode::kNotFound:
+      return errorResponse(request, http::status::not_found, message);
+    default:
+      logger("server.supervisor")->error("supervisor request failed target={} error={}",
+                                         std::string_view(request.target().data(), request.target().size()), message);
+      return errorResponse(request, http::status::internal_server_error, message);
+  }
+}
+
+HttpResponse idResponse(const HttpRequest& request, const std::string& id) {
+  std::string body = "{\"id\":";
+  appendString(body, id);
+  body += "}";
+  return jsonResponse(request, http::status::ok, std::move(body));
+}
+
+std::string isoTime(int64_t ms) { return Value::timestampMs(ms).toString(); }
+
+std::string statusBody(const ingest::SupervisorReport& report) {
+  const ingest::SupervisorStatus& status = report.status;
+  int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  std::string body = "{\"id\":";
+  appendString(body, status.id);
+  body += ",\"generationTime\":";
+  appendString(body, isoTime(nowMs));
+  body += ",\"payload\":{\"dataSource\":";
+  appendString(body, status.id);
+  body += ",\"stream\":";
+  appendString(body, status.topic);
+  fmt::format_to(std::back_inserter(body), ",\"partitions\":{},\"state\":", status.partitions.size());
+  appendString(body, report.state);
+  body += ",\"detailedState\":";
+  appendString(body, report.state);
+  fmt::format_to(std::back_inserter(body), ",\"suspended\":{},\"healthy\":{},\"offsetsEpoch\":{}",
+                 report.state == "SUSPENDED", report.state != "UNHEALTHY_SUPERVISOR", report.offsetsEpoch);
+
+  // Offsets per partition: read, committed with the rows, and the end of the log.
+  auto offsetMap = [&](std::string_view name, auto value) {
+    fmt::format_to(std::back_inserter(body), ",\"{}\":{{", name);
+    bool first = true;
+    for (const ingest::PartitionStatus& partition : status.partitions) {
+      int64_t number = value(partition);
+      if (number < 0) continue;
+      fmt::format_to(std::back_inserter(body), "{}\"{}\":{}", first ? "" : ",", partition.partition, number);
+      first = false;
+    }
+    body += "}";
+  };
+  offsetMap("currentOffsets", [](const ingest::PartitionStatus& p) { return p.currentOffset; });
+  offsetMap("committedOffsets", [](const ingest::PartitionStatus& p) { return p.committedOffset; });
+  offsetMap("latestOffsets", [](const ingest::PartitionStatus& p) { return p.highWatermark; });
+  offsetMap("minimumLag", [](const ingest::PartitionStatus& p) -> int64_t {
+    if (p.highWatermark < 0 || p.currentOffset < 0) return -1;
+    return std::max<int64_t>(0, p.highWatermark - p.currentOffset);
+  });
+  int64_t aggregateLag = 0;
+  for (const ingest::PartitionStatus& p : status.partitions) {
+    if (p.highWatermark >= 0 && p.currentOffset >= 0) aggregateLag += std::max<int64_t>(0, p.highWatermark - p.currentOffset);
+  }
+  fmt::format_to(std::back_inserter(body), ",\"aggregateLag\":{}", aggregateLag);
+
+  body += ",\"lastError\":";
+  std::string lastError = !report.startError.empty() ? report.startError : status.lastError;
+  if (lastError.empty()) {
+    body += "null";
+  } else {
+    appendString(body, lastError);
+  }
+  body += ",\"recentErrors\":[";
+  for (size_t i = 0; i < status.recentErrors.size(); ++i) {
+    const ingest::ParseErrorRecord& record = status.recentErrors[i];
+    if (i > 0) body += ",";
+    body += "{\"timestamp\":";
+    appendString(body, isoTime(record.wallTimeMs));
+    fmt::format_to(std::back_inserter(body), ",\"partition\":{},\"offset\":{},\"reason\":", record.partition,
+                   record.offset);
+    appendString(body, record.reason);
+    body += ",\"error\":";
+    appendString(body, record.error);
+    body += ",\"raw\":";
+    appendString(body, record.rawPrefix);
+    body += "}";
+  }
+  body += "]}}";
+  return body;
+}
+
+std::string statsBody(const ingest::SupervisorReport& report) {
+  const ingest::SupervisorStats& stats = report.status.stats;
+  std::string body = "{\"id\":";
+  appendString(body, report.status.id);
+  fmt::format_to(std::back_inserter(body),
+                 ",\"totals\":{{\"buildSegments\":{{\"processed\":{},\"processedWithError\":{},\"thrownAway\":{},"
+                 "\"unparseable\":{}}}}},\"unparseableByReason\":{{",
+                 stats.processed, stats.processedWithError, stats.thrownAway, stats.unparseable);
+  bool first = true;
+  for (const auto& [reason, count] : stats.unparseableByReason) {
+    if (!first) body += ",";
+    first = false;
+    appendString(body, reason);
+    fmt::format_to(std::back_inserter(body), ":{}", count);
+  }
+  fmt::format_to(std::back_inserter(body), "}},\"rowsCommitted\":{},\"commits\":{}}}", stats.rowsCommitted,
+                 stats.commits);
+  return body;
+}
+
+}  // namespace
+
+bool isSupervisorPath(std::string_view path) { return path.starts_with("/druid/indexer/"); }
+
+HttpResponse handleSupervisorRequest(ingest::SupervisorManager& manager, HttpRequest& request) {
+  RequestTarget target = parseTarget(std::string_view(request.target().data(), request.target().size()));
+  std::string_view path = target.path;
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (!path.starts_with(kPrefix)) {
+    return errorResponse(request, http::status::not_found,
+                         "unknown path; Furl serves the supervisor API under /druid/indexer/v1/supervisor");
+  }
+  std::string_view rest = path.substr(kPrefix.size());
+  bool isGet = request.method() == http::verb::get;
+  bool isPost = request.method() == http::verb::post;
+
+  // The collection: submit and list.
+  if (rest.empty()) {
+    if (isPost) {
+      auto result = manager.submit(request.body());
+      if (!result.ok()) return statusError(request, result.status());
+      std::string body = "{\"id\":";
+      appendString(body, result->id);
+      body += ",\"notes\":[";
+      for (size_t i = 0; i < result->notes.size(); ++i) {
+        if (i > 0) body += ",";
+        appendString(body, result->notes[i]);
+      }
+      body += "]}";
+      return jsonResponse(request, http::status::ok, std::move(body));
+    }
+    if (isGet) {
+      std::string body = "[";
+      std::vector<std::string> ids = manager.ids();
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if (i > 0) body += ",";
+        appendString(body, ids[i]);
+      }
+      body += "]";
+      return jsonResponse(request, http::status::ok, std::move(body));
+    }
+    return errorResponse(request, http::status::method_not_allowed, "use POST to submit a spec or GET to list");
+  }
+
+  // One supervisor: /{id}/{action}.
+  size_t slash = rest.find('/', 1);
+  if (rest.front() != '/' || slash == std::string_view::npos) {
+    return errorResponse(request, http::status::not_found,
+                         "unknown path; expected /druid/indexer/v1/supervisor/{id}/{status|stats|suspend|resume|reset|terminate}");
+  }
+  std::string id = percentDecode(rest.substr(1, slash - 1));
+  std::string_view action = rest.substr(slash + 1);
+
+  if (action == "status" || action == "stats") {
+    if (!isGet) return errorResponse(request, http::status::method_not_allowed, "use GET");
+    auto report = manager.report(id);
+    if (!report.ok()) return statusError(request, report.status());
+    return jsonResponse(request, http::status::ok, action == "status" ? statusBody(*report) : statsBody(*report));
+  }
+
+  absl::Status done;
+  if (action == "suspend") {
+    if (!isPost) return errorResponse(request, http::status::method_not_allowed, "use POST");
+    done = manager.suspend(id);
+  } else if (action == "resume") {
+    if (!isPost) return errorResponse(request, http::status::method_not_allowed, "use POST");
+    done = manager.resume(id);
+  } else if (action == "reset") {
+    if (!isPost) return errorResponse(request, http::status::method_not_allowed, "use POST");
+    done = manager.reset(id);
+  } else if (action == "terminate") {
+    if (!isPost) return errorResponse(request, http::status::method_not_allowed, "use POST");
+    done = manager.terminate(id);
+  } else {
+    return errorResponse(request, http::status::not_found,
+                         fmt::format("unknown supervisor action '{}'; expected status, stats, suspend, resume, "
+                                     "reset or terminate",
+                                     action));
+  }
+  if (!done.ok()) return statusError(request, done);
+  return idResponse(request, id);
+}
+
+}  // namespace furl::server
