@@ -136,6 +136,10 @@ absl::Status Supervisor::start() {
   settings["enable.auto.offset.store"] = "false";
   settings["auto.offset.reset"] = spec_.ioConfig.useEarliestOffset ? "earliest" : "latest";
   if (!settings.contains("client.id")) settings["client.id"] = strCat("furl-", spec_.dataSource);
+  // librdkafka's default of 500 ms lets the broker hold a fetch that long
+  // when a partition has no new data, which would dominate the time from
+  // produce to visible; the spec may set another value.
+  if (!settings.contains("fetch.wait.max.ms")) settings["fetch.wait.max.ms"] = "20";
   for (const auto& [key, value] : settings) {
     if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
       return absl::InvalidArgumentError(
