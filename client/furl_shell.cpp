@@ -352,7 +352,7 @@ class ProgressBar {
                                     humanCount(rate), " rows/s.)");
     if (progress.totalRowsEstimate > 0) {
       absl::StrAppend(&line, " ",
-                      static_cast<int>(100.0 * static_cast<double>(progress.resultRows) /
+                      static_cast<int>(100.0 * static_cast<double>(progress.readRows) /
                                        static_cast<double>(progress.totalRowsEstimate)),
                       "%");
     }

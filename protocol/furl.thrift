@@ -134,7 +134,8 @@ struct Progress {
   1: i64 readRows = 0
   2: i64 readBytes = 0
   3: i64 elapsedNs = 0
-  /// Estimated result rows; 0 when unknown.
+  /// Rows the statement will read, known once segments are pruned; 0 when
+  /// unknown. readRows / totalRowsEstimate is the fraction done.
   4: i64 totalRowsEstimate = 0
   5: i64 resultRowsSent = 0
   /// Uncompressed column bytes sent so far.

@@ -147,6 +147,8 @@ struct RunningQuery {
   std::optional<wire::QueryException> error;
   wire::QuerySummary summary;
   wire::Progress progress;
+  /// Updated by the engine while the statement runs.
+  query::QueryProgress liveProgress;
 };
 
 /// A columnar INSERT between beginInsert and endInsert.
@@ -321,6 +323,12 @@ class ConnectionHandler : public wire::FurlNativeIf {
     std::unique_lock<std::mutex> lock(query->mutex);
     query->changed.wait_for(lock, waitMs, [&] { return !query->queue.empty() || query->done; });
 
+    if (!query->schemaKnown) {
+      // Still running: report what the engine has read so far.
+      query->progress.readRows = static_cast<int64_t>(query->liveProgress.readRows.load());
+      query->progress.readBytes = static_cast<int64_t>(query->liveProgress.readBytes.load());
+      query->progress.totalRowsEstimate = static_cast<int64_t>(query->liveProgress.totalRowsToRead.load());
+    }
     result.progress = query->progress;
     result.progress.elapsedNs = elapsedNs(query->start);
     if (query->schemaKnown && !query->schemaSent) {
@@ -487,6 +495,7 @@ class ConnectionHandler : public wire::FurlNativeIf {
     query->options.settings = session.settings;
     for (const auto& [name, value] : settings) query->options.settings[name] = value;
     query->options.cancelled = &query->cancelled;
+    query->options.progress = &query->liveProgress;
     query->encodeOptions.compression = session.compression;
     query->maxBatchBytes = session.maxBatchBytes;
     return query;
@@ -631,7 +640,7 @@ void NativeServer::Impl::runQuery(RunningQuery& query) {
 // TODO: QueryEngine::execute materializes the whole result, so the first
 // batch leaves only after the statement ends and the server briefly holds
 // the full result; a batch callback in QueryOptions would let the worker
-// stream while the engine runs and report read progress.
+// stream while the engine runs. Read progress is live (QueryProgress).
 void NativeServer::Impl::streamResult(RunningQuery& query, query::QueryResult& result) {
   const query::QueryStats& stats = result.stats;
   {
@@ -643,7 +652,7 @@ void NativeServer::Impl::streamResult(RunningQuery& query, query::QueryResult& r
     query.schemaKnown = true;
     query.progress.readRows = static_cast<int64_t>(stats.readRows);
     query.progress.readBytes = static_cast<int64_t>(stats.readBytes);
-    query.progress.totalRowsEstimate = static_cast<int64_t>(result.numRows());
+    query.progress.totalRowsEstimate = static_cast<int64_t>(query.liveProgress.totalRowsToRead.load());
     query.changed.notify_all();
   }
 

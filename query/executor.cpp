@@ -296,6 +296,26 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
 
   const uint64_t numMorsels = plan.numbers ? numbersMorsels : morsels.size();
   auto morselAt = [&](uint64_t m) { return plan.numbers ? Morsel{m, 0} : morsels[m]; };
+  if (options.progress != nullptr) {
+    uint64_t total = 0;
+    if (plan.numbers) {
+      total = plan.numbers->second - plan.numbers->first;
+    } else if (plan.table) {
+      for (const Morsel& morsel : morsels) total += plan.table->segments[morsel.segment]->blockRows(morsel.block);
+    }
+    options.progress->totalRowsToRead.fetch_add(total, std::memory_order_relaxed);
+  }
+  // Reads one morsel and reports its size to the live progress counters.
+  auto load = [&](uint64_t m, QueryStats& workerStats) {
+    uint64_t rowsBefore = workerStats.readRows;
+    uint64_t bytesBefore = workerStats.readBytes;
+    Batch batch = loadMorsel(plan, subquerySource, morselAt(m), workerStats);
+    if (options.progress != nullptr) {
+      options.progress->readRows.fetch_add(workerStats.readRows - rowsBefore, std::memory_order_relaxed);
+      options.progress->readBytes.fetch_add(workerStats.readBytes - bytesBefore, std::memory_order_relaxed);
+    }
+    return batch;
+  };
   size_t threads = std::min<uint64_t>(threadCount(options), std::max<uint64_t>(1, numMorsels));
   std::atomic<uint64_t> nextMorsel{0};
   std::vector<QueryStats> threadStats(threads);
@@ -320,7 +340,7 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
         uint64_t m = nextMorsel.fetch_add(1);
         if (m >= numMorsels) break;
         checkCancelled(options);
-        Batch batch = loadMorsel(plan, subquerySource, morselAt(m), threadStats[worker]);
+        Batch batch = load(m, threadStats[worker]);
         if (!applyFilters(plan, batch)) continue;
         tables[worker]->consume(batch);
       }
@@ -342,7 +362,7 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
         uint64_t m = nextMorsel.fetch_add(1);
         if (m >= numMorsels) break;
         checkCancelled(options);
-        Batch batch = loadMorsel(plan, subquerySource, morselAt(m), threadStats[worker]);
+        Batch batch = load(m, threadStats[worker]);
         if (!applyFilters(plan, batch)) continue;
         Batch out = project(plan.projections, batch);
         rowsCollected.fetch_add(out.numRows);

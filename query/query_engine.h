@@ -32,6 +32,15 @@ struct QueryStats {
   uint64_t blocksPruned = 0;
 };
 
+/// Counters a running query updates after every morsel, for progress
+/// reports from another thread.
+struct QueryProgress {
+  std::atomic<uint64_t> readRows{0};
+  std::atomic<uint64_t> readBytes{0};
+  /// Rows the query will read, known once segments are pruned; 0 until then.
+  std::atomic<uint64_t> totalRowsToRead{0};
+};
+
 struct QueryOptions {
   std::string queryId;
   /// Data that follows the statement for `INSERT ... FORMAT X` (the HTTP
@@ -41,6 +50,8 @@ struct QueryOptions {
   std::map<std::string, std::string> settings;
   /// Set to true from another thread to cancel; checked between batches.
   const std::atomic<bool>* cancelled = nullptr;
+  /// When set, updated while the query runs.
+  QueryProgress* progress = nullptr;
 };
 
 struct QueryResult {
