@@ -123,6 +123,25 @@ def run_queries(checks, server, answers, label):
         checks.equal(f"{label}.{name}", as_text(expected), actual)
 
 
+def check_approximate_distinct(checks, server, rows, label):
+    """Check the sketch-based distinct counts against the exact count.
+
+    HyperLogLog with 2^12 registers has a standard error of about 1.6%, so
+    5% is more than three standard errors.
+    """
+    exact = len({r["user"] for r in rows})
+    sql = "SELECT uniq(user), uniqHLL12(user), APPROX_COUNT_DISTINCT(user) FROM wikipedia"
+    try:
+        [estimates] = server.query_rows(sql)
+    except (QueryFailed, ValueError) as error:
+        checks.error(f"{label}.approximate_distinct_users", error)
+        return
+    for name, estimate in zip(("uniq", "uniqHLL12", "APPROX_COUNT_DISTINCT"), estimates):
+        relative_error = abs(float(estimate) - exact) / exact
+        checks.true(f"{label}.approximate_distinct_users.{name}", relative_error <= 0.05,
+                    f"{name}(user) = {estimate}, exact {exact}, relative error {relative_error:.3f}")
+
+
 def check_load(checks, server, body, rows):
     started = time.monotonic()
     try:
@@ -258,6 +277,7 @@ def main():
     with server:
         if check_load(checks, server, body, rows):
             run_queries(checks, server, answers, "loaded")
+            check_approximate_distinct(checks, server, rows, "loaded")
             check_sigterm_restart(checks, server, answers)
             check_sigkill_during_inserts(checks, server, len(rows))
         if checks.failed:
