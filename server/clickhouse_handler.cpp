@@ -239,6 +239,20 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - startTime).count());
   }
   response.set("X-ClickHouse-Summary", summaryHeader(result.stats, response.body().size(), elapsedNs));
+  if (!result.warnings.empty()) {
+    // Notes such as ignored settings: one header, so clients that show
+    // unknown headers see them, and one log line per statement.
+    std::string joined;
+    for (const auto& warning : result.warnings) {
+      if (!joined.empty()) joined += "; ";
+      joined += warning;
+    }
+    for (char& c : joined) {
+      if (c == '\r' || c == '\n') c = ' ';
+    }
+    response.set("X-Furl-Warnings", joined);
+    logger("server.http")->warn("query_id={} warnings=\"{}\"", queryId, joined);
+  }
 
   auto compression = options.settings.find("enable_http_compression");
   if (compression != options.settings.end() && compression->second == "1" && acceptsGzip(request) &&

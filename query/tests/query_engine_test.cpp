@@ -205,3 +205,51 @@ TEST_F(QueryEngineTest, CancelStopsLongQuery) {
 
 }  // namespace
 }  // namespace furl::query
+
+namespace furl::query {
+namespace {
+
+TEST_F(QueryEngineTest, TimeColumnRule) {
+  struct Case {
+    std::string ddl;
+    std::string timeColumn;  // empty: none
+    storage::Granularity granularity;
+  };
+  std::vector<Case> cases = {
+      {"CREATE TABLE t (__time DateTime64(3), a String) ENGINE = MergeTree PARTITION BY toYYYYMM(__time)",
+       "__time", storage::Granularity::kDay},
+      {"CREATE TABLE t (ts DateTime, a String) ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY a", "ts",
+       storage::Granularity::kMonth},
+      {"CREATE TABLE t (ts DateTime, a String) ENGINE = MergeTree PARTITION BY toStartOfHour(ts) ORDER BY a", "ts",
+       storage::Granularity::kHour},
+      {"CREATE TABLE t (d Date, a String) ENGINE = MergeTree PARTITION BY d ORDER BY a", "d",
+       storage::Granularity::kDay},
+      {"CREATE TABLE t (a String, ts DateTime) ENGINE = MergeTree ORDER BY (a, ts)", "ts",
+       storage::Granularity::kDay},
+      {"CREATE TABLE t (a Int64, ts DateTime, PRIMARY KEY (a, ts))", "ts", storage::Granularity::kDay},
+      {"CREATE TABLE t (ts DateTime, a String) ENGINE = MergeTree ORDER BY a SETTINGS segment_granularity = 'HOUR'",
+       "", storage::Granularity::kHour},
+      {"CREATE TABLE t (ts DateTime, a String) ENGINE = MergeTree ORDER BY ts SETTINGS segment_granularity = 'week'",
+       "ts", storage::Granularity::kWeek},
+      {"CREATE TABLE t (a String) ENGINE = MergeTree ORDER BY a", "", storage::Granularity::kDay},
+  };
+  for (const auto& c : cases) {
+    run("DROP TABLE IF EXISTS t");
+    run(c.ddl);
+    auto snapshot = database_->snapshot("t");
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    const storage::TableDef& def = (*snapshot)->def;
+    std::string chosen = def.timeColumn < 0 ? "" : def.columns[def.timeColumn].name;
+    EXPECT_EQ(chosen, c.timeColumn) << c.ddl;
+    if (!c.timeColumn.empty()) EXPECT_EQ(def.segmentGranularity, c.granularity) << c.ddl;
+  }
+}
+
+TEST_F(QueryEngineTest, UnknownSettingIsAWarning) {
+  QueryResult result = run("CREATE TABLE t (a Int64) ENGINE = MergeTree ORDER BY a SETTINGS index_granularity = 8192");
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].find("index_granularity"), std::string::npos) << result.warnings[0];
+}
+
+}  // namespace
+}  // namespace furl::query
