@@ -32,8 +32,8 @@ result column and an optional sort mode:
 Sort modes: nosort (default), rowsort (sort rows), valuesort (sort all
 values). In expected rows, columns are separated by tabs, NULL is SQL NULL
 (`\\N` in the TSV output) and `(empty)` is the empty string. `halt` stops
-reading the file. A `skipif furl` line skips the record that follows it, and
-`onlyif NAME` runs the next record only when NAME is furl; use them, with a
+reading the file. A `skipif furl` line skips the record that follows it.
+`onlyif NAME` runs the next record only when NAME is furl. Use them, with a
 comment saying why, for a feature Furl does not have yet.
 """
 
