@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Install the packages Furl needs, build it, start furld, load the
-# Wikipedia edits sample and query it.
+# Install the packages Furl needs, build it, start a development Kafka
+# broker and furld, produce the Wikipedia edits sample to Kafka, ingest it
+# with two Druid supervisor specs (raw and rolled up by minute) and query
+# both tables.
 #
 #   bash scripts/demo.sh [--skip-build] [--keep-data]
 #
-# --skip-build uses the furld already in build/ (or $FURLD) and installs nothing.
-# furld listens on a free port on 127.0.0.1 with a temporary data directory.
-# The script stops it by PID when it exits, also on an error or Ctrl-C.
-# --keep-data leaves the data directory in place and prints its path.
-# Each step is a function, so another way to load the data (from Kafka, say)
-# can replace load_over_http without touching the rest.
+# --skip-build uses the binaries already in build/ and installs nothing.
+# The broker (build/bin/furl-kafka-broker, librdkafka's mock cluster) and
+# furld listen on free ports on 127.0.0.1; furld keeps its data in a
+# temporary directory. The script stops both by PID when it exits, also on
+# an error or Ctrl-C. --keep-data leaves the data directory in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,24 +20,30 @@ for argument in "$@"; do
   case "$argument" in
     --skip-build) skip_build=1 ;;
     --keep-data) keep_data=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "demo: unknown option '$argument'; use --skip-build or --keep-data" >&2; exit 2 ;;
   esac
 done
 
 furld=${FURLD:-build/bin/furld}
+broker=${FURL_KAFKA_BROKER:-build/bin/furl-kafka-broker}
 sample=examples/wikiticker-2015-09-12-sampled.json.gz
 work_dir=$(mktemp -d -t furl-demo-XXXXXX)
 furld_pid=
+broker_pid=
 port=
+bootstrap=
 
 log() { printf '\n== %s\n' "$*"; }
 
 cleanup() {
-  if [[ -n "$furld_pid" ]] && kill -0 "$furld_pid" 2>/dev/null; then
-    kill -TERM "$furld_pid"
-    wait "$furld_pid" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "$furld_pid" "$broker_pid"; do
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   if ((keep_data)); then
     echo "demo: data kept in $work_dir/data"
   else
@@ -86,17 +93,94 @@ sql() {
   curl -sS --fail-with-body "http://127.0.0.1:$port/" --data-binary "$1"
 }
 
-create_table() {
-  log "Creating table wikipedia (examples/wikipedia.sql)"
-  sql "$(cat examples/wikipedia.sql)"
+start_broker() {
+  local broker_port
+  broker_port=$(free_port)
+  log "Starting a development Kafka broker on 127.0.0.1:$broker_port (topic wikipedia, 3 partitions)"
+  "$broker" --port "$broker_port" --topic wikipedia:3 --port-file "$work_dir/bootstrap" >"$work_dir/broker.log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 1 100); do
+    if [[ -s "$work_dir/bootstrap" ]]; then
+      bootstrap=$(cat "$work_dir/bootstrap")
+      return
+    fi
+    sleep 0.1
+  done
+  echo "demo: the broker did not start; its log:" >&2
+  cat "$work_dir/broker.log" >&2
+  exit 1
 }
 
-load_over_http() {
-  log "Loading $sample over HTTP (INSERT ... FORMAT JSONEachRow)"
-  local started=$SECONDS
-  gzip -dc "$sample" | curl -sS --fail-with-body \
-    "http://127.0.0.1:$port/?query=INSERT%20INTO%20wikipedia%20FORMAT%20JSONEachRow" --data-binary @-
-  echo "loaded $(sql 'SELECT count(*) FROM wikipedia') rows in $((SECONDS - started)) s"
+produce() {
+  log "Producing $sample to topic wikipedia with kcat"
+  gzip -dc "$sample" | kcat -P -b "$bootstrap" -t wikipedia -z zstd
+}
+
+# Submits a Druid supervisor spec from examples/ with bootstrap.servers
+# pointed at the development broker.
+submit() {
+  local spec=$1
+  printf 'submitting %s: ' "$spec"
+  python3 - "$spec" "$bootstrap" <<'PYTHON' |
+import json, sys
+spec = json.load(open(sys.argv[1]))
+io_config = spec["spec"]["ioConfig"] if "spec" in spec else spec["ioConfig"]
+io_config["consumerProperties"]["bootstrap.servers"] = sys.argv[2]
+json.dump(spec, sys.stdout)
+PYTHON
+    curl -sS --fail-with-body "http://127.0.0.1:$port/druid/indexer/v1/supervisor" \
+      -H 'Content-Type: application/json' --data-binary @-
+  echo
+}
+
+# Waits until `sql` returns `expected`, for at most two minutes.
+wait_for() {
+  local query=$1 expected=$2 actual=
+  for _ in $(seq 1 1200); do
+    actual=$(sql "$query" 2>/dev/null || true)
+    if [[ "$actual" == "$expected" ]]; then
+      return
+    fi
+    sleep 0.1
+  done
+  echo "demo: '$query' returned '$actual', expected '$expected'" >&2
+  exit 1
+}
+
+# Waits until the supervisor `id` has its 3 partitions assigned.
+wait_assigned() {
+  local id=$1
+  for _ in $(seq 1 600); do
+    if curl -sf "http://127.0.0.1:$port/druid/indexer/v1/supervisor/$id/status" |
+      python3 -c 'import json, sys; sys.exit(len(json.load(sys.stdin)["payload"]["currentOffsets"]) != 3)'; then
+      return
+    fi
+    sleep 0.1
+  done
+  echo "demo: supervisor $id got no partitions; furld log: $work_dir/furld.log" >&2
+  exit 1
+}
+
+ingest_from_kafka() {
+  local events started=$SECONDS
+  events=$(gzip -dc "$sample" | wc -l)
+  log "Submitting the supervisor specs (Druid's POST /druid/indexer/v1/supervisor)"
+  submit examples/wikipedia-kafka-supervisor.json
+  submit examples/wikipedia-rollup-supervisor.json
+  # The first spec, like Druid's tutorial, reads from the latest offset, so
+  # events are produced once its consumer owns the partitions.
+  wait_assigned wikipedia
+  wait_assigned wikipedia_by_minute
+  produce
+  log "Waiting until all $events events are queryable"
+  wait_for "SELECT count(*) FROM wikipedia" "$events"
+  # The rollup spec drops #en.wikipedia and counts the rest in `edits`.
+  local rolled_up
+  rolled_up=$(gzip -dc "$sample" | grep -vc '"channel":"#en.wikipedia"')
+  wait_for "SELECT sum(edits) FROM wikipedia_by_minute" "$rolled_up"
+  echo "ingested $events events into wikipedia and $rolled_up into wikipedia_by_minute in $((SECONDS - started)) s"
+  curl -sS "http://127.0.0.1:$port/druid/indexer/v1/supervisor/wikipedia/stats"
+  echo
 }
 
 show() {
@@ -109,11 +193,13 @@ run_queries() {
   show "Most edited pages" \
     "SELECT page, count(*) AS edits FROM wikipedia GROUP BY page ORDER BY edits DESC, page LIMIT 10"
   show "Edits per hour" \
-    "SELECT toStartOfHour(time) AS hour, count(*) AS edits FROM wikipedia GROUP BY hour ORDER BY hour"
+    "SELECT toStartOfHour(__time) AS hour, count(*) AS edits FROM wikipedia GROUP BY hour ORDER BY hour"
   show "Channels by edits, with lines added and deleted" \
     "SELECT channel, count(*) AS edits, sum(added) AS added, sum(deleted) AS deleted FROM wikipedia GROUP BY channel ORDER BY edits DESC, channel LIMIT 5"
-  show "Distinct editors, exact" \
-    "SELECT uniqExact(user) AS users, count(DISTINCT user) AS users_count_distinct FROM wikipedia"
+  show "Distinct editors, exact and from a HyperLogLog sketch" \
+    "SELECT uniqExact(user) AS exact, uniq(user) AS approximate FROM wikipedia"
+  show "Rolled up by minute: edits per channel outside #en.wikipedia" \
+    "SELECT channel, sum(edits) AS edits, sum(added) AS added, max(max_delta) AS max_delta FROM wikipedia_by_minute GROUP BY channel ORDER BY edits DESC, channel LIMIT 5"
   printf '\n-- %s\n' "The top pages through Druid's SQL API (POST /druid/v2/sql)"
   curl -sS --fail-with-body "http://127.0.0.1:$port/druid/v2/sql" -H 'Content-Type: application/json' \
     --data '{"query": "SELECT page, COUNT(*) AS edits FROM wikipedia GROUP BY page ORDER BY edits DESC LIMIT 3", "resultFormat": "array", "header": true}'
@@ -121,8 +207,8 @@ run_queries() {
 }
 
 build
+start_broker
 start_server
-create_table
-load_over_http
+ingest_from_kafka
 run_queries
-log "Done; stopping furld"
+log "Done; stopping furld and the broker"
