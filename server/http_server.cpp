@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include <array>
+
 #include <chrono>
 #include <optional>
 
@@ -79,7 +81,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
       auto body = fmt::format("request body exceeds the limit of {} bytes; raise max-body-bytes or send "
                               "less data per request\n",
                               server_.options_.maxBodyBytes);
-      send(plainResponse(http::status::payload_too_large, std::move(body), 11), false);
+      send(plainResponse(http::status::payload_too_large, std::move(body), 11), false, false, true);
       return;
     }
     if (ec == http::error::header_limit) {
@@ -107,17 +109,39 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     send(std::move(response), keepAlive && !server_.stopping_.load(), true);
   }
 
-  void send(HttpResponse response, bool keepAlive, bool countedActive = false) {
+  /// Writes `response`. With `drainInput` the connection then reads and
+  /// discards what the client still sends before closing: closing with
+  /// unread data makes the kernel reset the connection, and the client
+  /// would lose the response (a 413 sent before the body was read).
+  void send(HttpResponse response, bool keepAlive, bool countedActive = false, bool drainInput = false) {
     response.keep_alive(keepAlive);
     if (keepAlive) {
       response.set(http::field::keep_alive, fmt::format("timeout={}", server_.options_.keepAliveTimeoutSeconds));
     }
     auto shared = std::make_shared<HttpResponse>(std::move(response));
     http::async_write(stream_, *shared,
-                      [self = shared_from_this(), shared, keepAlive, countedActive](beast::error_code ec, size_t) {
+                      [self = shared_from_this(), shared, keepAlive, countedActive, drainInput](beast::error_code ec,
+                                                                                                size_t) {
       if (countedActive) self->server_.activeRequests_.fetch_sub(1);
+      if (!ec && drainInput) return self->drainThenClose();
       if (ec || !keepAlive) return self->close();
       self->readHeader();
+    });
+  }
+
+  void drainThenClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    // At most this long, then the connection is closed anyway.
+    stream_.expires_after(std::chrono::seconds(5));
+    drainSome();
+  }
+
+  void drainSome() {
+    auto scratch = std::make_shared<std::array<char, 65536>>();
+    stream_.async_read_some(asio::buffer(*scratch), [self = shared_from_this(), scratch](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->drainSome();
     });
   }
 
