@@ -7,21 +7,6 @@
 namespace furl::format {
 namespace {
 
-ValueStyle styleOf(FormatId format) {
-  switch (format) {
-    case FormatId::kCsv:
-    case FormatId::kCsvWithNames:
-      return ValueStyle::kCsv;
-    case FormatId::kJson:
-    case FormatId::kJsonCompact:
-    case FormatId::kJsonEachRow:
-    case FormatId::kJsonCompactEachRow:
-      return ValueStyle::kJson;
-    default:
-      return ValueStyle::kTsv;
-  }
-}
-
 /// Calls fn(columns, numRows) once per batch with every column rendered;
 /// selection vectors are applied first.
 template <typename Fn>
@@ -183,13 +168,13 @@ void writePrettyCompact(const ResultTable& table, std::string& out) {
     rightAligned[c] = isNumeric(id) && id != TypeId::kBool;
   }
 
-  forEachRenderedBatch(table, ValueStyle::kTsv, false, [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
+  forEachRenderedBatch(table, ValueStyle::kText, false, [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
     std::vector<size_t> widths(numColumns);
     for (size_t c = 0; c < numColumns; ++c) {
       widths[c] = displayWidth(table.columnNames[c]);
       for (size_t row = 0; row < numRows; ++row) {
         std::string_view text = columns[c].row(row);
-        widths[c] = std::max(widths[c], text == "\\N" ? size_t{4} : displayWidth(text));
+        widths[c] = std::max(widths[c], displayWidth(text));
       }
     }
 
@@ -208,10 +193,9 @@ void writePrettyCompact(const ResultTable& table, std::string& out) {
       for (size_t c = 0; c < numColumns; ++c) {
         if (c > 0) out.append(" │ ");
         std::string_view text = columns[c].row(row);
-        bool isNullText = text == "\\N";
-        size_t padding = widths[c] - (isNullText ? 4 : displayWidth(text));
+        size_t padding = widths[c] - displayWidth(text);
         if (rightAligned[c]) out.append(padding, ' ');
-        out.append(isNullText ? std::string_view("ᴺᵁᴸᴸ") : text);
+        out.append(text);
         if (!rightAligned[c]) out.append(padding, ' ');
       }
       out.append(" │\n");

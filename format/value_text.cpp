@@ -98,6 +98,8 @@ std::string_view nullText(ValueStyle style) {
       return "null";
     case ValueStyle::kDruidCsv:
       return "";
+    case ValueStyle::kText:
+      return "ᴺᵁᴸᴸ";
   }
   return "";
 }
@@ -112,6 +114,18 @@ void appendValue(std::string& out, TypeId id, T value, ValueStyle style, bool qu
       case ValueStyle::kJson:
       case ValueStyle::kDruidJson: appendJsonString(out, value); break;
       case ValueStyle::kDruidCsv: appendCsvQuotedIfNeeded(out, value); break;
+      case ValueStyle::kText:
+        // Only what would break the table's layout is escaped.
+        for (char c : value) {
+          if (c == '\n') {
+            out.append("\\n");
+          } else if (c == '\t') {
+            out.append("\\t");
+          } else {
+            out.push_back(c);
+          }
+        }
+        break;
     }
   } else if constexpr (std::is_floating_point_v<T>) {
     if (isJsonStyle(style) && !std::isfinite(value)) {
@@ -128,7 +142,7 @@ void appendValue(std::string& out, TypeId id, T value, ValueStyle style, bool qu
     }
     if (id == TypeId::kDate || id == TypeId::kDateTime || id == TypeId::kDateTime64) {
       bool druid = style == ValueStyle::kDruidJson || style == ValueStyle::kDruidCsv;
-      bool quoted = style != ValueStyle::kTsv && style != ValueStyle::kDruidCsv;
+      bool quoted = style != ValueStyle::kTsv && style != ValueStyle::kDruidCsv && style != ValueStyle::kText;
       if (quoted) out.push_back('"');
       int64_t ms = id == TypeId::kDate ? int64_t{static_cast<int32_t>(value)} * 86400000 : static_cast<int64_t>(value);
       if (druid) {

@@ -49,6 +49,7 @@ enum class ValueStyle : uint8_t {
   kJson,       // ClickHouse JSON formats: NULL as null, non-finite floats as null
   kDruidJson,  // Druid SQL JSON: timestamps as ISO 8601 strings, 64-bit ints unquoted
   kDruidCsv,   // Druid SQL csv: ISO timestamps, NULL as an empty field
+  kText,       // Pretty formats: strings as they are (tab and newline escaped), NULL as ᴺᵁᴸᴸ
 };
 
 /// Rendered text of the rows of one column in one batch.
