@@ -71,6 +71,8 @@ std::string_view errorCodeName(ErrorCode code) {
       return "ILLEGAL_DIVISION";
     case ErrorCode::kIllegalAggregation:
       return "ILLEGAL_AGGREGATION";
+    case ErrorCode::kReadonly:
+      return "READONLY";
     case ErrorCode::kNotAnAggregate:
       return "NOT_AN_AGGREGATE";
     case ErrorCode::kCorruptedData:

@@ -44,6 +44,7 @@ enum class ErrorCode : int32_t {
   kTooManyColumns = 161,
   kUnknownSetting = 115,
   kIllegalDivision = 153,
+  kReadonly = 164,
   kIllegalAggregation = 184,
   kNotAnAggregate = 215,
   kCorruptedData = 246,

@@ -380,7 +380,29 @@ QueryResult StatementRunner::runDescribe(const sql::DescribeStatement& describe)
   return result;
 }
 
+bool changesData(sql::StatementKind kind) {
+  switch (kind) {
+    case sql::StatementKind::kCreateTable:
+    case sql::StatementKind::kDropTable:
+    case sql::StatementKind::kInsert:
+    case sql::StatementKind::kTruncateTable:
+    case sql::StatementKind::kOptimizeTable:
+      return true;
+    default:
+      return false;
+  }
+}
+
 QueryResult StatementRunner::run(const sql::Statement& statement) {
+  auto readonly = options_.settings.find("readonly");
+  bool readOnlySetting = readonly != options_.settings.end() && readonly->second != "0" && readonly->second != "false";
+  if ((options_.readOnly || readOnlySetting) && changesData(statement.kind)) {
+    std::string reason = options_.readOnly ? options_.readOnlyReason : "the readonly setting is on";
+    throw QueryError(ErrorCode::kReadonly,
+                     "cannot run " + std::string(sql::statementKindName(statement.kind)) + " in read-only mode: " +
+                         reason,
+                     statement.position);
+  }
   QueryResult result;
   switch (statement.kind) {
     case sql::StatementKind::kSelect:

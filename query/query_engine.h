@@ -52,6 +52,10 @@ struct QueryOptions {
   const std::atomic<bool>* cancelled = nullptr;
   /// When set, updated while the query runs.
   QueryProgress* progress = nullptr;
+  /// Rejects statements that change data or tables, with `readOnlyReason`
+  /// in the message (HTTP GET requests, the readonly setting).
+  bool readOnly = false;
+  std::string readOnlyReason;
 };
 
 struct QueryResult {

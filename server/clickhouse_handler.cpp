@@ -188,6 +188,12 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
   options.queryId = queryId;
   options.insertData = insertData;
   options.cancelled = context.cancelled;
+  if (request.method() == http::verb::get) {
+    // As in ClickHouse: GET requests may be cached or retried by proxies,
+    // so they only read.
+    options.readOnly = true;
+    options.readOnlyReason = "an HTTP GET request only reads; send statements that change data with POST";
+  }
   for (const auto& [key, value] : params) {
     if (!isReservedParam(key)) options.settings[key] = value;
   }

@@ -253,3 +253,25 @@ TEST_F(QueryEngineTest, UnknownSettingIsAWarning) {
 
 }  // namespace
 }  // namespace furl::query
+
+namespace furl::query {
+namespace {
+
+TEST_F(QueryEngineTest, ReadOnlyRejectsWrites) {
+  run("CREATE TABLE t (a Int64) ENGINE = MergeTree ORDER BY a");
+  QueryOptions options;
+  options.readOnly = true;
+  options.readOnlyReason = "test";
+  for (const char* sql : {"DROP TABLE t", "INSERT INTO t VALUES (1)", "CREATE TABLE u (a Int64)"}) {
+    try {
+      engine_->execute(sql, options);
+      ADD_FAILURE() << sql << " ran in read-only mode";
+    } catch (const QueryError& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kReadonly) << sql;
+    }
+  }
+  EXPECT_EQ(engine_->execute("SELECT count(*) FROM t", options).numRows(), 1u);
+}
+
+}  // namespace
+}  // namespace furl::query

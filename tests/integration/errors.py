@@ -122,6 +122,17 @@ def main():
         for case in CASES:
             check_case(checks, server, case)
 
+        # GET only reads, as in ClickHouse; so does the readonly setting.
+        status, body, _ = server.request(path="/?query=DROP%20TABLE%20events", method="GET")
+        checks.true("readonly.get_drop_rejected", status == 400 and body.startswith("Code: 164."),
+                    f"status {status}: {body}")
+        status, body, _ = server.request("INSERT INTO events VALUES (9, 'x', 1, '2015-09-12 00:00:00')",
+                                         params={"readonly": "1"})
+        checks.true("readonly.setting_rejects_insert", status == 400 and "read-only" in body,
+                    f"status {status}: {body}")
+        status, body, _ = server.request(path="/?query=SELECT%20count(*)%20FROM%20events", method="GET")
+        checks.equal("readonly.get_select_works", (200, "3\n"), (status, body))
+
         status, body, _ = server.request(path="/ping")
         checks.equal("after.ping", (200, "Ok.\n"), (status, body))
         try:
