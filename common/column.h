@@ -13,9 +13,9 @@
 // fast path every kernel should check first. For kConstant the bitmap, if
 // present, has one bit.
 //
-// Flat string columns hold std::string_view values; the bytes live in the
-// column's own StringHeap or in buffers the column keeps alive (another
-// column's heap, a dictionary, a decompressed block), see keepAlive().
+// Flat string columns contain std::string_view values. The bytes live in the
+// column's own StringHeap or in buffers the column keeps alive with
+// keepAlive(): another column's heap, a dictionary, a decompressed block.
 //
 // Columns are built by one thread and then shared read-only (ColumnPtr is a
 // shared_ptr); never mutate a column that another batch may reference.
@@ -57,7 +57,7 @@ class StringHeap {
 /// Immutable once built; shared by every batch decoded from it.
 struct StringDictionary {
   std::vector<std::string_view> values;
-  StringHeap heap;  // owns the bytes of `values` unless keepAlive says otherwise
+  StringHeap heap;  // owns the bytes of `values`, unless they live in `keepAlive`
   std::shared_ptr<const void> keepAlive;
 
   /// Adds a value (copied into `heap`) and returns its code.

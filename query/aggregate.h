@@ -1,9 +1,9 @@
 #pragma once
 
 // Aggregate functions over groups. Each query keeps one AggregateState per
-// aggregate per thread; states hold a slot per group id, are updated a batch
-// at a time (one virtual call per batch, typed loops inside) and merged
-// across threads at the end.
+// aggregate per thread, with a slot per group id. A state is updated a batch
+// at a time (one virtual call per batch, typed loops inside), and the
+// threads' states are merged at the end.
 
 #include <memory>
 #include <optional>

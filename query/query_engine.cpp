@@ -53,11 +53,13 @@ std::optional<size_t> temporalColumnOf(const sql::Expr& expr, const storage::Tab
   return index;
 }
 
-// Chooses the column that splits the table into time chunks, in this order:
-// a column named __time; the time column inside PARTITION BY (toYYYYMM(t)
-// gives monthly chunks, toDate(t) daily, toStartOfHour(t) hourly); the
-// first Date/DateTime column of ORDER BY or the primary key (daily chunks).
-// The setting segment_granularity overrides the granularity.
+// Chooses the column that splits the table into time chunks. The first rule
+// that applies wins:
+//   1. a temporal column named __time (daily chunks);
+//   2. the time column of PARTITION BY, where toYYYYMM(t) gives monthly
+//      chunks, toDate(t) daily and toStartOfHour(t) hourly;
+//   3. the first Date/DateTime column of ORDER BY or the primary key (daily).
+// The setting segment_granularity overrides the chunk length.
 void chooseTimeColumn(const sql::CreateTableStatement& create, storage::TableDef& def) {
   if (auto index = def.findColumn("__time"); index && isTemporal(def.columns[*index].type.id)) {
     def.timeColumn = static_cast<int>(*index);

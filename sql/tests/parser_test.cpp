@@ -347,7 +347,8 @@ TEST(ParserExpressionTest, StandardTrimForms) {
 TEST(ParserExpressionTest, InfAndNanLiterals) {
   Value inf = parseExpression("inf")->as<LiteralExpr>().value;
   ASSERT_EQ(inf.type(), TypeId::kFloat64);
-  EXPECT_TRUE(std::isinf(inf.asDouble()) && inf.asDouble() > 0);
+  EXPECT_TRUE(std::isinf(inf.asDouble()));
+  EXPECT_GT(inf.asDouble(), 0);
   EXPECT_LT(parseExpression("-INF")->as<LiteralExpr>().value.asDouble(), 0);
   EXPECT_TRUE(std::isnan(parseExpression("nan")->as<LiteralExpr>().value.asDouble()));
   // A column of that name must be quoted or qualified.
