@@ -7,6 +7,34 @@
 namespace furl::query {
 namespace {
 
+constexpr uint32_t kNoId = UINT32_MAX;
+constexpr size_t kInitialCapacity = 256;
+// Rows ahead whose hash table slot is prefetched.
+constexpr size_t kPrefetchDistance = 8;
+
+inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+template <size_t N>
+inline uint64_t hashWords(const uint64_t* w) {
+  uint64_t h = mix64(w[0]);
+  for (size_t i = 1; i < N; ++i) h = mix64(h ^ (w[i] + 0x9e3779b97f4a7c15ULL * i));
+  return h;
+}
+
+template <size_t N>
+inline bool equalWords(const uint64_t* a, const uint64_t* b) {
+  bool same = true;
+  for (size_t i = 0; i < N; ++i) same &= a[i] == b[i];
+  return same;
+}
+
 void appendKey(std::string& out, const Column& column, size_t row) {
   if (column.isNull(row)) {
     out.push_back('\0');
@@ -52,24 +80,211 @@ void decodeKey(std::string_view key, size_t& pos, Column& out, size_t row) {
 
 }  // namespace
 
+uint32_t StringInterner::intern(std::string_view s) {
+  absl::string_view lookup(s.data(), s.size());
+  auto it = ids_.find(lookup);
+  if (it != ids_.end()) return it->second;
+  std::string_view stored = heap_->add(s);
+  auto id = static_cast<uint32_t>(values_.size());
+  values_.push_back(stored);
+  ids_.emplace(absl::string_view(stored.data(), stored.size()), id);
+  return id;
+}
+
+uint32_t StringInterner::internNull() {
+  if (nullId_ == kNoId) {
+    nullId_ = static_cast<uint32_t>(values_.size());
+    values_.emplace_back();
+  }
+  return nullId_;
+}
+
 GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
   for (const auto& spec : plan.aggregates) states_.push_back(makeAggregateState(spec));
+  dictionaryIds_.resize(plan.groupKeys.size());
+  size_t bytes = 0;
+  for (const auto& expr : plan.groupKeys) {
+    KeyPart part;
+    part.type = expr->type;
+    part.isString = expr->type.id == TypeId::kString;
+    part.offset = static_cast<uint32_t>(bytes);
+    part.width = part.isString ? sizeof(uint32_t)
+                 : expr->type.id == TypeId::kNull ? 0
+                                                   : static_cast<uint32_t>(physicalWidth(expr->type.id));
+    bytes += part.width + (part.type.nullable || part.type.id == TypeId::kNull ? 1 : 0);
+    parts_.push_back(part);
+  }
+  words_ = (bytes + 7) / 8;
   if (plan.groupKeys.empty()) {
     // A global aggregate has exactly one group, even over no rows.
-    findOrAdd(std::string_view());
+    mode_ = Mode::kGlobal;
+    numGroups_ = 1;
+    resizeStates();
+  } else if (parts_.size() == 1 && parts_[0].isString) {
+    mode_ = Mode::kSingleString;
+  } else if (bytes <= 2) {
+    mode_ = Mode::kDirect;
+    direct_.assign(size_t{1} << (8 * bytes), 0);
+  } else if (words_ <= kMaxPackedWords) {
+    mode_ = Mode::kPacked;
+    capacity_ = kInitialCapacity;
+    slots_.assign(capacity_ * (words_ + 1), 0);
+  } else {
+    mode_ = Mode::kSerialized;
   }
 }
 
-uint32_t GroupTable::findOrAdd(std::string_view key) {
+void GroupTable::resizeStates() {
+  for (auto& state : states_) state->resize(numGroups_);
+}
+
+uint32_t GroupTable::addGroup() { return static_cast<uint32_t>(numGroups_++); }
+
+uint32_t GroupTable::findOrAddSerialized(std::string_view key) {
   absl::string_view lookup(key.data(), key.size());
   auto it = groups_.find(lookup);
   if (it != groups_.end()) return it->second;
   std::string_view stored = keyBytes_.add(key);
-  uint32_t gid = static_cast<uint32_t>(numGroups_++);
+  uint32_t gid = addGroup();
   groups_.emplace(absl::string_view(stored.data(), stored.size()), gid);
-  keysByGroup_.push_back(stored);
-  for (auto& state : states_) state->resize(numGroups_);
+  serializedKeys_.push_back(stored);
   return gid;
+}
+
+void GroupTable::internStrings(const Column& column, size_t part, size_t n, uint32_t* out) {
+  const bool nullAsId = mode_ == Mode::kSingleString;
+  const bool nulls = column.mayHaveNulls();
+  if (column.isConstant()) {
+    uint32_t id = column.isNull(0) ? (nullAsId ? strings_.internNull() : 0) : strings_.intern(column.stringAt(0));
+    std::fill(out, out + n, id);
+    return;
+  }
+  if (column.isDictionary()) {
+    DictionaryIds& cache = dictionaryIds_[part];
+    const StringDictionary& dictionary = column.dictionary();
+    if (cache.dictionary != column.dictionaryPtr()) {
+      cache.dictionary = column.dictionaryPtr();
+      cache.ids.assign(dictionary.values.size(), kNoId);
+    }
+    const uint32_t* codes = column.codes();
+    uint32_t* ids = cache.ids.data();
+    for (size_t k = 0; k < n; ++k) {
+      uint32_t row = rows_[k];
+      if (nulls && column.isNull(row)) {
+        out[k] = nullAsId ? strings_.internNull() : 0;
+        continue;
+      }
+      uint32_t code = codes[row];
+      uint32_t id = ids[code];
+      if (id == kNoId) {
+        id = strings_.intern(dictionary.values[code]);
+        ids[code] = id;
+      }
+      out[k] = id;
+    }
+    return;
+  }
+  const auto* values = column.data<std::string_view>();
+  for (size_t k = 0; k < n; ++k) {
+    uint32_t row = rows_[k];
+    if (nulls && column.isNull(row)) {
+      out[k] = nullAsId ? strings_.internNull() : 0;
+      continue;
+    }
+    out[k] = strings_.intern(values[row]);
+  }
+}
+
+void GroupTable::packKeys(const std::vector<ColumnPtr>& keys, size_t n) {
+  keyWords_.assign(n * words_, 0);
+  const size_t stride = words_ * sizeof(uint64_t);
+  auto* base = reinterpret_cast<char*>(keyWords_.data());
+  ids_.resize(n);
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    const KeyPart& part = parts_[p];
+    const Column& column = *keys[p];
+    char* out = base + part.offset;
+    const bool hasFlag = part.type.nullable || part.type.id == TypeId::kNull;
+    if (part.type.id == TypeId::kNull || column.type().id == TypeId::kNull) {
+      for (size_t k = 0; k < n; ++k) out[k * stride + part.width] = 1;
+      continue;
+    }
+    if (part.isString) {
+      internStrings(column, p, n, ids_.data());
+      for (size_t k = 0; k < n; ++k) std::memcpy(out + k * stride, &ids_[k], sizeof(uint32_t));
+    } else {
+      if (physicalWidth(column.type().id) != part.width) {
+        throw QueryError(ErrorCode::kLogicalError, "group key column has type " + column.type().toString() +
+                                                       ", expected " + part.type.toString());
+      }
+      dispatchPhysical(column.type().id, [&]<typename T>() {
+        if constexpr (!std::is_same_v<T, std::string_view>) {
+          const T* values = column.data<T>();
+          if (column.isConstant()) {
+            for (size_t k = 0; k < n; ++k) std::memcpy(out + k * stride, values, sizeof(T));
+          } else {
+            for (size_t k = 0; k < n; ++k) std::memcpy(out + k * stride, values + rows_[k], sizeof(T));
+          }
+        }
+      });
+    }
+    if (hasFlag && column.mayHaveNulls()) {
+      for (size_t k = 0; k < n; ++k) {
+        if (!column.isNull(rows_[k])) continue;
+        std::memset(out + k * stride, 0, part.width);
+        out[k * stride + part.width] = 1;
+      }
+    }
+  }
+}
+
+template <size_t N>
+void GroupTable::rehash(size_t capacity) {
+  slots_.assign(capacity * (N + 1), 0);
+  capacity_ = capacity;
+  const size_t mask = capacity - 1;
+  for (size_t g = 0; g < numGroups_; ++g) {
+    const uint64_t* key = &keysByGroup_[g * N];
+    size_t i = hashWords<N>(key) & mask;
+    while (slots_[i * (N + 1) + N] != 0) i = (i + 1) & mask;
+    uint64_t* slot = &slots_[i * (N + 1)];
+    for (size_t w = 0; w < N; ++w) slot[w] = key[w];
+    slot[N] = g + 1;
+  }
+}
+
+template <size_t N>
+uint32_t GroupTable::findOrAddPacked(const uint64_t* key, uint64_t hash) {
+  const size_t mask = capacity_ - 1;
+  size_t i = hash & mask;
+  for (;;) {
+    uint64_t* slot = &slots_[i * (N + 1)];
+    uint64_t g = slot[N];
+    if (g == 0) {
+      uint32_t gid = addGroup();
+      for (size_t w = 0; w < N; ++w) slot[w] = key[w];
+      slot[N] = uint64_t{gid} + 1;
+      keysByGroup_.insert(keysByGroup_.end(), key, key + N);
+      if (numGroups_ * 2 > capacity_) rehash<N>(capacity_ * 2);
+      return gid;
+    }
+    if (equalWords<N>(slot, key)) return static_cast<uint32_t>(g - 1);
+    i = (i + 1) & mask;
+  }
+}
+
+template <size_t N>
+void GroupTable::lookupPacked(size_t n) {
+  hashes_.resize(n);
+  const uint64_t* keys = keyWords_.data();
+  for (size_t k = 0; k < n; ++k) hashes_[k] = hashWords<N>(keys + k * N);
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kPrefetchDistance < n) {
+      size_t ahead = hashes_[k + kPrefetchDistance] & (capacity_ - 1);
+      __builtin_prefetch(&slots_[ahead * (N + 1)]);
+    }
+    gids_[k] = findOrAddPacked<N>(keys + k * N, hashes_[k]);
+  }
 }
 
 void GroupTable::consume(const Batch& batch) {
@@ -83,18 +298,57 @@ void GroupTable::consume(const Batch& batch) {
   }
   gids_.resize(live);
 
-  if (plan_.groupKeys.empty()) {
-    std::fill(gids_.begin(), gids_.end(), 0);
-  } else {
-    std::vector<ColumnPtr> keys;
-    keys.reserve(plan_.groupKeys.size());
-    for (const auto& expr : plan_.groupKeys) keys.push_back(evaluate(*expr, batch));
-    for (size_t k = 0; k < live; ++k) {
-      keyBuffer_.clear();
-      for (const auto& key : keys) appendKey(keyBuffer_, *key, rows_[k]);
-      gids_[k] = findOrAdd(keyBuffer_);
+  std::vector<ColumnPtr> keys;
+  keys.reserve(plan_.groupKeys.size());
+  for (const auto& expr : plan_.groupKeys) keys.push_back(evaluate(*expr, batch));
+  switch (mode_) {
+    case Mode::kGlobal:
+      std::fill(gids_.begin(), gids_.end(), 0);
+      break;
+    case Mode::kSingleString:
+      internStrings(*keys[0], 0, live, gids_.data());
+      numGroups_ = strings_.size();
+      break;
+    case Mode::kDirect: {
+      packKeys(keys, live);
+      for (size_t k = 0; k < live; ++k) {
+        uint64_t key = keyWords_[k];
+        uint32_t g = direct_[key];
+        if (g == 0) {
+          g = addGroup() + 1;
+          direct_[key] = g;
+          keysByGroup_.push_back(key);
+        }
+        gids_[k] = g - 1;
+      }
+      break;
     }
+    case Mode::kPacked:
+      packKeys(keys, live);
+      switch (words_) {
+        case 1:
+          lookupPacked<1>(live);
+          break;
+        case 2:
+          lookupPacked<2>(live);
+          break;
+        case 3:
+          lookupPacked<3>(live);
+          break;
+        default:
+          lookupPacked<4>(live);
+          break;
+      }
+      break;
+    case Mode::kSerialized:
+      for (size_t k = 0; k < live; ++k) {
+        keyBuffer_.clear();
+        for (const auto& key : keys) appendKey(keyBuffer_, *key, rows_[k]);
+        gids_[k] = findOrAddSerialized(keyBuffer_);
+      }
+      break;
   }
+  resizeStates();
 
   for (size_t a = 0; a < states_.size(); ++a) {
     const AggregateSpec& spec = plan_.aggregates[a];
@@ -105,32 +359,129 @@ void GroupTable::consume(const Batch& batch) {
 
 void GroupTable::merge(GroupTable& other) {
   std::vector<uint32_t> gidMap(other.numGroups_);
-  for (size_t g = 0; g < other.numGroups_; ++g) gidMap[g] = findOrAdd(other.keysByGroup_[g]);
+  switch (mode_) {
+    case Mode::kGlobal:
+      gidMap[0] = 0;
+      break;
+    case Mode::kSingleString:
+      for (size_t g = 0; g < other.numGroups_; ++g) {
+        auto id = static_cast<uint32_t>(g);
+        gidMap[g] = other.strings_.isNull(id) ? strings_.internNull() : strings_.intern(other.strings_.at(id));
+      }
+      numGroups_ = strings_.size();
+      break;
+    case Mode::kDirect:
+    case Mode::kPacked: {
+      std::vector<uint64_t> key(words_);
+      auto* bytes = reinterpret_cast<char*>(key.data());
+      for (size_t g = 0; g < other.numGroups_; ++g) {
+        std::memcpy(key.data(), &other.keysByGroup_[g * words_], words_ * sizeof(uint64_t));
+        for (const KeyPart& part : parts_) {
+          if (!part.isString || (part.type.nullable && bytes[part.offset + part.width] != 0)) continue;
+          uint32_t id;
+          std::memcpy(&id, bytes + part.offset, sizeof(id));
+          id = strings_.intern(other.strings_.at(id));
+          std::memcpy(bytes + part.offset, &id, sizeof(id));
+        }
+        if (mode_ == Mode::kDirect) {
+          uint32_t& slot = direct_[key[0]];
+          if (slot == 0) {
+            slot = addGroup() + 1;
+            keysByGroup_.push_back(key[0]);
+          }
+          gidMap[g] = slot - 1;
+          continue;
+        }
+        switch (words_) {
+          case 1:
+            gidMap[g] = findOrAddPacked<1>(key.data(), hashWords<1>(key.data()));
+            break;
+          case 2:
+            gidMap[g] = findOrAddPacked<2>(key.data(), hashWords<2>(key.data()));
+            break;
+          case 3:
+            gidMap[g] = findOrAddPacked<3>(key.data(), hashWords<3>(key.data()));
+            break;
+          default:
+            gidMap[g] = findOrAddPacked<4>(key.data(), hashWords<4>(key.data()));
+            break;
+        }
+      }
+      break;
+    }
+    case Mode::kSerialized:
+      for (size_t g = 0; g < other.numGroups_; ++g) gidMap[g] = findOrAddSerialized(other.serializedKeys_[g]);
+      break;
+  }
+  resizeStates();
   for (size_t a = 0; a < states_.size(); ++a) states_[a]->merge(*other.states_[a], gidMap.data(), other.numGroups_);
 }
 
 Batch GroupTable::finish() {
   Batch out;
   out.numRows = numGroups_;
-  std::vector<ColumnPtr> keyColumns;
-  for (const auto& expr : plan_.groupKeys) {
-    auto column = Column::makeFlat(expr->type, numGroups_);
-    // Key strings point into keyBytes_, which this table owns; copy them so
-    // the batch outlives the table.
-    keyColumns.push_back(column);
-  }
-  for (size_t g = 0; g < numGroups_; ++g) {
-    size_t pos = 0;
-    for (auto& column : keyColumns) decodeKey(keysByGroup_[g], pos, *column, g);
-  }
-  for (auto& column : keyColumns) {
-    if (column->type().id == TypeId::kString) {
+  switch (mode_) {
+    case Mode::kGlobal:
+      break;
+    case Mode::kSingleString: {
+      auto column = Column::makeFlat(parts_[0].type, numGroups_);
       auto* values = column->data<std::string_view>();
       for (size_t g = 0; g < numGroups_; ++g) {
-        if (!column->isNull(g)) values[g] = column->heap().add(values[g]);
+        auto id = static_cast<uint32_t>(g);
+        if (strings_.isNull(id)) {
+          column->setNull(g);
+        } else {
+          values[g] = strings_.at(id);
+        }
       }
+      column->keepAlive(strings_.heap());
+      out.columns.push_back(column);
+      break;
     }
-    out.columns.push_back(column);
+    case Mode::kDirect:
+    case Mode::kPacked:
+      for (const KeyPart& part : parts_) {
+        auto column = Column::makeFlat(part.type, numGroups_);
+        const bool hasFlag = part.type.nullable || part.type.id == TypeId::kNull;
+        auto* dst = reinterpret_cast<char*>(column->data<uint8_t>());
+        for (size_t g = 0; g < numGroups_; ++g) {
+          const auto* key = reinterpret_cast<const char*>(&keysByGroup_[g * words_]);
+          if (hasFlag && key[part.offset + part.width] != 0) {
+            column->setNull(g);
+            continue;
+          }
+          if (part.isString) {
+            uint32_t id;
+            std::memcpy(&id, key + part.offset, sizeof(id));
+            column->data<std::string_view>()[g] = strings_.at(id);
+          } else {
+            std::memcpy(dst + g * part.width, key + part.offset, part.width);
+          }
+        }
+        if (part.isString) column->keepAlive(strings_.heap());
+        out.columns.push_back(column);
+      }
+      break;
+    case Mode::kSerialized: {
+      std::vector<ColumnPtr> keyColumns;
+      for (const auto& expr : plan_.groupKeys) keyColumns.push_back(Column::makeFlat(expr->type, numGroups_));
+      for (size_t g = 0; g < numGroups_; ++g) {
+        size_t pos = 0;
+        for (auto& column : keyColumns) decodeKey(serializedKeys_[g], pos, *column, g);
+      }
+      for (auto& column : keyColumns) {
+        // Key strings point into keyBytes_, which this table owns; copy them
+        // so the batch outlives the table.
+        if (column->type().id == TypeId::kString) {
+          auto* values = column->data<std::string_view>();
+          for (size_t g = 0; g < numGroups_; ++g) {
+            if (!column->isNull(g)) values[g] = column->heap().add(values[g]);
+          }
+        }
+        out.columns.push_back(column);
+      }
+      break;
+    }
   }
   for (auto& state : states_) out.columns.push_back(state->finalize(numGroups_));
   return out;

@@ -2,6 +2,19 @@
 
 // Hash aggregation state of one thread: group keys mapped to dense group
 // ids, plus one AggregateState per aggregate.
+//
+// Keys are packed into a fixed number of 64-bit words whenever they fit
+// (up to kMaxPackedWords): each key column takes its physical width, a
+// string takes the 4-byte id of the string in the table's StringInterner,
+// and a nullable column adds one flag byte. Strings from a segment's
+// dictionary are interned once per distinct code, so the rows themselves
+// are grouped by integers. The packed form picks the lookup:
+//   - no key: one group;
+//   - one string key: the interned id is the group id (no hash table);
+//   - up to 2 bytes: a direct array indexed by the key;
+//   - up to kMaxPackedWords words: an open-addressing hash table with the
+//     key words stored in the slots, probed with prefetching;
+//   - wider keys: keys serialised into byte strings in a hash map.
 
 #include <memory>
 #include <string>
@@ -14,8 +27,30 @@
 
 namespace furl::query {
 
+/// Strings mapped to dense ids (0, 1, ...), plus an optional id standing for
+/// NULL. The bytes are copied into a heap that columns can keep alive.
+class StringInterner {
+ public:
+  StringInterner() : heap_(std::make_shared<StringHeap>()) {}
+
+  uint32_t intern(std::string_view s);
+  uint32_t internNull();
+  std::string_view at(uint32_t id) const { return values_[id]; }
+  bool isNull(uint32_t id) const { return id == nullId_; }
+  size_t size() const { return values_.size(); }
+  const std::shared_ptr<StringHeap>& heap() const { return heap_; }
+
+ private:
+  std::shared_ptr<StringHeap> heap_;
+  absl::flat_hash_map<absl::string_view, uint32_t> ids_;
+  std::vector<std::string_view> values_;
+  uint32_t nullId_ = UINT32_MAX;
+};
+
 class GroupTable {
  public:
+  static constexpr size_t kMaxPackedWords = 4;
+
   explicit GroupTable(const SelectPlan& plan);
 
   /// Adds the live rows of a scanned, filtered batch.
@@ -28,20 +63,67 @@ class GroupTable {
   size_t numGroups() const { return numGroups_; }
 
  private:
-  uint32_t findOrAdd(std::string_view key);
+  enum class Mode : uint8_t { kGlobal, kSingleString, kDirect, kPacked, kSerialized };
+
+  // Where one key column lives in the packed key.
+  struct KeyPart {
+    DataType type;
+    bool isString = false;
+    uint32_t offset = 0;  // byte offset of the value
+    uint32_t width = 0;   // value bytes; the NULL flag byte follows when nullable
+  };
+
+  // Interned ids of one dictionary's codes, filled as codes are met.
+  struct DictionaryIds {
+    std::shared_ptr<const StringDictionary> dictionary;
+    std::vector<uint32_t> ids;
+  };
+
+  // Interned ids of rows rows_[0..n) of a string key column.
+  void internStrings(const Column& column, size_t part, size_t n, uint32_t* out);
+  void packKeys(const std::vector<ColumnPtr>& keys, size_t n);
+  template <size_t N>
+  void lookupPacked(size_t n);
+  template <size_t N>
+  uint32_t findOrAddPacked(const uint64_t* key, uint64_t hash);
+  template <size_t N>
+  void rehash(size_t capacity);
+  uint32_t addGroup();
+  uint32_t findOrAddSerialized(std::string_view key);
+  void resizeStates();
 
   const SelectPlan& plan_;
+  Mode mode_ = Mode::kGlobal;
+  std::vector<KeyPart> parts_;
+  size_t words_ = 0;  // packed key words per group
   std::vector<std::unique_ptr<AggregateState>> states_;
   size_t numGroups_ = 0;
-  // Serialized group keys: per key column a NULL flag byte, then the fixed
-  // width value or a 4-byte length and the bytes of a string.
+
+  StringInterner strings_;
+  std::vector<DictionaryIds> dictionaryIds_;  // one per key column
+
+  // kDirect: group id + 1 per key value, 0 when absent.
+  std::vector<uint32_t> direct_;
+  // kPacked: slots of words_ key words and then group id + 1. A slot whose
+  // last word is 0 is free.
+  std::vector<uint64_t> slots_;
+  size_t capacity_ = 0;
+  // kDirect and kPacked: the key words of each group.
+  std::vector<uint64_t> keysByGroup_;
+
+  // kSerialized: per key column a NULL flag byte, then the fixed width value
+  // (or, for a string, a 4-byte length and the bytes).
   StringHeap keyBytes_;
   absl::flat_hash_map<absl::string_view, uint32_t> groups_;
-  std::vector<std::string_view> keysByGroup_;
+  std::vector<std::string_view> serializedKeys_;
+
   // Reused per batch.
   std::string keyBuffer_;
   std::vector<uint32_t> rows_;
   std::vector<uint32_t> gids_;
+  std::vector<uint32_t> ids_;
+  std::vector<uint64_t> keyWords_;
+  std::vector<uint64_t> hashes_;
 };
 
 }  // namespace furl::query
