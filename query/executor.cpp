@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "absl/container/flat_hash_set.h"
@@ -134,31 +135,87 @@ Batch loadMorsel(const SelectPlan& plan, const std::vector<Batch>* subqueryBatch
     for (size_t c : plan.scanColumns) batch.columns.push_back(source.columns[c]);
     return batch;
   }
+  // Table columns are read on demand by loadColumns().
+  const auto& segment = *plan.table->segments[morsel.segment];
+  batch.numRows = segment.blockRows(morsel.block);
+  batch.columns.resize(plan.scanColumns.size());
+  stats.readRows += batch.numRows;
+  return batch;
+}
+
+// Reads the scanned columns `columns` of a table morsel that `batch` does not
+// hold yet.
+void loadColumns(const SelectPlan& plan, const Morsel& morsel, const std::vector<size_t>& columns, Batch& batch,
+                 QueryStats& stats) {
+  if (!plan.table) return;
   const auto& snapshot = *plan.table;
   const auto& segment = *snapshot.segments[morsel.segment];
-  batch.numRows = segment.blockRows(morsel.block);
-  stats.readRows += batch.numRows;
-  for (size_t i = 0; i < plan.scanColumns.size(); ++i) {
+  for (size_t i : columns) {
+    if (batch.columns[i]) continue;
     const auto& def = snapshot.def.columns[plan.scanColumns[i]];
     auto column = segment.findColumn(def.name);
     if (!column) {
       // The segment predates the column: every row is NULL or the default.
-      batch.columns.push_back(def.type.nullable ? Column::makeConstant(def.type, Value(), batch.numRows)
-                                                : Column::makeFlat(def.type, batch.numRows));
+      batch.columns[i] = def.type.nullable ? Column::makeConstant(def.type, Value(), batch.numRows)
+                                           : Column::makeFlat(def.type, batch.numRows);
       continue;
     }
     auto read = segment.readBlock(*column, morsel.block);
     if (!read.ok()) throw errorFromStatus(read.status());
     stats.readBytes += segment.compressedBytes(*column, morsel.block);
-    batch.columns.push_back(std::move(read).value());
+    batch.columns[i] = std::move(read).value();
   }
-  return batch;
 }
 
-// Applies the filters; returns false when no row is left.
-bool applyFilters(const SelectPlan& plan, Batch& batch) {
-  for (const auto& filter : plan.filters) {
-    batch.sel = filterRows(*filter, batch);
+// Adds the scanned columns that `expr` reads to `used`.
+void collectColumns(const BoundExpr& expr, std::vector<bool>& used) {
+  if (expr.kind == BoundExpr::Kind::kColumn && expr.columnIndex < used.size()) used[expr.columnIndex] = true;
+  for (const auto& arg : expr.args) collectColumns(*arg, used);
+}
+
+std::vector<size_t> columnsOf(const std::vector<const BoundExpr*>& exprs, size_t numColumns) {
+  std::vector<bool> used(numColumns, false);
+  for (const BoundExpr* expr : exprs) {
+    if (expr != nullptr) collectColumns(*expr, used);
+  }
+  std::vector<size_t> out;
+  for (size_t i = 0; i < numColumns; ++i) {
+    if (used[i]) out.push_back(i);
+  }
+  return out;
+}
+
+// The scanned columns each stage reads, so a morsel reads a column only when
+// the rows that are still live need it.
+struct ScanColumns {
+  std::vector<std::vector<size_t>> filters;  // per filter, in order
+  std::vector<size_t> sortKeys;              // the projections ORDER BY uses
+  std::vector<size_t> rest;                  // every column any stage reads
+
+  explicit ScanColumns(const SelectPlan& plan) {
+    size_t n = plan.scanColumns.size();
+    for (const auto& filter : plan.filters) filters.push_back(columnsOf({filter.get()}, n));
+    std::vector<const BoundExpr*> sortExprs;
+    for (const SortKey& key : plan.sort) sortExprs.push_back(plan.projections[key.column].get());
+    sortKeys = columnsOf(sortExprs, n);
+    std::vector<const BoundExpr*> all;
+    for (const auto& filter : plan.filters) all.push_back(filter.get());
+    for (const auto& key : plan.groupKeys) all.push_back(key.get());
+    for (const auto& spec : plan.aggregates) all.push_back(spec.arg.get());
+    if (!plan.aggregate) {
+      for (const auto& expr : plan.projections) all.push_back(expr.get());
+    }
+    rest = columnsOf(all, n);
+  }
+};
+
+// Applies the filters, reading each filter's columns just before it runs;
+// returns false when no row is left.
+bool applyFilters(const SelectPlan& plan, const ScanColumns& scan, const Morsel& morsel, Batch& batch,
+                  QueryStats& stats) {
+  for (size_t f = 0; f < plan.filters.size(); ++f) {
+    loadColumns(plan, morsel, scan.filters[f], batch, stats);
+    batch.sel = filterRows(*plan.filters[f], batch);
     if (batch.sel->empty()) return false;
   }
   return true;
@@ -210,6 +267,182 @@ std::function<int(uint32_t, uint32_t)> makeComparator(const ColumnPtr& column) {
       return [values](uint32_t a, uint32_t b) { return values[a] < values[b] ? -1 : (values[b] < values[a] ? 1 : 0); };
     }
   });
+}
+
+// Rows a per-thread top-N keeps at most; larger LIMITs sort everything.
+constexpr uint64_t kMaxTopNRows = 100000;
+
+// The best `limit` sort-key tuples one thread has produced so far, used to
+// skip blocks and rows that cannot reach the result of ORDER BY ... LIMIT.
+// Ties are never dropped: the final sort breaks them by source order.
+class TopNFilter {
+ public:
+  TopNFilter(const SelectPlan& plan, size_t limit) : plan_(plan), limit_(limit) {}
+
+  bool full() const { return best_.size() >= limit_; }
+
+  // True when the block statistics of the first sort key show that no row
+  // of the morsel can beat the current last tuple.
+  bool blockCannotWin(const Morsel& morsel) const {
+    if (!plan_.table || !full()) return false;
+    const SortKey& key = plan_.sort[0];
+    const BoundExpr& expr = *plan_.projections[key.column];
+    if (expr.kind != BoundExpr::Kind::kColumn || isFloat(expr.type.id)) return false;
+    const Value& threshold = best_.back()[0];
+    if (threshold.isNull()) return false;
+    const auto& snapshot = *plan_.table;
+    const auto& segment = *snapshot.segments[morsel.segment];
+    auto column = segment.findColumn(snapshot.def.columns[plan_.scanColumns[expr.columnIndex]].name);
+    if (!column) return false;
+    const auto& stats = segment.blockStats(*column, morsel.block);
+    if (stats.nullCount != 0 || stats.min.isNull() || stats.max.isNull()) return false;
+    return key.descending ? stats.max.compare(threshold) < 0 : stats.min.compare(threshold) > 0;
+  }
+
+  // The live rows of `batch` that may reach the result, ascending: at most
+  // `limit` of them, none worse on the first key than the current last tuple.
+  std::vector<uint32_t> candidates(const Batch& batch) const {
+    std::vector<ColumnPtr> keys;
+    for (const SortKey& key : plan_.sort) {
+      ColumnPtr column = evaluate(*plan_.projections[key.column], batch);
+      if (column->encoding() != Column::Encoding::kFlat) column = Column::flatten(column);
+      keys.push_back(std::move(column));
+    }
+    std::vector<uint32_t> rows;
+    if (batch.sel) {
+      rows = *batch.sel;
+    } else {
+      rows.resize(batch.numRows);
+      for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
+    }
+    if (full() && !best_.back()[0].isNull() && keys[0]->type().id != TypeId::kNull) {
+      const Column& first = *keys[0];
+      auto threshold = Column::makeFlat(first.type(), 1);
+      threshold->setValue(0, best_.back()[0]);
+      const bool descending = plan_.sort[0].descending;
+      dispatchPhysical(first.type().id, [&]<typename T>() {
+        const T* values = first.data<T>();
+        const T limitValue = threshold->data<T>()[0];
+        size_t kept = 0;
+        for (uint32_t row : rows) {
+          const T& v = values[row];
+          bool keep = first.isNull(row) || (descending ? !(v < limitValue) : !(limitValue < v));
+          rows[kept] = row;
+          kept += keep ? 1 : 0;
+        }
+        rows.resize(kept);
+      });
+    }
+    if (rows.size() > limit_) {
+      std::vector<std::function<int(uint32_t, uint32_t)>> comparators;
+      for (const auto& column : keys) comparators.push_back(makeComparator(column));
+      auto less = [&](uint32_t a, uint32_t b) {
+        for (size_t k = 0; k < plan_.sort.size(); ++k) {
+          const SortKey& key = plan_.sort[k];
+          bool aNull = keys[k]->isNull(a);
+          bool bNull = keys[k]->isNull(b);
+          if (aNull || bNull) {
+            if (aNull == bNull) continue;
+            return aNull == key.nullsFirst;
+          }
+          int c = comparators[k](a, b);
+          if (c != 0) return key.descending ? c > 0 : c < 0;
+        }
+        return a < b;
+      };
+      std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(limit_), rows.end(), less);
+      rows.resize(limit_);
+      std::sort(rows.begin(), rows.end());
+    }
+    return rows;
+  }
+
+  // Adds the sort keys of the projected rows of one morsel.
+  void add(const Batch& projected) {
+    for (size_t r = 0; r < projected.numRows; ++r) {
+      std::vector<Value> tuple;
+      for (const SortKey& key : plan_.sort) tuple.push_back(projected.columns[key.column]->getValue(r));
+      auto at = std::upper_bound(best_.begin(), best_.end(), tuple,
+                                 [&](const auto& a, const auto& b) { return compareTuples(a, b) < 0; });
+      if (static_cast<size_t>(at - best_.begin()) >= limit_) continue;
+      best_.insert(at, std::move(tuple));
+      if (best_.size() > limit_) best_.pop_back();
+    }
+  }
+
+ private:
+  int compareTuples(const std::vector<Value>& a, const std::vector<Value>& b) const {
+    for (size_t k = 0; k < plan_.sort.size(); ++k) {
+      const SortKey& key = plan_.sort[k];
+      bool aNull = a[k].isNull();
+      bool bNull = b[k].isNull();
+      if (aNull || bNull) {
+        if (aNull == bNull) continue;
+        return aNull == key.nullsFirst ? -1 : 1;
+      }
+      int c = a[k].compare(b[k]);
+      if (c != 0) return key.descending ? -c : c;
+    }
+    return 0;
+  }
+
+  const SelectPlan& plan_;
+  size_t limit_;
+  std::vector<std::vector<Value>> best_;  // ascending in result order
+};
+
+// Answers a global aggregate without filters from segment metadata when
+// every aggregate is count(*), count(column) or min/max of an integer or
+// date column; returns nullopt otherwise.
+std::optional<Batch> aggregateFromMetadata(const SelectPlan& plan) {
+  if (!plan.table || !plan.aggregate || !plan.groupKeys.empty() || !plan.filters.empty()) return std::nullopt;
+  const auto& snapshot = *plan.table;
+  for (const auto& spec : plan.aggregates) {
+    if (spec.kind == AggregateKind::kCountStar) continue;
+    bool plainColumn = spec.arg && spec.arg->kind == BoundExpr::Kind::kColumn;
+    if (!plainColumn) return std::nullopt;
+    TypeId type = spec.arg->type.id;
+    bool minMax = (spec.kind == AggregateKind::kMin || spec.kind == AggregateKind::kMax) &&
+                  (isInteger(type) || type == TypeId::kDate || isTimestamp(type));
+    if (!minMax && spec.kind != AggregateKind::kCount) return std::nullopt;
+  }
+  Batch out;
+  out.numRows = 1;
+  for (const auto& spec : plan.aggregates) {
+    uint64_t count = 0;
+    Value best;
+    std::string name;
+    if (spec.arg) name = snapshot.def.columns[plan.scanColumns[spec.arg->columnIndex]].name;
+    for (const auto& segment : snapshot.segments) {
+      if (spec.kind == AggregateKind::kCountStar) {
+        count += segment->numRows();
+        continue;
+      }
+      auto column = segment->findColumn(name);
+      if (!column) return std::nullopt;  // the segment predates the column
+      for (size_t b = 0; b < segment->numBlocks(); ++b) {
+        const auto& stats = segment->blockStats(*column, b);
+        count += stats.numRows - stats.nullCount;
+        if (spec.kind == AggregateKind::kCount || stats.nullCount == stats.numRows) continue;
+        if (stats.min.isNull() || stats.max.isNull()) return std::nullopt;
+        const Value& candidate = spec.kind == AggregateKind::kMin ? stats.min : stats.max;
+        if (best.isNull() || (spec.kind == AggregateKind::kMin ? candidate.compare(best) < 0
+                                                                : candidate.compare(best) > 0)) {
+          best = candidate;
+        }
+      }
+    }
+    if (spec.kind == AggregateKind::kCountStar || spec.kind == AggregateKind::kCount) {
+      auto column = Column::makeFlat(DataType(TypeId::kUInt64), 1);
+      column->data<uint64_t>()[0] = count;
+      out.columns.push_back(std::move(column));
+    } else {
+      auto column = Column::makeFlat(spec.resultType, 1);
+      column->setValue(0, best);
+      out.columns.push_back(std::move(column));
+    }
+  }
+  return out;
 }
 
 // Removes duplicate rows (on the visible columns), keeping the first.
@@ -305,16 +538,25 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
     }
     options.progress->totalRowsToRead.fetch_add(total, std::memory_order_relaxed);
   }
-  // Reads one morsel and reports its size to the live progress counters.
-  auto load = [&](uint64_t m, QueryStats& workerStats) {
+  const ScanColumns scan(plan);
+  // Adds what a worker read since `rowsBefore`/`bytesBefore` to the live
+  // progress counters.
+  auto report = [&](const QueryStats& workerStats, uint64_t rowsBefore, uint64_t bytesBefore) {
+    if (options.progress == nullptr) return;
+    options.progress->readRows.fetch_add(workerStats.readRows - rowsBefore, std::memory_order_relaxed);
+    options.progress->readBytes.fetch_add(workerStats.readBytes - bytesBefore, std::memory_order_relaxed);
+  };
+  // Reads one morsel, runs the filters and then reads `columns` for the rows
+  // left. Returns false when the filters leave no row.
+  auto scanMorsel = [&](uint64_t m, const std::vector<size_t>& columns, QueryStats& workerStats, Batch& batch) {
     uint64_t rowsBefore = workerStats.readRows;
     uint64_t bytesBefore = workerStats.readBytes;
-    Batch batch = loadMorsel(plan, subquerySource, morselAt(m), workerStats);
-    if (options.progress != nullptr) {
-      options.progress->readRows.fetch_add(workerStats.readRows - rowsBefore, std::memory_order_relaxed);
-      options.progress->readBytes.fetch_add(workerStats.readBytes - bytesBefore, std::memory_order_relaxed);
-    }
-    return batch;
+    Morsel morsel = morselAt(m);
+    batch = loadMorsel(plan, subquerySource, morsel, workerStats);
+    bool live = applyFilters(plan, scan, morsel, batch, workerStats);
+    if (live) loadColumns(plan, morsel, columns, batch, workerStats);
+    report(workerStats, rowsBefore, bytesBefore);
+    return live;
   };
   size_t threads = std::min<uint64_t>(threadCount(options), std::max<uint64_t>(1, numMorsels));
   std::atomic<uint64_t> nextMorsel{0};
@@ -326,6 +568,10 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
   const bool canStopEarly = !plan.aggregate && plan.sort.empty() && !plan.distinct && plan.limit.has_value();
   const uint64_t rowsNeeded = plan.limit.value_or(0) + plan.offset;
   std::atomic<uint64_t> rowsCollected{0};
+  // ORDER BY with a small LIMIT keeps per morsel only the rows that can reach
+  // the result, and reads the other columns for those rows only.
+  const bool topN = !plan.aggregate && !plan.distinct && !plan.sort.empty() && plan.limit.has_value() &&
+                    rowsNeeded > 0 && rowsNeeded <= kMaxTopNRows;
 
   std::vector<Batch> projected;  // non-aggregate path
   Batch aggregated;
@@ -333,20 +579,24 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
   for (const auto& expr : plan.projections) projectedTypes.push_back(expr->type);
 
   if (plan.aggregate) {
-    std::vector<std::unique_ptr<GroupTable>> tables(threads);
-    runParallel(threads, [&](size_t worker) {
-      tables[worker] = std::make_unique<GroupTable>(plan);
-      for (;;) {
-        uint64_t m = nextMorsel.fetch_add(1);
-        if (m >= numMorsels) break;
-        checkCancelled(options);
-        Batch batch = load(m, threadStats[worker]);
-        if (!applyFilters(plan, batch)) continue;
-        tables[worker]->consume(batch);
-      }
-    });
-    for (size_t t = 1; t < threads; ++t) tables[0]->merge(*tables[t]);
-    aggregated = tables[0]->finish();
+    if (auto fromMetadata = aggregateFromMetadata(plan)) {
+      aggregated = std::move(*fromMetadata);
+    } else {
+      std::vector<std::unique_ptr<GroupTable>> tables(threads);
+      runParallel(threads, [&](size_t worker) {
+        tables[worker] = std::make_unique<GroupTable>(plan);
+        Batch batch;
+        for (;;) {
+          uint64_t m = nextMorsel.fetch_add(1);
+          if (m >= numMorsels) break;
+          checkCancelled(options);
+          if (!scanMorsel(m, scan.rest, threadStats[worker], batch)) continue;
+          tables[worker]->consume(batch);
+        }
+      });
+      for (size_t t = 1; t < threads; ++t) tables[0]->merge(*tables[t]);
+      aggregated = tables[0]->finish();
+    }
     for (const auto& filter : plan.having) {
       aggregated.sel = filterRows(*filter, aggregated);
       if (aggregated.sel->empty()) break;
@@ -357,14 +607,31 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
     std::mutex resultsMutex;
     std::map<uint64_t, std::vector<Batch>> perMorsel;
     runParallel(threads, [&](size_t worker) {
+      TopNFilter best(plan, rowsNeeded);
+      QueryStats& workerStats = threadStats[worker];
+      Batch batch;
       for (;;) {
         if (canStopEarly && rowsCollected.load() >= rowsNeeded) break;
         uint64_t m = nextMorsel.fetch_add(1);
         if (m >= numMorsels) break;
         checkCancelled(options);
-        Batch batch = load(m, threadStats[worker]);
-        if (!applyFilters(plan, batch)) continue;
-        Batch out = project(plan.projections, batch);
+        Batch out;
+        if (topN) {
+          if (best.blockCannotWin(morselAt(m))) continue;
+          if (!scanMorsel(m, scan.sortKeys, workerStats, batch)) continue;
+          auto rows = std::make_shared<SelectionVector>(best.candidates(batch));
+          if (rows->empty()) continue;
+          batch.sel = std::move(rows);
+          uint64_t rowsBefore = workerStats.readRows;
+          uint64_t bytesBefore = workerStats.readBytes;
+          loadColumns(plan, morselAt(m), scan.rest, batch, workerStats);
+          report(workerStats, rowsBefore, bytesBefore);
+          out = project(plan.projections, batch);
+          best.add(out);
+        } else {
+          if (!scanMorsel(m, scan.rest, workerStats, batch)) continue;
+          out = project(plan.projections, batch);
+        }
         rowsCollected.fetch_add(out.numRows);
         std::lock_guard<std::mutex> lock(resultsMutex);
         perMorsel[m].push_back(std::move(out));
