@@ -127,7 +127,19 @@ class SumState final : public AggregateState {
     }
   }
 
-  ColumnPtr finalize(size_t numGroups) override {
+  ColumnPtr finalize(size_t numGroups) override { return finalizeWithShift(numGroups, 0); }
+
+  ColumnPtr finalizeShifted(size_t numGroups, int64_t shift) override {
+    if constexpr (std::is_floating_point_v<T>) {
+      return AggregateState::finalizeShifted(numGroups, shift);
+    } else {
+      if (average_) return AggregateState::finalizeShifted(numGroups, shift);
+      return finalizeWithShift(numGroups, shift);
+    }
+  }
+
+ private:
+  ColumnPtr finalizeWithShift(size_t numGroups, int64_t shift) {
     auto out = Column::makeFlat(resultType_, numGroups);
     for (size_t g = 0; g < numGroups; ++g) {
       if (counts_[g] == 0) {
@@ -141,7 +153,7 @@ class SumState final : public AggregateState {
       if constexpr (std::is_floating_point_v<T>) {
         out->data<double>()[g] = sums_[g];
       } else if constexpr (std::is_signed_v<T>) {
-        Int128 s = sums_[g];
+        Int128 s = sums_[g] + static_cast<Int128>(shift) * static_cast<Int128>(counts_[g]);
         if (s > INT64_MAX || s < INT64_MIN) {
           throw QueryError(ErrorCode::kDecimalOverflow,
                            "sum " + int128ToString(s) +
@@ -149,8 +161,27 @@ class SumState final : public AggregateState {
         }
         out->data<int64_t>()[g] = static_cast<int64_t>(s);
       } else {
-        UInt128 s = sums_[g];
-        if (s > UINT64_MAX) {
+        Int128 shifted = static_cast<Int128>(sums_[g]) + static_cast<Int128>(shift) * static_cast<Int128>(counts_[g]);
+        if (shifted < 0 && resultType_.id == TypeId::kInt64) {
+          if (shifted < INT64_MIN) {
+            throw QueryError(ErrorCode::kDecimalOverflow,
+                             "sum " + int128ToString(shifted) +
+                                 " does not fit Int64; sum the values as Float64 instead: sum(toFloat64(x))");
+          }
+          out->data<int64_t>()[g] = static_cast<int64_t>(shifted);
+          continue;
+        }
+        if (resultType_.id == TypeId::kInt64) {
+          if (shifted > INT64_MAX) {
+            throw QueryError(ErrorCode::kDecimalOverflow,
+                             "sum " + int128ToString(shifted) +
+                                 " does not fit Int64; sum the values as Float64 instead: sum(toFloat64(x))");
+          }
+          out->data<int64_t>()[g] = static_cast<int64_t>(shifted);
+          continue;
+        }
+        UInt128 s = static_cast<UInt128>(shifted);
+        if (shifted < 0 || s > UINT64_MAX) {
           throw QueryError(ErrorCode::kDecimalOverflow,
                            "sum " + int128ToString(static_cast<Int128>(s)) +
                                " does not fit UInt64; sum the values as Float64 instead: sum(toFloat64(x))");
@@ -455,6 +486,42 @@ std::unique_ptr<AggregateState> makeTyped(TypeId type, Args&&... args) {
 }
 
 }  // namespace
+
+ColumnPtr AggregateState::finalizeShifted(size_t, int64_t) {
+  throw QueryError(ErrorCode::kLogicalError, "only an integer sum can be finalized with a shift");
+}
+
+std::optional<std::pair<BoundExprPtr, int64_t>> splitShiftedSum(const AggregateSpec& spec) {
+  if (spec.kind != AggregateKind::kSum || !spec.arg || spec.arg->kind != BoundExpr::Kind::kFunction) {
+    return std::nullopt;
+  }
+  const BoundExpr& call = *spec.arg;
+  bool plus = call.functionName == "plus";
+  if ((!plus && call.functionName != "minus") || call.args.size() != 2 || !isInteger(call.type.id)) {
+    return std::nullopt;
+  }
+  for (size_t side = 0; side < 2; ++side) {
+    const BoundExprPtr& x = call.args[side];
+    const BoundExpr& c = *call.args[1 - side];
+    if (!plus && side == 1) break;  // c - x is not a shift of x
+    if (!c.isConstant() || c.constant.isNull() || !isInteger(c.type.id)) continue;
+    if (!isInteger(x->type.id) || physicalWidth(x->type.id) > 4) continue;
+    if (isSignedInteger(x->type.id) && spec.resultType.id != TypeId::kInt64) continue;
+    int64_t shift = 0;
+    const auto& storage = c.constant.storage();
+    if (const auto* u = std::get_if<uint64_t>(&storage)) {
+      if (*u > static_cast<uint64_t>(INT32_MAX)) continue;
+      shift = static_cast<int64_t>(*u);
+    } else if (const auto* i = std::get_if<int64_t>(&storage)) {
+      if (*i > INT32_MAX || *i < INT32_MIN) continue;
+      shift = *i;
+    } else {
+      continue;
+    }
+    return std::make_pair(x, plus ? shift : -shift);
+  }
+  return std::nullopt;
+}
 
 std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct) {
   std::string lower = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));

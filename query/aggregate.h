@@ -61,7 +61,17 @@ class AggregateState {
   /// The results of groups [0, numGroups). Throws QueryError when a result
   /// does not fit its type (an Int64 sum past 2^63-1).
   virtual ColumnPtr finalize(size_t numGroups) = 0;
+  /// For sum: the results of sum(x + shift) when this state summed x, that
+  /// is sum(x) + shift * count(x), range-checked like finalize(). Other
+  /// aggregates throw kLogicalError.
+  virtual ColumnPtr finalizeShifted(size_t numGroups, int64_t shift);
 };
+
+/// When `spec` is sum(x + c), sum(c + x) or sum(x - c) with x an integer of
+/// at most 32 bits and c an integer constant, returns x and the shift, so
+/// the sum can be computed as sum(x) + shift * count(x) (no row of x + c
+/// can overflow Int64). Returns nullopt otherwise.
+std::optional<std::pair<BoundExprPtr, int64_t>> splitShiftedSum(const AggregateSpec& spec);
 
 std::unique_ptr<AggregateState> makeAggregateState(const AggregateSpec& spec);
 

@@ -1,5 +1,6 @@
 #include "query/group_table.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
@@ -100,7 +101,32 @@ uint32_t StringInterner::internNull() {
 }
 
 GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
-  for (const auto& spec : plan.aggregates) states_.push_back(makeAggregateState(spec));
+  std::vector<std::string> stateKeys;
+  for (const auto& spec : plan.aggregates) {
+    AggregateSpec stateSpec = spec;
+    Output output;
+    if (auto split = splitShiftedSum(spec)) {
+      stateSpec.arg = split->first;
+      output.shift = split->second;
+    }
+    // Only plain column arguments are recognised as equal.
+    std::string key;
+    if (!stateSpec.arg || stateSpec.arg->kind == BoundExpr::Kind::kColumn) {
+      key = std::to_string(static_cast<int>(stateSpec.kind)) + ":" +
+            (stateSpec.arg ? std::to_string(stateSpec.arg->columnIndex) : "*") + ":" + stateSpec.resultType.toString() +
+            ":" + std::to_string(stateSpec.lgK);
+    }
+    auto found = key.empty() ? stateKeys.end() : std::find(stateKeys.begin(), stateKeys.end(), key);
+    if (found != stateKeys.end()) {
+      output.state = static_cast<size_t>(found - stateKeys.begin());
+    } else {
+      output.state = states_.size();
+      states_.push_back(makeAggregateState(stateSpec));
+      stateSpecs_.push_back(stateSpec);
+      stateKeys.push_back(key.empty() ? "#" + std::to_string(output.state) : key);
+    }
+    outputs_.push_back(output);
+  }
   dictionaryIds_.resize(plan.groupKeys.size());
   size_t bytes = 0;
   for (const auto& expr : plan.groupKeys) {
@@ -351,7 +377,7 @@ void GroupTable::consume(const Batch& batch) {
   resizeStates();
 
   for (size_t a = 0; a < states_.size(); ++a) {
-    const AggregateSpec& spec = plan_.aggregates[a];
+    const AggregateSpec& spec = stateSpecs_[a];
     ColumnPtr arg = spec.arg ? evaluate(*spec.arg, batch) : nullptr;
     states_[a]->update(arg.get(), rows_.data(), gids_.data(), live);
   }
@@ -483,7 +509,10 @@ Batch GroupTable::finish() {
       break;
     }
   }
-  for (auto& state : states_) out.columns.push_back(state->finalize(numGroups_));
+  for (const Output& output : outputs_) {
+    AggregateState& state = *states_[output.state];
+    out.columns.push_back(output.shift ? state.finalizeShifted(numGroups_, *output.shift) : state.finalize(numGroups_));
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@
 //   - wider keys: keys serialised into byte strings in a hash map.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,7 +97,15 @@ class GroupTable {
   Mode mode_ = Mode::kGlobal;
   std::vector<KeyPart> parts_;
   size_t words_ = 0;  // packed key words per group
+  // One state per distinct (kind, argument); aggregates that differ only by
+  // a shift, like sum(x + 1) and sum(x + 2), share the state of sum(x).
   std::vector<std::unique_ptr<AggregateState>> states_;
+  std::vector<AggregateSpec> stateSpecs_;
+  struct Output {
+    size_t state = 0;
+    std::optional<int64_t> shift;
+  };
+  std::vector<Output> outputs_;  // one per plan aggregate
   size_t numGroups_ = 0;
 
   StringInterner strings_;
