@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "common/error.h"
 #include "common/hll_sketch.h"
+#include "query/hashing.h"
 
 namespace furl::query {
 namespace {
@@ -314,45 +316,79 @@ class StringPickState final : public AggregateState {
 
 // --- count(DISTINCT x) ---------------------------------------------------------
 
-// Exact distinct counting with one hash set per group. Fixed-width values
-// are keyed by their bit pattern widened to 64 bits.
+// Exact distinct counting: one set of (group, value) pairs for all groups,
+// and a count per group of the pairs added. Fixed-width values are keyed by
+// their bit pattern widened to 64 bits, strings by an interned id.
+class DistinctCounter {
+ public:
+  void resize(size_t numGroups) { counts_.resize(numGroups, 0); }
+
+  // Adds values[k] to group gids[k] for k < n.
+  void add(const uint32_t* gids, const uint64_t* values, size_t n) {
+    hashes_.resize(n);
+    for (size_t k = 0; k < n; ++k) hashes_[k] = GroupValueSet::hash(gids[k], values[k]);
+    for (size_t k = 0; k < n; ++k) {
+      if (k + kPrefetchDistance < n) set_.prefetch(hashes_[k + kPrefetchDistance]);
+      if (set_.insert(gids[k], values[k], hashes_[k])) ++counts_[gids[k]];
+    }
+  }
+
+  // Adds every pair of `other`, its group g mapped to gidMap[g] and its
+  // value v to mapValue(v).
+  template <typename MapValue>
+  void merge(const DistinctCounter& other, const uint32_t* gidMap, MapValue&& mapValue) {
+    other.set_.forEach([&](uint32_t g, uint64_t v) {
+      uint32_t gid = gidMap[g];
+      uint64_t value = mapValue(v);
+      if (set_.insert(gid, value, GroupValueSet::hash(gid, value))) ++counts_[gid];
+    });
+  }
+
+  ColumnPtr finalize(size_t numGroups) const {
+    auto out = Column::makeFlat(DataType(TypeId::kUInt64), numGroups);
+    std::copy(counts_.begin(), counts_.begin() + static_cast<std::ptrdiff_t>(numGroups), out->data<uint64_t>());
+    return out;
+  }
+
+ private:
+  static constexpr size_t kPrefetchDistance = 8;
+  GroupValueSet set_;
+  std::vector<uint64_t> counts_;
+  std::vector<uint64_t> hashes_;
+};
+
 class DistinctFixedState final : public AggregateState {
  public:
   explicit DistinctFixedState(TypeId type) : type_(type) {}
 
-  void resize(size_t numGroups) override { sets_.resize(numGroups); }
+  void resize(size_t numGroups) override { counter_.resize(numGroups); }
 
   void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
     ColumnPtr flat = flatArg(arg);
     bool nulls = flat->mayHaveNulls();
+    values_.resize(n);
+    gids_.resize(n);
+    size_t kept = 0;
     dispatchPhysical(type_, [&]<typename T>() {
       if constexpr (!std::is_same_v<T, std::string_view>) {
         const T* values = flat->template data<T>();
         for (size_t k = 0; k < n; ++k) {
           if (nulls && flat->isNull(rows[k])) continue;
-          sets_[gids[k]].insert(toKey(values[rows[k]]));
+          values_[kept] = toKey(values[rows[k]]);
+          gids_[kept] = gids[k];
+          ++kept;
         }
       }
     });
+    counter_.add(gids_.data(), values_.data(), kept);
   }
 
-  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t) override {
     auto& o = static_cast<DistinctFixedState&>(other);
-    for (size_t g = 0; g < otherGroups; ++g) {
-      auto& dst = sets_[gidMap[g]];
-      if (dst.empty()) {
-        dst.swap(o.sets_[g]);
-      } else {
-        dst.insert(o.sets_[g].begin(), o.sets_[g].end());
-      }
-    }
+    counter_.merge(o.counter_, gidMap, [](uint64_t v) { return v; });
   }
 
-  ColumnPtr finalize(size_t numGroups) override {
-    auto out = Column::makeFlat(DataType(TypeId::kUInt64), numGroups);
-    for (size_t g = 0; g < numGroups; ++g) out->data<uint64_t>()[g] = sets_[g].size();
-    return out;
-  }
+  ColumnPtr finalize(size_t numGroups) override { return counter_.finalize(numGroups); }
 
  private:
   template <typename T>
@@ -368,43 +404,53 @@ class DistinctFixedState final : public AggregateState {
   }
 
   TypeId type_;
-  std::vector<absl::flat_hash_set<uint64_t>> sets_;
+  DistinctCounter counter_;
+  std::vector<uint64_t> values_;
+  std::vector<uint32_t> gids_;
 };
 
 class DistinctStringState final : public AggregateState {
  public:
-  void resize(size_t numGroups) override { sets_.resize(numGroups); }
+  void resize(size_t numGroups) override { counter_.resize(numGroups); }
 
   void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
-    for (size_t k = 0; k < n; ++k) {
-      if (arg->isNull(rows[k])) continue;
-      std::string_view s = arg->stringAt(rows[k]);
-      auto& set = sets_[gids[k]];
-      absl::string_view key(s.data(), s.size());
-      if (!set.contains(key)) set.emplace(s);
-    }
-  }
-
-  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
-    auto& o = static_cast<DistinctStringState&>(other);
-    for (size_t g = 0; g < otherGroups; ++g) {
-      auto& dst = sets_[gidMap[g]];
-      if (dst.empty()) {
-        dst.swap(o.sets_[g]);
-      } else {
-        for (auto& s : o.sets_[g]) dst.insert(s);
+    values_.resize(n);
+    gids_.resize(n);
+    size_t kept = 0;
+    bool nulls = arg->mayHaveNulls();
+    if (arg->isDictionary()) {
+      const uint32_t* codes = arg->codes();
+      for (size_t k = 0; k < n; ++k) {
+        if (nulls && arg->isNull(rows[k])) continue;
+        values_[kept] = dictionaryIds_.idOf(*arg, codes[rows[k]], strings_);
+        gids_[kept] = gids[k];
+        ++kept;
+      }
+    } else {
+      for (size_t k = 0; k < n; ++k) {
+        if (nulls && arg->isNull(rows[k])) continue;
+        values_[kept] = strings_.intern(arg->stringAt(rows[k]));
+        gids_[kept] = gids[k];
+        ++kept;
       }
     }
+    counter_.add(gids_.data(), values_.data(), kept);
   }
 
-  ColumnPtr finalize(size_t numGroups) override {
-    auto out = Column::makeFlat(DataType(TypeId::kUInt64), numGroups);
-    for (size_t g = 0; g < numGroups; ++g) out->data<uint64_t>()[g] = sets_[g].size();
-    return out;
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t) override {
+    auto& o = static_cast<DistinctStringState&>(other);
+    counter_.merge(o.counter_, gidMap,
+                   [&](uint64_t id) -> uint64_t { return strings_.intern(o.strings_.at(static_cast<uint32_t>(id))); });
   }
+
+  ColumnPtr finalize(size_t numGroups) override { return counter_.finalize(numGroups); }
 
  private:
-  std::vector<absl::flat_hash_set<std::string>> sets_;
+  StringInterner strings_;
+  DictionaryInterner dictionaryIds_;
+  DistinctCounter counter_;
+  std::vector<uint64_t> values_;
+  std::vector<uint32_t> gids_;
 };
 
 // min(NULL), max(NULL), any(NULL): always NULL.

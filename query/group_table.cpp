@@ -13,15 +13,6 @@ constexpr size_t kInitialCapacity = 256;
 // Rows ahead whose hash table slot is prefetched.
 constexpr size_t kPrefetchDistance = 8;
 
-inline uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
 template <size_t N>
 inline uint64_t hashWords(const uint64_t* w) {
   uint64_t h = mix64(w[0]);
@@ -80,25 +71,6 @@ void decodeKey(std::string_view key, size_t& pos, Column& out, size_t row) {
 }
 
 }  // namespace
-
-uint32_t StringInterner::intern(std::string_view s) {
-  absl::string_view lookup(s.data(), s.size());
-  auto it = ids_.find(lookup);
-  if (it != ids_.end()) return it->second;
-  std::string_view stored = heap_->add(s);
-  auto id = static_cast<uint32_t>(values_.size());
-  values_.push_back(stored);
-  ids_.emplace(absl::string_view(stored.data(), stored.size()), id);
-  return id;
-}
-
-uint32_t StringInterner::internNull() {
-  if (nullId_ == kNoId) {
-    nullId_ = static_cast<uint32_t>(values_.size());
-    values_.emplace_back();
-  }
-  return nullId_;
-}
 
 GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
   std::vector<std::string> stateKeys;

@@ -24,29 +24,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/column.h"
 #include "query/aggregate.h"
+#include "query/hashing.h"
 #include "query/select_plan.h"
 
 namespace furl::query {
-
-/// Strings mapped to dense ids (0, 1, ...), plus an optional id standing for
-/// NULL. The bytes are copied into a heap that columns can keep alive.
-class StringInterner {
- public:
-  StringInterner() : heap_(std::make_shared<StringHeap>()) {}
-
-  uint32_t intern(std::string_view s);
-  uint32_t internNull();
-  std::string_view at(uint32_t id) const { return values_[id]; }
-  bool isNull(uint32_t id) const { return id == nullId_; }
-  size_t size() const { return values_.size(); }
-  const std::shared_ptr<StringHeap>& heap() const { return heap_; }
-
- private:
-  std::shared_ptr<StringHeap> heap_;
-  absl::flat_hash_map<absl::string_view, uint32_t> ids_;
-  std::vector<std::string_view> values_;
-  uint32_t nullId_ = UINT32_MAX;
-};
 
 class GroupTable {
  public:

@@ -1,0 +1,144 @@
+#pragma once
+
+// Hashing helpers shared by grouping and distinct counting: a 64-bit mixer,
+// a string interner and a set of (group id, 64-bit value) pairs.
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/column.h"
+
+namespace furl::query {
+
+/// The MurmurHash3 64-bit finalizer: every input bit affects every output bit.
+inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+/// Strings mapped to dense ids (0, 1, ...), plus an optional id standing for
+/// NULL. The bytes are copied into a heap that columns can keep alive.
+class StringInterner {
+ public:
+  StringInterner() : heap_(std::make_shared<StringHeap>()) {}
+
+  uint32_t intern(std::string_view s) {
+    absl::string_view lookup(s.data(), s.size());
+    auto it = ids_.find(lookup);
+    if (it != ids_.end()) return it->second;
+    std::string_view stored = heap_->add(s);
+    auto id = static_cast<uint32_t>(values_.size());
+    values_.push_back(stored);
+    ids_.emplace(absl::string_view(stored.data(), stored.size()), id);
+    return id;
+  }
+  uint32_t internNull() {
+    if (nullId_ == UINT32_MAX) {
+      nullId_ = static_cast<uint32_t>(values_.size());
+      values_.emplace_back();
+    }
+    return nullId_;
+  }
+  std::string_view at(uint32_t id) const { return values_[id]; }
+  bool isNull(uint32_t id) const { return id == nullId_; }
+  size_t size() const { return values_.size(); }
+  const std::shared_ptr<StringHeap>& heap() const { return heap_; }
+
+ private:
+  std::shared_ptr<StringHeap> heap_;
+  absl::flat_hash_map<absl::string_view, uint32_t> ids_;
+  std::vector<std::string_view> values_;
+  uint32_t nullId_ = UINT32_MAX;
+};
+
+/// Interned ids of the codes of one dictionary, filled as codes are met, so
+/// each distinct string of a segment is hashed once per thread.
+class DictionaryInterner {
+ public:
+  /// The id of `code` of the column's dictionary.
+  uint32_t idOf(const Column& column, uint32_t code, StringInterner& strings) {
+    if (dictionary_ != column.dictionaryPtr()) {
+      dictionary_ = column.dictionaryPtr();
+      ids_.assign(dictionary_->values.size(), UINT32_MAX);
+    }
+    uint32_t id = ids_[code];
+    if (id == UINT32_MAX) {
+      id = strings.intern(dictionary_->values[code]);
+      ids_[code] = id;
+    }
+    return id;
+  }
+
+ private:
+  std::shared_ptr<const StringDictionary> dictionary_;
+  std::vector<uint32_t> ids_;
+};
+
+/// A set of (group id, 64-bit value) pairs in one open-addressing table, for
+/// exact distinct counts per group without a hash set per group.
+class GroupValueSet {
+ public:
+  GroupValueSet() : slots_(kInitialCapacity) {}
+
+  static uint64_t hash(uint32_t gid, uint64_t value) { return mix64(value ^ (uint64_t{gid} * 0x9e3779b97f4a7c15ULL)); }
+
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]); }
+
+  /// Adds the pair; returns true when it was not in the set.
+  bool insert(uint32_t gid, uint64_t value, uint64_t hash) {
+    size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    for (;;) {
+      Slot& slot = slots_[i];
+      if (slot.gidPlusOne == 0) {
+        slot.value = value;
+        slot.gidPlusOne = gid + 1;
+        if (++size_ * 2 > slots_.size()) grow();
+        return true;
+      }
+      if (slot.value == value && slot.gidPlusOne == gid + 1) return false;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /// Calls fn(gid, value) for every pair.
+  template <typename Fn>
+  void forEach(Fn&& fn) const {
+    for (const Slot& slot : slots_) {
+      if (slot.gidPlusOne != 0) fn(slot.gidPlusOne - 1, slot.value);
+    }
+  }
+
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr size_t kInitialCapacity = 64;
+  struct Slot {
+    uint64_t value = 0;
+    uint32_t gidPlusOne = 0;  // 0 marks a free slot
+  };
+
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.gidPlusOne == 0) continue;
+      size_t i = hash(slot.gidPlusOne - 1, slot.value) & mask;
+      while (slots_[i].gidPlusOne != 0) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
+}  // namespace furl::query
