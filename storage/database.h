@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "common/column.h"
 #include "common/types.h"
+#include "storage/object_store.h"
 #include "storage/segment.h"
 
 namespace furl::storage {
@@ -83,6 +84,11 @@ struct DatabaseOptions {
   uint32_t blockRows = 16384;
   /// Merge small segments of one time chunk in the background.
   bool backgroundMerge = true;
+
+  /// Where cold segments go (an S3 bucket). When null, a directory store
+  /// under the data directory is used.
+  /// NOTE: nothing reads this yet; the tiering mover will move segments here.
+  std::shared_ptr<ObjectStore> objectStore;
 };
 
 class Database {
