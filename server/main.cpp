@@ -14,6 +14,7 @@
 #include "protocol/native_server.h"
 #include "query/query_engine.h"
 #include "server/http_api.h"
+#include "server/cold_store.h"
 #include "server/http_server.h"
 #include "server/server_config.h"
 #include "server/supervisor_handler.h"
@@ -55,9 +56,17 @@ int main(int argc, char** argv) {
   log->info("starting furld version={} data_dir={} http={}:{} threads={}", FURL_VERSION, config->dataDir,
             config->listenHost, config->httpPort, numThreads);
 
+  auto coldStore = server::openColdStore(*config);
+  if (!coldStore.ok()) {
+    log->error("cannot configure the S3 store for cold segments error={}", std::string(coldStore.status().message()));
+    return 2;
+  }
+  storage::DatabaseOptions databaseOptions;
+  databaseOptions.objectStore = *coldStore;
+
   // DatabaseImpl rather than Database: Kafka supervisors commit rows and
   // offsets together through its insert-with-properties.
-  auto database = storage::DatabaseImpl::open(config->dataDir, storage::DatabaseOptions{}, storage::StorageTuning{});
+  auto database = storage::DatabaseImpl::open(config->dataDir, databaseOptions, storage::StorageTuning{});
   if (!database.ok()) {
     log->error("cannot open the database data_dir={} error={}", config->dataDir,
                std::string(database.status().message()));

@@ -29,6 +29,42 @@ absl::Status parseNumber(std::string_view key, std::string_view value, T minValu
   return absl::OkStatus();
 }
 
+absl::Status setS3Option(std::string_view key, std::string_view value, ServerConfig& config) {
+  if (key == "s3-bucket") {
+    config.s3Bucket = value;
+  } else if (key == "s3-endpoint") {
+    config.s3Endpoint = value;
+  } else if (key == "s3-prefix") {
+    config.s3Prefix = value;
+  } else if (key == "s3-region") {
+    config.s3Region = value;
+  } else if (key == "s3-addressing") {
+    if (value != "path" && value != "virtual") {
+      return absl::InvalidArgumentError(
+          fmt::format("invalid s3-addressing '{}'; expected path or virtual", value));
+    }
+    config.s3Addressing = value;
+  } else if (key == "s3-access-key-id") {
+    config.s3AccessKeyId = value;
+  } else if (key == "s3-secret-access-key") {
+    config.s3SecretAccessKey = value;
+  } else if (key == "s3-session-token") {
+    config.s3SessionToken = value;
+  } else if (key == "s3-part-size-bytes") {
+    // S3 rejects parts under 5 MiB (except the last) and over 5 GiB.
+    return parseNumber<uint64_t>(key, value, uint64_t{5} << 20, uint64_t{5} << 30, config.s3PartSizeBytes);
+  } else if (key == "s3-max-attempts") {
+    return parseNumber<uint32_t>(key, value, 1, 100, config.s3MaxAttempts);
+  } else if (key == "s3-connect-timeout-ms") {
+    return parseNumber<uint32_t>(key, value, 1, 600000, config.s3ConnectTimeoutMs);
+  } else if (key == "s3-request-timeout-ms") {
+    return parseNumber<uint32_t>(key, value, 1, 86400000, config.s3RequestTimeoutMs);
+  } else {
+    return absl::InvalidArgumentError(fmt::format("unknown option '{}'; run furld --help for the list", key));
+  }
+  return absl::OkStatus();
+}
+
 /// Sets one option by its flag name (without dashes).
 absl::Status setOption(std::string_view key, std::string_view value, ServerConfig& config) {
   if (key == "data-dir") {
@@ -61,6 +97,8 @@ absl::Status setOption(std::string_view key, std::string_view value, ServerConfi
     return parseNumber<uint32_t>(key, value, 0, 3600000, config.shutdownTimeoutMs);
   } else if (key == "display-name") {
     config.displayName = value;
+  } else if (key.starts_with("s3-")) {
+    return setS3Option(key, value, config);
   } else {
     return absl::InvalidArgumentError(fmt::format("unknown option '{}'; run furld --help for the list", key));
   }
@@ -149,6 +187,18 @@ absl::StatusOr<ServerConfig> parseServerConfig(int argc, const char* const* argv
   if (config.dataDir.empty()) {
     return absl::InvalidArgumentError("missing --data-dir; pass the directory that holds (or will hold) the tables");
   }
+  if (config.s3Bucket.empty()) {
+    const std::pair<std::string_view, std::string_view> s3Settings[] = {
+        {"s3-endpoint", config.s3Endpoint},   {"s3-prefix", config.s3Prefix},
+        {"s3-region", config.s3Region},       {"s3-addressing", config.s3Addressing},
+        {"s3-access-key-id", config.s3AccessKeyId}};
+    for (const auto& [key, value] : s3Settings) {
+      if (!value.empty()) {
+        return absl::InvalidArgumentError(
+            fmt::format("{} is set but s3-bucket is not; set s3-bucket to store cold segments in S3", key));
+      }
+    }
+  }
   return config;
 }
 
@@ -177,6 +227,28 @@ Options (each may also be set in the config file as `key = value`):
                              queries finish before cancelling them (default 30000)
   --display-name NAME        X-ClickHouse-Server-Display-Name (default: host name)
   --help                     print this text
+
+Cold segments go to S3 when --s3-bucket is set, else to a directory under
+the data directory (see docs/s3.md):
+  --s3-bucket NAME           S3 bucket for cold segments
+  --s3-endpoint URL          http(s)://host[:port] of an S3-compatible server
+                             such as MinIO (default: AWS for the region)
+  --s3-prefix P              prefix of every object key (default empty)
+  --s3-region R              signing region (default: AWS_REGION,
+                             AWS_DEFAULT_REGION, then us-east-1)
+  --s3-addressing MODE       path or virtual (default: path with
+                             --s3-endpoint, virtual on AWS)
+  --s3-access-key-id ID      credentials; without them furld reads
+  --s3-secret-access-key K   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+  --s3-session-token T       AWS_SESSION_TOKEN, then ~/.aws/credentials
+                             (AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE).
+                             Put secrets in the config file, not in flags.
+  --s3-part-size-bytes N     multipart upload part size (default 16777216;
+                             5 MiB to 5 GiB)
+  --s3-max-attempts N        attempts per request, retries with backoff on
+                             5xx, throttling and network errors (default 5)
+  --s3-connect-timeout-ms N  connect timeout (default 5000)
+  --s3-request-timeout-ms N  limit on one request attempt (default 120000)
 )";
 }
 

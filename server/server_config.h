@@ -35,6 +35,31 @@ struct ServerConfig {
   /// X-ClickHouse-Server-Display-Name; empty means the host name.
   std::string displayName;
   bool helpRequested = false;
+
+  /// Cold segments go to this S3 bucket; empty keeps them in a directory
+  /// under the data directory. The other s3 settings need it.
+  std::string s3Bucket;
+  /// scheme://host[:port] of an S3-compatible server; empty means AWS.
+  std::string s3Endpoint;
+  /// Prepended to every object key.
+  std::string s3Prefix;
+  /// Empty: AWS_REGION, AWS_DEFAULT_REGION, then us-east-1.
+  std::string s3Region;
+  /// "path", "virtual", or empty for path-style with s3Endpoint and
+  /// virtual-hosted on AWS.
+  std::string s3Addressing;
+  /// Explicit credentials; empty means the AWS_* environment variables or
+  /// the shared credentials file.
+  std::string s3AccessKeyId;
+  std::string s3SecretAccessKey;
+  std::string s3SessionToken;
+  /// Files above this size are uploaded in parts of this size.
+  uint64_t s3PartSizeBytes = uint64_t{16} << 20;
+  /// Attempts per S3 request, the first included.
+  uint32_t s3MaxAttempts = 5;
+  uint32_t s3ConnectTimeoutMs = 5000;
+  /// Limit on one S3 request attempt, from connecting to the last byte.
+  uint32_t s3RequestTimeoutMs = 120000;
 };
 
 /// Parses flags (argv[1..argc)) and the config file they name. Errors are

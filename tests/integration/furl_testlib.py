@@ -86,7 +86,8 @@ class FurlServer:
     server on the same data; it is removed by close() unless FURL_TEST_KEEP=1.
     """
 
-    def __init__(self, furld=DEFAULT_FURLD, data_dir=None, startup_timeout_s=60.0):
+    def __init__(self, furld=DEFAULT_FURLD, data_dir=None, startup_timeout_s=60.0, extra_args=(), env=None):
+        """`extra_args` are appended to furld's command line; `env` replaces its environment."""
         if not os.access(furld, os.X_OK):
             raise FileNotFoundError(
                 f"furld binary not found or not executable: {furld}; "
@@ -96,6 +97,8 @@ class FurlServer:
         self.data_dir = data_dir or os.path.join(self.work_dir, "data")
         self.log_path = os.path.join(self.work_dir, "furld.log")
         self.startup_timeout_s = startup_timeout_s
+        self.extra_args = list(extra_args)
+        self.env = env
         self.port = None
         self.process = None
         self._log_file = None
@@ -121,9 +124,10 @@ class FurlServer:
             self._log_file.write(f"--- furld start on port {self.port}\n".encode())
             self._log_file.flush()
             self.process = subprocess.Popen(
-                [self.furld, "--data-dir", self.data_dir, "--http-port", str(self.port), "--native-port", "0"],
+                [self.furld, "--data-dir", self.data_dir, "--http-port", str(self.port), "--native-port", "0",
+                 *self.extra_args],
                 stdin=subprocess.DEVNULL, stdout=self._log_file, stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent)
+                preexec_fn=_die_with_parent, env=self.env)
             _live_servers.add(self)
             try:
                 self._wait_ready()
