@@ -377,23 +377,30 @@ TEST_F(S3ObjectStoreTest, GetFileRetriesDroppedBody) {
 }
 
 TEST_F(S3ObjectStoreTest, SlowResponseTimesOutThenSucceeds) {
+  auto setup = proxied();
+  ASSERT_NE(setup, nullptr);
+  ASSERT_TRUE(setup->put("slow", "slow body").ok());
+
+  // Generous margins: a loaded machine must not make the retry time out too.
   S3Config cfg = config("FURL_S3_PROXY_ENDPOINT");
-  cfg.requestTimeoutMs = 500;
+  cfg.requestTimeoutMs = 1000;
   auto store = open(cfg);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->put("slow", "slow body").ok());
-  injectFault("method=GET&action=delay&delay_ms=1500&count=1");
+  injectFault("method=GET&action=delay&delay_ms=3000&count=1");
   auto read = store->read("slow", 0, 9);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, "slow body");
 }
 
 TEST_F(S3ObjectStoreTest, RetryBudgetExhaustedIsUnavailable) {
+  auto setup = proxied();
+  ASSERT_NE(setup, nullptr);
+  ASSERT_TRUE(setup->put("busy key.seg", "x").ok());
+
   S3Config cfg = config("FURL_S3_PROXY_ENDPOINT");
   cfg.requestTimeoutMs = 300;
   auto store = open(cfg);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->put("busy key.seg", "x").ok());
 
   injectFault("method=GET&action=status&status=503&code=SlowDown&count=100");
   auto throttled = store->read("busy key.seg", 0, 1);
