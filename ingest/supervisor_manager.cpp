@@ -135,6 +135,7 @@ absl::StatusOr<SupervisorReport> SupervisorManager::report(const std::string& id
   const Entry& entry = it->second;
   SupervisorReport report;
   report.offsetsEpoch = entry.offsetsEpoch;
+  report.specJson = entry.specJson;
   report.startError = entry.startError;
   if (entry.suspended) {
     report.state = "SUSPENDED";

@@ -33,6 +33,8 @@ struct SupervisorReport {
   /// Why it could not start; empty otherwise.
   std::string startError;
   uint64_t offsetsEpoch = 0;
+  /// The spec as it was submitted.
+  std::string specJson;
   SupervisorStatus status;
 };
 

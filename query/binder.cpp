@@ -200,8 +200,8 @@ std::optional<Value> pruneValue(const Value& value, DataType type) {
 class Binder {
  public:
   /// `database` may be null when only constants are bound.
-  Binder(const storage::Database* database, std::vector<std::string>& warnings)
-      : database_(database), warnings_(warnings) {}
+  Binder(const storage::Database* database, const SystemTables* systemTables, std::vector<std::string>& warnings)
+      : database_(database), systemTables_(systemTables), warnings_(warnings) {}
 
   std::unique_ptr<SelectPlan> bind(const sql::SelectQuery& query);
 
@@ -241,7 +241,10 @@ class Binder {
                                            const Scope& scope);
   void addPruneRules(const sql::Expr& conjunct, Scope& scope);
 
+  void bindSystemTable(const sql::TableRef& from, Scope& scope);
+
   const storage::Database* database_;
+  const SystemTables* systemTables_;
   std::vector<std::string>& warnings_;
 };
 
@@ -260,6 +263,10 @@ void Binder::bindSource(const sql::SelectQuery& query, Scope& scope) {
   const sql::TableRef& from = *query.from;
   switch (from.kind) {
     case sql::TableRefKind::kTable: {
+      if (!from.name.database.empty() && lower(from.name.database) != "default") {
+        bindSystemTable(from, scope);
+        break;
+      }
       auto snapshot = database_->snapshot(from.name.table);
       if (!snapshot.ok()) {
         if (snapshot.status().code() == absl::StatusCode::kNotFound) {
@@ -322,6 +329,33 @@ void Binder::bindSource(const sql::SelectQuery& query, Scope& scope) {
                        from.position);
   }
   scope.scanIndex.assign(scope.names.size(), -1);
+}
+
+void Binder::bindSystemTable(const sql::TableRef& from, Scope& scope) {
+  const std::string& schema = from.name.database;
+  if (systemTables_ == nullptr || !systemTables_->isSystemSchema(schema)) {
+    std::string message = "unknown database '" + schema + "'" + where(from.position) + "; Furl has 'default'";
+    if (systemTables_ != nullptr) {
+      for (const auto& name : systemTables_->schemas()) message += ", '" + name + "'";
+    }
+    throw QueryError(ErrorCode::kUnknownDatabase, message, from.position);
+  }
+  auto table = systemTables_->find(schema, from.name.table);
+  if (!table) {
+    std::string message = "unknown table '" + from.name.toString() + "'" + where(from.position);
+    std::string suggestion = closestName(from.name.table, systemTables_->list(schema));
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    throw QueryError(ErrorCode::kUnknownTable, message, from.position);
+  }
+
+  SystemRows rows(table->columns);
+  table->produce(rows);
+  scope.plan->systemRows = std::make_shared<const std::vector<Batch>>(rows.finish());
+  for (const auto& column : table->columns) {
+    scope.names.push_back(column.name);
+    scope.types.push_back(column.type);
+  }
+  scope.qualifier = from.alias.empty() ? from.name.table : from.alias;
 }
 
 BoundExprPtr Binder::bindColumnRef(const sql::ColumnRefExpr& ref, Scope& scope, Mode mode) {
@@ -899,14 +933,14 @@ BoundExprPtr bindFunctionCall(const std::string& name, std::vector<BoundExprPtr>
 }
 
 std::unique_ptr<SelectPlan> bindSelect(const sql::SelectQuery& query, const storage::Database& database,
-                                       std::vector<std::string>& warnings) {
-  Binder binder(&database, warnings);
+                                       const SystemTables& systemTables, std::vector<std::string>& warnings) {
+  Binder binder(&database, &systemTables, warnings);
   return binder.bind(query);
 }
 
 Value evaluateLiteralExpr(const sql::Expr& expr) {
   std::vector<std::string> warnings;
-  Binder binder(nullptr, warnings);
+  Binder binder(nullptr, nullptr, warnings);
   BoundExprPtr boundPtr = binder.bindConstant(expr);
   const BoundExpr& bound = *boundPtr;
   if (!bound.isConstant()) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "query/select_plan.h"
+#include "query/system_tables.h"
 #include "sql/ast.h"
 #include "storage/database.h"
 
@@ -15,9 +16,11 @@ namespace furl::query {
 
 /// Binds `query`. Throws QueryError for unknown tables, columns and
 /// functions (with suggestions), type errors and misplaced aggregates.
-/// Adds notes for the client to `warnings`.
+/// Adds notes for the client to `warnings`. Tables qualified by a system
+/// schema (`system.tables`) come from `systemTables`, whose rows are
+/// produced here.
 std::unique_ptr<SelectPlan> bindSelect(const sql::SelectQuery& query, const storage::Database& database,
-                                       std::vector<std::string>& warnings);
+                                       const SystemTables& systemTables, std::vector<std::string>& warnings);
 
 /// Binds an expression that uses no columns (INSERT ... VALUES rows) and
 /// returns its value.

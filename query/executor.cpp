@@ -504,7 +504,8 @@ void addStats(QueryStats& into, const QueryStats& from) {
 }  // namespace
 
 std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& options, QueryStats& stats) {
-  // Source: morsels over segments, subquery batches, or one empty row.
+  // Source: morsels over segments, subquery or system table batches, or one
+  // empty row.
   std::vector<Batch> subqueryBatches;
   const std::vector<Batch>* subquerySource = nullptr;
   std::vector<Morsel> morsels;
@@ -518,6 +519,9 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
   } else {
     if (plan.subquery) {
       subqueryBatches = executeSelect(*plan.subquery, options, stats);
+    } else if (plan.systemRows) {
+      subqueryBatches = *plan.systemRows;
+      for (const Batch& batch : subqueryBatches) stats.readRows += batch.numRows;
     } else {
       Batch one;
       one.numRows = 1;

@@ -97,8 +97,9 @@ void chooseTimeColumn(const sql::CreateTableStatement& create, storage::TableDef
 
 class StatementRunner {
  public:
-  StatementRunner(storage::Database& database, std::string_view sql, QueryOptions options)
-      : database_(database), sql_(sql), options_(std::move(options)) {}
+  StatementRunner(storage::Database& database, const SystemTables& systemTables, std::string_view sql,
+                  QueryOptions options)
+      : database_(database), systemTables_(systemTables), sql_(sql), options_(std::move(options)) {}
 
   QueryResult run(const sql::Statement& statement);
 
@@ -111,13 +112,49 @@ class StatementRunner {
   std::vector<Batch> castToTable(const std::vector<Batch>& batches, const std::vector<DataType>& from,
                                  const std::vector<size_t>& targetColumns, const storage::TableDef& def);
 
+  /// The system table `name` names, or null for a table of the database.
+  /// Throws for an unknown database or system table.
+  std::shared_ptr<const SystemTable> systemTable(const sql::TableName& name) const;
+  /// Throws unless `name` is in the default database.
+  void rejectSystemTable(const sql::TableName& name) const;
+
   storage::Database& database_;
+  const SystemTables& systemTables_;
   std::string_view sql_;
   QueryOptions options_;
   std::vector<std::string> warnings_;
 };
 
+std::shared_ptr<const SystemTable> StatementRunner::systemTable(const sql::TableName& name) const {
+  if (name.database.empty() || lower(name.database) == "default") return nullptr;
+  if (!systemTables_.isSystemSchema(name.database)) {
+    std::string message = "unknown database '" + name.database + "'; Furl has 'default'";
+    for (const auto& schema : systemTables_.schemas()) message += ", '" + schema + "'";
+    throw QueryError(ErrorCode::kUnknownDatabase, message, name.position);
+  }
+  auto table = systemTables_.find(name.database, name.table);
+  if (!table) {
+    std::string message = "unknown table '" + name.toString() + "'";
+    std::string suggestion = closestName(name.table, systemTables_.list(name.database));
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    throw QueryError(ErrorCode::kUnknownTable, message, name.position);
+  }
+  return table;
+}
+
+void StatementRunner::rejectSystemTable(const sql::TableName& name) const {
+  if (name.database.empty() || lower(name.database) == "default") return;
+  if (systemTables_.isSystemSchema(name.database)) {
+    throw QueryError(ErrorCode::kReadonly,
+                     "table '" + name.toString() + "' is a read-only system table; only SELECT and DESCRIBE apply to it",
+                     name.position);
+  }
+  throw QueryError(ErrorCode::kUnknownDatabase, "unknown database '" + name.database + "'; Furl has one writable database, 'default'",
+                   name.position);
+}
+
 std::shared_ptr<const storage::TableSnapshot> StatementRunner::snapshot(const sql::TableName& name) {
+  rejectSystemTable(name);
   auto snapshot = database_.snapshot(name.table);
   if (!snapshot.ok()) {
     if (snapshot.status().code() == absl::StatusCode::kNotFound) {
@@ -133,7 +170,7 @@ std::shared_ptr<const storage::TableSnapshot> StatementRunner::snapshot(const sq
 
 QueryResult StatementRunner::runSelect(const sql::SelectStatement& statement) {
   applySettings(statement.settings, options_);
-  auto plan = bindSelect(*statement.query, database_, warnings_);
+  auto plan = bindSelect(*statement.query, database_, systemTables_, warnings_);
   QueryResult result;
   result.columnNames = plan->names;
   for (size_t i = 0; i < plan->numVisible; ++i) result.columnTypes.push_back(plan->projections[i]->type);
@@ -143,6 +180,7 @@ QueryResult StatementRunner::runSelect(const sql::SelectStatement& statement) {
 
 QueryResult StatementRunner::runCreate(const sql::CreateTableStatement& create) {
   storage::TableDef def;
+  rejectSystemTable(create.table);
   def.name = create.table.table;
   for (const auto& column : create.columns) {
     if (def.findColumn(column.name)) {
@@ -330,7 +368,7 @@ QueryResult StatementRunner::runInsert(const sql::InsertStatement& insert) {
       break;
     }
     case sql::InsertSource::kSelect: {
-      auto plan = bindSelect(*insert.select, database_, warnings_);
+      auto plan = bindSelect(*insert.select, database_, systemTables_, warnings_);
       if (plan->numVisible != targets.size()) {
         throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
                          "INSERT SELECT returns " + std::to_string(plan->numVisible) + " columns but " +
@@ -355,13 +393,17 @@ QueryResult StatementRunner::runInsert(const sql::InsertStatement& insert) {
 }
 
 QueryResult StatementRunner::runDescribe(const sql::DescribeStatement& describe) {
-  auto table = snapshot(describe.table);
+  std::vector<storage::ColumnDef> columns;
+  if (auto system = systemTable(describe.table)) {
+    for (const auto& column : system->columns) columns.push_back({column.name, column.type});
+  } else {
+    columns = snapshot(describe.table)->def.columns;
+  }
   // ClickHouse's DESCRIBE columns.
   std::vector<std::string> names = {"name", "type", "default_type", "default_expression", "comment",
                                     "codec_expression", "ttl_expression"};
   QueryResult result;
   result.columnNames = names;
-  const auto& columns = table->def.columns;
   Batch batch;
   batch.numRows = columns.size();
   for (size_t c = 0; c < names.size(); ++c) {
@@ -415,6 +457,7 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
       break;
     case sql::StatementKind::kDropTable: {
       const auto& drop = statement.as<sql::DropTableStatement>();
+      rejectSystemTable(drop.table);
       absl::Status status = database_.dropTable(drop.table.table, drop.ifExists);
       if (status.code() == absl::StatusCode::kNotFound) {
         throw QueryError(ErrorCode::kUnknownTable, "unknown table '" + drop.table.toString() + "'", drop.table.position);
@@ -424,6 +467,7 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
     }
     case sql::StatementKind::kTruncateTable: {
       const auto& truncate = statement.as<sql::TruncateTableStatement>();
+      rejectSystemTable(truncate.table);
       auto table = database_.snapshot(truncate.table.table);
       if (!table.ok()) {
         if (truncate.ifExists && table.status().code() == absl::StatusCode::kNotFound) break;
@@ -437,7 +481,12 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
       break;
     case sql::StatementKind::kShowTables: {
       const auto& show = statement.as<sql::ShowTablesStatement>();
-      std::vector<std::string> names = database_.listTables();
+      bool systemSchema = !show.database.empty() && lower(show.database) != "default";
+      if (systemSchema && !systemTables_.isSystemSchema(show.database)) {
+        systemTable(sql::TableName{show.database, "", show.position});  // throws the unknown-database error
+      }
+      auto listTables = [&] { return systemSchema ? systemTables_.list(show.database) : database_.listTables(); };
+      std::vector<std::string> names = listTables();
       std::sort(names.begin(), names.end());
       if (show.hasLike) {
         auto like = bindFunctionCall(
@@ -450,7 +499,7 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
           for (uint32_t r : *keep) names.push_back(std::string(all.batches[0].columns[0]->stringAt(r)));
           if (show.notLike) {
             std::vector<std::string> rest;
-            for (const auto& n : database_.listTables()) {
+            for (const auto& n : listTables()) {
               if (std::find(names.begin(), names.end(), n) == names.end()) rest.push_back(n);
             }
             std::sort(rest.begin(), rest.end());
@@ -461,9 +510,12 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
       result = stringResult("name", names);
       break;
     }
-    case sql::StatementKind::kShowDatabases:
-      result = stringResult("name", {"default"});
+    case sql::StatementKind::kShowDatabases: {
+      std::vector<std::string> names = {"default"};
+      for (const auto& schema : systemTables_.schemas()) names.push_back(schema);
+      result = stringResult("name", names);
       break;
+    }
     case sql::StatementKind::kShowCreateTable: {
       auto table = snapshot(statement.as<sql::ShowCreateTableStatement>().table);
       result = stringResult("statement", {table->def.createSql});
@@ -474,7 +526,9 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
       break;
     case sql::StatementKind::kExistsTable: {
       const auto& exists = statement.as<sql::ExistsTableStatement>();
-      bool found = database_.snapshot(exists.table.table).ok();
+      bool found = exists.table.database.empty() || lower(exists.table.database) == "default"
+                       ? database_.snapshot(exists.table.table).ok()
+                       : systemTables_.find(exists.table.database, exists.table.table) != nullptr;
       result.columnNames = {"result"};
       result.columnTypes = {DataType(TypeId::kUInt8)};
       Batch batch;
@@ -514,14 +568,17 @@ size_t QueryResult::numRows() const {
   return rows;
 }
 
-QueryEngine::QueryEngine(storage::Database& database) : database_(database) {}
+QueryEngine::QueryEngine(storage::Database& database)
+    : database_(database), systemTables_(std::make_unique<SystemTables>()) {
+  registerDatabaseSystemTables(*systemTables_, database_);
+}
 
 QueryEngine::~QueryEngine() = default;
 
 QueryResult QueryEngine::execute(std::string_view sql, const QueryOptions& options) {
   auto start = std::chrono::steady_clock::now();
   sql::StatementPtr statement = sql::parseStatement(sql);
-  StatementRunner runner(database_, sql, options);
+  StatementRunner runner(database_, *systemTables_, sql, options);
   QueryResult result = runner.run(*statement);
   result.stats.resultRows = result.numRows();
   result.stats.elapsedNs = static_cast<uint64_t>(

@@ -12,6 +12,7 @@
 
 #include "common/column.h"
 #include "common/types.h"
+#include "query/system_tables.h"
 
 namespace furl::storage {
 class Database;
@@ -85,8 +86,13 @@ class QueryEngine {
 
   storage::Database& database() { return database_; }
 
+  /// The system tables; the constructor registers those that describe the
+  /// database, and the server adds others (supervisors) before serving.
+  SystemTables& systemTables() { return *systemTables_; }
+
  private:
   storage::Database& database_;
+  std::unique_ptr<SystemTables> systemTables_;
 };
 
 }  // namespace furl::query

@@ -3,7 +3,8 @@
 // The physical plan of one SELECT block. Every SELECT runs the same
 // pipeline, with stages left out when the query does not need them:
 //
-//   source (table segments | subquery result | numbers(N) | one empty row)
+//   source (table segments | subquery result | system table rows | numbers(N)
+//           | one empty row)
 //     -> filters            conjuncts, each narrowing the selection vector
 //     -> aggregation        hash aggregation on group keys, per thread, merged
 //     -> having             over [group keys..., aggregates...]
@@ -50,6 +51,8 @@ struct SelectPlan {
   /// ClickHouse's numbers(N) / numbers(offset, N) table function: one UInt64
   /// column `number` holding [begin, end).
   std::optional<std::pair<uint64_t, uint64_t>> numbers;
+  /// The rows of a system table, produced at bind time.
+  std::shared_ptr<const std::vector<Batch>> systemRows;
   /// Column of the source (table column or subquery result column) that
   /// becomes column i of the scanned batch.
   std::vector<size_t> scanColumns;

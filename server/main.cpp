@@ -18,6 +18,7 @@
 #include "server/http_server.h"
 #include "server/server_config.h"
 #include "server/supervisor_handler.h"
+#include "server/supervisor_system_tables.h"
 #include "storage/database_impl.h"
 
 namespace {
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
   }
   query::QueryEngine engine(**database);
   ingest::SupervisorManager supervisors(**database);
+  server::registerSupervisorSystemTables(engine.systemTables(), supervisors);
 
   std::atomic<bool> cancelled{false};
   server::HttpApiOptions apiOptions;

@@ -114,6 +114,9 @@ class Database {
   virtual absl::StatusOr<uint64_t> insert(const std::string& table, const std::vector<Batch>& batches) = 0;
 
   virtual const std::string& dataDir() const = 0;
+
+  /// The file that holds the segment `segmentId` on local disk.
+  virtual std::string segmentPath(const std::string& segmentId) const = 0;
 };
 
 }  // namespace furl::storage

@@ -70,8 +70,7 @@ class DatabaseImpl final : public Database {
   /// segments, and repeats until none is left. Returns the number of merges.
   absl::StatusOr<size_t> mergeNow();
 
-  /// The path of a segment's file.
-  std::string segmentPath(const std::string& segmentId) const;
+  std::string segmentPath(const std::string& segmentId) const override;
 
  private:
   struct TableEntry {

@@ -59,7 +59,8 @@ QueryResult selectRows(std::string_view sql) {
 
 }  // namespace
 
-QueryEngine::QueryEngine(storage::Database& database) : database_(database) {}
+QueryEngine::QueryEngine(storage::Database& database)
+    : database_(database), systemTables_(std::make_unique<SystemTables>()) {}
 
 QueryEngine::~QueryEngine() = default;
 

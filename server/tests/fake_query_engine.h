@@ -46,6 +46,7 @@ class FakeDatabase : public storage::Database {
     return absl::UnimplementedError("fake");
   }
   const std::string& dataDir() const override { return dataDir_; }
+  std::string segmentPath(const std::string& segmentId) const override { return dataDir_ + "/" + segmentId; }
 
  private:
   std::string dataDir_ = "/nonexistent";
