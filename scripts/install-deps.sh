@@ -11,7 +11,7 @@ packages=(
   libthrift-dev thrift-compiler libevent-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev
   libssl-dev libcurl4-openssl-dev libxxhash-dev libspdlog-dev libfmt-dev libedit-dev
-  kcat awscli python3 python3-thrift curl
+  kcat awscli python3 python3-thrift python3-numpy curl
 )
 
 missing=()

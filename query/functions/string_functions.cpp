@@ -626,6 +626,13 @@ void registerStringFunctions(FunctionRegistry& registry) {
     return std::make_unique<Concat>(DataType(TypeId::kString, anyNullable(args)));
   });
 
+  // The server's version, as ClickHouse's version() returns it; clients such
+  // as benchmark scripts print it next to their results.
+  registry.add("version", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    checkArgumentCount("version", args, 0, 0);
+    return makeConstantResult("version", DataType(TypeId::kString), Value::string(FURL_VERSION));
+  });
+
   addSearch<SearchOp::kPosition>(registry, "position", TypeId::kUInt64, false);
   // MySQL argument order: locate(needle, haystack).
   addSearch<SearchOp::kPosition>(registry, "locate", TypeId::kUInt64, true);

@@ -1,0 +1,283 @@
+// Google Benchmark programs for the kernels that dominate ClickBench-style
+// queries: segment block decode, filter predicates, hash aggregation and
+// sort/top-N. Not timed tests: CI only runs them briefly to see that they
+// work (see bench/micro/CMakeLists.txt).
+//
+//   build/bin/furl_micro_benchmarks --benchmark_filter=Decode
+//   build/bin/furl_micro_benchmarks --engine_rows=10000000   # default 1000000
+//
+// Decode and filter call the storage and function APIs directly on one
+// block; aggregation and top-N run SQL through QueryEngine on a table of
+// generated rows with max_threads = 1, so that numbers from a busy machine
+// vary less; their times are wall-clock because the query runs on worker
+// threads.
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+#include <vector>
+
+#include "common/column.h"
+#include "common/logging.h"
+#include "query/function.h"
+#include "query/query_engine.h"
+#include "storage/codec.h"
+#include "storage/database.h"
+#include "storage/segment_reader.h"
+#include "storage/segment_writer.h"
+
+namespace furl {
+namespace {
+
+constexpr size_t kBlockRows = 16384;
+
+/// A directory under the system temporary folder, removed with everything
+/// in it on destruction.
+class TempDirectory {
+ public:
+  TempDirectory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "furl-micro-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+    path_ = pattern;
+  }
+  ~TempDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Skewed small integers, like ClickBench's AdvEngineID or RegionID columns.
+std::vector<int64_t> skewedIntegers(size_t n, int64_t distinct, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> values(n);
+  for (auto& v : values) {
+    double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    v = static_cast<int64_t>(distinct * u * u * u);
+  }
+  return values;
+}
+
+ColumnPtr int64Column(const std::vector<int64_t>& values) {
+  auto column = Column::makeFlat(DataType(TypeId::kInt64), values.size());
+  std::copy(values.begin(), values.end(), column->data<int64_t>());
+  return column;
+}
+
+/// URL-like strings: `distinct` values, a few of them containing "google".
+ColumnPtr urlColumn(size_t n, size_t distinct, uint64_t seed) {
+  auto column = Column::makeFlat(DataType(TypeId::kString), n);
+  std::mt19937_64 rng(seed);
+  auto* values = column->data<std::string_view>();
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t id = rng() % distinct;
+    std::string url = "http://site" + std::to_string(id % 997) + ".ru/section/" + std::to_string(id) + ".html";
+    if (id % 50 == 0) url += "?utm_source=google";
+    values[i] = column->heap().add(url);
+  }
+  return column;
+}
+
+// --- segment block decode --------------------------------------------------
+
+/// One segment of one column, written once per benchmark and read block by
+/// block: decompression, checksum and (for strings) the dictionary codes.
+class SegmentFixture {
+ public:
+  SegmentFixture(DataType type, ColumnPtr values, storage::Codec codec) {
+    storage::SegmentWriterOptions options;
+    options.codec = codec;
+    options.blockRows = kBlockRows;
+    storage::SegmentWriter writer({{"c", type}}, options);
+    Batch batch;
+    batch.numRows = values->size();
+    batch.columns.push_back(std::move(values));
+    check(writer.append(batch));
+    std::string path = (dir_.path() / "micro.seg").string();
+    check(writer.finish(path).status());
+    auto reader = storage::SegmentReader::open(path);
+    check(reader.status());
+    reader_ = *std::move(reader);
+  }
+
+  const storage::SegmentReader& reader() const { return *reader_; }
+
+  static void check(const absl::Status& status) {
+    if (!status.ok()) throw std::runtime_error(std::string(status.message()));
+  }
+
+ private:
+  TempDirectory dir_;
+  std::shared_ptr<storage::SegmentReader> reader_;
+};
+
+void readAllBlocks(benchmark::State& state, const SegmentFixture& fixture) {
+  const auto& reader = fixture.reader();
+  for (auto _ : state) {
+    for (size_t block = 0; block < reader.numBlocks(); ++block) {
+      auto column = reader.readBlock(0, block);
+      SegmentFixture::check(column.status());
+      benchmark::DoNotOptimize(column->get());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * reader.numRows());
+}
+
+void BM_DecodeInt64Block(benchmark::State& state) {
+  auto codec = static_cast<storage::Codec>(state.range(0));
+  SegmentFixture fixture(DataType(TypeId::kInt64), int64Column(skewedIntegers(16 * kBlockRows, 100000, 1)), codec);
+  state.SetLabel(std::string(storage::codecName(codec)));
+  readAllBlocks(state, fixture);
+}
+BENCHMARK(BM_DecodeInt64Block)
+    ->Arg(static_cast<int>(storage::Codec::kNone))
+    ->Arg(static_cast<int>(storage::Codec::kLz4))
+    ->Arg(static_cast<int>(storage::Codec::kZstd));
+
+void BM_DecodeStringBlock(benchmark::State& state) {
+  SegmentFixture fixture(DataType(TypeId::kString), urlColumn(16 * kBlockRows, 50000, 2), storage::Codec::kLz4);
+  readAllBlocks(state, fixture);
+}
+BENCHMARK(BM_DecodeStringBlock);
+
+// --- filter predicates -----------------------------------------------------
+
+/// Binds a built-in function to (column type, constant) once and runs it on
+/// one block per iteration, as the executor does for a WHERE conjunct.
+void runPredicate(benchmark::State& state, const char* name, const ColumnPtr& column, const Value& constant) {
+  const auto* factory = query::FunctionRegistry::instance().find(name);
+  if (factory == nullptr) throw std::runtime_error(std::string("unknown function ") + name);
+  std::vector<query::FunctionArgument> arguments = {{column->type(), nullptr}, {DataType(constant.type()), &constant}};
+  auto bound = (*factory)(arguments);
+  std::vector<ColumnPtr> args = {column, Column::makeConstant(DataType(constant.type()), constant, column->size())};
+  SelectionVector selected;
+  selected.reserve(column->size());
+  for (auto _ : state) {
+    ColumnPtr result = bound->execute(args, column->size(), nullptr);
+    // Turn the Bool result into a selection vector, as filters do.
+    selected.clear();
+    const uint8_t* matches = result->data<uint8_t>();
+    for (uint32_t row = 0; row < column->size(); ++row) {
+      if (matches[result->isConstant() ? 0 : row]) selected.push_back(row);
+    }
+    benchmark::DoNotOptimize(selected.data());
+  }
+  state.SetItemsProcessed(state.iterations() * column->size());
+}
+
+void BM_FilterInt64NotEquals(benchmark::State& state) {
+  runPredicate(state, "notEquals", int64Column(skewedIntegers(kBlockRows, 20, 3)), Value::int64(0));
+}
+BENCHMARK(BM_FilterInt64NotEquals);
+
+void BM_FilterStringLike(benchmark::State& state) {
+  runPredicate(state, "like", urlColumn(kBlockRows, 5000, 4), Value::string("%google%"));
+}
+BENCHMARK(BM_FilterStringLike);
+
+void BM_FilterDictionaryLike(benchmark::State& state) {
+  // The same strings as BM_FilterStringLike, dictionary-encoded as blocks
+  // read from segments are, so the predicate can run once per distinct value.
+  SegmentFixture fixture(DataType(TypeId::kString), urlColumn(kBlockRows, 5000, 4), storage::Codec::kLz4);
+  auto column = fixture.reader().readBlock(0, 0);
+  SegmentFixture::check(column.status());
+  runPredicate(state, "like", *column, Value::string("%google%"));
+}
+BENCHMARK(BM_FilterDictionaryLike);
+
+// --- hash aggregation and top-N through the query engine ------------------
+
+/// A database with table `t` of `rows` generated rows: k (`distinct`
+/// distinct Int64 keys), s (a string of `distinct` values) and x (Int64).
+class EngineFixture {
+ public:
+  EngineFixture(size_t rows, size_t distinct) {
+    auto database = storage::Database::open((dir_.path() / "data").string());
+    SegmentFixture::check(database.status());
+    database_ = *std::move(database);
+    engine_ = std::make_unique<query::QueryEngine>(*database_);
+    run("CREATE TABLE t (k Int64, s String, x Int64)");
+    // Multiplying by a large odd constant scatters the keys over the rows.
+    std::string key = "number * 2654435761 % " + std::to_string(distinct);
+    run("INSERT INTO t SELECT " + key + ", concat('key', toString(" + key + ")), number * 40503 % 1000003 FROM numbers(" +
+        std::to_string(rows) + ")");
+    options_.settings["max_threads"] = "1";
+  }
+
+  query::QueryResult run(const std::string& sql) { return engine_->execute(sql, options_); }
+
+ private:
+  TempDirectory dir_;
+  std::unique_ptr<storage::Database> database_;
+  std::unique_ptr<query::QueryEngine> engine_;
+  query::QueryOptions options_;
+};
+
+// Rows of the engine benchmarks' table; --engine_rows=N sets it.
+size_t engineRows = 1'000'000;
+
+void runQuery(benchmark::State& state, const std::string& sql) {
+  EngineFixture fixture(engineRows, static_cast<size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto result = fixture.run(sql);
+    benchmark::DoNotOptimize(result.batches.data());
+  }
+  state.SetItemsProcessed(state.iterations() * engineRows);
+}
+
+void BM_HashAggregateInt64Key(benchmark::State& state) {
+  runQuery(state, "SELECT k, count(*), sum(x) FROM t GROUP BY k");
+}
+BENCHMARK(BM_HashAggregateInt64Key)->Arg(100)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_HashAggregateStringKey(benchmark::State& state) {
+  runQuery(state, "SELECT s, count(*) FROM t GROUP BY s");
+}
+BENCHMARK(BM_HashAggregateStringKey)->Arg(100)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_CountDistinct(benchmark::State& state) {
+  runQuery(state, "SELECT count(DISTINCT x) FROM t");
+}
+BENCHMARK(BM_CountDistinct)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_TopN(benchmark::State& state) {
+  runQuery(state, "SELECT x FROM t ORDER BY x DESC LIMIT 10");
+}
+BENCHMARK(BM_TopN)->Arg(100)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_GroupByTopN(benchmark::State& state) {
+  runQuery(state, "SELECT k, count(*) AS c FROM t GROUP BY k ORDER BY c DESC LIMIT 10");
+}
+BENCHMARK(BM_GroupByTopN)->Arg(100000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace furl
+
+int main(int argc, char** argv) {
+  // Segment and catalog lifecycle lines would bury the benchmark table.
+  furl::setLogLevel("warn");
+  // Take --engine_rows=N out of the arguments before Google Benchmark parses them.
+  int keptArgs = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.rfind("--engine_rows=", 0) == 0) {
+      furl::engineRows = std::stoul(std::string(arg.substr(14)));
+    } else {
+      argv[keptArgs++] = argv[i];
+    }
+  }
+  argc = keptArgs;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
