@@ -97,7 +97,7 @@ bool LikeMatcher::matchPieces(std::string_view s) const {
     return s.empty();
   }
   for (size_t k = first; k < last; ++k) {
-    size_t at = s.find(pieces_[k]);
+    size_t at = findSubstring(s, pieces_[k]);
     if (at == std::string_view::npos) return false;
     s.remove_prefix(at + pieces_[k].size());
   }

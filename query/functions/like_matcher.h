@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "query/functions/substring_search.h"
 #include "re2/re2.h"
 
 namespace furl::query {
@@ -42,7 +43,7 @@ class LikeMatcher {
       case Kind::kSuffix:
         return fn([this](std::string_view s) { return s.ends_with(pieces_[0]); });
       case Kind::kContains:
-        return fn([this](std::string_view s) { return s.find(pieces_[0]) != std::string_view::npos; });
+        return fn([this](std::string_view s) { return containsSubstring(s, pieces_[0]); });
       case Kind::kPieces:
         return fn([this](std::string_view s) { return matchPieces(s); });
       case Kind::kRegex:

@@ -2,9 +2,15 @@
 // replaceRegexpOne, replaceRegexpAll. Regular expressions use RE2 syntax
 // on UTF-8 text, as ClickHouse does, and are compiled once at bind time.
 // On a dictionary-encoded column each pattern runs once per dictionary
-// entry and the results are mapped through the codes.
+// entry and the results are mapped through the codes; LIKE keeps those
+// results for the whole query, so a segment's blocks share them.
 
 
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
 #include "fmt/format.h"
 #include "query/functions/builtin_functions.h"
 #include "query/functions/function_util.h"
@@ -27,6 +33,46 @@ ColumnPtr makeOutput(DataType type, const std::vector<ColumnPtr>& args, size_t n
 
 // --- LIKE ----------------------------------------------------------------------------------------
 
+/// Per-entry LIKE results for the dictionaries one query reads. A dictionary
+/// belongs to one column of one segment and every block of that segment
+/// shares it, but it can be far larger than one block. Once the query has
+/// read as many rows through a dictionary as it has entries, matching every
+/// entry once costs no more than the rows matched so far, and each later
+/// block only looks its codes up. Safe for concurrent use.
+class DictionaryMatches {
+ public:
+  /// Returns one result per entry of `dictionary`, or null while fewer
+  /// rows than entries have gone through it (the caller matches the rows
+  /// itself). `matchAll` fills the results for every entry.
+  template <typename MatchAll>
+  std::shared_ptr<const std::vector<uint8_t>> find(const std::shared_ptr<const StringDictionary>& dictionary,
+                                                   size_t liveRows, MatchAll&& matchAll) {
+    {
+      std::lock_guard lock(mutex_);
+      Entry& entry = entries_[dictionary.get()];
+      if (entry.dictionary.lock() != dictionary) entry = Entry{dictionary, 0, nullptr};  // a new or reused address
+      if (entry.matches != nullptr) return entry.matches;
+      entry.rowsSeen += liveRows;
+      if (entry.rowsSeen < dictionary->values.size()) return nullptr;
+    }
+    auto matches = std::make_shared<std::vector<uint8_t>>(dictionary->values.size());
+    matchAll(dictionary->values, matches->data());
+    std::lock_guard lock(mutex_);
+    Entry& entry = entries_[dictionary.get()];
+    if (entry.dictionary.lock() == dictionary && entry.matches == nullptr) entry.matches = matches;
+    return matches;
+  }
+
+ private:
+  struct Entry {
+    std::weak_ptr<const StringDictionary> dictionary;
+    size_t rowsSeen = 0;
+    std::shared_ptr<const std::vector<uint8_t>> matches;
+  };
+  std::mutex mutex_;
+  absl::flat_hash_map<const StringDictionary*, Entry> entries_;
+};
+
 class Like final : public ScalarFunction {
  public:
   Like(std::string name, DataType type, bool caseInsensitive, bool negated, std::unique_ptr<LikeMatcher> matcher)
@@ -40,6 +86,19 @@ class Like final : public ScalarFunction {
     bool negated = negated_;
     if (matcher_ != nullptr) {
       matcher_->visit([&](auto&& matches) {
+        if (args[0]->isDictionary() && !args[0]->dictionary().values.empty()) {
+          auto perEntry = dictionaryMatches_.find(
+              args[0]->dictionaryPtr(), sel ? sel->size() : numRows,
+              [&](const std::vector<std::string_view>& values, uint8_t* results) {
+                for (size_t k = 0; k < values.size(); ++k) results[k] = matches(values[k]) != negated;
+              });
+          if (perEntry != nullptr) {
+            const uint8_t* results = perEntry->data();
+            const uint32_t* codes = args[0]->codes();
+            forEachRow(numRows, sel, [&](size_t i) { o[i] = results[codes[i]]; });
+            return;
+          }
+        }
         mapStrings<uint8_t>(*args[0], o, numRows, sel,
                             [&](std::string_view s) -> uint8_t { return matches(s) != negated; });
       });
@@ -69,6 +128,7 @@ class Like final : public ScalarFunction {
   bool caseInsensitive_;
   bool negated_;
   std::unique_ptr<LikeMatcher> matcher_;  // null when the pattern is not a constant
+  mutable DictionaryMatches dictionaryMatches_;
 };
 
 void addLike(FunctionRegistry& registry, std::string name, bool caseInsensitive, bool negated) {
