@@ -203,7 +203,7 @@ class SumState final : public AggregateState {
 
 // --- min, max, any ------------------------------------------------------------
 
-enum class Pick : uint8_t { kMin, kMax, kAny };
+enum class Pick : uint8_t { kMin, kMax, kAny, kLast };
 
 template <typename T>
 class PickState final : public AggregateState {
@@ -253,7 +253,8 @@ class PickState final : public AggregateState {
       seen_.mark(g);
       return;
     }
-    if (pick_ == Pick::kMin ? v < values_[g] : (pick_ == Pick::kMax && v > values_[g])) values_[g] = v;
+    bool replace = pick_ == Pick::kLast || (pick_ == Pick::kMin ? v < values_[g] : (pick_ == Pick::kMax && v > values_[g]));
+    if (replace) values_[g] = v;
   }
 
   DataType resultType_;
@@ -305,7 +306,8 @@ class StringPickState final : public AggregateState {
       seen_.mark(g);
       return;
     }
-    if (pick_ == Pick::kMin ? v < values_[g] : (pick_ == Pick::kMax && v > values_[g])) values_[g].assign(v);
+    bool replace = pick_ == Pick::kLast || (pick_ == Pick::kMin ? v < values_[g] : (pick_ == Pick::kMax && v > values_[g]));
+    if (replace) values_[g].assign(v);
   }
 
   DataType resultType_;
@@ -569,8 +571,20 @@ std::optional<std::pair<BoundExprPtr, int64_t>> splitShiftedSum(const AggregateS
   return std::nullopt;
 }
 
+std::optional<std::string_view> stripIfCombinator(std::string_view name) {
+  constexpr std::string_view kSuffix = "If";
+  if (name.size() <= kSuffix.size() || name.substr(name.size() - kSuffix.size()) != kSuffix) return std::nullopt;
+  std::string_view base = name.substr(0, name.size() - kSuffix.size());
+  if (!findAggregate(base, false)) return std::nullopt;
+  return base;
+}
+
 std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct) {
+  if (auto base = stripIfCombinator(name)) return findAggregate(*base, distinct);
   std::string lower = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));
+  if (lower == "anylast" || lower == "last_value") return AggregateKind::kAnyLast;
+  if (lower == "quantile" || lower == "median") return AggregateKind::kQuantile;
+  if (lower == "quantileexact" || lower == "medianexact") return AggregateKind::kQuantileExact;
   if (lower == "count") return distinct ? AggregateKind::kCountDistinct : AggregateKind::kCount;
   if (lower == "uniqexact") return AggregateKind::kCountDistinct;
   if (lower == "sum") return AggregateKind::kSum;
@@ -608,8 +622,14 @@ DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_v
     case AggregateKind::kMin:
     case AggregateKind::kMax:
     case AggregateKind::kAny:
+    case AggregateKind::kAnyLast:
       if (argType.id == TypeId::kNull) return DataType(TypeId::kNull, true);
       return argType.withNullable(true);
+    case AggregateKind::kQuantile:
+    case AggregateKind::kQuantileExact:
+      if (isTemporal(argType.id)) return argType.withNullable(true);
+      if (!isNumeric(argType.id) || argType.id == TypeId::kBool) throw illegal("a number, a date or a time");
+      return DataType(TypeId::kFloat64, true);
   }
   throw QueryError(ErrorCode::kLogicalError, "unknown aggregate kind");
 }
@@ -627,16 +647,21 @@ std::unique_ptr<AggregateState> makeAggregateState(const AggregateSpec& spec) {
       return makeTyped<SumState>(argType, spec.resultType, true);
     case AggregateKind::kMin:
     case AggregateKind::kMax:
-    case AggregateKind::kAny: {
-      Pick pick = spec.kind == AggregateKind::kMin ? Pick::kMin
+    case AggregateKind::kAny:
+    case AggregateKind::kAnyLast: {
+      Pick pick = spec.kind == AggregateKind::kMin   ? Pick::kMin
                   : spec.kind == AggregateKind::kMax ? Pick::kMax
-                                                     : Pick::kAny;
+                  : spec.kind == AggregateKind::kAny ? Pick::kAny
+                                                     : Pick::kLast;
       if (argType == TypeId::kString) return std::make_unique<StringPickState>(spec.resultType, pick);
       if (argType == TypeId::kNull) return std::make_unique<NullState>();
       return makeTyped<PickState>(argType, spec.resultType, pick);
     }
     case AggregateKind::kApproxDistinct:
       return std::make_unique<ApproxDistinctState>(spec.lgK);
+    case AggregateKind::kQuantile:
+    case AggregateKind::kQuantileExact:
+      return makeQuantileState(spec);
     case AggregateKind::kCountDistinct:
       if (argType == TypeId::kString) return std::make_unique<DistinctStringState>();
       return std::make_unique<DistinctFixedState>(argType);

@@ -26,6 +26,9 @@ enum class AggregateKind : uint8_t {
   kCountDistinct,  // count(DISTINCT x) and uniqExact(x): exact
   kAny,
   kApproxDistinct,  // uniq, uniqHLL12, APPROX_COUNT_DISTINCT...: a HyperLogLog sketch
+  kAnyLast,         // anyLast: the last value a thread saw; which one is not defined
+  kQuantile,        // quantile(level)(x), median: exact, interpolated (quantile_state.cpp)
+  kQuantileExact,   // quantileExact(level)(x), medianExact: the value at floor(level * n)
 };
 
 struct AggregateSpec {
@@ -35,10 +38,13 @@ struct AggregateSpec {
   DataType resultType;
   /// kApproxDistinct: log2 of the sketch's register count.
   int lgK = 12;
+  /// kQuantile and kQuantileExact: the level, from 0 to 1.
+  double level = 0.5;
 };
 
 /// Maps an SQL aggregate name (any case) and DISTINCT flag to a kind;
-/// nullopt when the name is not an aggregate.
+/// nullopt when the name is not an aggregate. A name with ClickHouse's -If
+/// combinator (`sumIf`) maps to the kind of its base aggregate.
 std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct);
 
 /// The result type of an aggregate over an argument of type `argType`.
@@ -73,6 +79,13 @@ class AggregateState {
 /// can overflow Int64). Returns nullopt otherwise.
 std::optional<std::pair<BoundExprPtr, int64_t>> splitShiftedSum(const AggregateSpec& spec);
 
+/// The base aggregate of a name with the -If combinator (`sum` for
+/// `sumIf`, matched case-sensitively as in ClickHouse); nullopt otherwise.
+std::optional<std::string_view> stripIfCombinator(std::string_view name);
+
 std::unique_ptr<AggregateState> makeAggregateState(const AggregateSpec& spec);
+
+/// The state of kQuantile and kQuantileExact (quantile_state.cpp).
+std::unique_ptr<AggregateState> makeQuantileState(const AggregateSpec& spec);
 
 }  // namespace furl::query

@@ -401,6 +401,44 @@ BoundExprPtr Binder::bindColumnRef(const sql::ColumnRefExpr& ref, Scope& scope, 
   return scanColumn(static_cast<size_t>(column - scope.names.begin()), scope);
 }
 
+namespace {
+
+// The parameters of a parametric aggregate: quantile(0.9)(x). Only the
+// quantile family takes one, a level from 0 to 1 (0.5 when left out).
+void bindAggregateParameters(const sql::FunctionExpr& call, AggregateSpec& spec) {
+  bool quantile = spec.kind == AggregateKind::kQuantile || spec.kind == AggregateKind::kQuantileExact;
+  if (call.parameters.empty()) return;
+  if (!quantile) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     "aggregate function " + call.name + where(call.position) + " takes no parameters",
+                     call.position);
+  }
+  std::string base = lower(call.name);
+  if (call.parameters.size() != 1 || base.rfind("median", 0) == 0) {
+    throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                     "aggregate function " + call.name + where(call.position) +
+                         (base.rfind("median", 0) == 0 ? " takes no parameters; use quantile(level)(x)"
+                                                       : " takes one parameter, the level: quantile(0.9)(x)"),
+                     call.position);
+  }
+  Value level = evaluateLiteralExpr(*call.parameters[0]);
+  double value = -1;
+  if (isNumeric(level.type()) && level.type() != TypeId::kBool) {
+    if (level.type() == TypeId::kFloat64) value = level.asDouble();
+    if (isSignedInteger(level.type())) value = static_cast<double>(level.asInt64());
+    if (isUnsignedInteger(level.type())) value = static_cast<double>(level.asUInt64());
+  }
+  if (!(value >= 0 && value <= 1)) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     "the level of " + call.name + where(call.parameters[0]->position) + " is " + level.toString() +
+                         "; use a number from 0 to 1",
+                     call.parameters[0]->position);
+  }
+  spec.level = value;
+}
+
+}  // namespace
+
 BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) {
   std::string text = call.toString();
   auto existing = std::find(scope.aggregateTexts.begin(), scope.aggregateTexts.end(), text);
@@ -413,35 +451,68 @@ BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) 
   AggregateKind kind = *findAggregate(call.name, call.distinct);
   AggregateSpec spec;
   spec.kind = kind;
-  if (kind == AggregateKind::kCount && (call.starArgument || call.args.empty())) {
+
+  // sumIf(x, cond) is sum(if(cond, x, NULL)), and countIf(cond) is
+  // count(if(cond, 1, NULL)): every aggregate skips NULL.
+  std::vector<const sql::Expr*> args;
+  for (const auto& arg : call.args) args.push_back(arg.get());
+  const sql::Expr* condition = nullptr;
+  if (stripIfCombinator(call.name)) {
+    size_t minArgs = kind == AggregateKind::kCount ? 1 : 2;
+    if (args.size() != minArgs) {
+      throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                       "aggregate function " + call.name + " takes " + std::to_string(minArgs) +
+                           (minArgs == 1 ? " argument (the condition)" : " arguments (the value and the condition)") +
+                           ", got " + std::to_string(args.size()) + where(call.position),
+                       call.position);
+    }
+    condition = args.back();
+    args.pop_back();
+  }
+  bindAggregateParameters(call, spec);
+
+  if (kind == AggregateKind::kCount && !condition && (call.starArgument || args.empty())) {
     spec.kind = AggregateKind::kCountStar;
+  } else if (kind == AggregateKind::kCount && condition && args.empty()) {
+    spec.arg = BoundExpr::literal(Value::int64(1), DataType(TypeId::kInt64));
   } else {
     size_t maxArgs = kind == AggregateKind::kApproxDistinct && lower(call.name) == "approx_count_distinct_ds_hll" ? 2 : 1;
-    if (call.args.size() == 2 && maxArgs == 2) {
+    if (args.size() == 2 && maxArgs == 2) {
       // APPROX_COUNT_DISTINCT_DS_HLL(x, lgK), as in Druid.
-      BoundExprPtr lgK = bindExpr(*call.args[1], scope, Mode::kSource);
+      BoundExprPtr lgK = bindExpr(*args[1], scope, Mode::kSource);
       bool valid = lgK->isConstant() && !lgK->constant.isNull() && lgK->constant.type() == TypeId::kInt64 &&
                    lgK->constant.asInt64() >= 4 && lgK->constant.asInt64() <= 21;
       if (!valid) {
         throw QueryError(ErrorCode::kBadArguments,
-                         "the lgK argument of " + call.name + where(call.args[1]->position) +
+                         "the lgK argument of " + call.name + where(args[1]->position) +
                              " must be an integer constant from 4 to 21",
-                         call.args[1]->position);
+                         args[1]->position);
       }
       spec.lgK = static_cast<int>(lgK->constant.asInt64());
-    } else if (call.args.size() != 1) {
+    } else if (args.size() != 1) {
       throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
                        "aggregate function " + call.name + " takes 1 argument, got " +
-                           std::to_string(call.args.size()) + where(call.position),
+                           std::to_string(args.size()) + where(call.position),
                        call.position);
     }
-    if (containsAggregate(*call.args[0])) {
+    if (containsAggregate(*args[0])) {
       throw QueryError(ErrorCode::kIllegalAggregation,
                        "aggregate function " + call.name + where(call.position) +
                            " has another aggregate function inside; nest them through a subquery",
                        call.position);
     }
-    spec.arg = bindExpr(*call.args[0], scope, Mode::kSource);
+    spec.arg = bindExpr(*args[0], scope, Mode::kSource);
+  }
+  if (condition != nullptr) {
+    if (containsAggregate(*condition)) {
+      throw QueryError(ErrorCode::kIllegalAggregation,
+                       "the condition of " + call.name + where(condition->position) +
+                           " has an aggregate function inside; nest them through a subquery",
+                       condition->position);
+    }
+    BoundExprPtr test = bindExpr(*condition, scope, Mode::kSource);
+    BoundExprPtr null = BoundExpr::literal(Value::null(), DataType(TypeId::kNull, true));
+    spec.arg = bindFunctionCall("if", {test, spec.arg, null}, call.position);
   }
   spec.resultType = aggregateResultType(spec.kind, spec.arg ? spec.arg->type : DataType(), call.name);
   plan.aggregates.push_back(spec);

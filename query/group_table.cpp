@@ -86,7 +86,7 @@ GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
     if (!stateSpec.arg || stateSpec.arg->kind == BoundExpr::Kind::kColumn) {
       key = std::to_string(static_cast<int>(stateSpec.kind)) + ":" +
             (stateSpec.arg ? std::to_string(stateSpec.arg->columnIndex) : "*") + ":" + stateSpec.resultType.toString() +
-            ":" + std::to_string(stateSpec.lgK);
+            ":" + std::to_string(stateSpec.lgK) + ":" + std::to_string(stateSpec.level);
     }
     auto found = key.empty() ? stateKeys.end() : std::find(stateKeys.begin(), stateKeys.end(), key);
     if (found != stateKeys.end()) {
