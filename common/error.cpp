@@ -81,6 +81,8 @@ std::string_view errorCodeName(ErrorCode code) {
       return "CANNOT_COMPILE_REGEXP";
     case ErrorCode::kQueryWasCancelled:
       return "QUERY_WAS_CANCELLED";
+    case ErrorCode::kTooManyRowsOrBytes:
+      return "TOO_MANY_ROWS_OR_BYTES";
     case ErrorCode::kArgumentOutOfBound:
       return "ARGUMENT_OUT_OF_BOUND";
     case ErrorCode::kValueIsOutOfRange:

@@ -50,6 +50,7 @@ enum class ErrorCode : int32_t {
   kCorruptedData = 246,
   kCannotCompile = 263,  // invalid regular expression
   kQueryWasCancelled = 394,
+  kTooManyRowsOrBytes = 396,
   kArgumentOutOfBound = 69,
   kValueIsOutOfRange = 321,
   kDecimalOverflow = 407,  // integer sum overflow also uses this code

@@ -45,6 +45,22 @@ std::optional<int32_t> parseDate(std::string_view text);
 /// beyond milliseconds are truncated. Returns nullopt when invalid.
 std::optional<int64_t> parseTimestampMs(std::string_view text);
 
+/// ClickHouse reads an integer written for a DateTime64 value (in VALUES,
+/// TSV, CSV, JSON or a string cast) as ticks of the column precision when it
+/// is at least this value, and as Unix seconds below it. 9908870400 seconds
+/// is 2284-01-01, past the DateTime64 range, and 9908870400 ms is
+/// 1970-04-25, so every real timestamp is read the way it was meant.
+inline constexpr int64_t kDateTime64MinTicks = 9908870400;
+
+/// Milliseconds since the epoch for an integer read as a DateTime64(3)
+/// value, by the rule of kDateTime64MinTicks: ticks are milliseconds.
+/// nullopt when seconds this far before the epoch overflow milliseconds.
+inline std::optional<int64_t> dateTime64MsFromInteger(int64_t value) {
+  if (value >= kDateTime64MinTicks) return value;
+  if (value < INT64_MIN / 1000) return std::nullopt;
+  return value * 1000;
+}
+
 /// Current wall-clock time in milliseconds since the epoch.
 int64_t nowMs();
 

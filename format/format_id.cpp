@@ -29,7 +29,20 @@ constexpr std::array kFormatNames = {
     FormatName{"JSONLines", FormatId::kJsonEachRow},
     FormatName{"NDJSON", FormatId::kJsonEachRow},
     FormatName{"JSONCompactEachRow", FormatId::kJsonCompactEachRow},
+    FormatName{"Pretty", FormatId::kPretty},
+    FormatName{"PrettyMonoBlock", FormatId::kPrettyMonoBlock},
     FormatName{"PrettyCompact", FormatId::kPrettyCompact},
+    FormatName{"PrettyCompactMonoBlock", FormatId::kPrettyCompactMonoBlock},
+    FormatName{"PrettySpace", FormatId::kPrettySpace},
+    FormatName{"PrettySpaceMonoBlock", FormatId::kPrettySpaceMonoBlock},
+    // Furl never writes ANSI escapes, so the NoEscapes variants are the same.
+    FormatName{"PrettyNoEscapes", FormatId::kPretty},
+    FormatName{"PrettyMonoBlockNoEscapes", FormatId::kPrettyMonoBlock},
+    FormatName{"PrettyCompactNoEscapes", FormatId::kPrettyCompact},
+    FormatName{"PrettyCompactNoEscapesMonoBlock", FormatId::kPrettyCompactMonoBlock},
+    FormatName{"PrettySpaceNoEscapes", FormatId::kPrettySpace},
+    FormatName{"PrettySpaceNoEscapesMonoBlock", FormatId::kPrettySpaceMonoBlock},
+    FormatName{"Vertical", FormatId::kVertical},
     FormatName{"Null", FormatId::kNull},
 };
 
@@ -60,7 +73,13 @@ std::string_view formatName(FormatId id) {
     case FormatId::kJsonCompact: return "JSONCompact";
     case FormatId::kJsonEachRow: return "JSONEachRow";
     case FormatId::kJsonCompactEachRow: return "JSONCompactEachRow";
+    case FormatId::kPretty: return "Pretty";
+    case FormatId::kPrettyMonoBlock: return "PrettyMonoBlock";
     case FormatId::kPrettyCompact: return "PrettyCompact";
+    case FormatId::kPrettyCompactMonoBlock: return "PrettyCompactMonoBlock";
+    case FormatId::kPrettySpace: return "PrettySpace";
+    case FormatId::kPrettySpaceMonoBlock: return "PrettySpaceMonoBlock";
+    case FormatId::kVertical: return "Vertical";
     case FormatId::kNull: return "Null";
   }
   return "TabSeparated";
@@ -82,7 +101,13 @@ std::string_view contentType(FormatId id) {
     case FormatId::kJsonEachRow:
     case FormatId::kJsonCompactEachRow:
       return "application/x-ndjson; charset=UTF-8";
+    case FormatId::kPretty:
+    case FormatId::kPrettyMonoBlock:
     case FormatId::kPrettyCompact:
+    case FormatId::kPrettyCompactMonoBlock:
+    case FormatId::kPrettySpace:
+    case FormatId::kPrettySpaceMonoBlock:
+    case FormatId::kVertical:
     case FormatId::kNull:
       return "text/plain; charset=UTF-8";
   }

@@ -22,7 +22,13 @@ enum class FormatId {
   kJsonCompact,
   kJsonEachRow,
   kJsonCompactEachRow,
+  kPretty,
+  kPrettyMonoBlock,
   kPrettyCompact,
+  kPrettyCompactMonoBlock,
+  kPrettySpace,
+  kPrettySpaceMonoBlock,
+  kVertical,
   kNull,
 };
 

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/time_util.h"
 #include "format/str_cat.h"
 #include "format/reader_internal.h"
 #include "simdjson.h"
@@ -105,9 +106,21 @@ ParseFailure storeNumber(simdjson::dom::element element, TypeId type, Column& co
     case TypeId::kFloat32: column.data<float>()[row] = static_cast<float>(asDouble); return ParseFailure::kNone;
     case TypeId::kFloat64: column.data<double>()[row] = asDouble; return ParseFailure::kNone;
     case TypeId::kDate: return storeInteger.operator()<int32_t>();
-    case TypeId::kDateTime:
-    case TypeId::kDateTime64: {
-      // JSON numbers are Unix seconds; DateTime keeps whole seconds.
+    case TypeId::kDateTime64:
+      // An integer follows ClickHouse's DateTime64 rule (ticks or seconds);
+      // a number with a fraction is seconds, as for DateTime.
+      if (isInt || isUInt) {
+        if (isUInt && uint64_t(element) > uint64_t(std::numeric_limits<int64_t>::max())) {
+          return ParseFailure::kOutOfRange;
+        }
+        auto ms = dateTime64MsFromInteger(isInt ? int64_t(element) : static_cast<int64_t>(uint64_t(element)));
+        if (!ms) return ParseFailure::kOutOfRange;
+        column.data<int64_t>()[row] = *ms;
+        return ParseFailure::kNone;
+      }
+      [[fallthrough]];
+    case TypeId::kDateTime: {
+      // Other JSON numbers are Unix seconds; DateTime keeps whole seconds.
       double ms = type == TypeId::kDateTime ? std::floor(asDouble) * 1000 : std::round(asDouble * 1000);
       if (!(ms > -9.2e18 && ms < 9.2e18)) return ParseFailure::kOutOfRange;
       column.data<int64_t>()[row] = static_cast<int64_t>(ms);

@@ -159,8 +159,108 @@ void appendRepeated(std::string& out, std::string_view piece, size_t count) {
   for (size_t i = 0; i < count; ++i) out.append(piece);
 }
 
-/// PrettyCompact: a box-drawn table per batch; numbers right-aligned.
-void writePrettyCompact(const ResultTable& table, std::string& out) {
+/// The Pretty family: how a table is drawn.
+enum class PrettyStyle {
+  kFull,     // Pretty: a heavy header box and a rule between rows
+  kCompact,  // PrettyCompact: names in the top border, no rules between rows
+  kSpace,    // PrettySpace: columns separated by spaces, no lines
+};
+
+/// Rendered cells of one Pretty table, row by row.
+using PrettyRows = std::vector<std::vector<std::string>>;
+
+/// One box line: `left`, then per column `fill` repeated to the column
+/// width plus its margins, with `junction` between columns, then `right`.
+void appendRule(std::string& out, const std::vector<size_t>& widths, std::string_view left, std::string_view fill,
+                std::string_view junction, std::string_view right) {
+  out.append(left);
+  for (size_t c = 0; c < widths.size(); ++c) {
+    if (c > 0) out.append(junction);
+    appendRepeated(out, fill, widths[c] + 2);
+  }
+  out.append(right);
+  out.push_back('\n');
+}
+
+void appendAligned(std::string& out, std::string_view text, size_t width, bool rightAligned) {
+  size_t padding = width - displayWidth(text);
+  if (rightAligned) out.append(padding, ' ');
+  out.append(text);
+  if (!rightAligned) out.append(padding, ' ');
+}
+
+/// One line of cells between `left` and `right` borders, `separator` between cells.
+void appendCells(std::string& out, const std::vector<std::string_view>& cells, const std::vector<size_t>& widths,
+                 const std::vector<bool>& rightAligned, std::string_view left, std::string_view separator,
+                 std::string_view right) {
+  out.append(left);
+  for (size_t c = 0; c < cells.size(); ++c) {
+    if (c > 0) out.append(separator);
+    appendAligned(out, cells[c], widths[c], rightAligned[c]);
+  }
+  out.append(right);
+  out.push_back('\n');
+}
+
+/// Draws one table. As in ClickHouse, numbers are right-aligned and so are
+/// their column names.
+void writePrettyTable(const ResultTable& table, PrettyStyle style, const std::vector<bool>& rightAligned,
+                      const PrettyRows& rows, std::string& out) {
+  size_t numColumns = table.columnNames.size();
+  std::vector<size_t> widths(numColumns);
+  for (size_t c = 0; c < numColumns; ++c) {
+    widths[c] = displayWidth(table.columnNames[c]);
+    for (const auto& row : rows) widths[c] = std::max(widths[c], displayWidth(row[c]));
+  }
+  std::vector<std::string_view> names(table.columnNames.begin(), table.columnNames.end());
+  std::vector<std::string_view> cells(numColumns);
+
+  switch (style) {
+    case PrettyStyle::kFull:
+      appendRule(out, widths, "┏", "━", "┳", "┓");
+      appendCells(out, names, widths, rightAligned, "┃ ", " ┃ ", " ┃");
+      appendRule(out, widths, "┡", "━", "╇", "┩");
+      for (size_t r = 0; r < rows.size(); ++r) {
+        if (r > 0) appendRule(out, widths, "├", "─", "┼", "┤");
+        cells.assign(rows[r].begin(), rows[r].end());
+        appendCells(out, cells, widths, rightAligned, "│ ", " │ ", " │");
+      }
+      appendRule(out, widths, "└", "─", "┴", "┘");
+      return;
+
+    case PrettyStyle::kCompact:
+      // The names sit in the top border: ┌─name─┬─────value─┐
+      out.append("┌─");
+      for (size_t c = 0; c < numColumns; ++c) {
+        if (c > 0) out.append("─┬─");
+        size_t padding = widths[c] - displayWidth(names[c]);
+        if (rightAligned[c]) appendRepeated(out, "─", padding);
+        out.append(names[c]);
+        if (!rightAligned[c]) appendRepeated(out, "─", padding);
+      }
+      out.append("─┐\n");
+      for (const auto& row : rows) {
+        cells.assign(row.begin(), row.end());
+        appendCells(out, cells, widths, rightAligned, "│ ", " │ ", " │");
+      }
+      appendRule(out, widths, "└", "─", "┴", "┘");
+      return;
+
+    case PrettyStyle::kSpace:
+      // Names start one space in and are three spaces apart; each value
+      // has a space on either side and one more between columns.
+      appendCells(out, names, widths, rightAligned, " ", "   ", "\n");
+      for (const auto& row : rows) {
+        cells.assign(row.begin(), row.end());
+        appendCells(out, cells, widths, rightAligned, " ", "   ", " ");
+      }
+      return;
+  }
+}
+
+/// Pretty, PrettyCompact and PrettySpace: one table per batch, as ClickHouse
+/// draws one per block, or one table for the whole result with monoBlock.
+void writePretty(const ResultTable& table, PrettyStyle style, bool monoBlock, std::string& out) {
   size_t numColumns = table.columnNames.size();
   std::vector<bool> rightAligned(numColumns);
   for (size_t c = 0; c < numColumns; ++c) {
@@ -168,45 +268,44 @@ void writePrettyCompact(const ResultTable& table, std::string& out) {
     rightAligned[c] = isNumeric(id) && id != TypeId::kBool;
   }
 
+  PrettyRows rows;
   forEachRenderedBatch(table, ValueStyle::kText, false, [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
-    std::vector<size_t> widths(numColumns);
-    for (size_t c = 0; c < numColumns; ++c) {
-      widths[c] = displayWidth(table.columnNames[c]);
-      for (size_t row = 0; row < numRows; ++row) {
-        std::string_view text = columns[c].row(row);
-        widths[c] = std::max(widths[c], displayWidth(text));
-      }
-    }
-
-    out.append("┌─");
-    for (size_t c = 0; c < numColumns; ++c) {
-      if (c > 0) out.append("─┬─");
-      size_t padding = widths[c] - displayWidth(table.columnNames[c]);
-      if (rightAligned[c]) appendRepeated(out, "─", padding);
-      out.append(table.columnNames[c]);
-      if (!rightAligned[c]) appendRepeated(out, "─", padding);
-    }
-    out.append("─┐\n");
-
     for (size_t row = 0; row < numRows; ++row) {
-      out.append("│ ");
-      for (size_t c = 0; c < numColumns; ++c) {
-        if (c > 0) out.append(" │ ");
-        std::string_view text = columns[c].row(row);
-        size_t padding = widths[c] - displayWidth(text);
-        if (rightAligned[c]) out.append(padding, ' ');
-        out.append(text);
-        if (!rightAligned[c]) out.append(padding, ' ');
-      }
-      out.append(" │\n");
+      std::vector<std::string> cells;
+      cells.reserve(numColumns);
+      for (size_t c = 0; c < numColumns; ++c) cells.emplace_back(columns[c].row(row));
+      rows.push_back(std::move(cells));
     }
+    if (!monoBlock && !rows.empty()) {
+      writePrettyTable(table, style, rightAligned, rows, out);
+      rows.clear();
+    }
+  });
+  if (!rows.empty()) writePrettyTable(table, style, rightAligned, rows, out);
+}
 
-    out.append("└─");
-    for (size_t c = 0; c < numColumns; ++c) {
-      if (c > 0) out.append("─┴─");
-      appendRepeated(out, "─", widths[c]);
+/// Vertical: each row as `Row N:`, a rule as long as that line, then one
+/// `name: value` line per column with the values aligned; rows are
+/// separated by a blank line.
+void writeVertical(const ResultTable& table, std::string& out) {
+  size_t nameWidth = 0;
+  for (const std::string& name : table.columnNames) nameWidth = std::max(nameWidth, displayWidth(name));
+  uint64_t rowNumber = 0;
+  forEachRenderedBatch(table, ValueStyle::kText, false, [&](const std::vector<RenderedColumn>& columns, size_t numRows) {
+    for (size_t row = 0; row < numRows; ++row) {
+      if (rowNumber > 0) out.push_back('\n');
+      std::string title = "Row " + std::to_string(++rowNumber) + ":";
+      out.append(title).push_back('\n');
+      appendRepeated(out, "─", title.size());
+      out.push_back('\n');
+      for (size_t c = 0; c < columns.size(); ++c) {
+        const std::string& name = table.columnNames[c];
+        out.append(name).push_back(':');
+        out.append(nameWidth - displayWidth(name) + 1, ' ');
+        out.append(columns[c].row(row));
+        out.push_back('\n');
+      }
     }
-    out.append("─┘\n");
   });
 }
 
@@ -248,8 +347,26 @@ void writeResult(FormatId format, const ResultTable& table, const WriteOptions& 
     case FormatId::kJsonCompactEachRow:
       writeJsonCompactEachRow(table, options, out);
       return;
+    case FormatId::kPretty:
+      writePretty(table, PrettyStyle::kFull, false, out);
+      return;
+    case FormatId::kPrettyMonoBlock:
+      writePretty(table, PrettyStyle::kFull, true, out);
+      return;
     case FormatId::kPrettyCompact:
-      writePrettyCompact(table, out);
+      writePretty(table, PrettyStyle::kCompact, false, out);
+      return;
+    case FormatId::kPrettyCompactMonoBlock:
+      writePretty(table, PrettyStyle::kCompact, true, out);
+      return;
+    case FormatId::kPrettySpace:
+      writePretty(table, PrettyStyle::kSpace, false, out);
+      return;
+    case FormatId::kPrettySpaceMonoBlock:
+      writePretty(table, PrettyStyle::kSpace, true, out);
+      return;
+    case FormatId::kVertical:
+      writeVertical(table, out);
       return;
     case FormatId::kNull:
       return;

@@ -150,8 +150,16 @@ ParseFailure parseTextValue(std::string_view text, TypeId type, Column& column, 
       }
       return ParseFailure::kInvalid;
     }
-    case TypeId::kDateTime:
-    case TypeId::kDateTime64: {
+    case TypeId::kDateTime64:
+      if (isAllDigits(text)) {
+        int64_t value = 0;
+        ParseFailure failure = parseInteger(text, value);
+        if (failure != ParseFailure::kNone) return failure;
+        column.data<int64_t>()[row] = *dateTime64MsFromInteger(value);
+        return ParseFailure::kNone;
+      }
+      [[fallthrough]];
+    case TypeId::kDateTime: {
       int64_t ms = 0;
       if (!parseUnixSecondsText(text, ms)) {
         auto parsed = parseTimestampMs(text);

@@ -39,6 +39,14 @@ void checkCancelled(const QueryOptions& options) {
   if (options.cancelled != nullptr && options.cancelled->load(std::memory_order_relaxed)) {
     throw QueryError(ErrorCode::kQueryWasCancelled, "query " + options.queryId + " was cancelled");
   }
+  if (options.deadline != std::chrono::steady_clock::time_point::max() &&
+      std::chrono::steady_clock::now() >= options.deadline) {
+    auto limit = options.settings.find("max_execution_time");
+    throw QueryError(ErrorCode::kTimeoutExceeded,
+                     "query " + options.queryId + " exceeded max_execution_time of " +
+                         (limit == options.settings.end() ? std::string("?") : limit->second) +
+                         " seconds; raise the setting or narrow the query");
+  }
 }
 
 // True when [min, max] may contain a value satisfying `rule`.

@@ -5,8 +5,10 @@
 #include "absl/strings/ascii.h"
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/time_util.h"
 #include "format/row_reader.h"
 #include "query/binder.h"
+#include "query/query_settings.h"
 #include "query/select_plan.h"
 #include "sql/parser.h"
 #include "storage/database.h"
@@ -30,9 +32,23 @@ QueryResult stringResult(const std::string& name, const std::vector<std::string>
   return result;
 }
 
-// Converts the settings of a statement to strings in `options`.
-void applySettings(const std::vector<sql::Setting>& settings, QueryOptions& options) {
-  for (const auto& setting : settings) options.settings[setting.name] = setting.value.toString();
+// An integer in VALUES for a DateTime64 column, read as ClickHouse reads
+// it: ticks of the precision (ms) from kDateTime64MinTicks up, else seconds.
+// CAST and toDateTime64 keep reading integers as seconds, as ClickHouse's
+// conversion functions do.
+Value dateTime64Value(const Value& integer, const SourcePosition& position) {
+  bool isUnsigned = isUnsignedInteger(integer.type());
+  if (isUnsigned && integer.asUInt64() > static_cast<uint64_t>(INT64_MAX)) {
+    throw QueryError(ErrorCode::kValueIsOutOfRange,
+                     "value " + integer.toString() + " is out of range for DateTime64(3)", position);
+  }
+  int64_t signedValue = isUnsigned ? static_cast<int64_t>(integer.asUInt64()) : integer.asInt64();
+  std::optional<int64_t> ms = dateTime64MsFromInteger(signedValue);
+  if (!ms) {
+    throw QueryError(ErrorCode::kValueIsOutOfRange,
+                     "value " + integer.toString() + " is out of range for DateTime64(3)", position);
+  }
+  return Value::timestampMs(*ms, TypeId::kDateTime64);
 }
 
 // Granularity implied by a PARTITION BY function of the time column.
@@ -108,6 +124,11 @@ class StatementRunner {
   QueryResult runCreate(const sql::CreateTableStatement& statement);
   QueryResult runInsert(const sql::InsertStatement& statement);
   QueryResult runDescribe(const sql::DescribeStatement& statement);
+  /// Applies max_result_rows and result_overflow_mode to a SELECT result.
+  void applyResultLimit(QueryResult& result) const;
+  /// Merges the statement's SETTINGS clause, checks the names and sets the
+  /// limits and the deadline.
+  void applySettings(const sql::Statement& statement);
   std::shared_ptr<const storage::TableSnapshot> snapshot(const sql::TableName& name);
   std::vector<Batch> castToTable(const std::vector<Batch>& batches, const std::vector<DataType>& from,
                                  const std::vector<size_t>& targetColumns, const storage::TableDef& def);
@@ -122,6 +143,7 @@ class StatementRunner {
   const SystemTables& systemTables_;
   std::string_view sql_;
   QueryOptions options_;
+  QueryLimits limits_;
   std::vector<std::string> warnings_;
 };
 
@@ -153,6 +175,30 @@ void StatementRunner::rejectSystemTable(const sql::TableName& name) const {
                    name.position);
 }
 
+void StatementRunner::applySettings(const sql::Statement& statement) {
+  const std::vector<sql::Setting>* clause = nullptr;
+  if (statement.kind == sql::StatementKind::kSelect) clause = &statement.as<sql::SelectStatement>().settings;
+  if (statement.kind == sql::StatementKind::kInsert) clause = &statement.as<sql::InsertStatement>().settings;
+  if (clause != nullptr) {
+    for (const auto& setting : *clause) options_.settings[setting.name] = setting.value.toString();
+  }
+  if (statement.kind == sql::StatementKind::kSet) {
+    std::map<std::string, std::string> assigned;
+    for (const auto& setting : statement.as<sql::SetStatement>().settings) {
+      assigned[setting.name] = setting.value.toString();
+    }
+    checkSettingNames(assigned, warnings_);
+    parseQueryLimits(assigned);
+  }
+  checkSettingNames(options_.settings, warnings_);
+  limits_ = parseQueryLimits(options_.settings);
+  if (limits_.maxExecutionTimeSeconds > 0) {
+    auto limit = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(limits_.maxExecutionTimeSeconds));
+    options_.deadline = std::min(options_.deadline, std::chrono::steady_clock::now() + limit);
+  }
+}
+
 std::shared_ptr<const storage::TableSnapshot> StatementRunner::snapshot(const sql::TableName& name) {
   rejectSystemTable(name);
   auto snapshot = database_.snapshot(name.table);
@@ -169,13 +215,33 @@ std::shared_ptr<const storage::TableSnapshot> StatementRunner::snapshot(const sq
 }
 
 QueryResult StatementRunner::runSelect(const sql::SelectStatement& statement) {
-  applySettings(statement.settings, options_);
   auto plan = bindSelect(*statement.query, database_, systemTables_, warnings_);
   QueryResult result;
   result.columnNames = plan->names;
   for (size_t i = 0; i < plan->numVisible; ++i) result.columnTypes.push_back(plan->projections[i]->type);
   result.batches = executeSelect(*plan, options_, result.stats);
+  applyResultLimit(result);
   return result;
+}
+
+void StatementRunner::applyResultLimit(QueryResult& result) const {
+  if (limits_.maxResultRows == 0) return;
+  uint64_t rows = 0;
+  for (size_t b = 0; b < result.batches.size(); ++b) {
+    rows += result.batches[b].numRows;
+    if (rows < limits_.maxResultRows) continue;
+    if (limits_.breakOnResultOverflow) {
+      // As in ClickHouse, the batch that reaches the limit is kept whole.
+      result.batches.resize(b + 1);
+      return;
+    }
+    if (rows > limits_.maxResultRows) {
+      throw QueryError(ErrorCode::kTooManyRowsOrBytes,
+                       "the result has more than max_result_rows = " + std::to_string(limits_.maxResultRows) +
+                           " rows; raise the setting, add LIMIT, or set result_overflow_mode = 'break' to get "
+                           "the first rows");
+    }
+  }
 }
 
 QueryResult StatementRunner::runCreate(const sql::CreateTableStatement& create) {
@@ -283,7 +349,6 @@ std::vector<Batch> StatementRunner::castToTable(const std::vector<Batch>& batche
 }
 
 QueryResult StatementRunner::runInsert(const sql::InsertStatement& insert) {
-  applySettings(insert.settings, options_);
   auto table = snapshot(insert.table);
   const storage::TableDef& def = table->def;
 
@@ -328,7 +393,10 @@ QueryResult StatementRunner::runInsert(const sql::InsertStatement& insert) {
         for (size_t i = 0; i < row.size(); ++i) {
           Value value = evaluateLiteralExpr(*row[i]);
           DataType target = inputTypes[i];
-          if (!value.isNull()) {
+          if (target.id == TypeId::kDateTime64 && isInteger(value.type())) {
+            value = dateTime64Value(value, row[i]->position);
+          }
+          if (!value.isNull() && value.type() != target.id) {
             BoundExprPtr cast = bindFunctionCall(
                 "cast",
                 {BoundExpr::literal(value, DataType(value.type())),
@@ -438,6 +506,7 @@ bool changesData(sql::StatementKind kind) {
 }
 
 QueryResult StatementRunner::run(const sql::Statement& statement) {
+  applySettings(statement);
   auto readonly = options_.settings.find("readonly");
   bool readOnlySetting = readonly != options_.settings.end() && readonly->second != "0" && readonly->second != "false";
   if ((options_.readOnly || readOnlySetting) && changesData(statement.kind)) {

@@ -3,6 +3,7 @@
 // The entry point the servers use to run SQL.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,10 +48,15 @@ struct QueryOptions {
   /// Data that follows the statement for `INSERT ... FORMAT X` (the HTTP
   /// body after the query, or the whole body when the query is in the URL).
   std::string_view insertData;
-  /// Session settings (`max_threads`, ...). Unknown keys are ignored.
+  /// Session settings (`max_threads`, ...). The engine rejects names it
+  /// does not know (see query/query_settings.h).
   std::map<std::string, std::string> settings;
   /// Set to true from another thread to cancel; checked between batches.
   const std::atomic<bool>* cancelled = nullptr;
+  /// The query fails with TIMEOUT_EXCEEDED when it is still running at this
+  /// time; checked between batches. The engine sets it from the
+  /// max_execution_time setting; the default is no deadline.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   /// When set, updated while the query runs.
   QueryProgress* progress = nullptr;
   /// Rejects statements that change data or tables, with `readOnlyReason`

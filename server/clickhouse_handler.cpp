@@ -20,6 +20,7 @@
 #include "format/format_id.h"
 #include "format/result_writer.h"
 #include "server/handler_context.h"
+#include "server/http_auth.h"
 #include "server/query_parameters.h"
 #include "server/request_util.h"
 
@@ -28,11 +29,15 @@ namespace {
 
 namespace http = boost::beast::http;
 
-/// URL parameters that steer the request; the rest are query settings.
+/// URL parameters that steer the request, as ClickHouse's HTTP interface
+/// reads them; the rest are query settings. `compress`, `decompress`,
+/// `buffer_size`, `role`, `quota_key` and `stacktrace` are accepted and
+/// have no effect.
 bool isReservedParam(const std::string& key) {
   return key == "query" || key == "query_id" || key == "database" || key == "default_format" || key == "user" ||
          key == "password" || key == "session_id" || key == "session_timeout" || key == "session_check" ||
-         key.rfind("param_", 0) == 0;
+         key == "compress" || key == "decompress" || key == "buffer_size" || key == "role" || key == "quota_key" ||
+         key == "stacktrace" || key.rfind("param_", 0) == 0;
 }
 
 std::string_view headerValue(const HttpRequest& request, http::field field) {
@@ -123,6 +128,11 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
 
   const std::string* givenQueryId = param("query_id");
   std::string queryId = givenQueryId && !givenQueryId->empty() ? *givenQueryId : generateQueryId();
+
+  if (absl::Status auth = authenticateRequest(context.options.credentials, request, params); !auth.ok()) {
+    return errorResponse(context, request, queryId, ErrorCode::kAuthenticationFailed,
+                         std::string_view(auth.message().data(), auth.message().size()));
+  }
 
   // Parameters that furl does not serve are rejected rather than ignored.
   if (const std::string* database = param("database"); database && !database->empty() && *database != "default") {

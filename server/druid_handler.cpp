@@ -9,6 +9,7 @@
 #include <string>
 
 #include "boost/beast/http/field.hpp"
+#include "absl/strings/numbers.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "fmt/format.h"
@@ -150,15 +151,27 @@ HttpResponse handleDruidSql(const HandlerContext& context, HttpRequest& request)
 
   query::QueryOptions options;
   options.cancelled = context.cancelled;
+  // Druid's query context is not a set of ClickHouse settings: its
+  // `timeout` (milliseconds) becomes max_execution_time, `sqlQueryId` the
+  // query id, and other keys are ignored, as Druid ignores keys it does
+  // not know.
+  std::string givenId;
   simdjson::dom::object queryContext;
   if (object["context"].get_object().get(queryContext) == simdjson::SUCCESS) {
     for (auto entry : queryContext) {
-      options.settings[std::string(entry.key)] = settingText(entry.value);
+      if (entry.key == "sqlQueryId") givenId = settingText(entry.value);
+      if (entry.key == "timeout") {
+        double timeoutMs = 0;
+        std::string text = settingText(entry.value);
+        if (!absl::SimpleAtod(text, &timeoutMs) || timeoutMs < 0) {
+          return druidError(request, "", ErrorCode::kBadArguments,
+                            "invalid context timeout '" + text + "'; use a number of milliseconds");
+        }
+        if (timeoutMs > 0) options.settings["max_execution_time"] = std::to_string(timeoutMs / 1000);
+      }
     }
   }
-  auto givenId = options.settings.find("sqlQueryId");
-  options.queryId = givenId != options.settings.end() && !givenId->second.empty() ? givenId->second
-                                                                                  : generateQueryId();
+  options.queryId = givenId.empty() ? generateQueryId() : givenId;
 
   // Run the query and write the result.
   logger("server.druid")->debug("query started query_id={} bytes={}", options.queryId, sql.size());

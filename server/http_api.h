@@ -10,6 +10,7 @@
 #include <string>
 
 #include "query/query_engine.h"
+#include "server/http_auth.h"
 #include "server/http_server.h"
 
 namespace furl::server {
@@ -19,6 +20,8 @@ struct HttpApiOptions {
   std::string displayName = "furl";
   /// Largest request body after decompression, in bytes.
   uint64_t maxBodyBytes = uint64_t{1} << 30;
+  /// The account requests must authenticate as; the default checks nothing.
+  Credentials credentials;
 };
 
 /// Routes requests to the ClickHouse and Druid handlers. Thread-safe; the
@@ -30,6 +33,8 @@ class HttpApi {
   HttpApi(query::QueryEngine& engine, HttpApiOptions options, const std::atomic<bool>* cancelled);
 
   HttpResponse handle(HttpRequest& request);
+
+  const Credentials& credentials() const { return options_.credentials; }
 
  private:
   query::QueryEngine& engine_;

@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   server::HttpApiOptions apiOptions;
   apiOptions.displayName = config->displayName.empty() ? hostName() : config->displayName;
   apiOptions.maxBodyBytes = config->maxBodyBytes;
+  apiOptions.credentials = server::Credentials{config->user, config->password};
   server::HttpApi api(engine, apiOptions, &cancelled);
 
   server::HttpServerOptions serverOptions;
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
   server::HttpServer httpServer(serverOptions, [&api, &supervisors](server::HttpRequest& request) {
     std::string_view target(request.target().data(), request.target().size());
     if (server::isSupervisorPath(target.substr(0, target.find('?')))) {
+      if (auto rejected = server::rejectUnauthenticatedJson(api.credentials(), request)) return std::move(*rejected);
       return server::handleSupervisorRequest(supervisors, request);
     }
     return api.handle(request);
@@ -104,8 +106,8 @@ int main(int argc, char** argv) {
   protocol::NativeServer::Options nativeOptions;
   nativeOptions.host = config->listenHost;
   nativeOptions.port = config->nativePort;
-  nativeOptions.user = config->nativeUser;
-  nativeOptions.password = config->nativePassword;
+  nativeOptions.user = config->user;
+  nativeOptions.password = config->password;
   nativeOptions.idleTimeoutMs = config->nativeIdleTimeoutMs;
   protocol::NativeServer nativeServer(engine, nativeOptions);
   absl::Status nativeStarted = nativeServer.start();

@@ -75,10 +75,10 @@ absl::Status setOption(std::string_view key, std::string_view value, ServerConfi
     return parseNumber<uint16_t>(key, value, 0, 65535, config.httpPort);
   } else if (key == "native-port") {
     return parseNumber<uint16_t>(key, value, 0, 65535, config.nativePort);
-  } else if (key == "native-user") {
-    config.nativeUser = value;
-  } else if (key == "native-password") {
-    config.nativePassword = value;
+  } else if (key == "user" || key == "native-user") {
+    config.user = value;
+  } else if (key == "password" || key == "native-password") {
+    config.password = value;
   } else if (key == "native-idle-timeout-ms") {
     return parseNumber<uint32_t>(key, value, 1000, 86400000, config.nativeIdleTimeoutMs);
   } else if (key == "config") {
@@ -213,8 +213,14 @@ Options (each may also be set in the config file as `key = value`):
   --http-port N              HTTP port (default 8123; 0 picks a free port)
   --native-port N            native protocol (Thrift) port (default 9100;
                              0 picks a free port)
-  --native-user NAME         user the native protocol accepts (default default)
-  --native-password TEXT     its password (default empty)
+  --user NAME                the user HTTP, the Druid SQL API and the native
+                             protocol accept (default default); the old name
+                             --native-user also works
+  --password TEXT            its password (default empty; --native-password
+                             also works). With the default user and no
+                             password, HTTP accepts every request and the
+                             native protocol the user default. Put the
+                             password in the config file, not in a flag.
   --native-idle-timeout-ms N close native connections idle this long
                              (default 300000)
   --listen-host ADDR         address to listen on (default 127.0.0.1)

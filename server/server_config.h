@@ -19,9 +19,11 @@ struct ServerConfig {
   uint16_t httpPort = 8123;
   /// Port of the native protocol (Apache Thrift, see docs/native-protocol.md).
   uint16_t nativePort = 9100;
-  /// The account the native protocol accepts.
-  std::string nativeUser = "default";
-  std::string nativePassword;
+  /// The account that HTTP (ClickHouse and Druid dialects, supervisor
+  /// API) and the native protocol accept. With the default user and an
+  /// empty password, HTTP checks nothing.
+  std::string user = "default";
+  std::string password;
   /// A native connection that sends nothing for this long is closed.
   uint32_t nativeIdleTimeoutMs = 300000;
   std::string configFile;

@@ -556,6 +556,16 @@ void parseStrings(const ConversionContext& ctx, Column& out, uint8_t* failed) {
       mapStringsChecked<int64_t>(
           in, out.data<int64_t>(), n, sel,
           [wholeSeconds](std::string_view s, int64_t& o) {
+            // Integer text for DateTime64 is ticks or seconds, as ClickHouse
+            // reads it (see dateTime64MsFromInteger).
+            int64_t integer = 0;
+            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), integer);
+            if (!wholeSeconds && !s.empty() && ec == std::errc() && end == s.data() + s.size()) {
+              std::optional<int64_t> ms = dateTime64MsFromInteger(integer);
+              if (!ms) return false;
+              o = *ms;
+              return true;
+            }
             std::optional<int64_t> ms = parseTimestampMs(s);
             if (!ms) return false;
             o = wholeSeconds ? floorDiv(*ms, 1000) * 1000 : *ms;

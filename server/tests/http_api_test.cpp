@@ -314,7 +314,8 @@ TEST_F(HttpApiTest, StopCancelsQueriesAfterDrainTimeout) {
 
 TEST_F(HttpApiTest, DruidObjectResult) {
   HttpResponse response = send(http::verb::post, "/druid/v2/sql",
-                               "{\"query\":\"SELECT rows\",\"context\":{\"sqlQueryId\":\"d-1\",\"maxThreads\":2}}",
+                               "{\"query\":\"SELECT rows\",\"context\":{\"sqlQueryId\":\"d-1\",\"timeout\":2500,"
+                               "\"useCache\":false}}",
                                {{"Content-Type", "application/json"}});
   EXPECT_EQ(response.result_int(), 200u) << response.body();
   EXPECT_EQ(response.body(),
@@ -324,7 +325,11 @@ TEST_F(HttpApiTest, DruidObjectResult) {
   EXPECT_EQ(header(response, "Content-Type"), "application/json");
   auto& log = testing::fakeEngineLog();
   std::lock_guard lock(log.mutex);
-  EXPECT_EQ(log.settings["maxThreads"], "2");
+  // The context's timeout (ms) becomes max_execution_time (s); other keys
+  // are Druid's own and are not passed on as settings.
+  EXPECT_EQ(log.settings["max_execution_time"], "2.500000");
+  EXPECT_EQ(log.settings.count("useCache"), 0u);
+  EXPECT_EQ(log.settings.count("sqlQueryId"), 0u);
 }
 
 TEST_F(HttpApiTest, DruidCsvWithHeader) {

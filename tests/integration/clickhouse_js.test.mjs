@@ -33,13 +33,13 @@ function freePort() {
   });
 }
 
-/** Starts furld and resolves once GET /ping returns 200. */
-async function startFurld() {
+/** Starts furld with `extraArgs` and resolves once GET /ping returns 200. */
+async function startFurld(extraArgs = []) {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'furl-js-test-'));
   const logPath = path.join(workDir, 'furld.log');
   const log = fs.openSync(logPath, 'a');
   const port = await freePort();
-  const child = spawn(furldPath, ['--data-dir', path.join(workDir, 'data'), '--http-port', String(port), '--native-port', '0'], {
+  const child = spawn(furldPath, ['--data-dir', path.join(workDir, 'data'), '--http-port', String(port), '--native-port', '0', ...extraArgs], {
     stdio: ['ignore', log, log],
   });
   // Stop furld even if the test process exits without running after().
@@ -207,5 +207,45 @@ describe('@clickhouse/client against furld', () => {
     const result = await client.query({ query: 'SELECT count(*) AS c FROM js_events', format: 'JSONEachRow' });
     const [row] = await result.json();
     assert.equal(Number(row.c), 1003);
+  });
+});
+
+describe('@clickhouse/client with credentials', () => {
+  let server;
+
+  before(async () => {
+    server = await startFurld(['--user', 'analyst', '--password', 'secret']);
+  });
+
+  after(async () => {
+    if (server) await stopFurld(server);
+  });
+
+  test('right password runs queries', async () => {
+    const client = createClient({ url: server.url, username: 'analyst', password: 'secret' });
+    try {
+      const result = await client.query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' });
+      const rows = await result.json();
+      assert.equal(rows.length, 1);
+      assert.equal(Number(rows[0].one), 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('wrong password rejects with code 516', async () => {
+    const client = createClient({ url: server.url, username: 'analyst', password: 'wrong' });
+    try {
+      await assert.rejects(
+        client.query({ query: 'SELECT 1', format: 'JSONEachRow' }),
+        (error) => {
+          assert.equal(error.code, '516');
+          assert.match(error.message, /Authentication failed/);
+          return true;
+        },
+      );
+    } finally {
+      await client.close();
+    }
   });
 });
