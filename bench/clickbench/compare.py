@@ -78,13 +78,14 @@ def same_rows_any_order(a, b):
     return not remaining
 
 
-def agreement(ours, theirs):
+def agreement(ours, theirs, has_offset=False):
     """Return 'yes', 'ties' or 'NO' for two lists of result rows.
 
     'ties': some numeric column is sorted the same way in both and contains
     the same values, and for every value of it but the last one kept, both
-    sides contain the same rows in some order. Only rows ranked equal to the last row
-    may differ, which is LIMIT's free choice.
+    sides contain the same rows in some order. Only rows ranked equal to the
+    last row may differ, which is LIMIT's free choice; with OFFSET, so may
+    rows ranked equal to the first row.
     """
     if rows_equal(ours, theirs):
         return "yes"
@@ -96,10 +97,10 @@ def agreement(ours, theirs):
         numeric = all(isinstance(x, (int, float)) for x in a + b)
         if not (numeric and sorted_one_way(a) and sorted_one_way(b) and rows_equal([[x] for x in a], [[y] for y in b])):
             continue
-        boundary = a[-1]
+        boundaries = {a[-1], a[0]} if has_offset else {a[-1]}
         groups_match = all(
             same_rows_any_order([r for r, k in zip(ours, a) if k == value], [r for r, k in zip(theirs, b) if k == value])
-            for value in set(a) if value != boundary)
+            for value in set(a) if value not in boundaries)
         if groups_match:
             return "ties"
     return "NO"
@@ -126,7 +127,8 @@ def verdict_for(label, sql, furl_query, peer_queries):
         if mismatched:
             return "NO: row count vs " + ", ".join(mismatched), False
         return "rows equal (no ORDER BY)", True
-    verdicts = [(engine, agreement(furl_query["result"], q["result"][:len(furl_query["result"])])
+    has_offset = re.search(r"\bOFFSET\b", sql, re.IGNORECASE) is not None
+    verdicts = [(engine, agreement(furl_query["result"], q["result"][:len(furl_query["result"])], has_offset)
                  if q["rows"] == furl_query["rows"] else "NO") for engine, q in compared]
     if all(v == "yes" for _, v in verdicts):
         return "yes", True
