@@ -484,7 +484,13 @@ Batch distinctRows(const Batch& batch, size_t numVisible) {
 // Runs fn(worker) on `threads` threads and rethrows the first error.
 void runParallel(size_t threads, const std::function<void(size_t)>& fn) {
   if (threads <= 1) {
-    fn(0);
+    try {
+      fn(0);
+    } catch (...) {
+      clearEvaluationCache();
+      throw;
+    }
+    clearEvaluationCache();
     return;
   }
   std::vector<std::thread> pool;
@@ -494,7 +500,9 @@ void runParallel(size_t threads, const std::function<void(size_t)>& fn) {
     pool.emplace_back([&, t] {
       try {
         fn(t);
+        clearEvaluationCache();
       } catch (...) {
+        clearEvaluationCache();
         std::lock_guard<std::mutex> lock(errorMutex);
         if (!error) error = std::current_exception();
       }

@@ -1,5 +1,9 @@
 #include "query/expression.h"
 
+#include <atomic>
+#include <cstring>
+
+#include "absl/strings/match.h"
 #include "common/error.h"
 
 namespace furl::query {
@@ -28,8 +32,129 @@ BoundExprPtr BoundExpr::call(std::string name, std::shared_ptr<const BoundScalar
   expr->functionName = std::move(name);
   expr->function = std::move(function);
   expr->args = std::move(args);
+  static std::atomic<uint64_t> nextCallId{1};
+  expr->callId = nextCallId.fetch_add(1, std::memory_order_relaxed);
   return expr;
 }
+
+namespace {
+
+// Results of one function call per entry of one dictionary, filled as
+// codes are met in live rows.
+struct DictionaryResults {
+  uint64_t callId = 0;
+  std::shared_ptr<const StringDictionary> dictionary;
+  ColumnPtr values;  // flat, one row per dictionary entry; keeps computed strings alive
+  std::vector<uint8_t> done;
+};
+
+// Most recently used last. Holding the dictionary keeps its address from
+// being reused while the entry lives.
+constexpr size_t kDictionaryCacheEntries = 8;
+thread_local std::vector<DictionaryResults> tDictionaryCache;
+
+DictionaryResults& dictionaryResults(const BoundExpr& expr, const std::shared_ptr<const StringDictionary>& dictionary) {
+  auto& cache = tDictionaryCache;
+  for (size_t i = cache.size(); i-- > 0;) {
+    if (cache[i].callId == expr.callId && cache[i].dictionary == dictionary) {
+      if (i + 1 != cache.size()) std::swap(cache[i], cache.back());
+      return cache.back();
+    }
+  }
+  if (cache.size() >= kDictionaryCacheEntries) cache.erase(cache.begin());
+  DictionaryResults entry;
+  entry.callId = expr.callId;
+  entry.dictionary = dictionary;
+  entry.values = Column::makeFlat(expr.type, dictionary->values.size());
+  entry.done.assign(dictionary->values.size(), 0);
+  cache.push_back(std::move(entry));
+  return cache.back();
+}
+
+// Copies row `from` of `src` (any encoding, the type of `dst`) to row `to`
+// of the flat column `dst`.
+void copyValue(const Column& src, size_t from, Column& dst, size_t to) {
+  if (src.isNull(from)) {
+    dst.setNull(to);
+    return;
+  }
+  if (dst.type().id == TypeId::kString) {
+    dst.data<std::string_view>()[to] = src.stringAt(from);
+    return;
+  }
+  size_t width = physicalWidth(dst.type().id);
+  size_t index = src.isConstant() ? 0 : from;
+  std::memcpy(dst.data<char>() + to * width, src.data<char>() + index * width, width);
+}
+
+// Evaluates a function whose only non-constant argument, args[input], is a
+// dictionary column without NULLs: once per distinct entry met, cached per
+// dictionary, then mapped through the codes. Returns null when the result
+// type does not allow it.
+ColumnPtr evaluateOnDictionary(const BoundExpr& expr, std::vector<ColumnPtr>& args, size_t input, const Batch& batch) {
+  const Column& in = *args[input];
+  const uint32_t* codes = in.codes();
+  DictionaryResults& entry = dictionaryResults(expr, in.dictionaryPtr());
+  std::vector<uint32_t> missing;
+  forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) {
+    uint32_t code = codes[i];
+    if (entry.done[code] == 0) {
+      entry.done[code] = 1;
+      missing.push_back(code);
+    }
+  });
+  if (!missing.empty()) {
+    size_t m = missing.size();
+    auto strings = Column::makeFlat(in.type(), m);
+    auto* views = strings->data<std::string_view>();
+    for (size_t j = 0; j < m; ++j) views[j] = entry.dictionary->values[missing[j]];
+    strings->keepAlive(entry.dictionary);
+    std::vector<ColumnPtr> callArgs(args.size());
+    for (size_t a = 0; a < args.size(); ++a) {
+      callArgs[a] = a == input ? strings : Column::makeConstant(expr.args[a]->type, expr.args[a]->constant, m);
+    }
+    ColumnPtr result = expr.function->execute(callArgs, m, nullptr);
+    if (result->type().id != expr.type.id) {
+      throw QueryError(ErrorCode::kLogicalError, "function " + expr.functionName + " returned " +
+                                                     result->type().toString() + ", expected " +
+                                                     expr.type.toString());
+    }
+    for (size_t j = 0; j < m; ++j) copyValue(*result, j, *entry.values, missing[j]);
+    if (expr.type.id == TypeId::kString) entry.values->keepAlive(result);
+  }
+
+  const Column& values = *entry.values;
+  auto out = Column::makeFlat(expr.type, batch.numRows);
+  if (expr.type.id == TypeId::kString) {
+    const auto* src = values.data<std::string_view>();
+    auto* dst = out->data<std::string_view>();
+    forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) { dst[i] = src[codes[i]]; });
+    out->keepAlive(entry.values);
+  } else {
+    dispatchPhysical(expr.type.id, [&]<typename T>() {
+      if constexpr (!std::is_same_v<T, std::string_view>) {
+        const T* src = values.data<T>();
+        T* dst = out->data<T>();
+        forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) { dst[i] = src[codes[i]]; });
+      }
+    });
+  }
+  if (values.mayHaveNulls()) {
+    forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) {
+      if (values.isNull(codes[i])) out->setNull(i);
+    });
+  }
+  return out;
+}
+
+// rand(x) and rand64(x) ignore x and must differ per row.
+bool isRandom(const std::string& name) {
+  return absl::EqualsIgnoreCase(name, "rand") || absl::EqualsIgnoreCase(name, "rand64");
+}
+
+}  // namespace
+
+void clearEvaluationCache() { tDictionaryCache.clear(); }
 
 ColumnPtr evaluate(const BoundExpr& expr, const Batch& batch) {
   switch (expr.kind) {
@@ -40,7 +165,21 @@ ColumnPtr evaluate(const BoundExpr& expr, const Batch& batch) {
     case BoundExpr::Kind::kFunction: {
       std::vector<ColumnPtr> args;
       args.reserve(expr.args.size());
-      for (const auto& arg : expr.args) args.push_back(evaluate(*arg, batch));
+      size_t variable = 0;
+      size_t input = 0;
+      for (size_t a = 0; a < expr.args.size(); ++a) {
+        args.push_back(evaluate(*expr.args[a], batch));
+        if (!expr.args[a]->isConstant()) {
+          ++variable;
+          input = a;
+        }
+      }
+      // A deterministic function of one dictionary string runs once per
+      // distinct string.
+      if (variable == 1 && expr.type.id != TypeId::kNull && args[input]->isDictionary() &&
+          !args[input]->mayHaveNulls() && !isRandom(expr.functionName)) {
+        return evaluateOnDictionary(expr, args, input, batch);
+      }
       return expr.function->execute(args, batch.numRows, batch.sel.get());
     }
   }

@@ -30,6 +30,9 @@ struct BoundExpr {
   std::string functionName;
   std::shared_ptr<const BoundScalarFunction> function;
   std::vector<BoundExprPtr> args;
+  /// kFunction: unique per bound call in this process, so caches can key on
+  /// it without the risk of a freed expression's address being reused.
+  uint64_t callId = 0;
 
   static BoundExprPtr column(size_t index, DataType type);
   static BoundExprPtr literal(Value value, DataType type);
@@ -43,6 +46,11 @@ struct BoundExpr {
 /// batch.numRows rows; rows outside batch.sel are unspecified. Throws
 /// QueryError from functions.
 ColumnPtr evaluate(const BoundExpr& expr, const Batch& batch);
+
+/// Drops the per-thread results that evaluate() keeps per (function call,
+/// dictionary), releasing the dictionaries they hold. Called by each worker
+/// thread when its part of a query ends.
+void clearEvaluationCache();
 
 /// Narrows the live rows of `batch` to those where `predicate` is true (not
 /// false, not NULL). Returns the new selection (possibly empty).
