@@ -621,6 +621,13 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
       aggregated.sel = filterRows(*filter, aggregated);
       if (aggregated.sel->empty()) break;
     }
+    // With ORDER BY and a small LIMIT, only the groups that can reach the
+    // result are projected and sorted.
+    if (!plan.distinct && !plan.sort.empty() && plan.limit.has_value() && rowsNeeded > 0 &&
+        rowsNeeded <= kMaxTopNRows && aggregated.liveRows() > rowsNeeded) {
+      TopNFilter best(plan, rowsNeeded);
+      aggregated.sel = std::make_shared<SelectionVector>(best.candidates(aggregated));
+    }
     projected.push_back(project(plan.projections, aggregated));
   } else {
     // Results are kept per morsel so the output follows the source order.

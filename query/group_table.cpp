@@ -101,24 +101,32 @@ GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
   }
   dictionaryIds_.resize(plan.groupKeys.size());
   size_t bytes = 0;
+  size_t variableParts = 0;
   for (const auto& expr : plan.groupKeys) {
     KeyPart part;
     part.type = expr->type;
     part.isString = expr->type.id == TypeId::kString;
     part.offset = static_cast<uint32_t>(bytes);
+    if (expr->isConstant()) {
+      part.isConstant = true;
+      parts_.push_back(part);
+      continue;
+    }
+    if (part.isString) stringPart_ = parts_.size();
+    ++variableParts;
     part.width = part.isString ? sizeof(uint32_t)
                  : expr->type.id == TypeId::kNull ? 0
                                                    : static_cast<uint32_t>(physicalWidth(expr->type.id));
     bytes += part.width + (part.type.nullable || part.type.id == TypeId::kNull ? 1 : 0);
     parts_.push_back(part);
   }
-  words_ = (bytes + 7) / 8;
+  words_ = std::max<size_t>(1, (bytes + 7) / 8);
   if (plan.groupKeys.empty()) {
     // A global aggregate has exactly one group, even over no rows.
     mode_ = Mode::kGlobal;
     numGroups_ = 1;
     resizeStates();
-  } else if (parts_.size() == 1 && parts_[0].isString) {
+  } else if (variableParts == 1 && parts_[stringPart_].isString && !parts_[stringPart_].isConstant) {
     mode_ = Mode::kSingleString;
   } else if (bytes <= 2) {
     mode_ = Mode::kDirect;
@@ -200,6 +208,7 @@ void GroupTable::packKeys(const std::vector<ColumnPtr>& keys, size_t n) {
   ids_.resize(n);
   for (size_t p = 0; p < parts_.size(); ++p) {
     const KeyPart& part = parts_[p];
+    if (part.isConstant) continue;
     const Column& column = *keys[p];
     char* out = base + part.offset;
     const bool hasFlag = part.type.nullable || part.type.id == TypeId::kNull;
@@ -304,7 +313,7 @@ void GroupTable::consume(const Batch& batch) {
       std::fill(gids_.begin(), gids_.end(), 0);
       break;
     case Mode::kSingleString:
-      internStrings(*keys[0], 0, live, gids_.data());
+      internStrings(*keys[stringPart_], stringPart_, live, gids_.data());
       numGroups_ = strings_.size();
       break;
     case Mode::kDirect: {
@@ -375,7 +384,9 @@ void GroupTable::merge(GroupTable& other) {
       for (size_t g = 0; g < other.numGroups_; ++g) {
         std::memcpy(key.data(), &other.keysByGroup_[g * words_], words_ * sizeof(uint64_t));
         for (const KeyPart& part : parts_) {
-          if (!part.isString || (part.type.nullable && bytes[part.offset + part.width] != 0)) continue;
+          if (!part.isString || part.isConstant || (part.type.nullable && bytes[part.offset + part.width] != 0)) {
+            continue;
+          }
           uint32_t id;
           std::memcpy(&id, bytes + part.offset, sizeof(id));
           id = strings_.intern(other.strings_.at(id));
@@ -415,30 +426,45 @@ void GroupTable::merge(GroupTable& other) {
   for (size_t a = 0; a < states_.size(); ++a) states_[a]->merge(*other.states_[a], gidMap.data(), other.numGroups_);
 }
 
+ColumnPtr GroupTable::constantKey(size_t part) const {
+  const BoundExpr& expr = *plan_.groupKeys[part];
+  return Column::flatten(Column::makeConstant(expr.type, expr.constant, numGroups_));
+}
+
 Batch GroupTable::finish() {
   Batch out;
   out.numRows = numGroups_;
   switch (mode_) {
     case Mode::kGlobal:
       break;
-    case Mode::kSingleString: {
-      auto column = Column::makeFlat(parts_[0].type, numGroups_);
-      auto* values = column->data<std::string_view>();
-      for (size_t g = 0; g < numGroups_; ++g) {
-        auto id = static_cast<uint32_t>(g);
-        if (strings_.isNull(id)) {
-          column->setNull(g);
-        } else {
-          values[g] = strings_.at(id);
+    case Mode::kSingleString:
+      for (size_t p = 0; p < parts_.size(); ++p) {
+        if (p != stringPart_) {
+          out.columns.push_back(constantKey(p));
+          continue;
         }
+        auto column = Column::makeFlat(parts_[p].type, numGroups_);
+        auto* values = column->data<std::string_view>();
+        for (size_t g = 0; g < numGroups_; ++g) {
+          auto id = static_cast<uint32_t>(g);
+          if (strings_.isNull(id)) {
+            column->setNull(g);
+          } else {
+            values[g] = strings_.at(id);
+          }
+        }
+        column->keepAlive(strings_.heap());
+        out.columns.push_back(column);
       }
-      column->keepAlive(strings_.heap());
-      out.columns.push_back(column);
       break;
-    }
     case Mode::kDirect:
     case Mode::kPacked:
-      for (const KeyPart& part : parts_) {
+      for (size_t p = 0; p < parts_.size(); ++p) {
+        const KeyPart& part = parts_[p];
+        if (part.isConstant) {
+          out.columns.push_back(constantKey(p));
+          continue;
+        }
         auto column = Column::makeFlat(part.type, numGroups_);
         const bool hasFlag = part.type.nullable || part.type.id == TypeId::kNull;
         auto* dst = reinterpret_cast<char*>(column->data<uint8_t>());

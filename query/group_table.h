@@ -51,6 +51,7 @@ class GroupTable {
   struct KeyPart {
     DataType type;
     bool isString = false;
+    bool isConstant = false;  // a literal key takes no bytes and cannot split groups
     uint32_t offset = 0;  // byte offset of the value
     uint32_t width = 0;   // value bytes; the NULL flag byte follows when nullable
   };
@@ -73,11 +74,14 @@ class GroupTable {
   uint32_t addGroup();
   uint32_t findOrAddSerialized(std::string_view key);
   void resizeStates();
+  // The column of a literal key: its value in every group.
+  ColumnPtr constantKey(size_t part) const;
 
   const SelectPlan& plan_;
   Mode mode_ = Mode::kGlobal;
   std::vector<KeyPart> parts_;
   size_t words_ = 0;  // packed key words per group
+  size_t stringPart_ = 0;  // kSingleString: the key column that is not a constant
   // One state per distinct (kind, argument); aggregates that differ only by
   // a shift, like sum(x + 1) and sum(x + 2), share the state of sum(x).
   std::vector<std::unique_ptr<AggregateState>> states_;
