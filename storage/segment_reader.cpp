@@ -275,19 +275,25 @@ std::string SegmentReader::describe(size_t column, const std::string& part) cons
   return absl::StrCat("segment file ", file_->path(), ": column '", columns_[column].name, "' ", part);
 }
 
-absl::Status SegmentReader::readRaw(const BlockRef& ref, std::string& raw) const {
-  std::string stored(ref.storedSize, '\0');
+absl::Status SegmentReader::readStored(const BlockRef& ref, std::string& stored) const {
+  stored.resize(ref.storedSize);
   FURL_RETURN_IF_ERROR(file_->readAt(ref.offset, stored.size(), stored.data()));
   uint64_t actual = checksum64(stored);
   if (actual != ref.checksum) {
     return absl::DataLossError(
         absl::StrFormat("checksum mismatch (stored %016x, computed %016x)", ref.checksum, actual));
   }
+  return absl::OkStatus();
+}
+
+absl::Status SegmentReader::readRaw(const BlockRef& ref, std::string& raw) const {
+  std::string stored;
+  FURL_RETURN_IF_ERROR(readStored(ref, stored));
   if (ref.codec == Codec::kNone) {
     raw = std::move(stored);
     return absl::OkStatus();
   }
-  raw.assign(ref.rawSize, '\0');
+  raw.resize(ref.rawSize);
   return decompressBlock(ref.codec, stored, raw.data(), raw.size());
 }
 
@@ -368,6 +374,18 @@ absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) 
     FURL_ASSIGN_OR_RETURN(dictionary, this->dictionary(column));
   }
 
+  if (dictionary == nullptr && nullCount == 0) {
+    // Plain values without NULLs: decompress straight into the column.
+    std::string stored;
+    absl::Status status = readStored(blockMeta.ref, stored);
+    if (status.ok()) {
+      ColumnPtr result = Column::makeFlat(def.type, rows);
+      status = decompressBlock(blockMeta.ref.codec, stored, result->data<char>(), blockMeta.ref.rawSize);
+      if (status.ok()) return result;
+    }
+    return annotate(status, where);
+  }
+
   std::string raw;
   absl::Status status = readRaw(blockMeta.ref, raw);
   if (!status.ok()) return annotate(status, where);
@@ -377,14 +395,26 @@ absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) 
   if (dictionary != nullptr) {
     result = Column::makeDictionary(def.type, dictionary, rows);
     uint32_t* codes = result->codes();
-    uint8_t width = meta.codeWidth;
     uint32_t limit = static_cast<uint32_t>(dictionary->values.size());
     uint32_t bad = 0;
-    for (uint32_t i = 0; i < rows; ++i) {
-      uint32_t code = 0;
-      std::memcpy(&code, values + size_t{i} * width, width);
-      codes[i] = code;
-      bad |= code >= limit ? 1 : 0;
+    auto decode = [&]<typename Code>() {
+      for (uint32_t i = 0; i < rows; ++i) {
+        Code code;
+        std::memcpy(&code, values + size_t{i} * sizeof(Code), sizeof(Code));
+        codes[i] = code;
+        bad |= code >= limit ? 1 : 0;
+      }
+    };
+    switch (meta.codeWidth) {
+      case 1:
+        decode.template operator()<uint8_t>();
+        break;
+      case 2:
+        decode.template operator()<uint16_t>();
+        break;
+      default:
+        decode.template operator()<uint32_t>();
+        break;
     }
     if (bad != 0) {
       return absl::DataLossError(absl::StrCat(where, ": a code is outside the dictionary of ", limit, " entries"));

@@ -87,6 +87,8 @@ class SegmentReader final : public Segment {
   SegmentReader(std::unique_ptr<RandomAccessFile> file, std::string id);
   absl::Status parseFooter(std::string_view footer, uint64_t footerStart);
   absl::StatusOr<std::shared_ptr<const StringDictionary>> loadDictionary(size_t column) const;
+  /// Reads one stored block into `stored` and verifies its checksum.
+  absl::Status readStored(const segment_format::BlockRef& ref, std::string& stored) const;
   /// Reads, verifies and decompresses one stored block into `raw`.
   absl::Status readRaw(const segment_format::BlockRef& ref, std::string& raw) const;
   std::string describe(size_t column, const std::string& part) const;
