@@ -594,7 +594,8 @@ absl::Status parseIoConfig(SpecObject& object, bool hasParser, IoConfig& out) {
   out.useEarliestOffset = useEarliestOffset.value_or(false);
 
   object.ignore("replicas", "Furl runs one consumer group per supervisor");
-  object.ignore("taskCount", "Kafka assigns partitions to Furl's consumers through the consumer group");
+  FURL_ASSIGN_OR_RETURN(std::optional<int64_t> taskCount, object.getInt("taskCount", 1, kMaxTaskCount));
+  out.taskCount = static_cast<int>(taskCount.value_or(1));
   object.ignore("taskDuration", "Furl has no indexing tasks that end after a fixed time");
   object.ignore("completionTimeout", "Furl has no indexing tasks");
   object.ignore("startDelay", "consumption starts when the spec is submitted");

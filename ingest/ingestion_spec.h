@@ -115,8 +115,14 @@ struct InputFormat {
   int64_t skipHeaderRows = 0;
 };
 
+/// The most consumers one supervisor runs (ioConfig.taskCount).
+inline constexpr int64_t kMaxTaskCount = 64;
+
 struct IoConfig {
   std::string topic;
+  /// Consumers of the supervisor's consumer group; Kafka splits the
+  /// partitions between them.
+  int taskCount = 1;
   std::map<std::string, std::string> consumerProperties;
   InputFormat inputFormat;
   bool useEarliestOffset = false;

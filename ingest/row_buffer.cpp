@@ -153,17 +153,28 @@ bool isHllMetric(MetricType type) {
   return type == MetricType::kHllSketchBuild || type == MetricType::kHllSketchMerge;
 }
 
+/// Merges the sketch stored at `row` of `column`, as the table stores sketch
+/// metrics, into `sketch`. A cell that does not parse is skipped.
+void mergeSketchCell(HllSketch& sketch, const Column& column, size_t row) {
+  auto other = HllSketch::deserialize(column.stringAt(row));
+  if (other.ok()) sketch.merge(*other);
+}
+
+/// The bytes the table stores for a sketch metric.
+std::string serializeSketchCell(const HllSketch& sketch) { return sketch.serialize(); }
+
 }  // namespace
 
-RowBuffer::RowBuffer(const IngestionSpec& spec)
+RowBuffer::RowBuffer(const IngestionSpec& spec, uint32_t blockRows)
     : queryGranularity_(spec.granularitySpec.queryGranularity),
       rollup_(spec.granularitySpec.rollup),
+      blockRows_(std::max<uint32_t>(1, blockRows)),
       heap_(std::make_shared<StringHeap>()) {
   for (const DimensionSpec& dimension : spec.dimensionsSpec.dimensions) {
     dimensions_.push_back(DimensionColumn{dimension, {}, {}, {}, {}});
   }
   for (const MetricSpec& metric : spec.metrics) {
-    metrics_.push_back(MetricColumn{metric, {}, {}, {}, {}, {}, {}});
+    metrics_.push_back(MetricColumn{metric, {}, {}, {}, {}, {}, {}, {}, {}});
   }
   eventDimensions_.resize(dimensions_.size());
 }
@@ -172,17 +183,108 @@ void RowBuffer::add(const Event& event, int64_t timeMs, std::vector<FieldProblem
   problems.clear();
   convertDimensions(event, problems);
 
-  uint32_t row = 0;
-  if (rollup_) {
-    int64_t bucketMs = queryGranularity_.bucketStartMs(timeMs);
-    encodeKey(bucketMs);
-    auto [it, inserted] = rowsByKey_.try_emplace(keyBuffer_, static_cast<uint32_t>(timesMs_.size()));
-    row = inserted ? appendRow(bucketMs) : it->second;
-  } else {
-    row = appendRow(timeMs);
+  uint32_t row = rowFor(rollup_ ? queryGranularity_.bucketStartMs(timeMs) : timeMs);
+  for (MetricColumn& metric : metrics_) aggregate(metric, row, event, timeMs, problems);
+  markChanged(row);
+  ++changeCount_;
+}
+
+uint32_t RowBuffer::rowFor(int64_t timeMs) {
+  if (!rollup_) return appendRow(timeMs);
+  encodeKey(timeMs);
+  auto [it, inserted] = rowsByKey_.try_emplace(keyBuffer_, static_cast<uint32_t>(timesMs_.size()));
+  return inserted ? appendRow(timeMs) : it->second;
+}
+
+void RowBuffer::markChanged(uint32_t row) { staleBlocks_[row / blockRows_] = 1; }
+
+void RowBuffer::readDimensions(const Batch& batch, size_t row) {
+  for (size_t d = 0; d < dimensions_.size(); ++d) {
+    const Column& column = *batch.columns[1 + d];
+    DimensionValue& out = eventDimensions_[d];
+    out.valid = !column.isNull(row);
+    if (!out.valid) continue;
+    size_t i = column.isConstant() ? 0 : row;
+    switch (dimensions_[d].spec.type) {
+      case DimensionType::kString:
+        out.text.assign(column.stringAt(row));
+        break;
+      case DimensionType::kLong:
+        out.intValue = column.data<int64_t>()[i];
+        break;
+      case DimensionType::kFloat:
+      case DimensionType::kDouble:
+        out.doubleValue = column.data<double>()[i];
+        break;
+    }
+  }
+}
+
+void RowBuffer::absorb(const Batch& input) {
+  Batch batch = input.sel ? input.compact() : input;
+  if (batch.numRows == 0) return;
+  const Column& time = *batch.columns[0];
+  for (size_t r = 0; r < batch.numRows; ++r) {
+    int64_t timeMs = time.data<int64_t>()[time.isConstant() ? 0 : r];
+    readDimensions(batch, r);
+    uint32_t row = rowFor(timeMs);
+    for (size_t m = 0; m < metrics_.size(); ++m) {
+      combine(metrics_[m], row, *batch.columns[1 + dimensions_.size() + m], r, timeMs);
+    }
+    markChanged(row);
+  }
+  ++changeCount_;
+}
+
+void RowBuffer::combine(MetricColumn& column, uint32_t row, const Column& source, size_t sourceRow, int64_t timeMs) {
+  MetricType type = column.spec.type;
+  if (source.isNull(sourceRow)) return;
+  size_t i = source.isConstant() ? 0 : sourceRow;
+
+  if (isHllMetric(type)) {
+    mergeSketchCell(column.sketches[row], source, sourceRow);
+    column.sketchStale[row] = 1;
+    return;
   }
 
-  for (MetricColumn& metric : metrics_) aggregate(metric, row, event, timeMs, problems);
+  bool keep = true;
+  if (isFirstMetric(type)) keep = !column.valid[row] || timeMs < column.orderMs[row];
+  if (isLastMetric(type)) keep = !column.valid[row] || timeMs >= column.orderMs[row];
+  if (!keep) return;
+
+  if (isStringMetric(type)) {
+    column.strings[row] = heap_->add(source.stringAt(sourceRow));
+  } else if (type == MetricType::kCount) {
+    column.ints[row] += static_cast<int64_t>(source.data<uint64_t>()[i]);
+  } else if (isLongMetric(type)) {
+    int64_t value = source.data<int64_t>()[i];
+    int64_t& slot = column.ints[row];
+    bool first = !column.valid[row];
+    if (type == MetricType::kLongSum) {
+      slot = static_cast<int64_t>(static_cast<uint64_t>(slot) + static_cast<uint64_t>(value));
+    } else if (isMinMetric(type)) {
+      slot = first ? value : std::min(slot, value);
+    } else if (isMaxMetric(type)) {
+      slot = first ? value : std::max(slot, value);
+    } else {
+      slot = value;
+    }
+  } else {
+    double value = source.data<double>()[i];
+    double& slot = column.doubles[row];
+    bool first = !column.valid[row];
+    if (type == MetricType::kDoubleSum || type == MetricType::kFloatSum) {
+      slot += value;
+    } else if (isMinMetric(type)) {
+      slot = first ? value : std::min(slot, value);
+    } else if (isMaxMetric(type)) {
+      slot = first ? value : std::max(slot, value);
+    } else {
+      slot = value;
+    }
+  }
+  column.valid[row] = 1;
+  column.orderMs[row] = timeMs;
 }
 
 void RowBuffer::convertDimensions(const Event& event, std::vector<FieldProblem>& problems) {
@@ -270,8 +372,11 @@ uint32_t RowBuffer::appendRow(int64_t timeMs) {
     if (isHllMetric(type)) {
       auto sketch = HllSketch::create(metric.spec.lgK);
       metric.sketches.push_back(sketch.ok() ? std::move(*sketch) : HllSketch());
+      metric.sketchBytes.emplace_back();
+      metric.sketchStale.push_back(1);
     }
   }
+  if (row / blockRows_ >= staleBlocks_.size()) staleBlocks_.push_back(1);
   return row;
 }
 
@@ -291,6 +396,7 @@ void RowBuffer::aggregate(MetricColumn& column, uint32_t row, const Event& event
     const FieldValues* values = event.find(column.spec.fieldName);
     if (values == nullptr) return;
     HllSketch& sketch = column.sketches[row];
+    column.sketchStale[row] = 1;
     for (const Value& value : *values) {
       if (value.isNull()) continue;
       if (type == MetricType::kHllSketchBuild) {
@@ -381,56 +487,108 @@ void RowBuffer::aggregate(MetricColumn& column, uint32_t row, const Event& event
   column.orderMs[row] = timeMs;
 }
 
-ColumnPtr RowBuffer::buildDimensionColumn(const DimensionColumn& column) const {
-  size_t numRows = timesMs_.size();
+ColumnPtr RowBuffer::buildTimeColumn(size_t begin, size_t end) const {
+  ColumnPtr time = Column::makeFlat(DataType(TypeId::kDateTime64), end - begin);
+  std::copy(timesMs_.begin() + begin, timesMs_.begin() + end, time->data<int64_t>());
+  return time;
+}
+
+ColumnPtr RowBuffer::buildDimensionColumn(const DimensionColumn& column, size_t begin, size_t end) const {
+  size_t numRows = end - begin;
   ColumnPtr out = Column::makeFlat(dimensionColumnType(column.spec.type), numRows);
   switch (column.spec.type) {
     case DimensionType::kString:
-      std::copy(column.strings.begin(), column.strings.end(), out->data<std::string_view>());
+      std::copy(column.strings.begin() + begin, column.strings.begin() + end, out->data<std::string_view>());
       out->keepAlive(heap_);
       break;
     case DimensionType::kLong:
-      std::copy(column.ints.begin(), column.ints.end(), out->data<int64_t>());
+      std::copy(column.ints.begin() + begin, column.ints.begin() + end, out->data<int64_t>());
       break;
     case DimensionType::kFloat:
     case DimensionType::kDouble:
-      std::copy(column.doubles.begin(), column.doubles.end(), out->data<double>());
+      std::copy(column.doubles.begin() + begin, column.doubles.begin() + end, out->data<double>());
       break;
   }
   for (size_t i = 0; i < numRows; ++i) {
-    if (!column.valid[i]) out->setNull(i);
+    if (!column.valid[begin + i]) out->setNull(i);
   }
   return out;
 }
 
-ColumnPtr RowBuffer::buildMetricColumn(const MetricColumn& column) const {
-  size_t numRows = timesMs_.size();
+ColumnPtr RowBuffer::buildMetricColumn(MetricColumn& column, size_t begin, size_t end) {
+  size_t numRows = end - begin;
   DataType type = metricColumnType(column.spec);
   ColumnPtr out = Column::makeFlat(type, numRows);
   MetricType metricType = column.spec.type;
   if (isHllMetric(metricType)) {
-    std::string_view* views = out->data<std::string_view>();
-    for (size_t i = 0; i < numRows; ++i) {
-      std::string bytes = column.sketches[i].serialize();
-      views[i] = out->heap().add(bytes);
+    // Only sketches changed since they were last serialized are serialized again.
+    for (size_t row = begin; row < end; ++row) {
+      if (!column.sketchStale[row]) continue;
+      column.sketchBytes[row] = heap_->add(serializeSketchCell(column.sketches[row]));
+      column.sketchStale[row] = 0;
     }
+    std::copy(column.sketchBytes.begin() + begin, column.sketchBytes.begin() + end, out->data<std::string_view>());
+    out->keepAlive(heap_);
     return out;
   }
   if (isStringMetric(metricType)) {
-    std::copy(column.strings.begin(), column.strings.end(), out->data<std::string_view>());
+    std::copy(column.strings.begin() + begin, column.strings.begin() + end, out->data<std::string_view>());
     out->keepAlive(heap_);
   } else if (type.id == TypeId::kUInt64) {
     uint64_t* values = out->data<uint64_t>();
-    for (size_t i = 0; i < numRows; ++i) values[i] = static_cast<uint64_t>(column.ints[i]);
+    for (size_t i = 0; i < numRows; ++i) values[i] = static_cast<uint64_t>(column.ints[begin + i]);
   } else if (type.id == TypeId::kInt64) {
-    std::copy(column.ints.begin(), column.ints.end(), out->data<int64_t>());
+    std::copy(column.ints.begin() + begin, column.ints.begin() + end, out->data<int64_t>());
   } else {
-    std::copy(column.doubles.begin(), column.doubles.end(), out->data<double>());
+    std::copy(column.doubles.begin() + begin, column.doubles.begin() + end, out->data<double>());
   }
   for (size_t i = 0; i < numRows; ++i) {
-    if (!column.valid[i]) out->setNull(i);
+    if (!column.valid[begin + i]) out->setNull(i);
   }
   return out;
+}
+
+const std::vector<std::shared_ptr<const storage::MemoryBlock>>& RowBuffer::publishBlocks() {
+  size_t numRows = timesMs_.size();
+  size_t numBlocks = (numRows + blockRows_ - 1) / blockRows_;
+  published_.resize(numBlocks);
+  for (size_t b = 0; b < numBlocks; ++b) {
+    if (!staleBlocks_[b] && published_[b] != nullptr) continue;
+    size_t begin = b * blockRows_;
+    size_t end = std::min(numRows, begin + blockRows_);
+    std::vector<ColumnPtr> columns;
+    columns.reserve(1 + dimensions_.size() + metrics_.size());
+    columns.push_back(buildTimeColumn(begin, end));
+    for (const DimensionColumn& column : dimensions_) columns.push_back(buildDimensionColumn(column, begin, end));
+    for (MetricColumn& column : metrics_) columns.push_back(buildMetricColumn(column, begin, end));
+    if (published_[b] != nullptr) publishedBytes_ -= published_[b]->memoryBytes;
+    published_[b] = storage::MemoryBlock::make(std::move(columns), static_cast<uint32_t>(end - begin));
+    publishedBytes_ += published_[b]->memoryBytes;
+    staleBlocks_[b] = 0;
+  }
+  return published_;
+}
+
+uint64_t RowBuffer::memoryBytes() const {
+  uint64_t rows = timesMs_.size();
+  uint64_t perRow = sizeof(int64_t) + 1;
+  for (const DimensionColumn& column : dimensions_) {
+    perRow += 1 + (column.spec.type == DimensionType::kString ? sizeof(std::string_view) : sizeof(int64_t));
+  }
+  uint64_t sketchBytes = 0;
+  for (const MetricColumn& column : metrics_) {
+    perRow += 1 + 3 * sizeof(int64_t);
+    if (isStringMetric(column.spec.type)) perRow += sizeof(std::string_view);
+    if (isHllMetric(column.spec.type)) {
+      perRow += sizeof(HllSketch) + sizeof(std::string_view) + 1;
+      for (const HllSketch& sketch : column.sketches) {
+        sketchBytes += sketch.isSparse() ? static_cast<uint64_t>(sketch.estimate()) * 16 : (uint64_t{1} << sketch.lgK());
+      }
+    }
+  }
+  // The key index holds a copy of each key plus the hash table slot.
+  uint64_t keyBytes = rollup_ ? rows * (perRow / 2 + 48) : 0;
+  return rows * perRow + keyBytes + sketchBytes + heap_->sizeBytes() + publishedBytes_;
 }
 
 std::vector<Batch> RowBuffer::takeBatches() {
@@ -440,11 +598,9 @@ std::vector<Batch> RowBuffer::takeBatches() {
 
   Batch batch;
   batch.numRows = numRows;
-  ColumnPtr time = Column::makeFlat(DataType(TypeId::kDateTime64), numRows);
-  std::copy(timesMs_.begin(), timesMs_.end(), time->data<int64_t>());
-  batch.columns.push_back(std::move(time));
-  for (const DimensionColumn& column : dimensions_) batch.columns.push_back(buildDimensionColumn(column));
-  for (const MetricColumn& column : metrics_) batch.columns.push_back(buildMetricColumn(column));
+  batch.columns.push_back(buildTimeColumn(0, numRows));
+  for (const DimensionColumn& column : dimensions_) batch.columns.push_back(buildDimensionColumn(column, 0, numRows));
+  for (MetricColumn& column : metrics_) batch.columns.push_back(buildMetricColumn(column, 0, numRows));
   batches.push_back(std::move(batch));
 
   reset();
@@ -466,7 +622,12 @@ void RowBuffer::reset() {
     column.strings.clear();
     column.orderMs.clear();
     column.sketches.clear();
+    column.sketchBytes.clear();
+    column.sketchStale.clear();
   }
+  staleBlocks_.clear();
+  published_.clear();
+  publishedBytes_ = 0;
   rowsByKey_.clear();
   // Batches already handed out keep the old heap alive.
   heap_ = std::make_shared<StringHeap>();

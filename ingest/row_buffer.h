@@ -1,9 +1,11 @@
 #pragma once
 
-// RowBuffer: the rows that a supervisor has read from Kafka but not yet
-// committed, in the column layout of targetTableDef(). With rollup, events
-// whose truncated time and dimension values are equal share one row and
-// their metrics are aggregated; without rollup, every event is one row.
+// RowBuffer: rows read from Kafka and held in memory, in the column layout
+// of targetTableDef(). With rollup, events whose truncated time and
+// dimension values are equal share one row and their metrics are
+// aggregated; without rollup, every event is one row. A hot table keeps one
+// RowBuffer per time chunk (ingest/hot_table.h) and publishes it to queries
+// as copy-on-write blocks (publishBlocks()).
 
 #include <cstdint>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/column.h"
 #include "common/hll_sketch.h"
+#include "storage/memory_segment.h"
 #include "ingest/event.h"
 #include "ingest/ingestion_spec.h"
 
@@ -31,15 +34,37 @@ struct FieldProblem {
 class RowBuffer {
  public:
   /// Copies what it needs from `spec`, which the buffer does not reference.
-  explicit RowBuffer(const IngestionSpec& spec);
+  /// publishBlocks() cuts the rows into blocks of `blockRows`.
+  explicit RowBuffer(const IngestionSpec& spec, uint32_t blockRows = 4096);
 
   /// Adds an event that passed the filter. `timeMs` is the event time before
   /// truncation to queryGranularity. Conversion problems replace the contents
   /// of `problems`; the event is added either way.
   void add(const Event& event, int64_t timeMs, std::vector<FieldProblem>& problems);
 
+  /// Merges rows of the table's layout (for example read back from the
+  /// chunk's segments) into the buffer with Druid's combining rules: counts
+  /// and sums add up, min and max combine, first and last take the row's
+  /// time as the value's time, sketches merge. With rollup, a row whose time
+  /// and dimensions equal an existing row's merges into it.
+  void absorb(const Batch& batch);
+
   /// Rows in the buffer (after rollup).
   size_t numRows() const { return timesMs_.size(); }
+
+  /// Counts every add() and absorb(); a change of the value means the rows
+  /// changed.
+  uint64_t changeCount() const { return changeCount_; }
+
+  /// Estimated memory held: row storage, strings, sketches, the rollup key
+  /// index and the published blocks.
+  uint64_t memoryBytes() const;
+
+  /// The rows as immutable blocks of blockRows rows (the last one shorter).
+  /// Only blocks with rows changed since the previous call are built again;
+  /// the others are the same objects as before, so a reader holding the
+  /// previous result is unaffected and the cost follows the change.
+  const std::vector<std::shared_ptr<const storage::MemoryBlock>>& publishBlocks();
 
   /// Builds one dense batch in the table's column order and empties the
   /// buffer. Returns no batch when the buffer is empty.
@@ -68,19 +93,38 @@ class RowBuffer {
     std::vector<std::string_view> strings;  // stringFirst/stringLast; bytes in heap_
     std::vector<int64_t> orderMs;            // first/last: the time of the kept value
     std::vector<HllSketch> sketches;
+    /// Serialized sketches in heap_, valid where sketchStale is 0.
+    std::vector<std::string_view> sketchBytes;
+    std::vector<uint8_t> sketchStale;
   };
 
   void convertDimensions(const Event& event, std::vector<FieldProblem>& problems);
+  /// Sets eventDimensions_ from row `row` of the dimension columns of `batch`.
+  void readDimensions(const Batch& batch, size_t row);
   void encodeKey(int64_t timeMs);
+  /// The row for the time and eventDimensions_: found by key with rollup,
+  /// else appended.
+  uint32_t rowFor(int64_t timeMs);
   uint32_t appendRow(int64_t timeMs);
   void aggregate(MetricColumn& column, uint32_t row, const Event& event, int64_t timeMs,
                  std::vector<FieldProblem>& problems);
-  ColumnPtr buildDimensionColumn(const DimensionColumn& column) const;
-  ColumnPtr buildMetricColumn(const MetricColumn& column) const;
+  /// Combines row `sourceRow` of `source`, a column of this metric's type,
+  /// into `row`; `timeMs` orders first and last.
+  void combine(MetricColumn& column, uint32_t row, const Column& source, size_t sourceRow, int64_t timeMs);
+  void markChanged(uint32_t row);
+  ColumnPtr buildTimeColumn(size_t begin, size_t end) const;
+  ColumnPtr buildDimensionColumn(const DimensionColumn& column, size_t begin, size_t end) const;
+  ColumnPtr buildMetricColumn(MetricColumn& column, size_t begin, size_t end);
   void reset();
 
   Granularity queryGranularity_;
   bool rollup_ = true;
+  uint32_t blockRows_;
+  uint64_t changeCount_ = 0;
+  /// Blocks with rows changed since publishBlocks() last built them.
+  std::vector<uint8_t> staleBlocks_;
+  std::vector<std::shared_ptr<const storage::MemoryBlock>> published_;
+  uint64_t publishedBytes_ = 0;
   std::vector<int64_t> timesMs_;
   std::vector<DimensionColumn> dimensions_;
   std::vector<MetricColumn> metrics_;

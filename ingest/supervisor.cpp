@@ -7,7 +7,6 @@
 
 #include "common/logging.h"
 #include "ingest/event.h"
-#include "ingest/row_buffer.h"
 #include "ingest/target_table.h"
 #include "ingest/text_util.h"
 #include "simdjson.h"
@@ -47,35 +46,41 @@ std::string kafkaOffsetProperty(std::string_view topic, int32_t partition) {
   return strCat("kafka.offset.", topic, ".", partition);
 }
 
-struct Supervisor::ThreadState {
-  explicit ThreadState(const IngestionSpec& spec) : buffer(spec) {}
+struct Supervisor::Worker {
+  size_t index = 0;
+  std::unique_ptr<RebalanceHandler> rebalanceHandler;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+  std::thread thread;
 
-  RowBuffer buffer;
+  // Owned by the worker's thread while it runs.
   simdjson::dom::parser parser;
   std::vector<FieldProblem> problems;
   std::map<int32_t, Partition> partitions;
-  /// Counters and errors of the messages read since the last commit; they
-  /// are published only with the commit, so a failed commit that makes the
-  /// messages be read again does not count them twice.
+  /// The hot table generation this worker's offsets belong to.
+  uint64_t generation = 0;
+  /// Rows added since the last publish.
+  bool unpublished = false;
+  /// Counters and errors of the messages read since the last publish.
   SupervisorStats pendingStats;
   std::vector<ParseErrorRecord> pendingErrors;
 };
 
 class Supervisor::RebalanceHandler : public RdKafka::RebalanceCb {
  public:
-  explicit RebalanceHandler(Supervisor& supervisor) : supervisor_(supervisor) {}
+  RebalanceHandler(Supervisor& supervisor, Worker& worker) : supervisor_(supervisor), worker_(worker) {}
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode error,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     if (error == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      supervisor_.onAssign(partitions);
+      supervisor_.onAssign(worker_, partitions);
     } else {
-      supervisor_.onRevoke(partitions);
+      supervisor_.onRevoke(worker_, partitions);
     }
   }
 
  private:
   Supervisor& supervisor_;
+  Worker& worker_;
 };
 
 class Supervisor::EventHandler : public RdKafka::EventCb {
@@ -109,7 +114,6 @@ Supervisor::~Supervisor() { stop(); }
 
 absl::Status Supervisor::start() {
   if (running()) return absl::OkStatus();
-  auto log = logger("ingest.kafka");
 
   // Create the table, or check that the existing one fits the spec.
   auto def = targetTableDef(spec_);
@@ -124,10 +128,39 @@ absl::Status Supervisor::start() {
   } else {
     return existing.status();
   }
+  auto current = database_.snapshot(def->name);
+  if (!current.ok()) return current.status();
+
+  eventHandler_ = std::make_unique<EventHandler>(*this);
+  auto table = std::make_shared<HotTable>(spec_, database_, (*current)->def,
+                                          std::map<std::string, std::string>{
+                                              {std::string(kOffsetsEpochProperty), std::to_string(offsetsEpoch_)}},
+                                          options_.hot);
+  {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    table_ = std::move(table);
+  }
+  stopRequested_.store(false);
+  for (int i = 0; i < spec_.ioConfig.taskCount; ++i) {
+    absl::Status started = startWorker(static_cast<size_t>(i));
+    if (!started.ok()) {
+      stop();
+      return started;
+    }
+  }
+  table_->start();
+  logger("ingest.kafka")
+      ->info("supervisor started table={} topic={} group=furl-{} consumers={} offsets_epoch={}", spec_.dataSource,
+             spec_.ioConfig.topic, spec_.dataSource, spec_.ioConfig.taskCount, offsetsEpoch_);
+  return absl::OkStatus();
+}
+
+absl::Status Supervisor::startWorker(size_t index) {
+  auto worker = std::make_unique<Worker>();
+  worker->index = index;
+  worker->rebalanceHandler = std::make_unique<RebalanceHandler>(*this, *worker);
 
   // Consumer properties from the spec first, then the ones exactly-once needs.
-  rebalanceHandler_ = std::make_unique<RebalanceHandler>(*this);
-  eventHandler_ = std::make_unique<EventHandler>(*this);
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string error;
   std::map<std::string, std::string> settings = spec_.ioConfig.consumerProperties;
@@ -135,7 +168,8 @@ absl::Status Supervisor::start() {
   settings["enable.auto.commit"] = "false";
   settings["enable.auto.offset.store"] = "false";
   settings["auto.offset.reset"] = spec_.ioConfig.useEarliestOffset ? "earliest" : "latest";
-  if (!settings.contains("client.id")) settings["client.id"] = strCat("furl-", spec_.dataSource);
+  std::string clientId = settings.contains("client.id") ? settings["client.id"] : strCat("furl-", spec_.dataSource);
+  settings["client.id"] = spec_.ioConfig.taskCount > 1 ? strCat(clientId, "-", index) : clientId;
   // librdkafka's default of 500 ms lets the broker hold a fetch that long
   // when a partition has no new data, which would dominate the time from
   // produce to visible; the spec may set another value.
@@ -146,85 +180,110 @@ absl::Status Supervisor::start() {
           strCat("spec.ioConfig.consumerProperties.", key, ": librdkafka rejected '", value, "': ", error));
     }
   }
-  if (conf->set("rebalance_cb", rebalanceHandler_.get(), error) != RdKafka::Conf::CONF_OK ||
+  if (conf->set("rebalance_cb", worker->rebalanceHandler.get(), error) != RdKafka::Conf::CONF_OK ||
       conf->set("event_cb", eventHandler_.get(), error) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(strCat("cannot set the consumer callbacks: ", error));
   }
-  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (consumer_ == nullptr) return absl::InvalidArgumentError(strCat("cannot create the Kafka consumer: ", error));
-  RdKafka::ErrorCode subscribed = consumer_->subscribe({spec_.ioConfig.topic});
+  worker->consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (worker->consumer == nullptr) {
+    return absl::InvalidArgumentError(strCat("cannot create the Kafka consumer: ", error));
+  }
+  RdKafka::ErrorCode subscribed = worker->consumer->subscribe({spec_.ioConfig.topic});
   if (subscribed != RdKafka::ERR_NO_ERROR) {
-    consumer_.reset();
     return absl::UnavailableError(
         strCat("cannot subscribe to topic '", spec_.ioConfig.topic, "': ", RdKafka::err2str(subscribed)));
   }
-
-  threadState_ = std::make_unique<ThreadState>(spec_);
-  stopRequested_.store(false);
-  thread_ = std::thread([this] { run(); });
-  log->info("supervisor started table={} topic={} group=furl-{} offsets_epoch={}", spec_.dataSource,
-            spec_.ioConfig.topic, spec_.dataSource, offsetsEpoch_);
+  worker->generation = table_->generation();
+  Worker& ref = *worker;
+  workers_.push_back(std::move(worker));
+  ref.thread = std::thread([this, &ref] { run(ref); });
   return absl::OkStatus();
 }
 
 void Supervisor::stop() {
-  if (!thread_.joinable()) return;
+  if (workers_.empty() && table_ == nullptr) return;
   stopRequested_.store(true);
-  thread_.join();
-  consumer_.reset();
-  threadState_.reset();
+  for (auto& worker : workers_) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+  if (table_ != nullptr) {
+    table_->stop();
+    absl::Status persisted = table_->persist("stop");
+    if (!persisted.ok()) {
+      logger("ingest.kafka")
+          ->warn("persist at stop failed; the rows are read again at the next start table={} error={}",
+                 spec_.dataSource, persisted.ToString());
+    }
+  }
+  // close() leaves the group; its revoke callback finds nothing more to persist.
+  for (auto& worker : workers_) {
+    if (worker->consumer != nullptr) {
+      commitKafkaOffsets(*worker);
+      worker->consumer->close();
+    }
+  }
+  workers_.clear();
+  std::shared_ptr<HotTable> table;
   {
     std::lock_guard<std::mutex> lock(statusMutex_);
+    table = std::move(table_);
     partitions_.clear();
   }
+  table.reset();
   logger("ingest.kafka")->info("supervisor stopped table={}", spec_.dataSource);
 }
 
-void Supervisor::run() {
-  ThreadState& state = *threadState_;
-  int64_t nextFlushMs = nowMs() + options_.flushIntervalMs;
-  int64_t maxRows = std::max<int64_t>(1, spec_.tuningConfig.maxRowsInMemory);
-
+void Supervisor::run(Worker& worker) {
+  int64_t lastPublishMs = nowMs();
+  int64_t lastCommitMs = nowMs();
   while (!stopRequested_.load()) {
-    int64_t waitMs = std::clamp<int64_t>(nextFlushMs - nowMs(), 0, kMaxPollMs);
-    std::unique_ptr<RdKafka::Message> message(consumer_->consume(static_cast<int>(waitMs)));
+    // Poll without waiting while rows wait for publishing, so they are
+    // published as soon as the consumer has nothing more at hand.
+    int waitMs = worker.unpublished ? 0 : kMaxPollMs;
+    std::unique_ptr<RdKafka::Message> message(worker.consumer->consume(waitMs));
+    bool idle = false;
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
-        processMessage(message->partition(), message->offset(),
+        processMessage(worker, message->partition(), message->offset(),
                        std::string_view(static_cast<const char*>(message->payload()), message->len()));
         break;
       case RdKafka::ERR__TIMED_OUT:
       case RdKafka::ERR__PARTITION_EOF:
+        idle = true;
         break;
       default:
+        idle = true;
         setLastError(strCat("kafka: ", message->errstr()));
         break;
     }
 
-    bool full = static_cast<int64_t>(state.buffer.numRows()) >= maxRows;
-    if (full || nowMs() >= nextFlushMs) {
-      if (!flush()) {
-        // Wait before reading the rewound messages again, unless stopping.
-        for (int64_t waited = 0; waited < options_.retryDelayMs && !stopRequested_.load(); waited += 50) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-      }
-      nextFlushMs = nowMs() + options_.flushIntervalMs;
+    if (worker.generation != table_->generation()) {
+      rewind(worker);
+      continue;
+    }
+    int64_t now = nowMs();
+    if (worker.unpublished && (idle || now - lastPublishMs >= options_.publishIntervalMs)) {
+      publish(worker);
+      lastPublishMs = now;
+    }
+    if (now - lastCommitMs >= 1000) {
+      commitKafkaOffsets(worker);
+      refreshWatermarks(worker);
+      publishPartitions(worker);
+      lastCommitMs = now;
     }
   }
-
-  flush();
-  // close() leaves the group; it runs the revoke callback, which flushes
-  // nothing more because the buffer is empty.
-  consumer_->close();
+  publish(worker);
 }
 
-void Supervisor::processMessage(int32_t partition, int64_t offset, std::string_view payload) {
-  ThreadState& state = *threadState_;
-  state.partitions[partition].currentOffset = offset + 1;
+void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload) {
+  worker.partitions[partition].currentOffset = offset + 1;
+  worker.unpublished = true;
+  auto advance = [&]() { table_->advance(worker.generation, partition, offset + 1); };
 
   if (payload.empty()) {
-    dropMessage(partition, offset, "empty", "the message has no value", payload);
+    dropMessage(worker, partition, offset, "empty", "the message has no value", payload);
+    advance();
     return;
   }
 
@@ -233,7 +292,7 @@ void Supervisor::processMessage(int32_t partition, int64_t offset, std::string_v
   const InputFormat& format = spec_.ioConfig.inputFormat;
   std::string_view reason;
   if (format.type == InputFormatType::kJson) {
-    event = parseJsonEvent(payload, state.parser);
+    event = parseJsonEvent(payload, worker.parser);
     reason = "invalid_json";
   } else {
     std::string_view line = payload;
@@ -242,45 +301,53 @@ void Supervisor::processMessage(int32_t partition, int64_t offset, std::string_v
     reason = "invalid_row";
   }
   if (!event.ok()) {
-    dropMessage(partition, offset, reason, std::string(toStd(event.status().message())), payload);
+    dropMessage(worker, partition, offset, reason, std::string(toStd(event.status().message())), payload);
+    advance();
     return;
   }
 
   auto timeMs = spec_.eventTimeMs(*event);
   if (!timeMs.ok()) {
-    dropMessage(partition, offset, "invalid_timestamp", std::string(toStd(timeMs.status().message())), payload);
+    dropMessage(worker, partition, offset, "invalid_timestamp", std::string(toStd(timeMs.status().message())),
+                payload);
+    advance();
     return;
   }
   if (!spec_.passesFilter(*event)) {
-    ++state.pendingStats.thrownAway;
+    ++worker.pendingStats.thrownAway;
+    advance();
     return;
   }
 
-  state.buffer.add(*event, *timeMs, state.problems);
-  if (state.problems.empty()) {
-    ++state.pendingStats.processed;
+  absl::Status added = table_->add(worker.generation, *event, *timeMs, worker.problems);
+  if (!added.ok()) {
+    // The hot rows were discarded; run() rewinds this worker.
+    if (!absl::IsFailedPrecondition(added)) setLastError(strCat("cannot add rows: ", toStd(added.message())));
     return;
   }
-  ++state.pendingStats.processedWithError;
+  advance();
+  if (worker.problems.empty()) {
+    ++worker.pendingStats.processed;
+    return;
+  }
+  ++worker.pendingStats.processedWithError;
   std::string error;
-  for (const FieldProblem& problem : state.problems) {
+  for (const FieldProblem& problem : worker.problems) {
     if (!error.empty()) error += "; ";
     strAppend(&error, "field '", problem.field, "': ", problem.message);
   }
-  recordError(partition, offset, "invalid_field", std::move(error), payload);
+  recordError(worker, partition, offset, "invalid_field", std::move(error), payload);
 }
 
-void Supervisor::dropMessage(int32_t partition, int64_t offset, std::string_view reason, std::string error,
-                             std::string_view payload) {
-  ThreadState& state = *threadState_;
-  ++state.pendingStats.unparseable;
-  ++state.pendingStats.unparseableByReason[std::string(reason)];
-  recordError(partition, offset, reason, std::move(error), payload);
+void Supervisor::dropMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
+                             std::string error, std::string_view payload) {
+  ++worker.pendingStats.unparseable;
+  ++worker.pendingStats.unparseableByReason[std::string(reason)];
+  recordError(worker, partition, offset, reason, std::move(error), payload);
 }
 
-void Supervisor::recordError(int32_t partition, int64_t offset, std::string_view reason, std::string error,
-                             std::string_view payload) {
-  ThreadState& state = *threadState_;
+void Supervisor::recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
+                             std::string error, std::string_view payload) {
   ParseErrorRecord record;
   record.wallTimeMs = wallNowMs();
   record.partition = partition;
@@ -288,98 +355,68 @@ void Supervisor::recordError(int32_t partition, int64_t offset, std::string_view
   record.reason = std::string(reason);
   record.error = std::move(error);
   record.rawPrefix = std::string(payload.substr(0, options_.rawPrefixBytes));
-  state.pendingErrors.push_back(std::move(record));
-  if (state.pendingErrors.size() > options_.maxRecentErrors) {
-    state.pendingErrors.erase(state.pendingErrors.begin());
+  worker.pendingErrors.push_back(std::move(record));
+  if (worker.pendingErrors.size() > options_.maxRecentErrors) {
+    worker.pendingErrors.erase(worker.pendingErrors.begin());
   }
 }
 
-bool Supervisor::flush() {
-  ThreadState& state = *threadState_;
-  size_t numRows = state.buffer.numRows();
+void Supervisor::publish(Worker& worker) {
+  table_->publish();
+  worker.unpublished = false;
 
-  // Rows and the offsets they came from go into one catalog commit.
-  if (numRows > 0) {
-    std::map<std::string, std::string> properties;
-    properties[std::string(kOffsetsEpochProperty)] = std::to_string(offsetsEpoch_);
-    for (const auto& [partition, offsets] : state.partitions) {
-      if (offsets.currentOffset < 0) continue;
-      properties[kafkaOffsetProperty(spec_.ioConfig.topic, partition)] = std::to_string(offsets.currentOffset);
-    }
-    std::vector<Batch> batches = state.buffer.takeBatches();
-    auto written = database_.insert(spec_.dataSource, batches, properties);
-    if (!written.ok()) {
-      std::string message = strCat("commit failed: ", toStd(written.status().message()));
-      logger("ingest.kafka")
-          ->warn("commit failed, reading again from the committed offsets table={} rows={} error={}",
-                 spec_.dataSource, numRows, toStd(written.status().message()));
-      setLastError(std::move(message));
-      state.pendingStats = SupervisorStats();
-      state.pendingErrors.clear();
-      rewindToCommitted();
-      return false;
-    }
-    for (auto& [partition, offsets] : state.partitions) {
-      if (offsets.currentOffset >= 0) offsets.committedOffset = offsets.currentOffset;
-    }
-    state.pendingStats.rowsCommitted += numRows;
-    ++state.pendingStats.commits;
-
-    // Kafka's committed offsets serve lag monitoring only; failures do not matter.
-    std::vector<RdKafka::TopicPartition*> committed;
-    for (const auto& [partition, offsets] : state.partitions) {
-      if (offsets.committedOffset >= 0) {
-        committed.push_back(RdKafka::TopicPartition::create(spec_.ioConfig.topic, partition, offsets.committedOffset));
-      }
-    }
-    if (!committed.empty()) consumer_->commitAsync(committed);
-    RdKafka::TopicPartition::destroy(committed);
-  }
-
-  // Publish the counters with the commit.
-  refreshWatermarks();
+  // The counters follow the rows into view.
   std::lock_guard<std::mutex> lock(statusMutex_);
-  SupervisorStats& pending = state.pendingStats;
+  SupervisorStats& pending = worker.pendingStats;
   stats_.processed += pending.processed;
   stats_.processedWithError += pending.processedWithError;
   stats_.thrownAway += pending.thrownAway;
   stats_.unparseable += pending.unparseable;
   for (const auto& [reason, count] : pending.unparseableByReason) stats_.unparseableByReason[reason] += count;
-  stats_.rowsCommitted += pending.rowsCommitted;
-  stats_.commits += pending.commits;
   pending = SupervisorStats();
-  for (ParseErrorRecord& record : state.pendingErrors) recentErrors_.push_back(std::move(record));
-  state.pendingErrors.clear();
+  for (ParseErrorRecord& record : worker.pendingErrors) recentErrors_.push_back(std::move(record));
+  worker.pendingErrors.clear();
   while (recentErrors_.size() > options_.maxRecentErrors) recentErrors_.pop_front();
-  partitions_ = state.partitions;
-  return true;
+  partitions_[worker.index] = worker.partitions;
 }
 
-void Supervisor::rewindToCommitted() {
-  ThreadState& state = *threadState_;
-  for (auto& [partition, offsets] : state.partitions) {
-    int64_t target = offsets.committedOffset >= 0 ? offsets.committedOffset : offsets.startOffset;
-    if (target < 0 || target == offsets.currentOffset) continue;
+void Supervisor::rewind(Worker& worker) {
+  // The messages read since the last persist are read again; their counters
+  // were not published yet only when they are still pending.
+  worker.pendingStats = SupervisorStats();
+  worker.pendingErrors.clear();
+  worker.unpublished = false;
+  worker.generation = table_->generation();
+  std::map<int32_t, int64_t> committed = table_->committedOffsets();
+  for (auto& [partition, offsets] : worker.partitions) {
+    auto it = committed.find(partition);
+    int64_t target = it != committed.end() ? it->second : offsets.startOffset;
+    if (target < 0) continue;
     std::unique_ptr<RdKafka::TopicPartition> position(
         RdKafka::TopicPartition::create(spec_.ioConfig.topic, partition, target));
-    RdKafka::ErrorCode sought = consumer_->seek(*position, kWatermarkTimeoutMs);
+    RdKafka::ErrorCode sought = worker.consumer->seek(*position, kWatermarkTimeoutMs);
     if (sought != RdKafka::ERR_NO_ERROR) {
-      // Without the seek, the messages since the last commit would be lost;
+      // Without the seek, the messages since the last persist would be lost;
       // leaving the group makes the next assignment start from the catalog.
       logger("ingest.kafka")
-          ->error("cannot seek back after a failed commit, rejoining the group table={} partition={} error={}",
+          ->error("cannot seek back after the hot rows were discarded, rejoining the group table={} partition={} "
+                  "error={}",
                   spec_.dataSource, partition, RdKafka::err2str(sought));
-      consumer_->unsubscribe();
-      consumer_->subscribe({spec_.ioConfig.topic});
+      worker.consumer->unsubscribe();
+      worker.consumer->subscribe({spec_.ioConfig.topic});
       return;
     }
     offsets.currentOffset = target;
+    table_->assign(partition, target, it != committed.end());
+  }
+  for (int64_t waited = 0; waited < options_.retryDelayMs && !stopRequested_.load(); waited += 50) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
-void Supervisor::onAssign(std::vector<RdKafka::TopicPartition*>& partitions) {
-  ThreadState& state = *threadState_;
+void Supervisor::onAssign(Worker& worker, std::vector<RdKafka::TopicPartition*>& partitions) {
   auto log = logger("ingest.kafka");
+  worker.generation = table_->generation();
 
   // Stored offsets count only when they belong to the current epoch.
   std::map<std::string, std::string> properties;
@@ -388,6 +425,7 @@ void Supervisor::onAssign(std::vector<RdKafka::TopicPartition*>& partitions) {
   auto epoch = parseOffset(properties, std::string(kOffsetsEpochProperty));
   bool offsetsValid = epoch.has_value() && static_cast<uint64_t>(*epoch) == offsetsEpoch_;
 
+  bool newStart = false;
   for (RdKafka::TopicPartition* tp : partitions) {
     std::optional<int64_t> start;
     if (offsetsValid) start = parseOffset(properties, kafkaOffsetProperty(tp->topic(), tp->partition()));
@@ -396,34 +434,43 @@ void Supervisor::onAssign(std::vector<RdKafka::TopicPartition*>& partitions) {
       int64_t low = 0;
       int64_t high = 0;
       RdKafka::ErrorCode queried =
-          consumer_->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high, kWatermarkTimeoutMs);
+          worker.consumer->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high, kWatermarkTimeoutMs);
       if (queried == RdKafka::ERR_NO_ERROR) {
         start = spec_.ioConfig.useEarliestOffset ? low : high;
         source = spec_.ioConfig.useEarliestOffset ? "earliest" : "latest";
       }
     }
-    Partition& entry = state.partitions[tp->partition()];
+    Partition& entry = worker.partitions[tp->partition()];
     if (start.has_value()) {
       tp->set_offset(*start);
       entry.startOffset = *start;
       entry.currentOffset = *start;
-      entry.committedOffset = source == "catalog" ? *start : -1;
+      table_->assign(tp->partition(), *start, source == "catalog");
+      newStart = newStart || source != "catalog";
     } else {
       // The logical offset is resolved by the broker on the first fetch.
       tp->set_offset(spec_.ioConfig.useEarliestOffset ? RdKafka::Topic::OFFSET_BEGINNING
                                                       : RdKafka::Topic::OFFSET_END);
       source = "unresolved";
     }
-    log->info("partition assigned table={} topic={} partition={} offset={} source={}", spec_.dataSource,
-              tp->topic(), tp->partition(), tp->offset(), source);
+    log->info("partition assigned table={} topic={} partition={} consumer={} offset={} source={}",
+              spec_.dataSource, tp->topic(), tp->partition(), worker.index, tp->offset(), source);
+  }
+
+  // Make the start offsets durable before reading, so that a crash before
+  // the first persist reads again from them rather than from a later
+  // "latest" offset.
+  if (newStart) {
+    absl::Status persisted = table_->persist("assign");
+    if (!persisted.ok()) setLastError(strCat("cannot store the start offsets: ", toStd(persisted.message())));
   }
 
   RdKafka::Error* error = nullptr;
   RdKafka::ErrorCode code = RdKafka::ERR_NO_ERROR;
-  if (consumer_->rebalance_protocol() == "COOPERATIVE") {
-    error = consumer_->incremental_assign(partitions);
+  if (worker.consumer->rebalance_protocol() == "COOPERATIVE") {
+    error = worker.consumer->incremental_assign(partitions);
   } else {
-    code = consumer_->assign(partitions);
+    code = worker.consumer->assign(partitions);
   }
   if (error != nullptr) {
     setLastError(strCat("cannot assign partitions: ", error->str()));
@@ -431,40 +478,67 @@ void Supervisor::onAssign(std::vector<RdKafka::TopicPartition*>& partitions) {
   } else if (code != RdKafka::ERR_NO_ERROR) {
     setLastError(strCat("cannot assign partitions: ", RdKafka::err2str(code)));
   }
-  std::lock_guard<std::mutex> lock(statusMutex_);
-  partitions_ = state.partitions;
+  publishPartitions(worker);
 }
 
-void Supervisor::onRevoke(std::vector<RdKafka::TopicPartition*>& partitions) {
-  ThreadState& state = *threadState_;
-
-  // Commit what was read from these partitions before another member reads them.
-  flush();
-  for (RdKafka::TopicPartition* tp : partitions) {
-    state.partitions.erase(tp->partition());
-    logger("ingest.kafka")
-        ->info("partition revoked table={} topic={} partition={}", spec_.dataSource, tp->topic(), tp->partition());
+void Supervisor::onRevoke(Worker& worker, std::vector<RdKafka::TopicPartition*>& partitions) {
+  // Persist what was read from these partitions before another member reads
+  // them. If that fails, every consumer goes back to the committed offsets,
+  // so the new owner and the hot rows cannot both hold a message.
+  publish(worker);
+  absl::Status persisted = table_->persist("revoke");
+  if (!persisted.ok()) {
+    setLastError(strCat("persist before giving up partitions failed: ", toStd(persisted.message())));
+    table_->discard("persist before a partition revoke failed");
   }
-  if (consumer_->rebalance_protocol() == "COOPERATIVE") {
-    RdKafka::Error* error = consumer_->incremental_unassign(partitions);
+  commitKafkaOffsets(worker);
+  std::vector<int32_t> revoked;
+  for (RdKafka::TopicPartition* tp : partitions) {
+    revoked.push_back(tp->partition());
+    worker.partitions.erase(tp->partition());
+    logger("ingest.kafka")
+        ->info("partition revoked table={} topic={} partition={} consumer={}", spec_.dataSource, tp->topic(),
+               tp->partition(), worker.index);
+  }
+  table_->release(revoked);
+  if (worker.consumer->rebalance_protocol() == "COOPERATIVE") {
+    RdKafka::Error* error = worker.consumer->incremental_unassign(partitions);
     delete error;
   } else {
-    consumer_->unassign();
+    worker.consumer->unassign();
   }
-  std::lock_guard<std::mutex> lock(statusMutex_);
-  partitions_ = state.partitions;
+  publishPartitions(worker);
 }
 
-void Supervisor::refreshWatermarks() {
-  ThreadState& state = *threadState_;
-  for (auto& [partition, offsets] : state.partitions) {
+void Supervisor::commitKafkaOffsets(Worker& worker) {
+  // Kafka's committed offsets serve lag monitoring only; failures do not matter.
+  std::map<int32_t, int64_t> committed = table_->committedOffsets();
+  std::vector<RdKafka::TopicPartition*> positions;
+  for (const auto& [partition, offsets] : worker.partitions) {
+    auto it = committed.find(partition);
+    if (it != committed.end()) {
+      positions.push_back(RdKafka::TopicPartition::create(spec_.ioConfig.topic, partition, it->second));
+    }
+  }
+  if (!positions.empty()) worker.consumer->commitAsync(positions);
+  RdKafka::TopicPartition::destroy(positions);
+}
+
+void Supervisor::refreshWatermarks(Worker& worker) {
+  for (auto& [partition, offsets] : worker.partitions) {
     int64_t low = 0;
     int64_t high = 0;
-    if (consumer_->get_watermark_offsets(spec_.ioConfig.topic, partition, &low, &high) == RdKafka::ERR_NO_ERROR &&
+    if (worker.consumer->get_watermark_offsets(spec_.ioConfig.topic, partition, &low, &high) ==
+            RdKafka::ERR_NO_ERROR &&
         high >= 0) {
       offsets.highWatermark = high;
     }
   }
+}
+
+void Supervisor::publishPartitions(Worker& worker) {
+  std::lock_guard<std::mutex> lock(statusMutex_);
+  partitions_[worker.index] = worker.partitions;
 }
 
 void Supervisor::setLastError(std::string error) {
@@ -493,11 +567,30 @@ SupervisorStatus Supervisor::status() const {
   SupervisorStatus status;
   status.id = spec_.dataSource;
   status.topic = spec_.ioConfig.topic;
-  std::lock_guard<std::mutex> lock(statusMutex_);
-  for (const auto& [partition, offsets] : partitions_) {
-    status.partitions.push_back({partition, offsets.committedOffset, offsets.currentOffset, offsets.highWatermark});
+  std::shared_ptr<HotTable> table;
+  {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    table = table_;
   }
+  std::map<int32_t, int64_t> committed;
+  HotTableStats hot;
+  if (table != nullptr) {
+    committed = table->committedOffsets();
+    hot = table->stats();
+  }
+  std::lock_guard<std::mutex> lock(statusMutex_);
+  for (const auto& [index, partitions] : partitions_) {
+    for (const auto& [partition, offsets] : partitions) {
+      auto it = committed.find(partition);
+      status.partitions.push_back({partition, it != committed.end() ? it->second : -1, offsets.currentOffset,
+                                   offsets.highWatermark});
+    }
+  }
+  std::sort(status.partitions.begin(), status.partitions.end(),
+            [](const PartitionStatus& a, const PartitionStatus& b) { return a.partition < b.partition; });
   status.stats = stats_;
+  status.stats.rowsCommitted = hot.persistedRows;
+  status.stats.commits = hot.persists;
   status.recentErrors.assign(recentErrors_.begin(), recentErrors_.end());
   status.lastError = lastError_;
   return status;

@@ -3,16 +3,15 @@
 // Supervisor: reads one Kafka topic into one table, per a Druid Kafka
 // supervisor spec.
 //
-// A thread of its own polls a KafkaConsumer (consumer group
-// `furl-<dataSource>`), decodes each message, applies the spec's filter and
-// rollup into a RowBuffer, and flushes the buffer with
-// DatabaseImpl::insert(table, batches, properties). The properties carry
-// the next offset to read of every assigned partition
-// (`kafka.offset.<topic>.<partition>`), so rows and offsets become durable in
-// one catalog commit. On partition assignment the consumer seeks to those
-// stored offsets, which makes ingestion exactly-once across crashes: Kafka's
-// own committed offsets are written after the catalog commit, for lag
-// monitoring only, and are never read back.
+// ioConfig.taskCount consumers of the consumer group `furl-<dataSource>`,
+// each on a thread of its own, decode messages, apply the spec's filter and
+// add the events to one HotTable, which makes them visible to queries at
+// once and persists them with the next offset to read of every assigned
+// partition (`kafka.offset.<topic>.<partition>`) in one catalog commit
+// (docs/hot-segments.md). On partition assignment a consumer seeks to
+// those stored offsets, which makes ingestion exactly-once across crashes:
+// Kafka's own committed offsets are written after the catalog commit, for
+// lag monitoring only, and are never read back.
 
 #include <atomic>
 #include <cstdint>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "ingest/hot_table.h"
 #include "ingest/ingestion_spec.h"
 #include "storage/database_impl.h"
 
@@ -88,13 +88,16 @@ struct SupervisorStatus {
 };
 
 struct SupervisorOptions {
-  /// The longest time a read row waits before it is committed and visible.
-  int64_t flushIntervalMs = 50;
+  /// While messages keep arriving, the longest time a read row waits before
+  /// it is visible; when the consumer has no message waiting, rows are
+  /// published at once.
+  int64_t publishIntervalMs = 5;
   /// Parse errors kept for the status (the newest ones).
   size_t maxRecentErrors = 100;
   size_t rawPrefixBytes = 256;
-  /// The wait before a commit is retried after a failure.
+  /// The wait before reading again after the hot rows were discarded.
   int64_t retryDelayMs = 1000;
+  HotTableOptions hot;
 };
 
 /// Not copyable. start() and stop() are called from one thread at a time;
@@ -115,38 +118,42 @@ class Supervisor {
   /// librdkafka rejects.
   absl::Status start();
 
-  /// Commits what was read, closes the consumer (leaving the group) and
-  /// joins the thread. Safe to call when not running.
+  /// Stops reading, persists what was read, closes the consumers (leaving
+  /// the group) and joins the threads. Safe to call when not running.
   void stop();
 
-  bool running() const { return thread_.joinable(); }
+  bool running() const { return !workers_.empty(); }
   const IngestionSpec& spec() const { return spec_; }
   SupervisorStatus status() const;
 
  private:
   class RebalanceHandler;
   class EventHandler;
+  struct Worker;
   struct Partition {
     int64_t startOffset = -1;  // where this assignment began reading
-    int64_t committedOffset = -1;
     int64_t currentOffset = -1;
     int64_t highWatermark = -1;
   };
 
-  void run();
-  void processMessage(int32_t partition, int64_t offset, std::string_view payload);
+  absl::Status startWorker(size_t index);
+  void run(Worker& worker);
+  void processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload);
   /// Counts a malformed message as unparseable and records it.
-  void dropMessage(int32_t partition, int64_t offset, std::string_view reason, std::string error,
+  void dropMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view reason, std::string error,
                    std::string_view payload);
-  void recordError(int32_t partition, int64_t offset, std::string_view reason, std::string error,
+  void recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason, std::string error,
                    std::string_view payload);
-  /// Commits the buffered rows with the partition offsets. On failure the
-  /// rows are dropped and the consumer seeks back to the committed offsets.
-  bool flush();
-  void rewindToCommitted();
-  void onAssign(std::vector<RdKafka::TopicPartition*>& partitions);
-  void onRevoke(std::vector<RdKafka::TopicPartition*>& partitions);
-  void refreshWatermarks();
+  /// Makes the rows read so far visible and publishes the worker's counters.
+  void publish(Worker& worker);
+  /// Seeks every partition of the worker back to its committed offset after
+  /// the hot rows were discarded.
+  void rewind(Worker& worker);
+  void onAssign(Worker& worker, std::vector<RdKafka::TopicPartition*>& partitions);
+  void onRevoke(Worker& worker, std::vector<RdKafka::TopicPartition*>& partitions);
+  void commitKafkaOffsets(Worker& worker);
+  void refreshWatermarks(Worker& worker);
+  void publishPartitions(Worker& worker);
   void setLastError(std::string error);
 
   const IngestionSpec spec_;
@@ -154,18 +161,16 @@ class Supervisor {
   const uint64_t offsetsEpoch_;
   const SupervisorOptions options_;
 
-  std::unique_ptr<RebalanceHandler> rebalanceHandler_;
   std::unique_ptr<EventHandler> eventHandler_;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
-  std::thread thread_;
+  /// Set by start() and reset by stop() under statusMutex_; the workers use
+  /// it without the lock while they run.
+  std::shared_ptr<HotTable> table_;
+  std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopRequested_{false};
 
-  // Owned by the supervisor thread while it runs.
-  struct ThreadState;
-  std::unique_ptr<ThreadState> threadState_;
-
   mutable std::mutex statusMutex_;
-  std::map<int32_t, Partition> partitions_;  // guarded by statusMutex_
+  /// Partitions by worker index, then partition.
+  std::map<size_t, std::map<int32_t, Partition>> partitions_;  // guarded by statusMutex_
   SupervisorStats stats_;                    // guarded by statusMutex_
   std::deque<ParseErrorRecord> recentErrors_;  // guarded by statusMutex_
   std::string lastError_;                    // guarded by statusMutex_

@@ -99,11 +99,6 @@ Batch sliceBatch(const Batch& batch, size_t offset, size_t length) {
 
 }  // namespace
 
-struct DatabaseImpl::WrittenSegment {
-  SegmentInfo info;
-  std::shared_ptr<const SegmentReader> reader;
-};
-
 struct DatabaseImpl::MergeTask {
   uint64_t incarnation = 0;
   TableDef def;
@@ -317,7 +312,80 @@ absl::StatusOr<std::shared_ptr<const TableSnapshot>> DatabaseImpl::snapshot(cons
   std::lock_guard<std::mutex> lock(stateMutex_);
   auto it = tables_.find(name);
   if (it == tables_.end()) return absl::NotFoundError(absl::StrCat("table '", name, "' not found"));
-  return it->second.snapshot;
+  const TableEntry& entry = it->second;
+  if (entry.hot == nullptr) return entry.snapshot;
+  if (entry.combined != nullptr) return entry.combined;
+
+  // Published segments minus the replaced ones, then the hot segments. The
+  // view is rebuilt only after a change, so snapshots between two hot
+  // publishes share one object.
+  const HotView& hot = *entry.hot;
+  auto combined = std::make_shared<TableSnapshot>();
+  combined->def = entry.snapshot->def;
+  combined->infos.reserve(entry.snapshot->infos.size() + hot.infos.size());
+  combined->segments.reserve(entry.snapshot->infos.size() + hot.infos.size());
+  for (size_t i = 0; i < entry.snapshot->infos.size(); ++i) {
+    const std::string& id = entry.snapshot->infos[i].id;
+    if (std::binary_search(hot.replacedSegments.begin(), hot.replacedSegments.end(), id)) continue;
+    combined->infos.push_back(entry.snapshot->infos[i]);
+    combined->segments.push_back(entry.snapshot->segments[i]);
+  }
+  for (size_t i = 0; i < hot.infos.size(); ++i) {
+    combined->infos.push_back(hot.infos[i]);
+    combined->segments.push_back(hot.segments[i]);
+  }
+  entry.combined = combined;
+  return entry.combined;
+}
+
+// --- hot views ---------------------------------------------------------------
+
+absl::Status DatabaseImpl::setHotView(const std::string& table, std::shared_ptr<const HotView> view,
+                                      const std::vector<int64_t>& releasedChunks) {
+  std::shared_ptr<const HotView> old;  // released outside the lock
+  std::shared_ptr<const TableSnapshot> oldCombined;
+  std::lock_guard<std::mutex> lock(stateMutex_);
+  auto it = tables_.find(table);
+  if (it == tables_.end()) return absl::NotFoundError(absl::StrCat("table '", table, "' not found"));
+  TableEntry& entry = it->second;
+  old = std::move(entry.hot);
+  oldCombined = std::move(entry.combined);
+  entry.hot = std::move(view);
+  for (int64_t chunk : releasedChunks) entry.claimedChunks.erase(chunk);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TableSnapshot> DatabaseImpl::claimChunk(const std::string& table, int64_t chunkStartMs) {
+  // Under commitMutex_, so no merge commits between reading the segments and
+  // the claim that stops merges from touching them.
+  std::lock_guard<std::mutex> commitLock(commitMutex_);
+  std::lock_guard<std::mutex> lock(stateMutex_);
+  auto it = tables_.find(table);
+  if (it == tables_.end()) return absl::NotFoundError(absl::StrCat("table '", table, "' not found"));
+  TableEntry& entry = it->second;
+  entry.claimedChunks.insert(chunkStartMs);
+  TableSnapshot result;
+  result.def = entry.snapshot->def;
+  for (size_t i = 0; i < entry.snapshot->infos.size(); ++i) {
+    if (entry.snapshot->infos[i].chunkStartMs != chunkStartMs) continue;
+    result.infos.push_back(entry.snapshot->infos[i]);
+    result.segments.push_back(entry.snapshot->segments[i]);
+  }
+  return result;
+}
+
+void DatabaseImpl::clearHot(const std::string& table) {
+  std::shared_ptr<const HotView> old;
+  std::shared_ptr<const TableSnapshot> oldCombined;
+  {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    auto it = tables_.find(table);
+    if (it == tables_.end()) return;
+    old = std::move(it->second.hot);
+    oldCombined = std::move(it->second.combined);
+    it->second.claimedChunks.clear();
+  }
+  requestMerge();
 }
 
 absl::StatusOr<std::map<std::string, std::string>> DatabaseImpl::tableProperties(const std::string& table) const {
@@ -337,8 +405,29 @@ absl::StatusOr<uint64_t> DatabaseImpl::insert(const std::string& table, const st
 
 absl::StatusOr<uint64_t> DatabaseImpl::insert(const std::string& table, const std::vector<Batch>& batches,
                                               const std::map<std::string, std::string>& properties) {
-  std::shared_ptr<const TableSnapshot> current;
   uint64_t incarnation = 0;
+  FURL_ASSIGN_OR_RETURN(std::vector<WrittenSegment> written, writeBatches(table, batches, incarnation));
+  uint64_t totalRows = 0;
+  for (const WrittenSegment& segment : written) totalRows += segment.info.numRows;
+  if (totalRows == 0) return 0;
+  FURL_RETURN_IF_ERROR(commitSegments(table, incarnation, written, {}, properties, nullptr));
+  return totalRows;
+}
+
+absl::StatusOr<std::vector<PreparedSegment>> DatabaseImpl::prepareSegments(const std::string& table,
+                                                                           const std::vector<Batch>& batches) {
+  uint64_t incarnation = 0;
+  return writeBatches(table, batches, incarnation);
+}
+
+void DatabaseImpl::discardPrepared(const std::vector<PreparedSegment>& prepared) {
+  for (const PreparedSegment& segment : prepared) segment.reader->removeFileOnRelease();
+}
+
+absl::StatusOr<std::vector<DatabaseImpl::WrittenSegment>> DatabaseImpl::writeBatches(const std::string& table,
+                                                                                     const std::vector<Batch>& batches,
+                                                                                     uint64_t& incarnation) {
+  std::shared_ptr<const TableSnapshot> current;
   {
     std::lock_guard<std::mutex> lock(stateMutex_);
     auto it = tables_.find(table);
@@ -395,7 +484,7 @@ absl::StatusOr<uint64_t> DatabaseImpl::insert(const std::string& table, const st
     }
     for (const auto& [chunkStart, rows] : rowsByChunk) chunks[chunkStart].push_back(gatherBatch(batch, rows));
   }
-  if (totalRows == 0) return 0;
+  if (totalRows == 0) return std::vector<WrittenSegment>{};
 
   // Write one segment per chunk, or several for a chunk above maxSegmentRows.
   std::vector<WrittenSegment> written;
@@ -438,34 +527,64 @@ absl::StatusOr<uint64_t> DatabaseImpl::insert(const std::string& table, const st
     }
   }
 
+  return written;
+}
+
+absl::Status DatabaseImpl::publishPrepared(const std::string& table, const std::vector<PreparedSegment>& prepared,
+                                           const std::vector<std::string>& removed,
+                                           const std::map<std::string, std::string>& properties,
+                                           std::shared_ptr<const HotView> view) {
+  return commitSegments(table, std::nullopt, prepared, removed, properties, &view);
+}
+
+absl::Status DatabaseImpl::commitSegments(const std::string& table, std::optional<uint64_t> incarnation,
+                                          const std::vector<WrittenSegment>& written,
+                                          const std::vector<std::string>& removed,
+                                          const std::map<std::string, std::string>& properties,
+                                          const std::shared_ptr<const HotView>* view) {
   // Publish every segment in one commit: the insert is atomic.
   {
     std::lock_guard<std::mutex> commitLock(commitMutex_);
     {
       std::lock_guard<std::mutex> stateLock(stateMutex_);
       auto it = tables_.find(table);
-      if (it == tables_.end() || it->second.incarnation != incarnation) {
-        discardWritten();
+      if (it == tables_.end() || (incarnation && it->second.incarnation != *incarnation)) {
+        discardPrepared(written);
         return absl::NotFoundError(absl::StrCat("table '", table, "' was dropped during the insert"));
       }
     }
     CatalogChange change;
+    change.removeSegments = removed;
     for (const WrittenSegment& segment : written) change.addSegments.push_back(segment.info);
     for (const auto& [key, value] : properties) change.properties.push_back({table, key, value});
-    change.nextSegmentNumber = nextSegmentNumber_.load();
-    absl::Status status = catalog_->commit(change);
-    if (!status.ok()) {
-      for (const WrittenSegment& segment : written) {
-        if (!catalog_->state().segments.contains(segment.info.id)) segment.reader->removeFileOnRelease();
+    if (!change.empty()) {
+      change.nextSegmentNumber = nextSegmentNumber_.load();
+      absl::Status status = catalog_->commit(change);
+      if (!status.ok()) {
+        for (const WrittenSegment& segment : written) {
+          if (!catalog_->state().segments.contains(segment.info.id)) segment.reader->removeFileOnRelease();
+        }
+        return status;
       }
-      return status;
     }
-    std::lock_guard<std::mutex> stateLock(stateMutex_);
-    TableEntry& entry = tables_[table];
-    entry.snapshot = replaceSegments(*entry.snapshot, {}, written);
+    std::shared_ptr<const TableSnapshot> before;
+    {
+      std::lock_guard<std::mutex> stateLock(stateMutex_);
+      TableEntry& entry = tables_[table];
+      before = entry.snapshot;
+      entry.snapshot = replaceSegments(*entry.snapshot, removed, written);
+      if (view != nullptr) entry.hot = *view;
+      entry.combined.reset();
+    }
+    // Files of removed segments go when the last snapshot holding them is released.
+    for (size_t i = 0; i < before->infos.size(); ++i) {
+      if (std::find(removed.begin(), removed.end(), before->infos[i].id) != removed.end()) {
+        static_cast<const SegmentReader&>(*before->segments[i]).removeFileOnRelease();
+      }
+    }
   }
-  requestMerge();
-  return totalRows;
+  if (!written.empty()) requestMerge();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<DatabaseImpl::WrittenSegment> DatabaseImpl::writeSegment(const TableDef& def,
@@ -554,16 +673,23 @@ void DatabaseImpl::mergeLoop() {
 }
 
 std::vector<DatabaseImpl::MergeTask> DatabaseImpl::findMerges(size_t minSegments) const {
-  std::vector<std::pair<uint64_t, std::shared_ptr<const TableSnapshot>>> tables;
+  struct Candidate {
+    uint64_t incarnation;
+    std::shared_ptr<const TableSnapshot> snapshot;
+    std::set<int64_t> claimed;
+  };
+  std::vector<Candidate> tables;
   {
     std::lock_guard<std::mutex> lock(stateMutex_);
-    for (const auto& [name, entry] : tables_) tables.emplace_back(entry.incarnation, entry.snapshot);
+    for (const auto& [name, entry] : tables_) tables.push_back({entry.incarnation, entry.snapshot, entry.claimedChunks});
   }
 
   std::vector<MergeTask> tasks;
-  for (const auto& [incarnation, snapshot] : tables) {
+  for (const auto& [incarnation, snapshot, claimed] : tables) {
     std::map<int64_t, std::vector<size_t>> smallByChunk;
     for (size_t i = 0; i < snapshot->infos.size(); ++i) {
+      // An ingestion source rewrites claimed chunks itself.
+      if (claimed.contains(snapshot->infos[i].chunkStartMs)) continue;
       if (snapshot->infos[i].numRows < tuning_.smallSegmentRows) {
         smallByChunk[snapshot->infos[i].chunkStartMs].push_back(i);
       }
@@ -653,6 +779,11 @@ absl::Status DatabaseImpl::runMerge(const MergeTask& task) {
         merged.reader->removeFileOnRelease();
         return absl::NotFoundError(absl::StrCat("table '", def.name, "' was dropped during a merge"));
       }
+      if (it->second.claimedChunks.contains(task.infos.front().chunkStartMs)) {
+        merged.reader->removeFileOnRelease();
+        return absl::NotFoundError(absl::StrCat("time chunk ", task.infos.front().chunkStartMs, " of table '",
+                                                def.name, "' was claimed by ingestion during a merge"));
+      }
     }
     CatalogChange change;
     change.removeSegments = removed;
@@ -666,6 +797,7 @@ absl::Status DatabaseImpl::runMerge(const MergeTask& task) {
     std::lock_guard<std::mutex> stateLock(stateMutex_);
     TableEntry& entry = tables_[def.name];
     entry.snapshot = replaceSegments(*entry.snapshot, removed, {merged});
+    entry.combined.reset();
   }
   for (const auto& segment : task.segments) {
     static_cast<const SegmentReader&>(*segment).removeFileOnRelease();

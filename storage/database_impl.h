@@ -15,8 +15,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +44,22 @@ struct StorageTuning {
   Codec dictionaryCodec = Codec::kZstd;
 };
 
+/// In-memory segments of one table that snapshots include, published by an
+/// ingestion source. Immutable once published.
+struct HotView {
+  std::vector<SegmentInfo> infos;
+  std::vector<std::shared_ptr<const Segment>> segments;  // parallel to infos
+  /// Ids of published segments whose rows a hot segment already holds;
+  /// snapshots leave them out. Only ids of claimed chunks belong here.
+  std::vector<std::string> replacedSegments;
+};
+
+/// A segment file written by prepareSegments() but not yet published.
+struct PreparedSegment {
+  SegmentInfo info;
+  std::shared_ptr<const SegmentReader> reader;
+};
+
 class DatabaseImpl final : public Database {
  public:
   static absl::StatusOr<std::unique_ptr<DatabaseImpl>> open(const std::string& dataDir,
@@ -63,6 +81,41 @@ class DatabaseImpl final : public Database {
   absl::StatusOr<uint64_t> insert(const std::string& table, const std::vector<Batch>& batches,
                                   const std::map<std::string, std::string>& properties);
 
+  /// Replaces the hot view of `table` (nullptr: none) and releases the
+  /// claims on `releasedChunks`, atomically for snapshots. NotFound when the
+  /// table does not exist.
+  absl::Status setHotView(const std::string& table, std::shared_ptr<const HotView> view,
+                          const std::vector<int64_t>& releasedChunks = {});
+
+  /// Claims the time chunk starting at `chunkStartMs` of `table` for an
+  /// ingestion source and returns its published segments. Background merges
+  /// leave a claimed chunk alone, so the returned ids stay published until
+  /// the claimant replaces them or releases the chunk.
+  absl::StatusOr<TableSnapshot> claimChunk(const std::string& table, int64_t chunkStartMs);
+
+  /// Drops the hot view and every claim of `table`. No error when the table
+  /// does not exist.
+  void clearHot(const std::string& table);
+
+  /// Validates `batches` against the table and writes their rows as segment
+  /// files, split by time chunk, without publishing them. Call
+  /// publishPrepared() or discardPrepared() with the result.
+  absl::StatusOr<std::vector<PreparedSegment>> prepareSegments(const std::string& table,
+                                                               const std::vector<Batch>& batches);
+
+  /// Publishes `prepared`, removes the published segments `removed` and sets
+  /// `properties` in one catalog commit, and installs `view` as the table's
+  /// hot view in the same step for snapshots. With nothing to change in the
+  /// catalog only the view is installed. On error the files of `prepared`
+  /// are removed and the catalog, the snapshot and the view stay as they were.
+  absl::Status publishPrepared(const std::string& table, const std::vector<PreparedSegment>& prepared,
+                               const std::vector<std::string>& removed,
+                               const std::map<std::string, std::string>& properties,
+                               std::shared_ptr<const HotView> view);
+
+  /// Removes the files of segments prepared but not published.
+  static void discardPrepared(const std::vector<PreparedSegment>& prepared);
+
   /// The properties recorded for `table`. NotFound when the table does not exist.
   absl::StatusOr<std::map<std::string, std::string>> tableProperties(const std::string& table) const;
 
@@ -77,16 +130,26 @@ class DatabaseImpl final : public Database {
     /// Distinguishes a table from an earlier one of the same name, so that
     /// an insert or merge prepared against a dropped table is not published.
     uint64_t incarnation = 0;
+    /// The published segments only.
     std::shared_ptr<const TableSnapshot> snapshot;
+    std::shared_ptr<const HotView> hot;
+    /// Time chunks claimed by an ingestion source (claimChunk()).
+    std::set<int64_t> claimedChunks;
+    /// snapshot with `hot` applied, built on first use after a change.
+    mutable std::shared_ptr<const TableSnapshot> combined;
   };
   struct MergeTask;
-  struct WrittenSegment;
+  using WrittenSegment = PreparedSegment;
 
   DatabaseImpl(std::string dataDir, const DatabaseOptions& options, const StorageTuning& tuning,
                std::unique_ptr<Catalog> catalog);
 
   absl::Status loadSegments();
   std::string newSegmentId();
+  /// Checks `batches` against the table and writes them as segment files
+  /// split by time chunk; sets `incarnation` to the table's.
+  absl::StatusOr<std::vector<WrittenSegment>> writeBatches(const std::string& table,
+                                                           const std::vector<Batch>& batches, uint64_t& incarnation);
   /// Writes the rows of `batches` (all in one time chunk) as one segment file.
   absl::StatusOr<WrittenSegment> writeSegment(const TableDef& def, const std::vector<Batch>& batches,
                                               int64_t chunkStartMs);
@@ -94,6 +157,13 @@ class DatabaseImpl final : public Database {
   static std::shared_ptr<const TableSnapshot> replaceSegments(const TableSnapshot& snapshot,
                                                               const std::vector<std::string>& removed,
                                                               const std::vector<WrittenSegment>& added);
+  /// Commits `written` (or only the properties), removing `removed`; sets
+  /// the hot view to `*view` when `view` is set. Removes the files of
+  /// `written` on error.
+  absl::Status commitSegments(const std::string& table, std::optional<uint64_t> incarnation,
+                              const std::vector<WrittenSegment>& written, const std::vector<std::string>& removed,
+                              const std::map<std::string, std::string>& properties,
+                              const std::shared_ptr<const HotView>* view);
   std::vector<MergeTask> findMerges(size_t minSegments) const;
   absl::Status runMerge(const MergeTask& task);
   /// Runs merges of chunks with at least `minSegments` small segments until

@@ -209,12 +209,21 @@ TEST(IngestionSpecTest, DefaultsAndSchemaDiscovery) {
 }
 
 TEST(IngestionSpecTest, NotesUnknownFields) {
-  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(makeSpec(R"(,"futureField":1)", R"(,"taskCount":4)",
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(makeSpec(R"(,"futureField":1)", R"(,"replicas":2)",
                                                                    R"({"type":"kafka","mysteryKnob":true})"));
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_TRUE(hasNoteContaining(*spec, "spec.dataSchema.futureField is not a field Furl reads")) << allNotes(*spec);
   EXPECT_TRUE(hasNoteContaining(*spec, "spec.tuningConfig.mysteryKnob is not a field Furl reads")) << allNotes(*spec);
-  EXPECT_TRUE(hasNoteContaining(*spec, "spec.ioConfig.taskCount is ignored")) << allNotes(*spec);
+  EXPECT_TRUE(hasNoteContaining(*spec, "spec.ioConfig.replicas is ignored")) << allNotes(*spec);
+}
+
+TEST(IngestionSpecTest, ReadsTaskCount) {
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(makeSpec("", R"(,"taskCount":4)", "{}"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->ioConfig.taskCount, 4);
+  absl::StatusOr<IngestionSpec> zero = parseIngestionSpec(makeSpec("", R"(,"taskCount":0)", "{}"));
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("spec.ioConfig.taskCount"), absl::string_view::npos) << zero.status();
 }
 
 TEST(IngestionSpecTest, AcceptsEveryMetricType) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "storage/memory_segment.h"
 #include "storage/tests/test_util.h"
 
 namespace furl::storage {
@@ -322,6 +323,65 @@ TEST(DatabaseTest, MergeKeepsRowMultiset) {
   before->reset();
   EXPECT_EQ(segmentFileCount(dir.path()), 3u);
 
+  database.reset();
+  auto reopened = openDatabase(dir.path());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(sortedRows(tableRows(*reopened, "events")), sortedRows(all));
+}
+
+TEST(DatabaseTest, HotViewReplacesClaimedSegments) {
+  TempDir dir;
+  auto database = openDatabase(dir.path());
+  ASSERT_NE(database, nullptr);
+  ASSERT_TRUE(database->createTable(eventsTable(), false, false).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(database->insert("events", {testing::makeBatch(kEventTypes, eventRows(i * 2, 2))}).ok());
+  }
+
+  // Claim day 0: a merge leaves its three segments alone.
+  auto claimed = database->claimChunk("events", kBaseMs);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_EQ(claimed->infos.size(), 3u);
+  auto merges = database->mergeNow();
+  ASSERT_TRUE(merges.ok()) << merges.status();
+  EXPECT_EQ(*merges, 0u);
+
+  // A hot segment with the same rows replaces them in snapshots.
+  std::vector<Row> all = eventRows(0, 6);
+  Batch batch = testing::makeBatch(kEventTypes, all);
+  auto block = MemoryBlock::make(batch.columns, static_cast<uint32_t>(batch.numRows));
+  std::vector<SegmentColumn> schema = {{"ts", kEventTypes[0]}, {"page", kEventTypes[1]}, {"n", kEventTypes[2]}};
+  auto hot = std::make_shared<MemorySegment>("hot_events", schema, std::vector<std::shared_ptr<const MemoryBlock>>{block});
+  auto view = std::make_shared<HotView>();
+  view->infos.push_back(hot->info(eventsTable(), kBaseMs));
+  view->segments.push_back(hot);
+  for (const SegmentInfo& info : claimed->infos) view->replacedSegments.push_back(info.id);
+  std::sort(view->replacedSegments.begin(), view->replacedSegments.end());
+  ASSERT_TRUE(database->setHotView("events", view).ok());
+  auto withHot = database->snapshot("events");
+  ASSERT_TRUE(withHot.ok());
+  ASSERT_EQ((*withHot)->segments.size(), 1u);
+  EXPECT_EQ(sortedRows(readRows(**withHot)), sortedRows(all));
+  EXPECT_EQ((*withHot)->infos[0].minTimeMs, kBaseMs);
+  EXPECT_EQ((*withHot)->infos[0].maxTimeMs, kBaseMs + 5 * 3'600'000);
+
+  // Persist: one commit writes the rows, removes the claimed segments, sets a
+  // property and drops the hot segment.
+  auto prepared = database->prepareSegments("events", {batch});
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  ASSERT_TRUE(database->publishPrepared("events", *prepared, view->replacedSegments, {{"offset", "6"}},
+                                        std::make_shared<HotView>())
+                  .ok());
+  auto persisted = database->snapshot("events");
+  ASSERT_TRUE(persisted.ok());
+  EXPECT_EQ((*persisted)->segments.size(), 1u);
+  EXPECT_EQ(sortedRows(readRows(**persisted)), sortedRows(all));
+  EXPECT_EQ(database->tableProperties("events").value().at("offset"), "6");
+
+  // The old snapshot still reads the hot rows.
+  EXPECT_EQ(sortedRows(readRows(**withHot)), sortedRows(all));
+
+  database->clearHot("events");
   database.reset();
   auto reopened = openDatabase(dir.path());
   ASSERT_NE(reopened, nullptr);

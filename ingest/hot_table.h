@@ -1,0 +1,180 @@
+#pragma once
+
+// HotTable: the in-memory (hot) rows of one ingested table, shared by the
+// consumers of its supervisor, and their persistence (docs/hot-segments.md).
+//
+// Rows land in one RowBuffer per time chunk. publish() turns the changed
+// blocks into immutable MemoryBlocks and installs a new HotView in the
+// database, so a query sees every row added before the publish, next to the
+// published segments. With rollup, a chunk's buffer first absorbs the
+// chunk's published segments (claimed in the database so merges leave them
+// alone), the view hides those segments, and a persist writes the whole
+// chunk as new segments that replace them: hot and persisted rows of a
+// chunk never share a key. Without rollup the buffer holds only new rows
+// and a persist adds segments.
+//
+// A persist writes the segments without holding the table lock, then
+// publishes them, the next offset of every owned partition and the new view
+// in one catalog commit. So rows and offsets are durable together, and
+// after a crash the consumers read again from the committed offsets.
+//
+// Thread-safety: every method may be called from any thread.
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ingest/ingestion_spec.h"
+#include "ingest/row_buffer.h"
+#include "storage/database_impl.h"
+
+namespace furl::ingest {
+
+struct HotTableOptions {
+  /// Rows per published block: the unit that a change copies.
+  uint32_t blockRows = 4096;
+  /// How often the persist thread checks its triggers.
+  int64_t checkIntervalMs = 100;
+  /// The wait before a failed persist is tried again.
+  int64_t retryDelayMs = 1000;
+};
+
+/// The byte limit used when tuningConfig.maxBytesInMemory is 0: one sixth
+/// of the physical memory, as Druid takes one sixth of its heap.
+int64_t defaultMaxBytesInMemory();
+
+/// Counters for status and tests.
+struct HotTableStats {
+  uint64_t rows = 0;        // rows held in memory, after rollup
+  uint64_t memoryBytes = 0;
+  uint64_t chunks = 0;
+  uint64_t persists = 0;
+  uint64_t persistedRows = 0;
+  uint64_t failedPersists = 0;
+};
+
+class HotTable {
+ public:
+  /// `database` must outlive the table, and `def` is the table's definition.
+  /// Every persist sets `fixedProperties` (the offsets epoch) along with
+  /// the offset property of each partition (kafkaOffsetProperty()).
+  HotTable(const IngestionSpec& spec, storage::DatabaseImpl& database, storage::TableDef def,
+           std::map<std::string, std::string> fixedProperties, HotTableOptions options = {});
+  /// Stops the persist thread and drops the hot view; persist() first to keep the rows.
+  ~HotTable();
+  HotTable(const HotTable&) = delete;
+  HotTable& operator=(const HotTable&) = delete;
+
+  /// Starts the thread that persists when a tuningConfig limit is reached.
+  void start();
+  /// Stops that thread (a running persist finishes first).
+  void stop();
+
+  /// Raised by discard(): a consumer that read its offsets under an older
+  /// generation must seek back to the committed offsets.
+  uint64_t generation() const;
+
+  /// Adds an event read under `generation`. FailedPrecondition when the
+  /// generation is old: the event is not added and the caller must rewind.
+  /// When reading the chunk's segments for rollup fails, the hot rows are
+  /// discarded (the generation rises) and the error is returned.
+  absl::Status add(uint64_t generation, const Event& event, int64_t timeMs, std::vector<FieldProblem>& problems);
+
+  /// Records that every message of `partition` before `nextOffset` has been
+  /// applied; the next persist commits that offset. Ignored for an old generation.
+  void advance(uint64_t generation, int32_t partition, int64_t nextOffset);
+
+  /// Forgets partitions given up by their consumer; call after persist().
+  void release(const std::vector<int32_t>& partitions);
+
+  /// Makes the rows added so far visible to queries.
+  void publish();
+
+  /// Writes every changed chunk and the offsets in one catalog commit and
+  /// waits for it. On error nothing is committed and the rows stay in
+  /// memory for the next attempt. `reason` is logged.
+  absl::Status persist(std::string_view reason);
+
+  /// Drops every hot row and raises the generation, so every consumer seeks
+  /// back to the committed offsets and reads the rows again.
+  void discard(std::string_view reason);
+
+  /// Records a partition a consumer starts reading at `startOffset`;
+  /// `fromCatalog` when that offset is the committed one.
+  void assign(int32_t partition, int64_t startOffset, bool fromCatalog);
+
+  /// The offsets of the last successful persist, or found at assignment.
+  std::map<int32_t, int64_t> committedOffsets() const;
+
+  HotTableStats stats() const;
+
+ private:
+  struct Chunk {
+    int64_t startMs = 0;
+    std::unique_ptr<RowBuffer> buffer;
+    /// Rollup: published segments whose rows the buffer contains. Queries
+    /// skip them and the next persist replaces them.
+    std::vector<std::string> baseSegments;
+    /// buffer->changeCount() at the last persist (or after absorbing).
+    uint64_t persistedChange = 0;
+    /// Without rollup: full buffers being persisted, still shown to queries.
+    std::vector<std::shared_ptr<const storage::MemorySegment>> sealed;
+    /// The chunk's segment in the current view.
+    std::shared_ptr<const storage::MemorySegment> segment;
+    /// buffer->changeCount() when `segment` was built.
+    uint64_t publishedChange = 0;
+    bool changedSincePersist = false;
+  };
+
+  /// Finds or creates the chunk of `chunkStart`; with rollup, absorbs its
+  /// published segments. Requires mutex_.
+  absl::StatusOr<Chunk*> chunkLocked(int64_t chunkStart);
+  /// Rebuilds changed blocks and installs the view. Requires mutex_.
+  void publishLocked(const std::vector<int64_t>& releasedChunks = {});
+  std::shared_ptr<const storage::HotView> buildViewLocked();
+  void discardLocked(std::string_view reason);
+  void persistLoop();
+  /// True when a tuningConfig limit is reached; sets `reason` to its name.
+  bool persistDue(std::string& reason);
+
+  const IngestionSpec spec_;
+  storage::DatabaseImpl& database_;
+  const storage::TableDef def_;
+  const std::map<std::string, std::string> fixedProperties_;
+  const HotTableOptions options_;
+  const std::vector<storage::SegmentColumn> schema_;
+  const int64_t maxRows_;
+  const int64_t maxBytes_;  // <= 0: no limit
+  const int64_t persistPeriodMs_;
+
+  /// Serializes persists; taken before mutex_.
+  std::mutex persistMutex_;
+
+  mutable std::mutex mutex_;
+  std::map<int64_t, Chunk> chunks_;
+  uint64_t generation_ = 1;
+  uint64_t nextSegmentNumber_ = 1;
+  std::map<int32_t, int64_t> offsets_;
+  std::map<int32_t, int64_t> committedOffsets_;
+  bool dirty_ = false;          // rows added since the last publish
+  bool offsetsChanged_ = false; // offsets advanced since the last persist
+  uint64_t rowsSincePersist_ = 0;
+  int64_t firstChangeMs_ = 0;   // steady ms of the first change since the last persist; 0 when none
+  HotTableStats stats_;
+  /// The next persist evicts every clean chunk, not only the idle ones.
+  bool evictAllClean_ = false;
+
+  std::mutex wakeMutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;       // guarded by wakeMutex_
+  bool persistRequested_ = false;  // guarded by wakeMutex_
+  std::thread thread_;
+};
+
+}  // namespace furl::ingest
