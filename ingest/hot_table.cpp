@@ -82,8 +82,8 @@ uint64_t HotTable::generation() const {
   return generation_;
 }
 
-absl::Status HotTable::add(uint64_t generation, const Event& event, int64_t timeMs,
-                           std::vector<FieldProblem>& problems) {
+absl::Status HotTable::add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
+                           int64_t timeMs, std::vector<FieldProblem>& problems) {
   bool requestPersist = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -100,6 +100,7 @@ absl::Status HotTable::add(uint64_t generation, const Event& event, int64_t time
     buffer.add(event, timeMs, problems);
     rowsSincePersist_ += buffer.numRows() - rowsBefore;
     (*chunk)->changedSincePersist = true;
+    advanceLocked(partition, nextOffset);
     dirty_ = true;
     if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
     requestPersist = static_cast<int64_t>(rowsSincePersist_) >= maxRows_;
@@ -117,6 +118,10 @@ absl::Status HotTable::add(uint64_t generation, const Event& event, int64_t time
 void HotTable::advance(uint64_t generation, int32_t partition, int64_t nextOffset) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (generation != generation_) return;
+  advanceLocked(partition, nextOffset);
+}
+
+void HotTable::advanceLocked(int32_t partition, int64_t nextOffset) {
   offsets_[partition] = nextOffset;
   auto committed = committedOffsets_.find(partition);
   if (committed == committedOffsets_.end() || committed->second != nextOffset) {

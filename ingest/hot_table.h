@@ -80,11 +80,15 @@ class HotTable {
   /// generation must seek back to the committed offsets.
   uint64_t generation() const;
 
-  /// Adds an event read under `generation`. FailedPrecondition when the
-  /// generation is old: the event is not added and the caller must rewind.
+  /// Adds an event read under `generation` from `partition` and records
+  /// `nextOffset` as that partition's next offset in the same step, so a
+  /// persist never holds the row without its offset. FailedPrecondition
+  /// when the generation is old: the event is not added and the caller must
+  /// rewind.
   /// When reading the chunk's segments for rollup fails, the hot rows are
   /// discarded (the generation rises) and the error is returned.
-  absl::Status add(uint64_t generation, const Event& event, int64_t timeMs, std::vector<FieldProblem>& problems);
+  absl::Status add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event, int64_t timeMs,
+                   std::vector<FieldProblem>& problems);
 
   /// Records that every message of `partition` before `nextOffset` has been
   /// applied; the next persist commits that offset. Ignored for an old generation.
@@ -137,6 +141,7 @@ class HotTable {
   absl::StatusOr<Chunk*> chunkLocked(int64_t chunkStart);
   /// Rebuilds changed blocks and installs the view. Requires mutex_.
   void publishLocked(const std::vector<int64_t>& releasedChunks = {});
+  void advanceLocked(int32_t partition, int64_t nextOffset);
   std::shared_ptr<const storage::HotView> buildViewLocked();
   void discardLocked(std::string_view reason);
   void persistLoop();

@@ -319,13 +319,12 @@ void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offse
     return;
   }
 
-  absl::Status added = table_->add(worker.generation, *event, *timeMs, worker.problems);
+  absl::Status added = table_->add(worker.generation, partition, offset + 1, *event, *timeMs, worker.problems);
   if (!added.ok()) {
     // The hot rows were discarded; run() rewinds this worker.
     if (!absl::IsFailedPrecondition(added)) setLastError(strCat("cannot add rows: ", toStd(added.message())));
     return;
   }
-  advance();
   if (worker.problems.empty()) {
     ++worker.pendingStats.processed;
     return;

@@ -113,9 +113,9 @@ class HotTableTest : public ::testing::Test {
 TEST_F(HotTableTest, RowsVisibleAfterPublish) {
   auto table = makeTable(makeSpec(true));
   uint64_t generation = table->generation();
-  ASSERT_TRUE(table->add(generation, makeEvent("#en", 1, "a"), kBaseMs + 1000, problems_).ok());
-  ASSERT_TRUE(table->add(generation, makeEvent("#en", 2, "b"), kBaseMs + 2000, problems_).ok());
-  ASSERT_TRUE(table->add(generation, makeEvent("#de", 4, "a"), kBaseMs + 3000, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs + 1000, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 2, "b"), kBaseMs + 2000, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#de", 4, "a"), kBaseMs + 3000, problems_).ok());
   EXPECT_EQ(snapshot()->segments.size(), 0u);
 
   table->publish();
@@ -130,13 +130,13 @@ TEST_F(HotTableTest, SnapshotUnchangedByLaterAdds) {
   auto table = makeTable(makeSpec(true), HotTableOptions{.blockRows = 2});
   uint64_t generation = table->generation();
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(table->add(generation, makeEvent("#c" + std::to_string(i), 1, "a"), kBaseMs, problems_).ok());
+    ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#c" + std::to_string(i), 1, "a"), kBaseMs, problems_).ok());
   }
   table->publish();
   auto before = snapshot();
 
-  ASSERT_TRUE(table->add(generation, makeEvent("#c0", 10, "b"), kBaseMs, problems_).ok());
-  ASSERT_TRUE(table->add(generation, makeEvent("#new", 1, "b"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#c0", 10, "b"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#new", 1, "b"), kBaseMs, problems_).ok());
   table->publish();
   auto after = snapshot();
 
@@ -161,8 +161,8 @@ TEST_F(HotTableTest, SnapshotUnchangedByLaterAdds) {
 TEST_F(HotTableTest, BlockStatsCoverHotRows) {
   auto table = makeTable(makeSpec(false));
   uint64_t generation = table->generation();
-  ASSERT_TRUE(table->add(generation, makeEvent("#b", 5, "a"), kBaseMs + 5 * kMinuteMs, problems_).ok());
-  ASSERT_TRUE(table->add(generation, makeEvent("#a", -3, "a"), kBaseMs + 2 * kMinuteMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#b", 5, "a"), kBaseMs + 5 * kMinuteMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#a", -3, "a"), kBaseMs + 2 * kMinuteMs, problems_).ok());
   table->publish();
   auto current = snapshot();
   ASSERT_EQ(current->segments.size(), 1u);
@@ -182,7 +182,7 @@ TEST_F(HotTableTest, PersistCommitsRowsAndOffsets) {
   auto table = makeTable(makeSpec(true));
   uint64_t generation = table->generation();
   table->assign(0, 0, false);
-  ASSERT_TRUE(table->add(generation, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
   table->advance(generation, 0, 7);
   ASSERT_TRUE(table->persist("test").ok());
 
@@ -214,7 +214,7 @@ TEST_F(HotTableTest, RollupPerfectAcrossPersists) {
     for (int i = 0; i < 10; ++i) {
       // Two minutes, five channels, two hours: 20 distinct rows.
       int64_t time = kBaseMs + (i % 2) * kMinuteMs + (i / 5) * kHourMs;
-      ASSERT_TRUE(table->add(generation, makeEvent("#c" + std::to_string(i % 5), i, "u"), time, problems_).ok());
+      ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#c" + std::to_string(i % 5), i, "u"), time, problems_).ok());
     }
     ASSERT_TRUE(table->persist("test").ok());
   }
@@ -231,7 +231,7 @@ TEST_F(HotTableTest, RollupPerfectAcrossPersists) {
   table.reset();
   table = makeTable(spec);
   generation = table->generation();
-  ASSERT_TRUE(table->add(generation, makeEvent("#c0", 100, "v"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#c0", 100, "v"), kBaseMs, problems_).ok());
   table->publish();
   size_t afterRows = 0;
   auto after = rows(*snapshot(), &afterRows);
@@ -248,10 +248,10 @@ TEST_F(HotTableTest, RollupPerfectAcrossPersists) {
 TEST_F(HotTableTest, WithoutRollupPersistAddsSegments) {
   auto table = makeTable(makeSpec(false));
   uint64_t generation = table->generation();
-  ASSERT_TRUE(table->add(generation, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
-  ASSERT_TRUE(table->add(generation, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
   ASSERT_TRUE(table->persist("test").ok());
-  ASSERT_TRUE(table->add(generation, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
   table->publish();
   size_t numRows = 0;
   rows(*snapshot(), &numRows);
@@ -268,13 +268,13 @@ TEST_F(HotTableTest, DiscardRaisesGeneration) {
   auto table = makeTable(makeSpec(true));
   uint64_t generation = table->generation();
   table->assign(0, 3, true);
-  ASSERT_TRUE(table->add(generation, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
   table->advance(generation, 0, 4);
   table->publish();
   table->discard("test");
   EXPECT_EQ(table->generation(), generation + 1);
   EXPECT_EQ(snapshot()->segments.size(), 0u);
-  absl::Status stale = table->add(generation, makeEvent("#en", 1, "a"), kBaseMs, problems_);
+  absl::Status stale = table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_);
   EXPECT_EQ(stale.code(), absl::StatusCode::kFailedPrecondition) << stale;
   ASSERT_TRUE(table->persist("test").ok());
   EXPECT_EQ(snapshot()->segments.size(), 0u);

@@ -9,8 +9,15 @@ supervisor API and checks:
   computed here from the file;
 - the rollup spec's SUM(edits) equals the number of events outside
   #en.wikipedia, which its filter drops, and the stats count them as thrownAway;
-- after SIGKILL in the middle of ingestion and a restart, the supervisors
-  start again from the stored specs and every event is counted exactly once;
+- the rollup is perfect: count(*) equals the number of distinct (minute,
+  dimensions) groups, and GROUP BY over the rollup table equals GROUP BY
+  over the raw events;
+- after SIGKILL at several points of ingestion (rows only in memory, rows
+  partly persisted) and a restart, the supervisors start again from the
+  stored specs and every event is counted exactly once, for a plain and a
+  rollup table;
+- two consumers of one group (taskCount 2) split the partitions, and when a
+  third member joins and leaves the group, no event is lost or duplicated;
 - malformed messages are counted by reason, kept with partition and offset,
   and ingestion goes on after them;
 - suspend, resume, reset and terminate; the time from produce to visible.
@@ -167,7 +174,7 @@ def main():
     events = [json.loads(line) for line in lines]
     checks = Checks("kafka_ingest")
 
-    broker = Broker(args.broker, ["wikipedia:3", "crash:3", "latency:1"])
+    broker = Broker(args.broker, ["wikipedia:3", "crash:3", "latency:1", "rebalance:4"])
     server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])
     try:
         server.start()
@@ -235,18 +242,40 @@ def run_checks(checks, server, broker, kcat, lines, events):
     rollup_rows = count(server, "wikipedia_by_minute")
     groups = {(e["time"][:16], e["channel"], e["namespace"], e["page"], e["countryName"], e["isRobot"],
                e["isAnonymous"]) for e in kept}
-    checks.true("rollup merges rows", len(groups) <= rollup_rows < len(kept),
-                f"rows {rollup_rows}, distinct groups {len(groups)}, events {len(kept)}")
+    checks.equal("rollup is perfect", len(groups), rollup_rows)
+    by_channel = collections.defaultdict(lambda: [0, 0, 0, None])
+    for e in kept:
+        entry = by_channel[e["channel"]]
+        entry[0] += 1
+        entry[1] += e["added"]
+        entry[2] += e["deleted"]
+        entry[3] = e["delta"] if entry[3] is None else max(entry[3], e["delta"])
+    checks.equal("rollup group by equals raw", [[c, str(v[0]), str(v[1]), str(v[2]), str(v[3])]
+                                                for c, v in sorted(by_channel.items())],
+                 server.query_rows("SELECT channel, sum(edits), sum(added), sum(deleted), max(max_delta) "
+                                   "FROM wikipedia_by_minute GROUP BY channel ORDER BY channel"))
+    checks.equal("rollup group by equals plain table", server.query_rows(
+        "SELECT channel, count(*), sum(added) FROM wikipedia WHERE channel != '#en.wikipedia' "
+        "GROUP BY channel ORDER BY channel"), server.query_rows(
+        "SELECT channel, sum(edits), sum(added) FROM wikipedia_by_minute GROUP BY channel ORDER BY channel"))
     rollup_stats = stats(server, "wikipedia_by_minute")["totals"]["buildSegments"]
     checks.equal("rollup stats", {"processed": len(kept), "processedWithError": 0,
                                   "thrownAway": len(events) - len(kept), "unparseable": 0}, rollup_stats)
 
-    # Crash: SIGKILL while a third of the events is still being produced.
+    # Crash: SIGKILL at several points while the events are produced. The
+    # plain table persists every 5000 rows, so the kills hit rows that are
+    # only in memory and chunks that are partly persisted. The rollup table
+    # rewrites its chunks at each persist.
     crash_spec = make_spec(PLAIN_SPEC, address, dataSource="wikipedia_crash", topic="crash", useEarliestOffset=True)
+    crash_spec["spec"]["tuningConfig"]["maxRowsInMemory"] = 5000
+    crash_rollup_spec = make_spec(ROLLUP_SPEC, address, dataSource="crash_by_minute", topic="crash")
+    crash_rollup_spec["spec"]["tuningConfig"]["maxRowsInMemory"] = 3000
     third = len(lines) // 3
     produce(kcat, address, "crash", lines[:third])
     status, _ = api(server, "POST", body=crash_spec)
     checks.equal("submit crash spec", 200, status)
+    status, _ = api(server, "POST", body=crash_rollup_spec)
+    checks.equal("submit crash rollup spec", 200, status)
     wait_for("first third in wikipedia_crash", lambda: count(server, "wikipedia_crash") >= third, 120)
     producer = subprocess.Popen([kcat, "-P", "-b", address, "-t", "crash", "-z", "zstd"], stdin=subprocess.PIPE,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
@@ -258,10 +287,19 @@ def run_checks(checks, server, broker, kcat, lines, events):
     producer.wait(timeout=120)
     print(f"killed furld with {killed_at} of {len(events)} events ingested", flush=True)
     checks.true("killed mid-ingest", killed_at < len(events), f"count at kill: {killed_at}")
+    for kill in range(2):
+        # Kill again soon after the restart, while the topic is read again.
+        server.start()
+        target = min(len(events) - 1, killed_at + 3000 * (kill + 1))
+        wait_for(f"progress before kill {kill + 2}", lambda: count(server, "wikipedia_crash") >= target, 180, 0.005)
+        killed_at = count(server, "wikipedia_crash")
+        server.kill()
+        print(f"kill {kill + 2}: {killed_at} events ingested", flush=True)
 
     server.start()
     status, ids = api(server, "GET")
-    checks.equal("supervisors after restart", ["wikipedia", "wikipedia_by_minute", "wikipedia_crash"], sorted(ids))
+    checks.equal("supervisors after restart", ["crash_by_minute", "wikipedia", "wikipedia_by_minute",
+                                               "wikipedia_crash"], sorted(ids))
     wait_for("all events in wikipedia_crash", lambda: count(server, "wikipedia_crash") >= len(events), 180)
     time.sleep(1)  # a duplicate commit would land now
     checks.equal("crash count exact", len(events), count(server, "wikipedia_crash"))
@@ -269,6 +307,20 @@ def run_checks(checks, server, broker, kcat, lines, events):
                  server.query_rows("SELECT sum(added), sum(delta) FROM wikipedia_crash")[0])
     checks.equal("crash top channels", expected_top, server.query_rows(
         "SELECT channel, count(*) AS n FROM wikipedia_crash GROUP BY channel ORDER BY n DESC, channel LIMIT 5"))
+    # The tables ingested before the kills had their rows in memory only, so
+    # they read their topics again from the stored start offsets.
+    wait_for("plain table read again", lambda: count(server, "wikipedia") >= len(events), 180)
+    wait_for("rollup table read again",
+             lambda: scalar(server, "SELECT sum(edits) FROM wikipedia_by_minute") == str(len(kept)), 180)
+    crash_edits = lambda: scalar(server, "SELECT sum(edits) FROM crash_by_minute")  # noqa: E731
+    wait_for("all events in crash_by_minute", lambda: crash_edits() == str(len(kept)), 180)
+    checks.equal("crash rollup edits exact", str(len(kept)), crash_edits())
+    checks.equal("crash rollup is perfect", len(groups), count(server, "crash_by_minute"))
+    checks.equal("crash rollup sums exact", server.query_rows(
+        "SELECT channel, sum(edits), sum(added), max(max_delta) FROM wikipedia_by_minute GROUP BY channel "
+        "ORDER BY channel"), server.query_rows(
+        "SELECT channel, sum(edits), sum(added), max(max_delta) FROM crash_by_minute GROUP BY channel "
+        "ORDER BY channel"))
     checks.equal("plain count after restart", len(events), count(server, "wikipedia"))
     checks.equal("rollup edits after restart", str(len(kept)),
                  scalar(server, "SELECT sum(edits) FROM wikipedia_by_minute"))
@@ -301,6 +353,8 @@ def run_checks(checks, server, broker, kcat, lines, events):
                 f"errors: {errors}")
     checks.equal("wrong type stored as NULL", [["#typed", None]], server.query_rows(
         "SELECT channel, added FROM wikipedia_crash WHERE channel = '#typed'"))
+
+    run_rebalance_checks(checks, server, address, kcat, lines, events)
 
     # Produce-to-visible latency, one event at a time.
     latency_spec = make_spec(PLAIN_SPEC, address, dataSource="latency", topic="latency", useEarliestOffset=True)
@@ -345,6 +399,49 @@ def run_checks(checks, server, broker, kcat, lines, events):
     checks.equal("table kept after terminate", 22, count(server, "latency"))
     status, _ = api(server, "GET", "/latency/status")
     checks.equal("unknown id status", 404, status)
+
+
+def run_rebalance_checks(checks, server, address, kcat, lines, events):
+    """taskCount 2 splits 4 partitions; a kcat member joins and leaves the group."""
+    spec = make_spec(PLAIN_SPEC, address, dataSource="rebalance", topic="rebalance", useEarliestOffset=True,
+                     taskCount=2)
+    spec["spec"]["tuningConfig"]["maxRowsInMemory"] = 4000
+    third = len(lines) // 3
+    produce(kcat, address, "rebalance", lines[:third])
+    status, _ = api(server, "POST", body=spec)
+    checks.equal("submit rebalance spec", 200, status)
+    wait_for("first third in rebalance", lambda: count(server, "rebalance") == third, 120)
+    wait_for("partitions split between the consumers",
+             lambda: "consumer=1" in server.log_tail(400) and assigned(server, "rebalance", 4), 60)
+    log = server.log_tail(400)
+    checks.true("both consumers got partitions",
+                "table=rebalance topic=rebalance partition=" in log and "consumer=0" in log and "consumer=1" in log,
+                "no assignment to consumer 1 in the log")
+
+    # A third member joins the group while events arrive, takes partitions
+    # (it reads them without storing anything) and leaves again.
+    member = subprocess.Popen([kcat, "-b", address, "-G", "furl-rebalance", "-X", "session.timeout.ms=6000",
+                               "-X", "heartbeat.interval.ms=1000", "rebalance"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    try:
+        time.sleep(4)
+        produce(kcat, address, "rebalance", lines[third:2 * third])
+        time.sleep(4)
+    finally:
+        member.send_signal(signal.SIGINT)
+        try:
+            member.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            member.kill()
+            member.wait()
+    produce(kcat, address, "rebalance", lines[2 * third:])
+    wait_for("all events in rebalance", lambda: count(server, "rebalance") >= len(events), 180)
+    time.sleep(1)  # a duplicate would land now
+    checks.equal("rebalance count exact", len(events), count(server, "rebalance"))
+    checks.equal("rebalance sums exact", [str(sum(e["added"] for e in events)), str(sum(e["delta"] for e in events))],
+                 server.query_rows("SELECT sum(added), sum(delta) FROM rebalance")[0])
+    revokes = server.log_tail(2000).count("partition revoked table=rebalance")
+    checks.true("partitions were revoked and persisted", revokes >= 2, f"revocations in the log: {revokes}")
 
 
 if __name__ == "__main__":
