@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/time_util.h"
 #include "storage/database.h"
+#include "storage/memory_segment.h"
 
 namespace furl::query {
 namespace {
@@ -166,13 +167,16 @@ void addSystemSegmentsTable(SystemTables& tables, const storage::Database& datab
   table.produce = [&database](SystemRows& rows) {
     for (const auto& snapshot : snapshotAll(database)) {
       bool hasTime = snapshot->def.timeColumn >= 0;
-      for (const auto& info : snapshot->infos) {
+      for (size_t i = 0; i < snapshot->infos.size(); ++i) {
+        const auto& info = snapshot->infos[i];
+        // Hot segments are the in-memory rows of Kafka ingestion, not files.
+        bool hot = dynamic_cast<const storage::MemorySegment*>(snapshot->segments[i].get()) != nullptr;
         rows.addRow({Value::string("default"), Value::string(info.table), Value::string(info.id),
                      timeOrNull(info.chunkStartMs), timeOrNull(info.chunkEndMs),
                      hasTime ? Value::timestampMs(info.minTimeMs) : Value::null(),
                      hasTime ? Value::timestampMs(info.maxTimeMs) : Value::null(), Value::uint64(info.numRows),
-                     Value::uint64(info.sizeBytes), Value::string("warm"),
-                     Value::string(database.segmentPath(info.id))});
+                     Value::uint64(info.sizeBytes), Value::string(hot ? "hot" : "warm"),
+                     Value::string(hot ? "memory" : database.segmentPath(info.id))});
       }
     }
   };
