@@ -118,7 +118,7 @@ std::string_view Column::stringAt(size_t row) const {
 
 Value Column::getValue(size_t row) const {
   if (type_.id == TypeId::kNull || isNull(row)) return Value::null(type_.id);
-  if (type_.id == TypeId::kString) return Value::string(std::string(stringAt(row)));
+  if (isByteString(type_.id)) return Value(type_.id, std::string(stringAt(row)));
   size_t i = isConstant() ? 0 : row;
   return dispatchPhysical(type_.id, [&]<typename T>() -> Value {
     if constexpr (std::is_same_v<T, std::string_view>) {
@@ -141,7 +141,7 @@ void Column::setValue(size_t row, const Value& value) {
     return;
   }
   if (!validity_.empty()) setNull(i, false);
-  if (type_.id == TypeId::kString) {
+  if (isByteString(type_.id)) {
     data<std::string_view>()[i] = heap().add(value.asString());
     return;
   }
@@ -197,7 +197,7 @@ ColumnPtr Column::flatten(const ColumnPtr& column) {
   auto* src = reinterpret_cast<const char*>(column->data_.data());
   auto* dst = reinterpret_cast<char*>(out->data_.data());
   for (size_t r = 0; r < n; ++r) std::memcpy(dst + r * width, src, width);
-  if (column->type_.id == TypeId::kString) out->keepAlive(column);
+  if (isByteString(column->type_.id)) out->keepAlive(column);
   return out;
 }
 
@@ -208,7 +208,7 @@ ColumnPtr Column::gather(const ColumnPtr& column, const uint32_t* sel, size_t n)
     out->data_ = src.data_;
     out->validity_ = src.validity_;
     out->owners_ = src.owners_;
-    if (src.type_.id == TypeId::kString) out->keepAlive(column);
+    if (isByteString(src.type_.id)) out->keepAlive(column);
     return out;
   }
   ColumnPtr out;
@@ -226,7 +226,7 @@ ColumnPtr Column::gather(const ColumnPtr& column, const uint32_t* sel, size_t n)
         for (size_t i = 0; i < n; ++i) dst[i] = in[sel[i]];
       });
     }
-    if (src.type_.id == TypeId::kString) out->keepAlive(column);
+    if (isByteString(src.type_.id)) out->keepAlive(column);
   }
   if (!src.validity_.empty()) {
     auto& words = out->mutableValidity();
@@ -254,7 +254,7 @@ void Column::append(const Column& src) {
     for (size_t i = 0; i < n; ++i) words[(base + i) >> 6] &= ~(uint64_t{1} << ((base + i) & 63));
     return;
   }
-  if (type_.id == TypeId::kString) {
+  if (isByteString(type_.id)) {
     auto* dst = data<std::string_view>() + base;
     for (size_t i = 0; i < n; ++i) {
       if (!src.isNull(i)) dst[i] = heap().add(src.stringAt(i));

@@ -13,7 +13,8 @@
 // fast path every kernel should check first. For kConstant the bitmap, if
 // present, has one bit.
 //
-// Flat string columns contain std::string_view values. The bytes live in the
+// Flat string and sketch columns (isByteString()) contain std::string_view
+// values. The bytes live in the
 // column's own StringHeap or in buffers the column keeps alive with
 // keepAlive(): another column's heap, a dictionary, a decompressed block.
 //

@@ -25,6 +25,7 @@ size_t physicalWidth(TypeId id) {
     case TypeId::kDateTime64:
       return 8;
     case TypeId::kString:
+    case TypeId::kHllSketch:
       return sizeof(std::string_view);
   }
   return 0;
@@ -82,6 +83,8 @@ std::string_view typeName(TypeId id) {
       return "DateTime64(3)";
     case TypeId::kString:
       return "String";
+    case TypeId::kHllSketch:
+      return "HLLSketch";
   }
   return "Unknown";
 }

@@ -15,9 +15,18 @@
 //                                     (ClickHouse DateTime64(3), SQL TIMESTAMP)
 //   kString       std::string_view    bytes owned by the column's StringHeap
 //                                     or by a shared StringDictionary
+//   kHllSketch    std::string_view    a serialized HllSketch (docs/hll-sketch.md),
+//                                     owned like a string's bytes; never
+//                                     dictionary-encoded
 //
 // kDateTime and kDateTime64 share one physical form so that time functions
 // and comparisons need one code path; they differ only in how they print.
+// kString and kHllSketch share one physical form too (isByteString()): code
+// that only moves bytes treats them alike, while functions and formats tell
+// them apart by the type id.
+//
+// TypeId values are stored in segment footers, the catalog and the native
+// protocol, so new ids are only ever appended.
 
 #include <cstdint>
 #include <string>
@@ -42,6 +51,7 @@ enum class TypeId : uint8_t {
   kDateTime,
   kDateTime64,
   kString,
+  kHllSketch,
 };
 
 /// A column's logical type: the type id plus whether NULL is allowed.
@@ -60,8 +70,8 @@ struct DataType {
   std::string toString() const;
 };
 
-/// Size in bytes of one value of the physical type (16 for strings, the
-/// size of std::string_view; 0 for kNull).
+/// Size in bytes of one value of the physical type (16 for strings and
+/// sketches, the size of std::string_view; 0 for kNull).
 size_t physicalWidth(TypeId id);
 
 bool isInteger(TypeId id);
@@ -72,14 +82,18 @@ bool isFloat(TypeId id);
 bool isNumeric(TypeId id);
 /// kDate, kDateTime, kDateTime64.
 bool isTemporal(TypeId id);
+/// kString and kHllSketch: values are byte strings, std::string_view in
+/// columns and std::string in Values.
+inline bool isByteString(TypeId id) { return id == TypeId::kString || id == TypeId::kHllSketch; }
 /// True for types whose physical form is int64_t milliseconds.
 inline bool isTimestamp(TypeId id) { return id == TypeId::kDateTime || id == TypeId::kDateTime64; }
 
-/// The type name alone (`Int64`, `String`), without Nullable.
+/// The type name alone (`Int64`, `String`, `HLLSketch`), without Nullable.
 std::string_view typeName(TypeId id);
 
 /// Calls `fn.template operator()<T>()` with T the physical C++ type of `id`
-/// (uint8_t for kBool, std::string_view for kString). kNull is not accepted.
+/// (uint8_t for kBool, std::string_view for kString and kHllSketch). kNull is
+/// not accepted.
 /// Use it to dispatch once per batch to a typed loop.
 template <typename Fn>
 decltype(auto) dispatchPhysical(TypeId id, Fn&& fn);

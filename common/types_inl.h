@@ -33,6 +33,7 @@ decltype(auto) dispatchPhysical(TypeId id, Fn&& fn) {
     case TypeId::kFloat64:
       return fn.template operator()<double>();
     case TypeId::kString:
+    case TypeId::kHllSketch:
       return fn.template operator()<std::string_view>();
     case TypeId::kNull:
       break;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/strings/escaping.h"
 #include "common/time_util.h"
 #include "fmt/format.h"
 
@@ -16,7 +17,9 @@ double Value::toDouble() const {
 
 std::string Value::toString() const {
   if (isNull()) return "NULL";
-  if (auto* s = std::get_if<std::string>(&storage_)) return *s;
+  if (auto* s = std::get_if<std::string>(&storage_)) {
+    return type_ == TypeId::kHllSketch ? absl::Base64Escape(*s) : *s;
+  }
   if (auto* d = std::get_if<double>(&storage_)) return fmt::format("{}", *d);
   if (auto* u = std::get_if<uint64_t>(&storage_)) return std::to_string(*u);
   int64_t i = std::get<int64_t>(storage_);

@@ -13,7 +13,8 @@ namespace furl {
 
 /// A typed scalar or NULL. Integers of every width are stored as int64_t
 /// (signed types, bool, Date days, timestamp milliseconds) or uint64_t
-/// (unsigned types); floats as double; strings as std::string.
+/// (unsigned types); floats as double; strings and serialized HLL sketches
+/// as std::string.
 class Value {
  public:
   using Storage = std::variant<std::monostate, int64_t, uint64_t, double, std::string>;
@@ -27,6 +28,8 @@ class Value {
   static Value uint64(uint64_t v, TypeId type = TypeId::kUInt64) { return Value(type, v); }
   static Value float64(double v, TypeId type = TypeId::kFloat64) { return Value(type, v); }
   static Value string(std::string s) { return Value(TypeId::kString, std::move(s)); }
+  /// A sketch in the serialized form of docs/hll-sketch.md.
+  static Value hllSketch(std::string bytes) { return Value(TypeId::kHllSketch, std::move(bytes)); }
   static Value date(int32_t days) { return Value(TypeId::kDate, int64_t{days}); }
   static Value timestampMs(int64_t ms, TypeId type = TypeId::kDateTime64) { return Value(type, ms); }
 
@@ -45,7 +48,8 @@ class Value {
 
   /// Human-readable text in ClickHouse's TSV spelling (`\N` for NULL is not
   /// used here: NULL prints as `NULL`). Dates as `YYYY-MM-DD`, DateTime as
-  /// `YYYY-MM-DD hh:mm:ss`, DateTime64 with `.mmm`.
+  /// `YYYY-MM-DD hh:mm:ss`, DateTime64 with `.mmm`, a sketch as the base64
+  /// text of its bytes.
   std::string toString() const;
 
   /// Total order used by tests and statistics: NULL first, then by value.

@@ -127,6 +127,7 @@ ParseFailure storeNumber(simdjson::dom::element element, TypeId type, Column& co
       return ParseFailure::kNone;
     }
     case TypeId::kString:
+    case TypeId::kHllSketch:
     case TypeId::kNull:
       break;
   }

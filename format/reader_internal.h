@@ -48,6 +48,9 @@ enum class ParseFailure { kNone, kInvalid, kOutOfRange };
 /// Parses the text form of a value into `row` of `column` (flat, typed as
 /// `type`). Strings are copied into the column's heap.
 ParseFailure parseTextValue(std::string_view text, TypeId type, Column& column, size_t row);
+/// Decodes the base64 text of an HLL sketch and stores the bytes when they
+/// are a valid sketch.
+ParseFailure parseSketchText(std::string_view text, Column& column, size_t row);
 
 /// Location of a row in the input, for messages: 1-based row, and line when
 /// it is known (0 when not).

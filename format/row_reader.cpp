@@ -5,9 +5,11 @@
 #include <cmath>
 #include <limits>
 
-#include "format/str_cat.h"
+#include "absl/strings/escaping.h"
+#include "common/hll_sketch.h"
 #include "common/time_util.h"
 #include "format/reader_internal.h"
+#include "format/str_cat.h"
 
 namespace furl::format {
 namespace internal {
@@ -172,10 +174,22 @@ ParseFailure parseTextValue(std::string_view text, TypeId type, Column& column, 
     case TypeId::kString:
       column.data<std::string_view>()[row] = column.heap().add(text);
       return ParseFailure::kNone;
+    case TypeId::kHllSketch:
+      return parseSketchText(text, column, row);
     case TypeId::kNull:
       return ParseFailure::kInvalid;
   }
   return ParseFailure::kInvalid;
+}
+
+ParseFailure parseSketchText(std::string_view text, Column& column, size_t row) {
+  // Sketches travel as the base64 text of their bytes, as the output formats
+  // print them; the bytes must pass the sketch's own checks.
+  std::string bytes;
+  if (!absl::Base64Unescape(absl::string_view(text.data(), text.size()), &bytes)) return ParseFailure::kInvalid;
+  if (!HllSketch::deserialize(bytes).ok()) return ParseFailure::kInvalid;
+  column.data<std::string_view>()[row] = column.heap().add(bytes);
+  return ParseFailure::kNone;
 }
 
 std::string describeLocation(const RowLocation& location) {
@@ -204,6 +218,8 @@ absl::Status valueError(ParseFailure failure, std::string_view text, const Colum
     hint = "; expected YYYY-MM-DD, YYYY-MM-DD hh:mm:ss[.fff] or Unix seconds";
   } else if (spec.type.id == TypeId::kBool) {
     hint = "; expected true, false, 1 or 0";
+  } else if (spec.type.id == TypeId::kHllSketch) {
+    hint = "; expected the base64 text of a sketch, as Furl prints sketch columns (format in docs/hll-sketch.md)";
   }
   return statusFromError(code, internal::concat("cannot parse ", quoteForMessage(text), " as ", typeName,
                                             " for column '", spec.name, "'", describeLocation(location), hint));

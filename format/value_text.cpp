@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "absl/strings/escaping.h"
 #include "common/time_util.h"
 
 namespace furl::format {
@@ -108,6 +109,16 @@ std::string_view nullText(ValueStyle style) {
 template <typename T>
 void appendValue(std::string& out, TypeId id, T value, ValueStyle style, bool quoteIntegers) {
   if constexpr (std::is_same_v<T, std::string_view>) {
+    if (id == TypeId::kHllSketch) {
+      // Sketches print as the base64 text of their bytes, as Druid prints
+      // sketch columns; base64 needs no escaping or quoting in TSV or CSV.
+      std::string encoded = absl::Base64Escape(absl::string_view(value.data(), value.size()));
+      bool quoted = style == ValueStyle::kJson || style == ValueStyle::kDruidJson;
+      if (quoted) out.push_back('"');
+      out.append(encoded);
+      if (quoted) out.push_back('"');
+      return;
+    }
     switch (style) {
       case ValueStyle::kTsv: appendTsvEscaped(out, value); break;
       case ValueStyle::kCsv: appendCsvQuoted(out, value); break;

@@ -83,9 +83,7 @@ DataType metricColumnType(const MetricSpec& metric) {
       return DataType(TypeId::kString, true);
     case MetricType::kHllSketchBuild:
     case MetricType::kHllSketchMerge:
-      // TODO: a dedicated sketch column type is planned; until then the
-      // serialized HllSketch bytes (docs/hll-sketch.md) sit in a String column.
-      return DataType(TypeId::kString);
+      return DataType(TypeId::kHllSketch);
   }
   return DataType(TypeId::kString);
 }

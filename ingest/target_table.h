@@ -11,7 +11,7 @@ namespace furl::ingest {
 
 /// The column type that stores a metric: count UInt64; longSum Int64;
 /// doubleSum and floatSum Float64; min, max, first and last Nullable of the
-/// input type, because an event may lack the field; HLL sketches String.
+/// input type, because an event may lack the field; HLL sketches HLLSketch.
 DataType metricColumnType(const MetricSpec& metric);
 
 /// The column type that stores a dimension: string Nullable(String), long

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "common/hll_sketch.h"
 #include "lz4.h"
 
 namespace furl::protocol {
@@ -13,7 +14,7 @@ namespace {
 static_assert(std::endian::native == std::endian::little,
               "the wire format is little-endian and the codec copies values as they lie in memory");
 
-constexpr TypeId kLastTypeId = TypeId::kString;
+constexpr TypeId kLastTypeId = TypeId::kHllSketch;
 
 size_t validityBytes(size_t numRows) { return (numRows + 7) / 8; }
 
@@ -67,7 +68,7 @@ std::string encodeBody(const Column& column, size_t begin, size_t end, bool& has
   std::string body;
   hasNulls = appendValidity(column, begin, end, body);
   TypeId id = column.type().id;
-  if (id == TypeId::kString) {
+  if (isByteString(id)) {
     appendStrings(column, begin, end, body);
   } else if (id != TypeId::kNull) {
     appendFixed(column, begin, end, body);
@@ -155,7 +156,7 @@ absl::StatusOr<ColumnPtr> decodeColumn(const wire::ColumnData& data, DataType ty
   }
 
   ColumnPtr column = Column::makeFlat(type, numRows);
-  if (type.id == TypeId::kString) {
+  if (isByteString(type.id)) {
     size_t offsetsBytes = numRows * sizeof(uint32_t);
     if (body.size() < offsetsBytes) return invalid(index, "body is shorter than its string offsets");
     std::string_view bytes = body.substr(offsetsBytes);
@@ -174,6 +175,14 @@ absl::StatusOr<ColumnPtr> decodeColumn(const wire::ColumnData& data, DataType ty
       previous = endOffset;
     }
     if (previous != bytes.size()) return invalid(index, "string bytes follow the last offset");
+    if (type.id == TypeId::kHllSketch) {
+      for (size_t i = 0; i < numRows; ++i) {
+        bool isNull = validity != nullptr && ((validity[i >> 3] >> (i & 7)) & 1) == 0;
+        if (isNull) continue;
+        absl::Status status = HllSketch::deserialize(values[i]).status();
+        if (!status.ok()) return invalid(index, absl::StrCat("row ", i, ": ", status.message()));
+      }
+    }
   } else {
     size_t expected = numRows * physicalWidth(type.id);
     if (body.size() != expected) {
@@ -188,7 +197,15 @@ absl::StatusOr<ColumnPtr> decodeColumn(const wire::ColumnData& data, DataType ty
 
 }  // namespace
 
-wire::ColumnInfo makeColumnInfo(const std::string& name, DataType type) {
+DataType wireType(DataType type, int32_t protocolVersion) {
+  if (type.id == TypeId::kHllSketch && protocolVersion < kHllSketchProtocolVersion) {
+    return DataType(TypeId::kString, type.nullable);
+  }
+  return type;
+}
+
+wire::ColumnInfo makeColumnInfo(const std::string& name, DataType type, int32_t protocolVersion) {
+  type = wireType(type, protocolVersion);
   wire::ColumnInfo info;
   info.name = name;
   info.type = static_cast<wire::ColumnType::type>(type.id);
@@ -212,7 +229,7 @@ size_t encodedSizeBytes(const Batch& batch, size_t begin, size_t end) {
   for (const auto& column : batch.columns) {
     total += validityBytes(numRows);
     TypeId id = column->type().id;
-    if (id == TypeId::kString) {
+    if (isByteString(id)) {
       total += numRows * sizeof(uint32_t);
       for (size_t row = begin; row < end; ++row) total += column->stringAt(row).size();
     } else if (id != TypeId::kNull) {
@@ -234,7 +251,7 @@ std::vector<std::pair<size_t, size_t>> splitRows(const Batch& batch, size_t maxB
   for (const auto& column : batch.columns) {
     fixedPerRow += 1;
     TypeId id = column->type().id;
-    if (id == TypeId::kString) {
+    if (isByteString(id)) {
       fixedPerRow += sizeof(uint32_t);
       stringColumns.push_back(column.get());
     } else if (id != TypeId::kNull) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // Conversion between Furl's column batches (common/column.h) and the
-// ColumnBatch of the native protocol, version 1. The body layout of a column
+// ColumnBatch of the native protocol, versions 1 and 2. The body layout of a column
 // is specified in protocol/furl.thrift at ColumnData and in
 // docs/native-protocol.md.
 
@@ -24,13 +24,20 @@ inline constexpr size_t kMinCompressBytes = 4096;
 /// malformed or hostile `uncompressedSize` can cause.
 inline constexpr size_t kMaxBodyBytes = size_t{256} << 20;
 
+/// The first protocol version with the HLL_SKETCH column type.
+inline constexpr int32_t kHllSketchProtocolVersion = 2;
+
 struct EncodeOptions {
   wire::Compression::type compression = wire::Compression::NONE;
   size_t minCompressBytes = kMinCompressBytes;
 };
 
-/// The wire description of a column.
-wire::ColumnInfo makeColumnInfo(const std::string& name, DataType type);
+/// The type a column has on the wire for a peer of `protocolVersion`:
+/// before version 2 a sketch column travels as String, with the same bytes.
+DataType wireType(DataType type, int32_t protocolVersion);
+
+/// The wire description of a column for a peer of `protocolVersion`.
+wire::ColumnInfo makeColumnInfo(const std::string& name, DataType type, int32_t protocolVersion);
 
 /// The DataType of a wire column. InvalidArgument for an unknown type number.
 absl::StatusOr<DataType> dataTypeOf(const wire::ColumnInfo& info);
@@ -51,7 +58,8 @@ wire::ColumnBatch encodeBatch(const Batch& batch, size_t begin, size_t end, cons
 /// Decodes a wire batch into flat columns of `types` (one per column, in
 /// order). Strings are copied into the columns' heaps, so the result does
 /// not refer to `batch`. InvalidArgument when the batch does not match
-/// `types` or a body is malformed (wrong size, bad offsets, failed LZ4).
+/// `types`, a body is malformed (wrong size, bad offsets, failed LZ4) or a
+/// sketch column contains bytes that are not a valid sketch.
 absl::StatusOr<Batch> decodeBatch(const wire::ColumnBatch& batch, const std::vector<DataType>& types);
 
 }  // namespace furl::protocol

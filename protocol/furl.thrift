@@ -1,4 +1,4 @@
-// Furl native protocol, version 1: framed transport, compact protocol.
+// Furl native protocol, version 2: framed transport, compact protocol.
 // docs/native-protocol.md explains the design; the layout of a column body
 // is repeated at ColumnData below because readers decode it by hand.
 
@@ -6,7 +6,7 @@ namespace cpp furl.protocol.wire
 namespace py furl_native
 
 /// The newest protocol version this IDL describes.
-const i32 PROTOCOL_VERSION = 1
+const i32 PROTOCOL_VERSION = 2
 
 /// Upper bound of the column data in one ColumnBatch, before compression.
 const i32 MAX_BATCH_BYTES = 8388608
@@ -29,6 +29,9 @@ enum ColumnType {
   DATE_TIME = 13,
   DATE_TIME64 = 14,
   STRING = 15,
+  /// A serialized HLL sketch (docs/hll-sketch.md); the body is laid out as
+  /// for STRING. Since protocol version 2: a version-1 session gets STRING.
+  HLL_SKETCH = 16,
 }
 
 enum Compression {
@@ -54,8 +57,8 @@ struct ColumnInfo {
 ///   UInt8 1 byte; Int16, UInt16 2; Int32, UInt32, Float32, Date 4; Int64,
 ///   UInt64, Float64, DateTime, DateTime64 8). Date is days since
 ///   1970-01-01; DateTime and DateTime64 are milliseconds since the Unix
-///   epoch, UTC. String holds numRows little-endian UInt32 end offsets and
-///   then the bytes. NOTHING holds no bytes.
+///   epoch, UTC. STRING and HLL_SKETCH hold numRows little-endian UInt32 end
+///   offsets and then the bytes. NOTHING holds no bytes.
 struct ColumnData {
   1: required Compression compression
   /// Size of the body after decompression, in bytes.

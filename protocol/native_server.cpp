@@ -40,7 +40,7 @@ using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportException;
 using Clock = std::chrono::steady_clock;
 
-constexpr int32_t kServerProtocolVersion = 1;
+constexpr int32_t kServerProtocolVersion = 2;  // PROTOCOL_VERSION in furl.thrift
 constexpr int32_t kMaxFetchWaitMs = 10'000;
 constexpr size_t kMaxSessionsPerConnection = 16;
 constexpr size_t kMaxQueriesPerConnection = 16;
@@ -116,6 +116,7 @@ struct Session {
   std::map<std::string, std::string> settings;
   wire::Compression::type compression = wire::Compression::NONE;
   size_t maxBatchBytes = static_cast<size_t>(wire::g_furl_constants.MAX_BATCH_BYTES);
+  int32_t protocolVersion = 1;  // negotiated in the handshake
 };
 
 /// A statement running on a worker thread, shared by the worker, the
@@ -130,6 +131,7 @@ struct RunningQuery {
   query::QueryOptions options;
   EncodeOptions encodeOptions;
   size_t maxBatchBytes = 0;
+  int32_t protocolVersion = 1;
   Clock::time_point start = Clock::now();
   std::atomic<bool> cancelled{false};
   std::thread worker;
@@ -285,6 +287,7 @@ class ConnectionHandler : public wire::FurlNativeIf {
     response.serverName = "Furl";
     response.serverVersion = FURL_VERSION;
     response.protocolVersion = std::min(request.protocolVersion, kServerProtocolVersion);
+    session.protocolVersion = response.protocolVersion;
     response.sessionId = session.id;
     response.compression = session.compression;
     response.maxBatchBytes = static_cast<int32_t>(session.maxBatchBytes);
@@ -376,7 +379,7 @@ class ConnectionHandler : public wire::FurlNativeIf {
 
   void beginInsert(wire::InsertHandle& handle, const std::string& sessionId, const std::string& sql,
                    const std::string& queryId, const std::map<std::string, std::string>& settings) override {
-    requireSession(sessionId);
+    const Session& session = requireSession(sessionId);
     std::string id = queryId.empty() ? randomId() : queryId;
     if (inserts_.count(id) > 0 || server_.find(id)) {
       throw makeException(ErrorCode::kBadArguments, "a query with id '" + id + "' is already running");
@@ -401,7 +404,8 @@ class ConnectionHandler : public wire::FurlNativeIf {
       throw makeException(error.code(), error.what(), error.position(), id);
     }
     for (size_t i = 0; i < insert.targets.size(); ++i) {
-      handle.columns.push_back(makeColumnInfo(insert.table.columns[insert.targets[i]].name, insert.targetTypes[i]));
+      handle.columns.push_back(makeColumnInfo(insert.table.columns[insert.targets[i]].name, insert.targetTypes[i],
+                                              session.protocolVersion));
     }
     handle.queryId = id;
     handle.format = format;
@@ -498,6 +502,7 @@ class ConnectionHandler : public wire::FurlNativeIf {
     query->options.progress = &query->liveProgress;
     query->encodeOptions.compression = session.compression;
     query->maxBatchBytes = session.maxBatchBytes;
+    query->protocolVersion = session.protocolVersion;
     return query;
   }
 
@@ -646,7 +651,7 @@ void NativeServer::Impl::streamResult(RunningQuery& query, query::QueryResult& r
   {
     std::lock_guard<std::mutex> lock(query.mutex);
     for (size_t c = 0; c < result.columnNames.size(); ++c) {
-      query.columns.push_back(makeColumnInfo(result.columnNames[c], result.columnTypes[c]));
+      query.columns.push_back(makeColumnInfo(result.columnNames[c], result.columnTypes[c], query.protocolVersion));
     }
     query.format = result.format;
     query.schemaKnown = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -466,21 +467,29 @@ class NullState final : public AggregateState {
   }
 };
 
-// Approximate distinct counting with one HyperLogLog sketch per group.
+// Approximate distinct counting with one HyperLogLog sketch per group. Raw
+// values are hashed into the sketch; HLLSketch values are merged into it.
+// The result is the estimate (APPROX_COUNT_DISTINCT, uniq) or the sketch
+// (DS_HLL).
 class ApproxDistinctState final : public AggregateState {
  public:
-  explicit ApproxDistinctState(int lgK) : lgK_(lgK) {}
+  explicit ApproxDistinctState(const AggregateSpec& spec)
+      : lgK_(spec.lgK), explicitLgK_(spec.explicitLgK), returnsSketch_(spec.kind == AggregateKind::kHllSketch) {}
 
-  void resize(size_t numGroups) override {
-    while (sketches_.size() < numGroups) sketches_.push_back(*HllSketch::create(lgK_));
-  }
+  void resize(size_t numGroups) override { sketches_.resize(numGroups); }
 
   void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
     TypeId id = arg->type().id;
     if (id == TypeId::kNull) return;
+    if (id == TypeId::kHllSketch) {
+      for (size_t k = 0; k < n; ++k) {
+        if (!arg->isNull(rows[k])) mergeStored(gids[k], arg->stringAt(rows[k]));
+      }
+      return;
+    }
     if (id == TypeId::kString) {
       for (size_t k = 0; k < n; ++k) {
-        if (!arg->isNull(rows[k])) sketches_[gids[k]].updateString(arg->stringAt(rows[k]));
+        if (!arg->isNull(rows[k])) sketchOf(gids[k]).updateString(arg->stringAt(rows[k]));
       }
       return;
     }
@@ -493,11 +502,11 @@ class ApproxDistinctState final : public AggregateState {
           if (nulls && flat->isNull(rows[k])) continue;
           T v = values[rows[k]];
           if constexpr (std::is_floating_point_v<T>) {
-            sketches_[gids[k]].updateDouble(static_cast<double>(v));
+            sketchOf(gids[k]).updateDouble(static_cast<double>(v));
           } else if constexpr (std::is_unsigned_v<T>) {
-            sketches_[gids[k]].updateUInt64(v);
+            sketchOf(gids[k]).updateUInt64(v);
           } else {
-            sketches_[gids[k]].updateInt64(v);
+            sketchOf(gids[k]).updateInt64(v);
           }
         }
       }
@@ -506,20 +515,69 @@ class ApproxDistinctState final : public AggregateState {
 
   void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
     auto& o = static_cast<ApproxDistinctState&>(other);
-    for (size_t g = 0; g < otherGroups; ++g) sketches_[gidMap[g]].merge(o.sketches_[g]);
+    for (size_t g = 0; g < otherGroups; ++g) {
+      if (o.sketches_[g].has_value()) mergeInto(gidMap[g], std::move(*o.sketches_[g]));
+    }
   }
 
   ColumnPtr finalize(size_t numGroups) override {
+    if (returnsSketch_) {
+      auto out = Column::makeFlat(DataType(TypeId::kHllSketch), numGroups);
+      auto* values = out->data<std::string_view>();
+      std::string bytes;
+      for (size_t g = 0; g < numGroups; ++g) {
+        bytes.clear();
+        // A group without values gets an empty sketch rather than NULL.
+        const HllSketch& sketch = sketches_[g].has_value() ? *sketches_[g] : emptySketch();
+        sketch.serializeTo(bytes);
+        values[g] = out->heap().add(bytes);
+      }
+      return out;
+    }
     auto out = Column::makeFlat(DataType(TypeId::kUInt64), numGroups);
     for (size_t g = 0; g < numGroups; ++g) {
-      out->data<uint64_t>()[g] = static_cast<uint64_t>(std::llround(sketches_[g].estimate()));
+      double estimate = sketches_[g].has_value() ? sketches_[g]->estimate() : 0.0;
+      out->data<uint64_t>()[g] = static_cast<uint64_t>(std::llround(estimate));
     }
     return out;
   }
 
  private:
+  HllSketch emptySketch() const { return *HllSketch::create(lgK_); }
+
+  // The sketch of group g for raw values: created at lgK on first use.
+  HllSketch& sketchOf(uint32_t g) {
+    if (!sketches_[g].has_value()) sketches_[g] = emptySketch();
+    return *sketches_[g];
+  }
+
+  // Merges a sketch into group g. The first sketch of a group is taken as it
+  // is, so without an explicit lgK the group keeps the stored lgK, and
+  // HllSketch::merge() keeps the smaller lgK after that. The result depends
+  // only on the set of merged sketches, not on their order.
+  void mergeInto(uint32_t g, HllSketch&& sketch) {
+    if (explicitLgK_ && sketch.lgK() > lgK_) sketch = sketch.downsized(lgK_);
+    if (!sketches_[g].has_value()) {
+      sketches_[g] = std::move(sketch);
+    } else {
+      sketches_[g]->merge(sketch);
+    }
+  }
+
+  void mergeStored(uint32_t g, std::string_view bytes) {
+    absl::StatusOr<HllSketch> sketch = HllSketch::deserialize(bytes);
+    if (!sketch.ok()) {
+      throw QueryError(ErrorCode::kCorruptedData,
+                       "cannot merge a stored HLL sketch: " + std::string(sketch.status().message()));
+    }
+    mergeInto(g, std::move(*sketch));
+  }
+
   int lgK_;
-  std::vector<HllSketch> sketches_;
+  bool explicitLgK_;
+  bool returnsSketch_;
+  // One sketch per group, absent until the group gets its first value or sketch.
+  std::vector<std::optional<HllSketch>> sketches_;
 };
 
 template <template <typename> class State, typename... Args>
@@ -596,7 +654,13 @@ std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct)
       lower == "approx_count_distinct" || lower == "approx_count_distinct_ds_hll") {
     return AggregateKind::kApproxDistinct;
   }
+  if (lower == "ds_hll") return AggregateKind::kHllSketch;
   return std::nullopt;
+}
+
+bool takesHllParameters(std::string_view name) {
+  std::string lower = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));
+  return lower == "approx_count_distinct_ds_hll" || lower == "ds_hll";
 }
 
 DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_view name) {
@@ -608,9 +672,16 @@ DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_v
   switch (kind) {
     case AggregateKind::kCountStar:
     case AggregateKind::kCount:
+      return DataType(TypeId::kUInt64);
     case AggregateKind::kCountDistinct:
+      if (argType.id == TypeId::kHllSketch) {
+        throw illegal("a value with equality; merge sketches with APPROX_COUNT_DISTINCT(x) instead");
+      }
+      return DataType(TypeId::kUInt64);
     case AggregateKind::kApproxDistinct:
       return DataType(TypeId::kUInt64);
+    case AggregateKind::kHllSketch:
+      return DataType(TypeId::kHllSketch);
     case AggregateKind::kSum:
       if (!isNumeric(argType.id)) throw illegal("a number");
       if (isFloat(argType.id)) return DataType(TypeId::kFloat64, true);
@@ -621,6 +692,9 @@ DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_v
       return DataType(TypeId::kFloat64, true);
     case AggregateKind::kMin:
     case AggregateKind::kMax:
+      if (argType.id == TypeId::kHllSketch) throw illegal("a value with an order; sketches have none");
+      if (argType.id == TypeId::kNull) return DataType(TypeId::kNull, true);
+      return argType.withNullable(true);
     case AggregateKind::kAny:
     case AggregateKind::kAnyLast:
       if (argType.id == TypeId::kNull) return DataType(TypeId::kNull, true);
@@ -653,12 +727,13 @@ std::unique_ptr<AggregateState> makeAggregateState(const AggregateSpec& spec) {
                   : spec.kind == AggregateKind::kMax ? Pick::kMax
                   : spec.kind == AggregateKind::kAny ? Pick::kAny
                                                      : Pick::kLast;
-      if (argType == TypeId::kString) return std::make_unique<StringPickState>(spec.resultType, pick);
+      if (isByteString(argType)) return std::make_unique<StringPickState>(spec.resultType, pick);
       if (argType == TypeId::kNull) return std::make_unique<NullState>();
       return makeTyped<PickState>(argType, spec.resultType, pick);
     }
     case AggregateKind::kApproxDistinct:
-      return std::make_unique<ApproxDistinctState>(spec.lgK);
+    case AggregateKind::kHllSketch:
+      return std::make_unique<ApproxDistinctState>(spec);
     case AggregateKind::kQuantile:
     case AggregateKind::kQuantileExact:
       return makeQuantileState(spec);

@@ -25,10 +25,11 @@ enum class AggregateKind : uint8_t {
   kAvg,
   kCountDistinct,  // count(DISTINCT x) and uniqExact(x): exact
   kAny,
-  kApproxDistinct,  // uniq, uniqHLL12, APPROX_COUNT_DISTINCT...: a HyperLogLog sketch
+  kApproxDistinct,  // uniq, uniqHLL12, APPROX_COUNT_DISTINCT...: the estimate of a HyperLogLog sketch
   kAnyLast,         // anyLast: the last value a thread saw; which one is not defined
   kQuantile,        // quantile(level)(x), median: exact, interpolated (quantile_state.cpp)
   kQuantileExact,   // quantileExact(level)(x), medianExact: the value at floor(level * n)
+  kHllSketch,       // DS_HLL: the HyperLogLog sketch itself
 };
 
 struct AggregateSpec {
@@ -36,11 +37,19 @@ struct AggregateSpec {
   /// The argument over the scanned batch; null for count(*).
   BoundExprPtr arg;
   DataType resultType;
-  /// kApproxDistinct: log2 of the sketch's register count.
+  /// kApproxDistinct and kHllSketch: log2 of the sketch's register count.
+  /// Over an HLLSketch argument the stored sketches are merged, and the
+  /// result keeps the smallest lgK among them, capped at lgK only when
+  /// explicitLgK is set.
   int lgK = 12;
+  bool explicitLgK = false;
   /// kQuantile and kQuantileExact: the level, from 0 to 1.
   double level = 0.5;
 };
+
+/// True for the aggregates that take Druid's optional sketch parameters:
+/// APPROX_COUNT_DISTINCT_DS_HLL(x [, lgK [, tgtHllType]]) and DS_HLL.
+bool takesHllParameters(std::string_view name);
 
 /// Maps an SQL aggregate name (any case) and DISTINCT flag to a kind;
 /// nullopt when the name is not an aggregate. A name with ClickHouse's -If

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "common/error.h"
+#include "common/hll_sketch.h"
 #include "common/time_util.h"
 #include "query/function.h"
 
@@ -233,6 +234,10 @@ class Binder {
   BoundExprPtr bindExpr(const sql::Expr& expr, Scope& scope, Mode mode);
   BoundExprPtr bindColumnRef(const sql::ColumnRefExpr& ref, Scope& scope, Mode mode);
   BoundExprPtr bindAggregate(const sql::FunctionExpr& call, Scope& scope);
+  /// Binds the constant lgK and tgtHllType arguments (args[1] and args[2])
+  /// of a sketch aggregate.
+  void bindSketchParameters(const sql::FunctionExpr& call, const std::vector<const sql::Expr*>& args, Scope& scope,
+                            AggregateSpec& spec);
   BoundExprPtr bindIntervalArithmetic(BoundExprPtr time, const sql::IntervalExpr& interval, bool subtract,
                                       Scope& scope, Mode mode);
   std::vector<Value> runListSubquery(const sql::SelectQuery& query, SourcePosition position);
@@ -439,6 +444,35 @@ void bindAggregateParameters(const sql::FunctionExpr& call, AggregateSpec& spec)
 
 }  // namespace
 
+void Binder::bindSketchParameters(const sql::FunctionExpr& call, const std::vector<const sql::Expr*>& args,
+                                  Scope& scope, AggregateSpec& spec) {
+  BoundExprPtr lgK = bindExpr(*args[1], scope, Mode::kSource);
+  bool valid = lgK->isConstant() && !lgK->constant.isNull() && lgK->constant.type() == TypeId::kInt64 &&
+               lgK->constant.asInt64() >= HllSketch::kMinLgK && lgK->constant.asInt64() <= HllSketch::kMaxLgK;
+  if (!valid) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     "the lgK argument of " + call.name + where(args[1]->position) +
+                         " must be an integer constant from 4 to 21",
+                     args[1]->position);
+  }
+  spec.lgK = static_cast<int>(lgK->constant.asInt64());
+  spec.explicitLgK = true;
+  if (args.size() < 3) return;
+
+  // Druid's register widths; Furl keeps one byte per register for all of
+  // them, so the type changes nothing but is checked like Druid checks it.
+  BoundExprPtr type = bindExpr(*args[2], scope, Mode::kSource);
+  bool known = type->isConstant() && !type->constant.isNull() && type->constant.type() == TypeId::kString &&
+               (type->constant.asString() == "HLL_4" || type->constant.asString() == "HLL_6" ||
+                type->constant.asString() == "HLL_8");
+  if (!known) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     "the tgtHllType argument of " + call.name + where(args[2]->position) +
+                         " must be 'HLL_4', 'HLL_6' or 'HLL_8'",
+                     args[2]->position);
+  }
+}
+
 BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) {
   std::string text = call.toString();
   auto existing = std::find(scope.aggregateTexts.begin(), scope.aggregateTexts.end(), text);
@@ -476,25 +510,19 @@ BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) 
   } else if (kind == AggregateKind::kCount && condition && args.empty()) {
     spec.arg = BoundExpr::literal(Value::int64(1), DataType(TypeId::kInt64));
   } else {
-    size_t maxArgs = kind == AggregateKind::kApproxDistinct && lower(call.name) == "approx_count_distinct_ds_hll" ? 2 : 1;
-    if (args.size() == 2 && maxArgs == 2) {
-      // APPROX_COUNT_DISTINCT_DS_HLL(x, lgK), as in Druid.
-      BoundExprPtr lgK = bindExpr(*args[1], scope, Mode::kSource);
-      bool valid = lgK->isConstant() && !lgK->constant.isNull() && lgK->constant.type() == TypeId::kInt64 &&
-                   lgK->constant.asInt64() >= 4 && lgK->constant.asInt64() <= 21;
-      if (!valid) {
-        throw QueryError(ErrorCode::kBadArguments,
-                         "the lgK argument of " + call.name + where(args[1]->position) +
-                             " must be an integer constant from 4 to 21",
-                         args[1]->position);
-      }
-      spec.lgK = static_cast<int>(lgK->constant.asInt64());
-    } else if (args.size() != 1) {
+    // APPROX_COUNT_DISTINCT_DS_HLL(x [, lgK [, tgtHllType]]) and DS_HLL
+    // take Druid's sketch parameters; the other aggregates one argument.
+    bool takesSketchParameters = takesHllParameters(call.name);
+    size_t maxArgs = takesSketchParameters ? 3 : 1;
+    if (args.empty() || args.size() > maxArgs) {
       throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
-                       "aggregate function " + call.name + " takes 1 argument, got " +
-                           std::to_string(args.size()) + where(call.position),
+                       "aggregate function " + call.name + " takes " +
+                           (takesSketchParameters ? std::string("1 to 3 arguments (x [, lgK [, tgtHllType]])")
+                                                  : std::string("1 argument")) +
+                           ", got " + std::to_string(args.size()) + where(call.position),
                        call.position);
     }
+    if (args.size() >= 2) bindSketchParameters(call, args, scope, spec);
     if (containsAggregate(*args[0])) {
       throw QueryError(ErrorCode::kIllegalAggregation,
                        "aggregate function " + call.name + where(call.position) +

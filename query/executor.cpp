@@ -260,7 +260,7 @@ Batch concatenate(const std::vector<Batch>& batches, const std::vector<DataType>
 std::function<int(uint32_t, uint32_t)> makeComparator(const ColumnPtr& column) {
   TypeId id = column->type().id;
   if (id == TypeId::kNull) return [](uint32_t, uint32_t) { return 0; };
-  if (id == TypeId::kString) {
+  if (isByteString(id)) {
     const auto* values = column->data<std::string_view>();
     return [values](uint32_t a, uint32_t b) {
       int c = values[a].compare(values[b]);

@@ -35,7 +35,7 @@ void appendKey(std::string& out, const Column& column, size_t row) {
   out.push_back('\1');
   TypeId id = column.type().id;
   if (id == TypeId::kNull) return;
-  if (id == TypeId::kString) {
+  if (isByteString(id)) {
     std::string_view s = column.stringAt(row);
     uint32_t len = static_cast<uint32_t>(s.size());
     out.append(reinterpret_cast<const char*>(&len), sizeof(len));
@@ -57,7 +57,7 @@ void decodeKey(std::string_view key, size_t& pos, Column& out, size_t row) {
   }
   TypeId id = out.type().id;
   if (id == TypeId::kNull) return;
-  if (id == TypeId::kString) {
+  if (isByteString(id)) {
     uint32_t len;
     std::memcpy(&len, key.data() + pos, sizeof(len));
     pos += sizeof(len);
@@ -105,7 +105,7 @@ GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
   for (const auto& expr : plan.groupKeys) {
     KeyPart part;
     part.type = expr->type;
-    part.isString = expr->type.id == TypeId::kString;
+    part.isString = isByteString(expr->type.id);
     part.offset = static_cast<uint32_t>(bytes);
     if (expr->isConstant()) {
       part.isConstant = true;
@@ -496,7 +496,7 @@ Batch GroupTable::finish() {
       for (auto& column : keyColumns) {
         // Key strings point into keyBytes_, which this table owns; copy them
         // so the batch outlives the table.
-        if (column->type().id == TypeId::kString) {
+        if (isByteString(column->type().id)) {
           auto* values = column->data<std::string_view>();
           for (size_t g = 0; g < numGroups_; ++g) {
             if (!column->isNull(g)) values[g] = column->heap().add(values[g]);

@@ -272,8 +272,14 @@ QueryResult StatementRunner::runCreate(const sql::CreateTableStatement& create) 
       continue;
     }
     const std::string& name = key->as<sql::ColumnRefExpr>().name();
-    if (!def.findColumn(name)) {
+    std::optional<size_t> column = def.findColumn(name);
+    if (!column) {
       throw QueryError(ErrorCode::kUnknownIdentifier, "sort key column '" + name + "' is not a column of the table",
+                       key->position);
+    }
+    if (def.columns[*column].type.id == TypeId::kHllSketch) {
+      throw QueryError(ErrorCode::kIllegalTypeOfArgument,
+                       "sort key column '" + name + "' has type HLLSketch, which has no order; sort by other columns",
                        key->position);
     }
     def.sortKey.push_back(name);

@@ -59,6 +59,9 @@ std::pair<std::string, int64_t> druidSqlType(TypeId id) {
       return {"TIMESTAMP", 93};
     case TypeId::kBool:
       return {"BOOLEAN", 16};
+    case TypeId::kHllSketch:
+      // Druid's name for its HLL sketch columns, with java.sql.Types.OTHER.
+      return {"COMPLEX<HLLSketch>", 1111};
     default:
       return {"BIGINT", -5};
   }

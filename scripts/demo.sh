@@ -198,6 +198,8 @@ run_queries() {
     "SELECT channel, count(*) AS edits, sum(added) AS added, sum(deleted) AS deleted FROM wikipedia GROUP BY channel ORDER BY edits DESC, channel LIMIT 5"
   show "Distinct editors, exact and from a HyperLogLog sketch" \
     "SELECT uniqExact(user) AS exact, uniq(user) AS approximate FROM wikipedia"
+  show "Rolled up by minute: distinct editors per hour, merged from per-minute sketches" \
+    "SELECT toStartOfHour(__time) AS hour, APPROX_COUNT_DISTINCT(unique_users) AS editors FROM wikipedia_by_minute GROUP BY hour ORDER BY hour LIMIT 6"
   show "Rolled up by minute: edits per channel outside #en.wikipedia" \
     "SELECT channel, sum(edits) AS edits, sum(added) AS added, max(max_delta) AS max_delta FROM wikipedia_by_minute GROUP BY channel ORDER BY edits DESC, channel LIMIT 5"
   printf '\n-- %s\n' "The top pages through Druid's SQL API (POST /druid/v2/sql)"

@@ -52,6 +52,7 @@ constexpr std::array kTypes = {
     TypeEntry{"DateTime32", TypeId::kDateTime, "DateTime", ArgumentRule::kDateTime},
     TypeEntry{"DateTime64", TypeId::kDateTime64, "DateTime64", ArgumentRule::kDateTime64},
     TypeEntry{"String", TypeId::kString, "String", ArgumentRule::kNone},
+    TypeEntry{"HLLSketch", TypeId::kHllSketch, "HLLSketch", ArgumentRule::kNone},
     TypeEntry{"FixedString", TypeId::kString, "String", ArgumentRule::kFixedLength},
     TypeEntry{"Nullable", TypeId::kNull, "Nullable", ArgumentRule::kWrapper},
     TypeEntry{"LowCardinality", TypeId::kNull, "LowCardinality", ArgumentRule::kWrapper},
@@ -201,6 +202,9 @@ TypeName resolveWrapper(const TypeSyntax& syntax, const TypeEntry& entry) {
   }
 
   if (inner.lowCardinality) throwBadArguments(syntax, "a type that is not already LowCardinality");
+  if (inner.type.id == TypeId::kHllSketch) {
+    throwBadArguments(syntax, "a type other than HLLSketch, whose values are never dictionary-encoded");
+  }
   inner.lowCardinality = true;
   inner.text = "LowCardinality(" + inner.text + ")";
   return inner;

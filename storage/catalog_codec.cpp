@@ -44,7 +44,7 @@ bool getTable(ByteReader& in, TableDef& def) {
     if (!in.getString(column.name) || !in.getU8(typeId) || !in.getU8(nullable) || !in.getU8(lowCardinality)) {
       return false;
     }
-    if (typeId > static_cast<uint8_t>(TypeId::kString) || nullable > 1 || lowCardinality > 1) return false;
+    if (typeId > static_cast<uint8_t>(TypeId::kHllSketch) || nullable > 1 || lowCardinality > 1) return false;
     column.type = DataType(static_cast<TypeId>(typeId), nullable == 1);
     column.lowCardinality = lowCardinality == 1;
   }

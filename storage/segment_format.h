@@ -20,6 +20,14 @@ inline constexpr size_t kTailBytes = 32;
 
 inline constexpr uint8_t kEncodingPlain = 0;
 inline constexpr uint8_t kEncodingDictionary = 1;
+inline constexpr uint8_t kEncodingBytes = 2;
+
+/// Returns the encoding SegmentWriter writes for a column of type `id`.
+inline uint8_t encodingFor(TypeId id) {
+  if (id == TypeId::kString) return kEncodingDictionary;
+  if (id == TypeId::kHllSketch) return kEncodingBytes;
+  return kEncodingPlain;
+}
 
 /// u64 offset, u32 storedSize, u32 rawSize, u8 codec, u64 checksum.
 inline constexpr size_t kBlockRefBytes = 25;

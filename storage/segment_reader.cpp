@@ -61,6 +61,32 @@ bool applyValidity(const char* words, uint32_t rows, uint32_t nullCount, Column&
   return true;
 }
 
+/// Builds a flat column from the lengths and bytes of a bytes-encoded block,
+/// whose lengths start at `lengthsOffset` in `buffer`. The column keeps the
+/// buffer alive instead of copying the bytes.
+absl::StatusOr<ColumnPtr> decodeBytesBlock(DataType type, uint32_t rows, std::shared_ptr<const std::string> buffer,
+                                           size_t lengthsOffset, const std::string& where) {
+  const char* base = buffer->data();
+  const char* lengths = base + lengthsOffset;
+  size_t cursor = lengthsOffset + size_t{rows} * sizeof(uint32_t);
+  ColumnPtr result = Column::makeFlat(type, rows);
+  auto* views = result->data<std::string_view>();
+  for (uint32_t i = 0; i < rows; ++i) {
+    uint32_t length = 0;
+    std::memcpy(&length, lengths + size_t{i} * sizeof(uint32_t), sizeof(length));
+    if (length > buffer->size() - cursor) {
+      return absl::DataLossError(absl::StrCat(where, ": value ", i, " runs past the block end"));
+    }
+    views[i] = std::string_view(base + cursor, length);
+    cursor += length;
+  }
+  if (cursor != buffer->size()) {
+    return absl::DataLossError(absl::StrCat(where, ": ", buffer->size() - cursor, " bytes follow the last value"));
+  }
+  result->keepAlive(std::move(buffer));
+  return result;
+}
+
 }  // namespace
 
 SegmentReader::SegmentReader(std::unique_ptr<RandomAccessFile> file, std::string id)
@@ -104,10 +130,12 @@ absl::StatusOr<std::shared_ptr<SegmentReader>> SegmentReader::open(const std::st
   headerReader.getU32(version);
   headerReader.getU32(flags);
   if (magic != kMagic) return fileError(path, "bad magic in header; not a Furl segment file");
-  if (version != kSegmentFormatVersion) {
-    return fileError(path, absl::StrCat("format version ", version, " is not supported; this reader reads version ",
-                                        kSegmentFormatVersion));
+  if (version < kOldestSegmentFormatVersion || version > kSegmentFormatVersion) {
+    return fileError(path, absl::StrCat("format version ", version, " is not supported; this build reads versions ",
+                                        kOldestSegmentFormatVersion, " to ", kSegmentFormatVersion,
+                                        ", so the file was written by a newer Furl or is damaged"));
   }
+  reader->formatVersion_ = version;
   if (flags != 0) return fileError(path, absl::StrCat("unknown header flags ", flags));
 
   // Tail.
@@ -192,15 +220,18 @@ absl::Status SegmentReader::parseFooter(std::string_view footer, uint64_t footer
         !in.getU8(meta.codeWidth)) {
       return malformed(absl::StrCat("short column ", c));
     }
-    if (typeId == static_cast<uint8_t>(TypeId::kNull) || typeId > static_cast<uint8_t>(TypeId::kString) ||
-        nullable > 1) {
-      return malformed(absl::StrCat("column '", column.name, "' has type id ", typeId, " nullable ", nullable));
+    // Version 2 added HLLSketch (type 16) and its bytes encoding.
+    TypeId lastType = formatVersion_ >= 2 ? TypeId::kHllSketch : TypeId::kString;
+    if (typeId == static_cast<uint8_t>(TypeId::kNull) || typeId > static_cast<uint8_t>(lastType) || nullable > 1) {
+      return malformed(absl::StrCat("column '", column.name, "' has type id ", typeId, " nullable ", nullable,
+                                    " in a version ", formatVersion_, " file"));
     }
     column.type = DataType(static_cast<TypeId>(typeId), nullable == 1);
     bool isString = column.type.id == TypeId::kString;
-    if (encoding != (isString ? segment_format::kEncodingDictionary : segment_format::kEncodingPlain)) {
+    if (encoding != segment_format::encodingFor(column.type.id)) {
       return malformed(absl::StrCat("column '", column.name, "' has encoding ", encoding));
     }
+    meta.encoding = encoding;
 
     if (isString) {
       dictionaries_[c] = std::make_unique<DictionarySlot>();
@@ -233,7 +264,8 @@ absl::Status SegmentReader::parseFooter(std::string_view footer, uint64_t footer
       return malformed(absl::StrCat("plain column '", column.name, "' has code width ", meta.codeWidth));
     }
 
-    size_t width = isString ? meta.codeWidth : physicalWidth(column.type.id);
+    bool isBytes = encoding == segment_format::kEncodingBytes;
+    size_t width = isString ? meta.codeWidth : (isBytes ? sizeof(uint32_t) : physicalWidth(column.type.id));
     if (!in.canHold(numBlocks, segment_format::kBlockRefBytes + 5)) {
       return malformed(absl::StrCat("short block list of column '", column.name, "'"));
     }
@@ -249,11 +281,14 @@ absl::Status SegmentReader::parseFooter(std::string_view footer, uint64_t footer
       block.stats.numRows = rows;
       uint32_t nullCount = block.stats.nullCount;
       if (nullCount > rows || (nullCount > 0 && !column.type.nullable) || hasMinMax > 1 ||
-          (hasMinMax == 1 && nullCount == rows)) {
+          (hasMinMax == 1 && (nullCount == rows || isBytes))) {
         return malformed(absl::StrCat("block ", b, " of column '", column.name, "' has ", nullCount, " NULLs in ",
                                       rows, " rows"));
       }
-      if (block.ref.rawSize != validityBytes(rows, nullCount) + uint64_t{rows} * width) {
+      // A bytes block holds its values after the lengths, so its raw size
+      // is only bounded below here; readBlock() checks the lengths.
+      uint64_t fixedBytes = validityBytes(rows, nullCount) + uint64_t{rows} * width;
+      if (isBytes ? block.ref.rawSize < fixedBytes : block.ref.rawSize != fixedBytes) {
         return malformed(absl::StrCat("block ", b, " of column '", column.name, "' has raw size ", block.ref.rawSize));
       }
       if (hasMinMax == 1) {
@@ -374,7 +409,7 @@ absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) 
     FURL_ASSIGN_OR_RETURN(dictionary, this->dictionary(column));
   }
 
-  if (dictionary == nullptr && nullCount == 0) {
+  if (meta.encoding == segment_format::kEncodingPlain && nullCount == 0) {
     // Plain values without NULLs: decompress straight into the column.
     std::string stored;
     absl::Status status = readStored(blockMeta.ref, stored);
@@ -386,7 +421,9 @@ absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) 
     return annotate(status, where);
   }
 
-  std::string raw;
+  // Shared, because a bytes-encoded column keeps the block buffer alive.
+  auto rawBuffer = std::make_shared<std::string>();
+  std::string& raw = *rawBuffer;
   absl::Status status = readRaw(blockMeta.ref, raw);
   if (!status.ok()) return annotate(status, where);
   const char* values = raw.data() + validityBytes(rows, nullCount);
@@ -419,6 +456,8 @@ absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) 
     if (bad != 0) {
       return absl::DataLossError(absl::StrCat(where, ": a code is outside the dictionary of ", limit, " entries"));
     }
+  } else if (meta.encoding == segment_format::kEncodingBytes) {
+    FURL_ASSIGN_OR_RETURN(result, decodeBytesBlock(def.type, rows, rawBuffer, validityBytes(rows, nullCount), where));
   } else {
     result = Column::makeFlat(def.type, rows);
     size_t width = physicalWidth(def.type.id);

@@ -1,6 +1,6 @@
 #pragma once
 
-// Reads segment files written by SegmentWriter (format version 1, layout at
+// Reads segment files written by SegmentWriter (format versions 1 and 2, layout at
 // the top of storage/segment_writer.h).
 
 #include <atomic>
@@ -73,6 +73,7 @@ class SegmentReader final : public Segment {
     uint32_t numEntries = 0;
   };
   struct ColumnMeta {
+    uint8_t encoding = 0;  // segment_format::kEncoding*
     uint8_t codeWidth = 0;
     uint32_t dictionarySize = 0;
     std::vector<DictionaryBlockMeta> dictionaryBlocks;
@@ -95,6 +96,7 @@ class SegmentReader final : public Segment {
 
   std::unique_ptr<RandomAccessFile> file_;
   std::string id_;
+  uint32_t formatVersion_ = 0;
   std::vector<SegmentColumn> columns_;
   uint64_t numRows_ = 0;
   std::vector<uint32_t> blockRowCounts_;

@@ -27,6 +27,9 @@ struct GatheredColumn {
   /// Dictionary codes (strings) into `dictionary`, which is sorted.
   std::vector<uint32_t> codes;
   std::vector<std::string_view> dictionary;
+  /// Values of a bytes-encoded column (sketches), empty for NULL rows;
+  /// views into the appended columns.
+  std::vector<std::string_view> bytes;
   /// 1 for a valid row, 0 for NULL; empty when no input column had a bitmap.
   std::vector<uint8_t> valid;
 
@@ -135,6 +138,25 @@ void gatherStrings(const std::vector<Batch>& batches, size_t col, size_t numRows
     out.codes[i] = out.isValid(i) ? sortedCode[out.codes[i]] : 0;
   }
   if (out.dictionary.empty() && numRows > 0) out.dictionary.push_back(std::string_view());
+}
+
+/// Collects the values of a bytes-encoded column (sketches).
+void gatherBytes(const std::vector<Batch>& batches, size_t col, size_t numRows, GatheredColumn& out) {
+  out.bytes.assign(numRows, std::string_view());
+  size_t row = 0;
+  for (const Batch& batch : batches) {
+    const Column& column = *batch.columns[col];
+    size_t n = batch.numRows;
+    if (column.mayHaveNulls() && out.valid.empty()) out.valid.assign(numRows, 1);
+    for (size_t i = 0; i < n; ++i) {
+      if (column.isNull(i)) {
+        out.valid[row + i] = 0;
+      } else {
+        out.bytes[row + i] = column.stringAt(i);
+      }
+    }
+    row += n;
+  }
 }
 
 /// Less-than that puts NaN after every number, so sorting is a strict weak order.
@@ -266,6 +288,33 @@ void encodeCodeBlock(const GatheredColumn& column, uint8_t codeWidth, const uint
   }
 }
 
+/// Encodes rows `rows[0..n)` of a bytes-encoded column: validity, u32
+/// lengths, then the bytes. Such columns keep no min/max.
+absl::Status encodeBytesBlock(const GatheredColumn& column, TypeId type, const uint32_t* rows, size_t n,
+                              std::string& raw, BlockStats& stats) {
+  uint32_t nullCount = 0;
+  for (size_t i = 0; i < n; ++i) nullCount += column.isValid(rows[i]) ? 0 : 1;
+  if (nullCount > 0) appendValidity(column, rows, n, raw);
+
+  size_t lengthsAt = raw.size();
+  raw.resize(lengthsAt + n * sizeof(uint32_t));
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view value = column.bytes[rows[i]];
+    if (value.size() > std::numeric_limits<uint32_t>::max() / 2) {
+      return absl::InvalidArgumentError(absl::StrCat("value of ", value.size(), " bytes is too long"));
+    }
+    uint32_t length = static_cast<uint32_t>(value.size());
+    std::memcpy(raw.data() + lengthsAt + i * sizeof(uint32_t), &length, sizeof(length));
+    raw.append(value);
+  }
+
+  stats.numRows = static_cast<uint32_t>(n);
+  stats.nullCount = nullCount;
+  stats.min = Value::null(type);
+  stats.max = Value::null(type);
+  return absl::OkStatus();
+}
+
 void putStats(ByteWriter& out, TypeId type, const BlockStats& stats) {
   out.putU32(stats.nullCount);
   bool hasMinMax = !stats.min.isNull();
@@ -295,7 +344,7 @@ class BlockSink {
   absl::StatusOr<BlockRef> write(Codec codec, const std::string& raw) {
     if (raw.size() > std::numeric_limits<uint32_t>::max()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("block of ", raw.size(), " bytes exceeds the 4 GiB limit of format version 1"));
+          absl::StrCat("block of ", raw.size(), " bytes exceeds the 4 GiB limit of the segment format"));
     }
     std::string_view stored = raw;
     if (codec != Codec::kNone) {
@@ -376,6 +425,10 @@ absl::Status SegmentWriter::append(const Batch& input) {
       return absl::InvalidArgumentError(absl::StrCat("column '", def.name, "' has ", column->size(),
                                                      " rows, the batch has ", batch.numRows));
     }
+    if (def.type.id == TypeId::kHllSketch && column->isDictionary()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("column '", def.name, "' of type HLLSketch is dictionary-encoded; sketches never are"));
+    }
     if (column->isDictionary() && def.type.id != TypeId::kString) {
       return absl::InvalidArgumentError(
           absl::StrCat("column '", def.name, "' is dictionary-encoded but has type ", def.type.toString()));
@@ -420,6 +473,8 @@ absl::StatusOr<SegmentWriteResult> SegmentWriter::finish(const std::string& path
     TypeId type = columns_[c].type.id;
     if (type == TypeId::kString) {
       gatherStrings(batches_, c, numRows, gathered[c]);
+    } else if (type == TypeId::kHllSketch) {
+      gatherBytes(batches_, c, numRows, gathered[c]);
     } else {
       dispatchPhysical(type, [&]<typename T>() {
         if constexpr (!std::is_same_v<T, std::string_view>) gatherPlain<T>(batches_, c, numRows, gathered[c]);
@@ -438,6 +493,10 @@ absl::StatusOr<SegmentWriteResult> SegmentWriter::finish(const std::string& path
         return absl::InvalidArgumentError(absl::StrCat("sort key column '", name, "' is not in the segment schema"));
       }
       size_t c = static_cast<size_t>(it - columns_.begin());
+      if (columns_[c].type.id == TypeId::kHllSketch) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("sort key column '", name, "' has type HLLSketch, which has no order"));
+      }
       ranks.push_back(rankRows(gathered[c], columns_[c].type.id, numRows));
     }
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -481,7 +540,8 @@ absl::StatusOr<SegmentWriteResult> SegmentWriter::finish(const std::string& path
       ColumnFooter& footer = footers[c];
       Codec codec = options_.codec;
       if (auto it = options_.columnCodecs.find(column.name); it != options_.columnCodecs.end()) codec = it->second;
-      bool isString = column.type.id == TypeId::kString;
+      uint8_t encoding = segment_format::encodingFor(column.type.id);
+      bool isString = encoding == segment_format::kEncodingDictionary;
       if (isString) {
         footer.codeWidth = segment_format::codeWidthFor(data.dictionary.size());
         FURL_RETURN_IF_ERROR(writeDictionary(sink, options_.dictionaryCodec, options_.dictionaryBlockBytes,
@@ -494,6 +554,8 @@ absl::StatusOr<SegmentWriteResult> SegmentWriter::finish(const std::string& path
         const uint32_t* blockOrder = order.data() + start;
         if (isString) {
           encodeCodeBlock(data, footer.codeWidth, blockOrder, rows, raw, stats);
+        } else if (encoding == segment_format::kEncodingBytes) {
+          FURL_RETURN_IF_ERROR(encodeBytesBlock(data, column.type.id, blockOrder, rows, raw, stats));
         } else {
           dispatchPhysical(column.type.id, [&]<typename T>() {
             if constexpr (!std::is_same_v<T, std::string_view>) {
@@ -519,11 +581,12 @@ absl::StatusOr<SegmentWriteResult> SegmentWriter::finish(const std::string& path
     for (size_t c = 0; c < columns_.size(); ++c) {
       const SegmentColumn& column = columns_[c];
       const ColumnFooter& footer = footers[c];
-      bool isString = column.type.id == TypeId::kString;
+      uint8_t encoding = segment_format::encodingFor(column.type.id);
+      bool isString = encoding == segment_format::kEncodingDictionary;
       out.putString(column.name);
       out.putU8(static_cast<uint8_t>(column.type.id));
       out.putU8(column.type.nullable ? 1 : 0);
-      out.putU8(isString ? segment_format::kEncodingDictionary : segment_format::kEncodingPlain);
+      out.putU8(encoding);
       out.putU8(footer.codeWidth);
       if (isString) {
         out.putU32(static_cast<uint32_t>(gathered[c].dictionary.size()));

@@ -1,13 +1,13 @@
 #pragma once
 
-// Segment file format, version 1. One file per segment, written once and
+// Segment file format, version 2. One file per segment, written once and
 // never changed. All integers are little-endian; "string" is a u32 byte
 // length followed by the bytes. docs/segment-format.md gives the reasons
 // behind each choice.
 //
 //   offset 0      header, 16 bytes
 //                   char[8] magic "FURLSEG\0"
-//                   u32     format version (1)
+//                   u32     format version (2)
 //                   u32     flags (0; readers reject other values)
 //   offset 16     column chunks, in column order. A column chunk is the
 //                 column's dictionary blocks (strings only) followed by its
@@ -17,7 +17,7 @@
 //   end - 32      tail, 32 bytes, read first:
 //                   u64     footerLength
 //                   u64     footer checksum: XXH3-64 (seed 0) of the footer
-//                   u32     format version (1)
+//                   u32     format version (2)
 //                   u32     reserved (0)
 //                   char[8] magic "FURLSEG\0"
 //
@@ -29,9 +29,11 @@
 //   u32 rowCount[numBlocks]   rows of each block, the same for every column
 //   per column:
 //     string name
-//     u8  typeId            furl::TypeId value
+//     u8  typeId            furl::TypeId value (16, HLLSketch, since version 2)
 //     u8  nullable          0 or 1
-//     u8  encoding          0 = plain values, 1 = dictionary codes (strings)
+//     u8  encoding          0 = plain values, 1 = dictionary codes (String),
+//                           2 = length-prefixed bytes (HLLSketch, since
+//                           version 2)
 //     u8  codeWidth         bytes per stored code: 1, 2 or 4 (0 when plain)
 //     when encoding = 1:
 //       u32 dictionarySize  entries in the column's dictionary
@@ -47,14 +49,17 @@
 //               non-NULL value), then when hasMinMax = 1 the min and the max:
 //               i64 for signed integers, Bool, Date and timestamps (Date as
 //               days, timestamps as ms), u64 for unsigned integers, f64 for
-//               floats, string for strings
+//               floats, string for strings; never for HLLSketch
 //
 // Raw data block (what the stored bytes decompress to):
 //   u64 validity[ceil(rows / 64)]   only when nullCount > 0; bit i of word
 //                                   i / 64 is 1 when row i is valid
-//   values                          rows × physical width (Bool: one byte,
-//                                   0 or 1), or rows × codeWidth for
-//                                   dictionary codes; NULL rows hold 0
+//   values                          encoding 0: rows × physical width
+//                                   (Bool: one byte, 0 or 1); encoding 1:
+//                                   rows × codeWidth dictionary codes; NULL
+//                                   rows hold 0. Encoding 2: u32
+//                                   length[rows], then the values' bytes
+//                                   back to back; NULL rows have length 0
 //
 // Raw dictionary block:
 //   u32 length[numEntries], then the entries' bytes back to back. Entries
@@ -76,7 +81,10 @@
 
 namespace furl::storage {
 
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+/// The version SegmentWriter writes. SegmentReader also reads version 1,
+/// which is version 2 without HLLSketch columns and encoding 2.
+inline constexpr uint32_t kSegmentFormatVersion = 2;
+inline constexpr uint32_t kOldestSegmentFormatVersion = 1;
 
 struct SegmentWriterOptions {
   /// Rows per block, 1..kMaxBlockRows.

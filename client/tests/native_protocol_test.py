@@ -7,6 +7,7 @@ Every server started here is stopped by its PID at the end.
 """
 
 import argparse
+import base64
 import ctypes
 import os
 import pty
@@ -92,7 +93,7 @@ def load_python_client(args):
 class PyClient:
     """A minimal Python client: handshake, execute, fetch and decode."""
 
-    def __init__(self, modules, port, password=PASSWORD, compression=True):
+    def __init__(self, modules, port, password=PASSWORD, compression=True, protocol_version=1):
         FurlNative, self.ttypes, TCompactProtocol, TSocket, TTransport = modules
         self.socket = TSocket.TSocket("127.0.0.1", port)
         self.socket.setTimeout(60_000)
@@ -102,7 +103,7 @@ class PyClient:
         t = self.ttypes
         accepted = [t.Compression.LZ4, t.Compression.NONE] if compression else [t.Compression.NONE]
         self.handshake = self.client.handshake(t.HandshakeRequest(
-            clientName="python-test", clientVersion="1", protocolVersion=1, user="default",
+            clientName="python-test", clientVersion="1", protocolVersion=protocol_version, user="default",
             password=password, acceptedCompression=accepted))
         self.session = self.handshake.sessionId
 
@@ -159,12 +160,17 @@ def decode_batch(ttypes, columns, batch):
             bitmap = body[:(n + 7) // 8]
             body = body[(n + 7) // 8:]
             valid = [(bitmap[i >> 3] >> (i & 7)) & 1 == 1 for i in range(n)]
-        if info.type == ttypes.ColumnType.STRING:
+        if info.type in (ttypes.ColumnType.STRING, ttypes.ColumnType.HLL_SKETCH):
             ends = struct.unpack_from(f"<{n}I", body, 0)
             payload = body[4 * n:]
             values, start = [], 0
             for end in ends:
-                values.append(payload[start:end].decode())
+                value = payload[start:end]
+                # Strings are text; sketches stay bytes, as do strings that
+                # carry a sketch to a version-1 client.
+                if info.type == ttypes.ColumnType.STRING and not value.startswith(b"FHLL"):
+                    value = value.decode()
+                values.append(value)
                 start = end
         elif info.type == ttypes.ColumnType.NOTHING:
             values = [None] * n
@@ -234,6 +240,32 @@ def test_python_client(args, server, modules):
         check(error.code == 62 and error.line == 1 and error.column > 0,
               f"syntax error code and position: {error.code} {error.line}:{error.column}")
     client.close()
+
+
+def test_sketch_columns(args, server, modules):
+    result = run_furl(args, server, "--query",
+                      "CREATE TABLE sk (id Int64, users HLLSketch) ENGINE = MergeTree ORDER BY id; "
+                      "INSERT INTO sk SELECT 1, DS_HLL(number) FROM numbers(1000)")
+    check(result.returncode == 0, f"creating the sketch table: {result.stderr!r}")
+
+    sketches = {}
+    for version in (1, 2):
+        client = PyClient(modules, server.port, protocol_version=version)
+        check(client.handshake.protocolVersion == version, f"negotiated version {client.handshake.protocolVersion}")
+        columns, rows, _ = client.fetch_all(client.execute("SELECT users FROM sk"))
+        t = modules[1]
+        expected_type = t.ColumnType.HLL_SKETCH if version >= 2 else t.ColumnType.STRING
+        check(columns[0].type == expected_type, f"protocol {version}: sketch column type {columns[0].type}")
+        check(columns[0].typeName == ("HLLSketch" if version >= 2 else "String"),
+              f"protocol {version}: type name {columns[0].typeName}")
+        check(len(rows) == 1 and rows[0][0][:4] == b"FHLL", f"protocol {version}: sketch bytes {rows!r}"[:300])
+        sketches[version] = rows[0][0]
+        client.close()
+    check(sketches[1] == sketches[2], "both protocol versions carry the same sketch bytes")
+
+    # The shell prints a sketch as the base64 text of its bytes, as Druid does.
+    result = run_furl(args, server, "--query", "SELECT users FROM sk")
+    check(result.stdout == base64.b64encode(sketches[2]) + b"\n", f"the shell prints base64: {result.stdout[:80]!r}")
 
 
 def test_large_result(args, server):
@@ -443,6 +475,7 @@ def main():
     try:
         for name, test in [("query_cli", lambda: test_query_cli(args, server)),
                            ("python_client", lambda: test_python_client(args, server, modules)),
+                           ("sketch_columns", lambda: test_sketch_columns(args, server, modules)),
                            ("large_result", lambda: test_large_result(args, server)),
                            ("cancel", lambda: test_cancel(args, server, modules)),
                            ("bad_clients", lambda: test_bad_clients(args, server, modules)),

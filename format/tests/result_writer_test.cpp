@@ -3,7 +3,9 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/strings/escaping.h"
 #include "common/error.h"
+#include "common/hll_sketch.h"
 #include "format/druid_writer.h"
 #include "format/value_text.h"
 #include "gtest/gtest.h"
@@ -315,6 +317,32 @@ TEST(FormatIdTest, NamesAreCaseSensitive) {
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(errorFromStatus(unknown.status()).code(), ErrorCode::kUnknownFormat);
   EXPECT_NE(unknown.status().message().find("JSONEachRow"), std::string_view::npos) << unknown.status();
+}
+
+TEST(ResultWriterTest, SketchesPrintAsBase64) {
+  HllSketch sketch;
+  for (int64_t i = 0; i < 3; ++i) sketch.updateInt64(i);
+  std::string bytes = sketch.serialize();
+  std::string text = absl::Base64Escape(bytes);
+  std::vector<std::string> names = {"users"};
+  std::vector<DataType> types = {DataType(TypeId::kHllSketch, true)};
+  std::vector<Batch> batches(1);
+  batches[0].numRows = 2;
+  batches[0].columns = {makeColumn(types[0], {Value::hllSketch(bytes), Value::null(TypeId::kHllSketch)})};
+  ResultTable table{names, types, batches};
+
+  EXPECT_EQ(write(FormatId::kTabSeparated, table), text + "\n\\N\n");
+  EXPECT_EQ(write(FormatId::kCsv, table), text + "\n\\N\n");
+  EXPECT_EQ(write(FormatId::kJsonEachRow, table), "{\"users\":\"" + text + "\"}\n{\"users\":null}\n");
+  EXPECT_EQ(write(FormatId::kTabSeparatedWithNamesAndTypes, table),
+            "users\nNullable(HLLSketch)\n" + text + "\n\\N\n");
+
+  std::string druid;
+  writeDruidResult(DruidResultFormat::kArray, false, table, druid);
+  EXPECT_EQ(druid, "[[\"" + text + "\"],[null]]");
+  druid.clear();
+  writeDruidResult(DruidResultFormat::kCsv, false, table, druid);
+  EXPECT_EQ(druid, text + "\n\n\n");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "format/row_reader.h"
 
+#include "absl/strings/escaping.h"
 #include "common/error.h"
+#include "common/hll_sketch.h"
 #include "gtest/gtest.h"
 
 namespace furl::format {
@@ -249,6 +251,43 @@ TEST(RowReaderTest, RejectsOutputOnlyAndUnknownFormats) {
   EXPECT_EQ(codeOf(outputOnly), ErrorCode::kUnknownFormat);
   auto unknown = readRows("jsoneachrow", "", columns, {});
   EXPECT_EQ(codeOf(unknown), ErrorCode::kUnknownFormat);
+}
+
+TEST(RowReaderTest, ReadsBase64Sketches) {
+  HllSketch sketch;
+  for (int64_t i = 0; i < 600; ++i) sketch.updateInt64(i);
+  std::string bytes = sketch.serialize();
+  std::string text = absl::Base64Escape(bytes);
+  std::vector<ColumnSpec> columns = {{"id", DataType(TypeId::kInt64)}, {"users", DataType(TypeId::kHllSketch, true)}};
+
+  for (std::string format : {"TabSeparated", "CSV"}) {
+    std::string separator = format == "CSV" ? "," : "\t";
+    auto result = readRows(format, "1" + separator + text + "\n2" + separator + "\\N\n", columns, {});
+    ASSERT_TRUE(result.ok()) << format << ": " << result.status();
+    ASSERT_EQ((*result)[0].numRows, 2u) << format;
+    EXPECT_EQ((*result)[0].columns[1]->stringAt(0), bytes) << format;
+    EXPECT_TRUE((*result)[0].columns[1]->isNull(1)) << format;
+  }
+  auto json = readRows("JSONEachRow", "{\"id\":1,\"users\":\"" + text + "\"}", columns, {});
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ((*json)[0].columns[1]->stringAt(0), bytes);
+}
+
+TEST(RowReaderTest, RejectsInvalidSketchText) {
+  std::vector<ColumnSpec> columns = {{"users", DataType(TypeId::kHllSketch)}};
+  HllSketch sketch;
+  sketch.updateInt64(1);
+  std::string damaged = sketch.serialize();
+  damaged[13] ^= 1;
+  for (std::string input : {std::string("not base64!"), absl::Base64Escape("FHLL but not a sketch"),
+                            absl::Base64Escape(damaged)}) {
+    auto result = readRows("TabSeparated", input + "\n", columns, {});
+    ASSERT_FALSE(result.ok()) << input;
+    EXPECT_EQ(codeOf(result), ErrorCode::kCannotParseText) << input;
+    EXPECT_NE(errorOf(result).find("base64 text of a sketch"), std::string::npos) << errorOf(result);
+  }
+  auto number = readRows("JSONEachRow", "{\"users\":5}", columns, {});
+  EXPECT_FALSE(number.ok());
 }
 
 }  // namespace

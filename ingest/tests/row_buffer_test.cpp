@@ -53,7 +53,7 @@ TEST(TargetTableTest, ColumnsFollowSpec) {
   EXPECT_EQ(def->columns[3].type, DataType(TypeId::kUInt64));
   EXPECT_EQ(def->columns[4].type, DataType(TypeId::kInt64));
   EXPECT_EQ(def->columns[5].type, DataType(TypeId::kInt64, true));
-  EXPECT_EQ(def->columns[6].type, DataType(TypeId::kString));
+  EXPECT_EQ(def->columns[6].type, DataType(TypeId::kHllSketch));
   EXPECT_EQ(def->segmentGranularity, storage::Granularity::kHour);
   EXPECT_EQ(def->timeColumn, 0);
 }
@@ -105,6 +105,7 @@ TEST(RowBufferTest, RollupMergesEqualKeys) {
   EXPECT_EQ(batch.columns[3]->data<uint64_t>()[0], 3u);
   EXPECT_EQ(batch.columns[4]->data<int64_t>()[0], 15);
   EXPECT_EQ(batch.columns[5]->data<int64_t>()[0], 10);
+  ASSERT_EQ(batch.columns[6]->type(), DataType(TypeId::kHllSketch));
   auto users = HllSketch::deserialize(batch.columns[6]->stringAt(0));
   ASSERT_TRUE(users.ok()) << users.status();
   EXPECT_EQ(users->estimate(), 2.0);

@@ -9,6 +9,7 @@ void registerBuiltinFunctions(FunctionRegistry& registry) {
   registerConversionFunctions(registry);
   registerDateFunctions(registry);
   registerRegexpFunctions(registry);
+  registerSketchFunctions(registry);
   registerStringFunctions(registry);
 }
 

@@ -13,6 +13,7 @@ void registerConditionalFunctions(FunctionRegistry& registry);
 void registerConversionFunctions(FunctionRegistry& registry);
 void registerDateFunctions(FunctionRegistry& registry);
 void registerRegexpFunctions(FunctionRegistry& registry);
+void registerSketchFunctions(FunctionRegistry& registry);
 void registerStringFunctions(FunctionRegistry& registry);
 
 }  // namespace furl::query

@@ -6,7 +6,9 @@
 #include <type_traits>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "common/error.h"
+#include "common/hll_sketch.h"
 #include "common/time_util.h"
 #include "fmt/format.h"
 #include "query/functions/function_util.h"
@@ -82,6 +84,7 @@ std::optional<TypeId> simpleTypeName(std::string_view raw) {
       {"date32", TypeId::kDate},        {"datetime", TypeId::kDateTime},
       {"datetime64", TypeId::kDateTime64},
       {"timestamp", TypeId::kDateTime64},
+      {"hllsketch", TypeId::kHllSketch},
   };
   for (const Entry& entry : kNames) {
     if (collapsed == entry.name) return entry.id;
@@ -395,6 +398,16 @@ void formatStrings(const Column& in, Column& out, size_t numRows, const Selectio
       forEachRow(numRows, sel, [&](size_t i) { dst[i] = values[i] ? "true" : "false"; });
       return;
     }
+    case TypeId::kHllSketch: {
+      // The base64 text the output formats print for a sketch.
+      forEachRow(numRows, sel, [&](size_t i) {
+        if (in.isNull(i)) return;
+        std::string_view bytes = in.stringAt(i);
+        buffer = absl::Base64Escape(absl::string_view(bytes.data(), bytes.size()));
+        dst[i] = emit(buffer.data(), buffer.size());
+      });
+      return;
+    }
     case TypeId::kDate: {
       const int32_t* values = in.data<int32_t>();
       forEachRow(numRows, sel, [&](size_t i) {
@@ -438,6 +451,10 @@ void formatStrings(const Column& in, Column& out, size_t numRows, const Selectio
   if (from == TypeId::kString) {
     code = isTemporal(ctx.target.id) ? ErrorCode::kCannotParseDateTime : ErrorCode::kCannotParseText;
     reason = "the text is not a valid value of that type";
+  }
+  if (ctx.target.id == TypeId::kHllSketch) {
+    reason = "expected the base64 text of a sketch, as Furl prints sketch columns";
+    if (text.size() > 80) text = text.substr(0, 76) + "...'";
   }
   throw QueryError(code, fmt::format("cannot convert {} from {} to {} in {}: {}", text,
                                      typeName(from), typeName(ctx.target.id), ctx.function, reason));
@@ -537,6 +554,23 @@ void convertScalars(const ConversionContext& ctx, Column& out, uint8_t* failed) 
   });
 }
 
+/// Decodes the base64 text of sketches into `out`, marking rows whose
+/// bytes are not a valid sketch in `failed`.
+void parseSketches(const Column& in, Column& out, size_t n, const SelectionVector* sel, uint8_t* failed) {
+  std::string_view* dst = out.data<std::string_view>();
+  std::string bytes;
+  forEachRow(n, sel, [&](size_t i) {
+    if (in.isNull(i)) return;
+    std::string_view text = in.stringAt(i);
+    if (!absl::Base64Unescape(absl::string_view(text.data(), text.size()), &bytes) ||
+        !HllSketch::deserialize(bytes).ok()) {
+      failed[i] = 1;
+      return;
+    }
+    dst[i] = out.heap().add(bytes);
+  });
+}
+
 /// Parses strings into `out`; returns through `failed`.
 void parseStrings(const ConversionContext& ctx, Column& out, uint8_t* failed) {
   const Column& in = *ctx.input;
@@ -544,6 +578,9 @@ void parseStrings(const ConversionContext& ctx, Column& out, uint8_t* failed) {
   size_t n = ctx.numRows;
   const SelectionVector* sel = ctx.sel;
   switch (to) {
+    case TypeId::kHllSketch:
+      parseSketches(in, out, n, sel, failed);
+      return;
     case TypeId::kBool:
       mapStringsChecked<uint8_t>(in, out.data<uint8_t>(), n, sel, parseBool, failed);
       return;
@@ -649,6 +686,14 @@ ColumnPtr castColumn(const ColumnPtr& column, DataType target, size_t numRows, c
   if (target.id == TypeId::kNull) {
     throw QueryError(ErrorCode::kCannotConvertType,
                      fmt::format("cannot convert {} to Nothing in {}", column->type().toString(), function));
+  }
+  bool sketchToText = from == TypeId::kHllSketch && target.id == TypeId::kString;
+  bool textToSketch = from == TypeId::kString && target.id == TypeId::kHllSketch;
+  if ((from == TypeId::kHllSketch || target.id == TypeId::kHllSketch) && !sketchToText && !textToSketch) {
+    throw QueryError(ErrorCode::kCannotConvertType,
+                     fmt::format("cannot convert {} to {} in {}: an HLLSketch converts only to and from the base64 "
+                                 "text of a String; use HLL_SKETCH_ESTIMATE(x) for its count",
+                                 column->type().toString(), target.toString(), function));
   }
   if (column->isConstant()) {
     ConversionContext ctx{column, target, 1, nullptr, function, mode};

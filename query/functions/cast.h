@@ -14,6 +14,9 @@
 //                                  fraction of a DateTime64)
 //   String -> number/Bool/temporal parses the whole string; failure is an error
 //   anything -> String             the text form printed by toString()
+//                                  (base64 for an HLLSketch)
+//   String -> HLLSketch            decodes base64 and checks the sketch;
+//                                  HLLSketch converts to nothing else
 
 #include <optional>
 #include <string>

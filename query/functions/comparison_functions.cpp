@@ -242,6 +242,12 @@ std::unique_ptr<BoundScalarFunction> bindComparison(CompareOp op, const Function
                                  a.toString(), b.toString(), name));
   };
 
+  if (a.id == TypeId::kHllSketch || b.id == TypeId::kHllSketch) {
+    throw QueryError(ErrorCode::kIllegalTypeOfArgument,
+                     fmt::format("illegal types {} and {} of arguments of function {}: sketches have no order or "
+                                 "equality; compare their estimates with HLL_SKETCH_ESTIMATE(x)",
+                                 a.toString(), b.toString(), name));
+  }
   if (a.id == b.id) return std::make_unique<Comparison>(op, result, left, right);
 
   // A String constant against a temporal or numeric column: parse it once.
@@ -377,6 +383,7 @@ std::unique_ptr<BoundScalarFunction> bindIn(std::string name, bool negated, cons
   checkArgumentCount(name, args, 2, std::numeric_limits<size_t>::max());
   DataType type = args[0].type;
   if (type.id == TypeId::kNull) return makeNullResult(name);
+  if (type.id == TypeId::kHllSketch) throwArgumentType(name, args, 0, "a value with equality, not an HLLSketch");
   InSet set;
   for (size_t i = 1; i < args.size(); ++i) {
     const Value& element = requireConstant(name, args, i, "an element of the IN list");

@@ -141,7 +141,7 @@ void registerConversionFunctions(FunctionRegistry& registry) {
     if (!target) {
       throw QueryError(ErrorCode::kUnknownType,
                        fmt::format("unknown or unsupported type '{}' in cast; supported types are Bool, Int8..Int64, "
-                                   "UInt8..UInt64, Float32, Float64, String, Date, DateTime, DateTime64(3), their "
+                                   "UInt8..UInt64, Float32, Float64, String, Date, DateTime, DateTime64(3), HLLSketch, their "
                                    "Nullable(...) forms and the standard SQL names",
                                    typeText));
     }

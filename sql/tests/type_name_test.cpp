@@ -37,6 +37,8 @@ TEST(TypeNameTest, ClickHouseNames) {
       {"DateTime64(3)", DataType(TypeId::kDateTime64), "DateTime64(3)"},
       {"DateTime64(3, 'Europe/Berlin')", DataType(TypeId::kDateTime64), "DateTime64(3, 'Europe/Berlin')"},
       {"Nullable(String)", DataType(TypeId::kString, true), "Nullable(String)"},
+      {"HLLSketch", DataType(TypeId::kHllSketch), "HLLSketch"},
+      {"Nullable(HLLSketch)", DataType(TypeId::kHllSketch, true), "Nullable(HLLSketch)"},
       {"Nullable(UInt32)", DataType(TypeId::kUInt32, true), "Nullable(UInt32)"},
       {"LowCardinality(String)", DataType(TypeId::kString), "LowCardinality(String)"},
       {"LowCardinality(Nullable(String))", DataType(TypeId::kString, true), "LowCardinality(Nullable(String))"},

@@ -18,6 +18,9 @@ supervisor API and checks:
   rollup table;
 - two consumers of one group (taskCount 2) split the partitions, and when a
   third member joins and leaves the group, no event is lost or duplicated;
+- the rollup's HLLSketch column answers APPROX_COUNT_DISTINCT close to the
+  exact distinct count of users, and its per-minute sketches merged by hour
+  equal the sketches built from the raw events, byte for byte;
 - malformed messages are counted by reason, kept with partition and offset,
   and ingestion goes on after them;
 - suspend, resume, reset and terminate; the time from produce to visible.
@@ -162,6 +165,26 @@ def stats(server, supervisor_id):
     return body
 
 
+def check_sketch_column(checks, server, kept):
+    """Compares the rollup's unique_users sketches with the raw events."""
+    checks.equal("sketch column type", "HLLSketch",
+                 scalar(server, "SELECT toTypeName(unique_users) FROM wikipedia_by_minute LIMIT 1"))
+    exact = len({e["user"] for e in kept if e.get("user") is not None})
+    checks.equal("exact distinct users", str(exact), scalar(
+        server, "SELECT count(DISTINCT user) FROM wikipedia WHERE channel != '#en.wikipedia'"))
+    estimate = int(scalar(server, "SELECT APPROX_COUNT_DISTINCT(unique_users) FROM wikipedia_by_minute"))
+    standard_error = 1.04 / 64  # lgK 12 in the rollup spec
+    checks.true("sketch estimate within 3 standard errors", abs(estimate - exact) <= 3 * standard_error * exact,
+                f"estimate {estimate}, exact {exact}")
+    merged = server.query_rows("SELECT toStartOfHour(__time) AS h, toString(DS_HLL(unique_users)) "
+                               "FROM wikipedia_by_minute GROUP BY h ORDER BY h")
+    built = server.query_rows("SELECT toStartOfHour(__time) AS h, toString(DS_HLL(user)) "
+                              "FROM wikipedia WHERE channel != '#en.wikipedia' GROUP BY h ORDER BY h")
+    checks.true("hourly sketches from minutes equal sketches from raw events", merged == built and len(merged) > 0,
+                f"{len(merged)} merged hours, {len(built)} built hours, "
+                f"{sum(a != b for a, b in zip(merged, built))} differ")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--furld", default=os.environ.get("FURLD"))
@@ -261,6 +284,7 @@ def run_checks(checks, server, broker, kcat, lines, events):
     rollup_stats = stats(server, "wikipedia_by_minute")["totals"]["buildSegments"]
     checks.equal("rollup stats", {"processed": len(kept), "processedWithError": 0,
                                   "thrownAway": len(events) - len(kept), "unparseable": 0}, rollup_stats)
+    check_sketch_column(checks, server, kept)
 
     # Crash: SIGKILL at several points while the events are produced. The
     # plain table persists every 5000 rows, so the kills hit rows that are

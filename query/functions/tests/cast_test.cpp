@@ -22,6 +22,8 @@ TEST(CastTest, ParsesTypeNames) {
       {"String", DataType(TypeId::kString)},
       {"VARCHAR(20)", DataType(TypeId::kString)},
       {"Nullable(String)", DataType(TypeId::kString, true)},
+      {"HLLSketch", DataType(TypeId::kHllSketch)},
+      {"Nullable(hllsketch)", DataType(TypeId::kHllSketch, true)},
       {"LowCardinality(Nullable(String))", DataType(TypeId::kString, true)},
       {"Date", DataType(TypeId::kDate)},
       {"DateTime", DataType(TypeId::kDateTime)},
