@@ -512,6 +512,35 @@ void runParallel(size_t threads, const std::function<void(size_t)>& fn) {
   if (error) std::rethrow_exception(error);
 }
 
+// Aggregating workers claim whole segments once there are at least this many
+// segments per thread. A worker then meets each segment's dictionaries alone,
+// so dictionary strings are interned, and functions of them evaluated, once
+// per segment rather than once per segment and thread. With fewer segments
+// the workers claim single blocks, so that they share the work evenly.
+// NOTE: eight is a chosen value, not a tuned one.
+constexpr size_t kSegmentsPerThreadForSegmentClaims = 8;
+
+// Ranges [first, second) of `morsels` that one worker claims at a time: one
+// range per segment when the snapshot has enough segments for `threads`,
+// one per morsel otherwise. `morsels` lists a segment's blocks together.
+std::vector<std::pair<uint64_t, uint64_t>> claimRanges(const SelectPlan& plan, const std::vector<Morsel>& morsels,
+                                                       uint64_t numMorsels, size_t threads) {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  if (plan.table) {
+    for (uint64_t m = 0; m < numMorsels; ++m) {
+      if (m == 0 || morsels[m].segment != morsels[m - 1].segment) {
+        ranges.emplace_back(m, m + 1);
+      } else {
+        ranges.back().second = m + 1;
+      }
+    }
+    if (ranges.size() >= kSegmentsPerThreadForSegmentClaims * threads) return ranges;
+    ranges.clear();
+  }
+  for (uint64_t m = 0; m < numMorsels; ++m) ranges.emplace_back(m, m + 1);
+  return ranges;
+}
+
 void addStats(QueryStats& into, const QueryStats& from) {
   into.readRows += from.readRows;
   into.readBytes += from.readBytes;
@@ -603,15 +632,19 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
       aggregated = std::move(*fromMetadata);
     } else {
       std::vector<std::unique_ptr<GroupTable>> tables(threads);
+      const auto ranges = claimRanges(plan, morsels, numMorsels, threads);
+      std::atomic<uint64_t> nextRange{0};
       runParallel(threads, [&](size_t worker) {
         tables[worker] = std::make_unique<GroupTable>(plan);
         Batch batch;
         for (;;) {
-          uint64_t m = nextMorsel.fetch_add(1);
-          if (m >= numMorsels) break;
-          checkCancelled(options);
-          if (!scanMorsel(m, scan.rest, threadStats[worker], batch)) continue;
-          tables[worker]->consume(batch);
+          uint64_t r = nextRange.fetch_add(1);
+          if (r >= ranges.size()) break;
+          for (uint64_t m = ranges[r].first; m < ranges[r].second; ++m) {
+            checkCancelled(options);
+            if (!scanMorsel(m, scan.rest, threadStats[worker], batch)) continue;
+            tables[worker]->consume(batch);
+          }
         }
       });
       for (size_t t = 1; t < threads; ++t) tables[0]->merge(*tables[t]);
