@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
+#include <sys/mman.h>
+
+#include "absl/strings/match.h"
 #include "common/error.h"
 
 namespace furl::query {
@@ -12,6 +16,9 @@ constexpr uint32_t kNoId = UINT32_MAX;
 constexpr size_t kInitialCapacity = 256;
 // Rows ahead whose hash table slot is prefetched.
 constexpr size_t kPrefetchDistance = 8;
+constexpr size_t kHugePageBytes = size_t{2} << 20;
+// Slot arrays from this size on are advised to use transparent huge pages.
+constexpr size_t kHugePageAdviceBytes = size_t{4} << 20;
 
 template <size_t N>
 inline uint64_t hashWords(const uint64_t* w) {
@@ -70,6 +77,26 @@ void decodeKey(std::string_view key, size_t& pos, Column& out, size_t row) {
   pos += width;
 }
 
+// True when `expr` is deterministic and reads only scanned columns marked
+// in `columnIsKey`, so equal values of those columns give equal results.
+bool isFunctionOfKeys(const BoundExpr& expr, const std::vector<bool>& columnIsKey) {
+  switch (expr.kind) {
+    case BoundExpr::Kind::kConstant:
+      return true;
+    case BoundExpr::Kind::kColumn:
+      return expr.columnIndex < columnIsKey.size() && columnIsKey[expr.columnIndex];
+    case BoundExpr::Kind::kFunction:
+      for (const char* name : {"rand", "rand64", "generateUUIDv4"}) {
+        if (absl::EqualsIgnoreCase(expr.functionName, name)) return false;
+      }
+      for (const auto& arg : expr.args) {
+        if (!isFunctionOfKeys(*arg, columnIsKey)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
@@ -100,6 +127,12 @@ GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
     outputs_.push_back(output);
   }
   dictionaryIds_.resize(plan.groupKeys.size());
+  std::vector<bool> columnIsKey(plan.scanColumns.size(), false);
+  for (const auto& expr : plan.groupKeys) {
+    if (expr->kind == BoundExpr::Kind::kColumn && expr->columnIndex < columnIsKey.size()) {
+      columnIsKey[expr->columnIndex] = true;
+    }
+  }
   size_t bytes = 0;
   size_t variableParts = 0;
   for (const auto& expr : plan.groupKeys) {
@@ -109,6 +142,11 @@ GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
     part.offset = static_cast<uint32_t>(bytes);
     if (expr->isConstant()) {
       part.isConstant = true;
+      parts_.push_back(part);
+      continue;
+    }
+    if (expr->kind == BoundExpr::Kind::kFunction && isFunctionOfKeys(*expr, columnIsKey)) {
+      part.isDerived = true;
       parts_.push_back(part);
       continue;
     }
@@ -133,8 +171,21 @@ GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
     direct_.assign(size_t{1} << (8 * bytes), 0);
   } else if (words_ <= kMaxPackedWords) {
     mode_ = Mode::kPacked;
-    capacity_ = kInitialCapacity;
-    slots_.assign(capacity_ * (words_ + 1), 0);
+    subTables_.resize(1);
+    switch (words_) {
+      case 1:
+        grow<1>(subTables_[0], kInitialCapacity);
+        break;
+      case 2:
+        grow<2>(subTables_[0], kInitialCapacity);
+        break;
+      case 3:
+        grow<3>(subTables_[0], kInitialCapacity);
+        break;
+      default:
+        grow<4>(subTables_[0], kInitialCapacity);
+        break;
+    }
   } else {
     mode_ = Mode::kSerialized;
   }
@@ -208,7 +259,7 @@ void GroupTable::packKeys(const std::vector<ColumnPtr>& keys, size_t n) {
   ids_.resize(n);
   for (size_t p = 0; p < parts_.size(); ++p) {
     const KeyPart& part = parts_[p];
-    if (part.isConstant) continue;
+    if (part.isConstant || part.isDerived) continue;
     const Column& column = *keys[p];
     char* out = base + part.offset;
     const bool hasFlag = part.type.nullable || part.type.id == TypeId::kNull;
@@ -245,34 +296,76 @@ void GroupTable::packKeys(const std::vector<ColumnPtr>& keys, size_t n) {
   }
 }
 
+// Zero-initialised words from calloc: large blocks come straight from mmap,
+// already zero, so no page is written before the table uses it.
+std::unique_ptr<uint64_t[], void (*)(void*)> allocateZeroedWords(size_t count) {
+  void* memory = std::calloc(count, sizeof(uint64_t));
+  if (memory == nullptr) throw std::bad_alloc();
+  size_t bytes = count * sizeof(uint64_t);
+  if (bytes >= kHugePageAdviceBytes) {
+    // Ask for transparent huge pages over the 2 MiB-aligned part, so that
+    // random probes over a large table miss the TLB less often.
+    auto begin = (reinterpret_cast<uintptr_t>(memory) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+    auto end = (reinterpret_cast<uintptr_t>(memory) + bytes) & ~(kHugePageBytes - 1);
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  }
+  return {static_cast<uint64_t*>(memory), &std::free};
+}
+
 template <size_t N>
-void GroupTable::rehash(size_t capacity) {
-  slots_.assign(capacity * (N + 1), 0);
-  capacity_ = capacity;
+void GroupTable::grow(SubTable& table, size_t capacity) {
+  auto slots = allocateZeroedWords(capacity * (N + 1));
   const size_t mask = capacity - 1;
+  for (size_t s = 0; s < table.capacity; ++s) {
+    const uint64_t* old = &table.slots[s * (N + 1)];
+    if (old[N] == 0) continue;
+    size_t i = hashWords<N>(old) & mask;
+    while (slots[i * (N + 1) + N] != 0) i = (i + 1) & mask;
+    std::memcpy(&slots[i * (N + 1)], old, (N + 1) * sizeof(uint64_t));
+  }
+  table.slots = std::move(slots);
+  table.capacity = capacity;
+}
+
+template <size_t N>
+void GroupTable::splitIntoSubTables() {
+  std::vector<SubTable> tables(size_t{1} << kSubTableBits);
+  // Room for twice the current groups per sub-table before the first growth.
+  size_t perTable = std::max<size_t>(1, numGroups_ >> kSubTableBits);
+  size_t capacity = kInitialCapacity;
+  while (capacity < perTable * 4) capacity *= 2;
+  for (SubTable& table : tables) grow<N>(table, capacity);
+  subTables_ = std::move(tables);
+  twoLevel_ = true;
   for (size_t g = 0; g < numGroups_; ++g) {
     const uint64_t* key = &keysByGroup_[g * N];
-    size_t i = hashWords<N>(key) & mask;
-    while (slots_[i * (N + 1) + N] != 0) i = (i + 1) & mask;
-    uint64_t* slot = &slots_[i * (N + 1)];
-    for (size_t w = 0; w < N; ++w) slot[w] = key[w];
+    uint64_t hash = hashWords<N>(key);
+    SubTable& table = subTableOf(hash);
+    const size_t mask = table.capacity - 1;
+    size_t i = hash & mask;
+    while (table.slots[i * (N + 1) + N] != 0) i = (i + 1) & mask;
+    uint64_t* slot = &table.slots[i * (N + 1)];
+    std::memcpy(slot, key, N * sizeof(uint64_t));
     slot[N] = g + 1;
+    ++table.size;
   }
 }
 
 template <size_t N>
 uint32_t GroupTable::findOrAddPacked(const uint64_t* key, uint64_t hash) {
-  const size_t mask = capacity_ - 1;
+  SubTable& table = subTableOf(hash);
+  const size_t mask = table.capacity - 1;
   size_t i = hash & mask;
   for (;;) {
-    uint64_t* slot = &slots_[i * (N + 1)];
+    uint64_t* slot = &table.slots[i * (N + 1)];
     uint64_t g = slot[N];
     if (g == 0) {
       uint32_t gid = addGroup();
-      for (size_t w = 0; w < N; ++w) slot[w] = key[w];
+      std::memcpy(slot, key, N * sizeof(uint64_t));
       slot[N] = uint64_t{gid} + 1;
       keysByGroup_.insert(keysByGroup_.end(), key, key + N);
-      if (numGroups_ * 2 > capacity_) rehash<N>(capacity_ * 2);
+      if (++table.size * 2 > table.capacity) grow<N>(table, table.capacity * 2);
+      if (!twoLevel_ && numGroups_ > kTwoLevelGroups) splitIntoSubTables<N>();
       return gid;
     }
     if (equalWords<N>(slot, key)) return static_cast<uint32_t>(g - 1);
@@ -287,10 +380,26 @@ void GroupTable::lookupPacked(size_t n) {
   for (size_t k = 0; k < n; ++k) hashes_[k] = hashWords<N>(keys + k * N);
   for (size_t k = 0; k < n; ++k) {
     if (k + kPrefetchDistance < n) {
-      size_t ahead = hashes_[k + kPrefetchDistance] & (capacity_ - 1);
-      __builtin_prefetch(&slots_[ahead * (N + 1)]);
+      uint64_t ahead = hashes_[k + kPrefetchDistance];
+      const SubTable& table = subTableOf(ahead);
+      __builtin_prefetch(&table.slots[(ahead & (table.capacity - 1)) * (N + 1)]);
     }
     gids_[k] = findOrAddPacked<N>(keys + k * N, hashes_[k]);
+  }
+}
+
+// Merges two tables without string keys: the groups of other's sub-table p
+// can only be in this table's sub-table p, so each step probes one small
+// table.
+template <size_t N>
+void GroupTable::mergeSubTables(GroupTable& other, uint32_t* gidMap) {
+  if (!twoLevel_) splitIntoSubTables<N>();
+  for (const SubTable& from : other.subTables_) {
+    for (size_t s = 0; s < from.capacity; ++s) {
+      const uint64_t* slot = &from.slots[s * (N + 1)];
+      if (slot[N] == 0) continue;
+      gidMap[slot[N] - 1] = findOrAddPacked<N>(slot, hashWords<N>(slot));
+    }
   }
 }
 
@@ -307,7 +416,9 @@ void GroupTable::consume(const Batch& batch) {
 
   std::vector<ColumnPtr> keys;
   keys.reserve(plan_.groupKeys.size());
-  for (const auto& expr : plan_.groupKeys) keys.push_back(evaluate(*expr, batch));
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    keys.push_back(parts_[p].isDerived ? nullptr : evaluate(*plan_.groupKeys[p], batch));
+  }
   switch (mode_) {
     case Mode::kGlobal:
       std::fill(gids_.begin(), gids_.end(), 0);
@@ -350,7 +461,9 @@ void GroupTable::consume(const Batch& batch) {
     case Mode::kSerialized:
       for (size_t k = 0; k < live; ++k) {
         keyBuffer_.clear();
-        for (const auto& key : keys) appendKey(keyBuffer_, *key, rows_[k]);
+        for (const auto& key : keys) {
+          if (key) appendKey(keyBuffer_, *key, rows_[k]);
+        }
         gids_[k] = findOrAddSerialized(keyBuffer_);
       }
       break;
@@ -379,12 +492,32 @@ void GroupTable::merge(GroupTable& other) {
       break;
     case Mode::kDirect:
     case Mode::kPacked: {
+      bool stringKeys = std::any_of(parts_.begin(), parts_.end(),
+                                    [](const KeyPart& part) { return part.isString && !part.isConstant && !part.isDerived; });
+      if (mode_ == Mode::kPacked && other.twoLevel_ && !stringKeys) {
+        switch (words_) {
+          case 1:
+            mergeSubTables<1>(other, gidMap.data());
+            break;
+          case 2:
+            mergeSubTables<2>(other, gidMap.data());
+            break;
+          case 3:
+            mergeSubTables<3>(other, gidMap.data());
+            break;
+          default:
+            mergeSubTables<4>(other, gidMap.data());
+            break;
+        }
+        break;
+      }
       std::vector<uint64_t> key(words_);
       auto* bytes = reinterpret_cast<char*>(key.data());
       for (size_t g = 0; g < other.numGroups_; ++g) {
         std::memcpy(key.data(), &other.keysByGroup_[g * words_], words_ * sizeof(uint64_t));
         for (const KeyPart& part : parts_) {
-          if (!part.isString || part.isConstant || (part.type.nullable && bytes[part.offset + part.width] != 0)) {
+          if (!part.isString || part.isConstant || part.isDerived ||
+              (part.type.nullable && bytes[part.offset + part.width] != 0)) {
             continue;
           }
           uint32_t id;
@@ -431,6 +564,28 @@ ColumnPtr GroupTable::constantKey(size_t part) const {
   return Column::flatten(Column::makeConstant(expr.type, expr.constant, numGroups_));
 }
 
+void GroupTable::computeDerivedKeys(Batch& out) const {
+  // The plain column keys, placed where the scanned batch has their column.
+  Batch source;
+  source.numRows = numGroups_;
+  source.columns.resize(plan_.scanColumns.size());
+  bool anyDerived = false;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    const BoundExpr& expr = *plan_.groupKeys[p];
+    if (parts_[p].isDerived) anyDerived = true;
+    if (expr.kind == BoundExpr::Kind::kColumn && expr.columnIndex < source.columns.size()) {
+      source.columns[expr.columnIndex] = out.columns[p];
+    }
+  }
+  if (!anyDerived) return;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    if (!parts_[p].isDerived) continue;
+    ColumnPtr column = evaluate(*plan_.groupKeys[p], source);
+    if (column->encoding() != Column::Encoding::kFlat) column = Column::flatten(column);
+    out.columns[p] = std::move(column);
+  }
+}
+
 Batch GroupTable::finish() {
   Batch out;
   out.numRows = numGroups_;
@@ -440,7 +595,7 @@ Batch GroupTable::finish() {
     case Mode::kSingleString:
       for (size_t p = 0; p < parts_.size(); ++p) {
         if (p != stringPart_) {
-          out.columns.push_back(constantKey(p));
+          out.columns.push_back(parts_[p].isDerived ? nullptr : constantKey(p));
           continue;
         }
         auto column = Column::makeFlat(parts_[p].type, numGroups_);
@@ -461,8 +616,8 @@ Batch GroupTable::finish() {
     case Mode::kPacked:
       for (size_t p = 0; p < parts_.size(); ++p) {
         const KeyPart& part = parts_[p];
-        if (part.isConstant) {
-          out.columns.push_back(constantKey(p));
+        if (part.isConstant || part.isDerived) {
+          out.columns.push_back(part.isDerived ? nullptr : constantKey(p));
           continue;
         }
         auto column = Column::makeFlat(part.type, numGroups_);
@@ -488,12 +643,20 @@ Batch GroupTable::finish() {
       break;
     case Mode::kSerialized: {
       std::vector<ColumnPtr> keyColumns;
-      for (const auto& expr : plan_.groupKeys) keyColumns.push_back(Column::makeFlat(expr->type, numGroups_));
+      for (size_t p = 0; p < parts_.size(); ++p) {
+        keyColumns.push_back(parts_[p].isDerived ? nullptr : Column::makeFlat(parts_[p].type, numGroups_));
+      }
       for (size_t g = 0; g < numGroups_; ++g) {
         size_t pos = 0;
-        for (auto& column : keyColumns) decodeKey(serializedKeys_[g], pos, *column, g);
+        for (auto& column : keyColumns) {
+          if (column) decodeKey(serializedKeys_[g], pos, *column, g);
+        }
       }
       for (auto& column : keyColumns) {
+        if (!column) {
+          out.columns.push_back(nullptr);
+          continue;
+        }
         // Key strings point into keyBytes_, which this table owns; copy them
         // so the batch outlives the table.
         if (isByteString(column->type().id)) {
@@ -507,6 +670,7 @@ Batch GroupTable::finish() {
       break;
     }
   }
+  computeDerivedKeys(out);
   for (const Output& output : outputs_) {
     AggregateState& state = *states_[output.state];
     out.columns.push_back(output.shift ? state.finalizeShifted(numGroups_, *output.shift) : state.finalize(numGroups_));

@@ -13,9 +13,13 @@
 //   - one string key: the interned id is the group id (no hash table);
 //   - up to 2 bytes: a direct array indexed by the key;
 //   - up to kMaxPackedWords words: an open-addressing hash table with the
-//     key words stored in the slots, probed with prefetching;
+//     key words stored in the slots, probed with prefetching. Past
+//     kTwoLevelGroups groups the table splits into 256 sub-tables chosen by
+//     the top hash bits, so growing rehashes one small sub-table at a time
+//     and tables without string keys merge sub-table by sub-table;
 //   - wider keys: keys serialised into byte strings in a hash map.
 
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +56,10 @@ class GroupTable {
     DataType type;
     bool isString = false;
     bool isConstant = false;  // a literal key takes no bytes and cannot split groups
+    // A deterministic function of columns that are themselves group keys
+    // (`ClientIP - 1` next to `ClientIP`) cannot split groups either: it
+    // takes no bytes and is computed once per group by finish().
+    bool isDerived = false;
     uint32_t offset = 0;  // byte offset of the value
     uint32_t width = 0;   // value bytes; the NULL flag byte follows when nullable
   };
@@ -69,13 +77,31 @@ class GroupTable {
   void lookupPacked(size_t n);
   template <size_t N>
   uint32_t findOrAddPacked(const uint64_t* key, uint64_t hash);
+  // One open-addressing table of the packed mode: `capacity` slots of N key
+  // words and then group id + 1, zero-initialised. A slot whose last word
+  // is 0 is free.
+  struct SubTable {
+    std::unique_ptr<uint64_t[], void (*)(void*)> slots{nullptr, &std::free};
+    size_t capacity = 0;
+    size_t size = 0;
+  };
+  SubTable& subTableOf(uint64_t hash) {
+    return twoLevel_ ? subTables_[hash >> (64 - kSubTableBits)] : subTables_[0];
+  }
   template <size_t N>
-  void rehash(size_t capacity);
+  void grow(SubTable& table, size_t capacity);
+  template <size_t N>
+  void splitIntoSubTables();
+  template <size_t N>
+  void mergeSubTables(GroupTable& other, uint32_t* gidMap);
   uint32_t addGroup();
   uint32_t findOrAddSerialized(std::string_view key);
   void resizeStates();
   // The column of a literal key: its value in every group.
   ColumnPtr constantKey(size_t part) const;
+  // Replaces the placeholder columns of derived keys in `out` by their
+  // values, computed from the finished plain column keys.
+  void computeDerivedKeys(Batch& out) const;
 
   const SelectPlan& plan_;
   Mode mode_ = Mode::kGlobal;
@@ -98,10 +124,12 @@ class GroupTable {
 
   // kDirect: group id + 1 per key value, 0 when absent.
   std::vector<uint32_t> direct_;
-  // kPacked: slots of words_ key words and then group id + 1. A slot whose
-  // last word is 0 is free.
-  std::vector<uint64_t> slots_;
-  size_t capacity_ = 0;
+  // kPacked: one table, or 2^kSubTableBits of them once the table has
+  // more than kTwoLevelGroups groups.
+  static constexpr size_t kSubTableBits = 8;
+  static constexpr size_t kTwoLevelGroups = 65536;
+  std::vector<SubTable> subTables_;
+  bool twoLevel_ = false;
   // kDirect and kPacked: the key words of each group.
   std::vector<uint64_t> keysByGroup_;
 
