@@ -12,6 +12,9 @@
 namespace furl::ingest {
 namespace {
 
+/// Malformed messages kept in memory between two persists.
+constexpr size_t kMaxUncommittedErrors = 10'000;
+
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -83,7 +86,18 @@ uint64_t HotTable::generation() const {
 }
 
 absl::Status HotTable::add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
+                           int64_t timeMs, std::vector<FieldProblem>& problems, ProblemRecorder recordProblems) {
+  return addImpl(generation, partition, nextOffset, event, timeMs, problems, &recordProblems);
+}
+
+absl::Status HotTable::add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
                            int64_t timeMs, std::vector<FieldProblem>& problems) {
+  return addImpl(generation, partition, nextOffset, event, timeMs, problems, nullptr);
+}
+
+absl::Status HotTable::addImpl(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
+                               int64_t timeMs, std::vector<FieldProblem>& problems,
+                               const ProblemRecorder* recordProblems) {
   bool requestPersist = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -101,6 +115,14 @@ absl::Status HotTable::add(uint64_t generation, int32_t partition, int64_t nextO
     rowsSincePersist_ += buffer.numRows() - rowsBefore;
     (*chunk)->changedSincePersist = true;
     advanceLocked(partition, nextOffset);
+    if (problems.empty()) {
+      recordLocked(MessageOutcome::kProcessed, nullptr);
+    } else if (recordProblems != nullptr) {
+      IngestError error = (*recordProblems)(problems);
+      recordLocked(MessageOutcome::kProcessedWithError, &error);
+    } else {
+      recordLocked(MessageOutcome::kProcessedWithError, nullptr);
+    }
     dirty_ = true;
     if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
     requestPersist = static_cast<int64_t>(rowsSincePersist_) >= maxRows_;
@@ -128,6 +150,42 @@ void HotTable::advanceLocked(int32_t partition, int64_t nextOffset) {
     offsetsChanged_ = true;
     if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
   }
+}
+
+void HotTable::advance(uint64_t generation, int32_t partition, int64_t nextOffset, MessageOutcome outcome,
+                       IngestError* error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_) return;
+  advanceLocked(partition, nextOffset);
+  recordLocked(outcome, error);
+}
+
+void HotTable::recordLocked(MessageOutcome outcome, IngestError* error) {
+  ledger_.record(outcome, error);
+  // The counters changed, so the next persist has something to commit.
+  offsetsChanged_ = true;
+  if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
+  // NOTE: between two persists at most kMaxUncommittedErrors records are
+  // kept; older ones are still counted but not written to the error log.
+  if (ledger_.errors.size() > kMaxUncommittedErrors) ledger_.errors.erase(ledger_.errors.begin());
+}
+
+void HotTable::attachLedger(std::shared_ptr<IngestErrorLog> errorLog, IngestCounters committed) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  errorLog_ = std::move(errorLog);
+  committedCounters_ = std::move(committed);
+}
+
+IngestCounters HotTable::counters() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  IngestCounters counters = committedCounters_;
+  counters.add(ledger_.counters);
+  return counters;
+}
+
+std::vector<IngestError> HotTable::uncommittedErrors() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return ledger_.errors;
 }
 
 void HotTable::assign(int32_t partition, int64_t startOffset, bool fromCatalog) {
@@ -268,6 +326,7 @@ void HotTable::discardLocked(std::string_view reason) {
   chunks_.clear();
   database_.clearHot(def_.name);
   ++generation_;
+  ledger_ = IngestLedger();
   for (auto& [partition, offset] : offsets_) {
     auto committed = committedOffsets_.find(partition);
     if (committed != committedOffsets_.end()) offset = committed->second;
@@ -291,6 +350,8 @@ absl::Status HotTable::persist(std::string_view reason) {
   std::vector<Batch> batches;
   std::vector<std::string> removed;
   std::map<int32_t, int64_t> offsets;
+  IngestLedger ledger;
+  IngestCounters counters;
   uint64_t generation = 0;
   uint64_t rows = 0;
   {
@@ -324,18 +385,37 @@ absl::Status HotTable::persist(std::string_view reason) {
       return absl::OkStatus();
     }
     offsets = offsets_;
+    ledger = std::move(ledger_);
+    ledger_ = IngestLedger();
+    counters = committedCounters_;
+    counters.add(ledger.counters);
     generation = generation_;
     rowsSincePersist_ = 0;
     firstChangeMs_ = 0;
     offsetsChanged_ = false;
   }
 
-  // Write the files while consumers go on adding rows.
+  // Write the files and the error records while consumers go on adding rows.
+  std::map<std::string, std::string> properties = fixedProperties_;
+  addCounterProperties(counters, properties);
+  if (errorLog_ != nullptr) {
+    absl::Status staged = errorLog_->stage(ledger.errors, properties);
+    if (!staged.ok()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (generation == generation_) ledger_.prepend(std::move(ledger));
+      offsetsChanged_ = true;
+      if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
+      ++stats_.failedPersists;
+      return staged;
+    }
+  }
   std::vector<storage::PreparedSegment> prepared;
   if (!batches.empty()) {
     auto written = database_.prepareSegments(def_.name, batches);
     if (!written.ok()) {
+      if (errorLog_ != nullptr) errorLog_->finish(false);
       std::lock_guard<std::mutex> lock(mutex_);
+      if (generation == generation_) ledger_.prepend(std::move(ledger));
       offsetsChanged_ = true;
       if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
       ++stats_.failedPersists;
@@ -348,6 +428,9 @@ absl::Status HotTable::persist(std::string_view reason) {
   // Swap segments, offsets and the view in one commit.
   std::lock_guard<std::mutex> lock(mutex_);
   auto fail = [&](absl::Status status) {
+    if (errorLog_ != nullptr) errorLog_->finish(false);
+    // After a discard the messages are read again, with their ledger.
+    if (generation == generation_) ledger_.prepend(std::move(ledger));
     offsetsChanged_ = true;
     if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
     ++stats_.failedPersists;
@@ -376,7 +459,6 @@ absl::Status HotTable::persist(std::string_view reason) {
       chunk.sealed.erase(chunk.sealed.begin(), chunk.sealed.begin() + item.sealed);
     }
   }
-  std::map<std::string, std::string> properties = fixedProperties_;
   for (const auto& [partition, offset] : offsets) {
     properties[kafkaOffsetProperty(spec_.ioConfig.topic, partition)] = std::to_string(offset);
   }
@@ -394,6 +476,8 @@ absl::Status HotTable::persist(std::string_view reason) {
   for (const auto& [partition, offset] : offsets) {
     if (offsets_.contains(partition)) committedOffsets_[partition] = offset;
   }
+  if (errorLog_ != nullptr) errorLog_->finish(true);
+  committedCounters_ = std::move(counters);
   ++stats_.persists;
   stats_.persistedRows += rows;
   logger("ingest.hot")

@@ -29,7 +29,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "ingest/ingest_ledger.h"
 #include "ingest/ingestion_spec.h"
 #include "ingest/row_buffer.h"
 #include "storage/database_impl.h"
@@ -80,19 +82,44 @@ class HotTable {
   /// generation must seek back to the committed offsets.
   uint64_t generation() const;
 
+  /// Builds the error record of a message whose row was added with field
+  /// problems. Called under the table's lock, so it must not call back into
+  /// the table.
+  using ProblemRecorder = absl::FunctionRef<IngestError(const std::vector<FieldProblem>& problems)>;
+
   /// Adds an event read under `generation` from `partition` and records
-  /// `nextOffset` as that partition's next offset in the same step, so a
-  /// persist never holds the row without its offset. FailedPrecondition
-  /// when the generation is old: the event is not added and the caller must
-  /// rewind.
+  /// `nextOffset` as that partition's next offset and the message's outcome
+  /// (processed, or processedWithError when `problems` is not empty) in the
+  /// same step, so a persist never holds the row without its offset and
+  /// counters. `recordProblems` builds the error record kept for a message
+  /// with problems. FailedPrecondition when the generation is old: the event
+  /// is not added and the caller must rewind.
   /// When reading the chunk's segments for rollup fails, the hot rows are
   /// discarded (the generation rises) and the error is returned.
+  absl::Status add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event, int64_t timeMs,
+                   std::vector<FieldProblem>& problems, ProblemRecorder recordProblems);
+  /// add() that counts a message with problems without keeping a record.
   absl::Status add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event, int64_t timeMs,
                    std::vector<FieldProblem>& problems);
 
   /// Records that every message of `partition` before `nextOffset` has been
   /// applied; the next persist commits that offset. Ignored for an old generation.
   void advance(uint64_t generation, int32_t partition, int64_t nextOffset);
+
+  /// advance() that also records what became of the message, so that its
+  /// counters and error (`error` may be null, and is moved from) are
+  /// committed with its offset.
+  void advance(uint64_t generation, int32_t partition, int64_t nextOffset, MessageOutcome outcome,
+               IngestError* error);
+
+  /// Sets the error log that persists commit errors to and the counters
+  /// committed so far. Call before start().
+  void attachLedger(std::shared_ptr<IngestErrorLog> errorLog, IngestCounters committed);
+
+  /// The committed counters plus those of the messages read since.
+  IngestCounters counters() const;
+  /// The errors of the messages read since the last persist, oldest first.
+  std::vector<IngestError> uncommittedErrors() const;
 
   /// Forgets partitions given up by their consumer; call after persist().
   void release(const std::vector<int32_t>& partitions);
@@ -142,6 +169,10 @@ class HotTable {
   /// Rebuilds changed blocks and installs the view. Requires mutex_.
   void publishLocked(const std::vector<int64_t>& releasedChunks = {});
   void advanceLocked(int32_t partition, int64_t nextOffset);
+  /// Counts one message in ledger_ and keeps `error` (may be null, moved from).
+  void recordLocked(MessageOutcome outcome, IngestError* error);
+  absl::Status addImpl(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
+                       int64_t timeMs, std::vector<FieldProblem>& problems, const ProblemRecorder* recordProblems);
   std::shared_ptr<const storage::HotView> buildViewLocked();
   void discardLocked(std::string_view reason);
   void persistLoop();
@@ -166,6 +197,10 @@ class HotTable {
   uint64_t generation_ = 1;
   uint64_t nextSegmentNumber_ = 1;
   std::map<int32_t, int64_t> offsets_;
+  /// Counters and errors of the messages behind offsets_, not yet committed.
+  IngestLedger ledger_;
+  IngestCounters committedCounters_;
+  std::shared_ptr<IngestErrorLog> errorLog_;  // set before start(); may be null
   std::map<int32_t, int64_t> committedOffsets_;
   bool dirty_ = false;          // rows added since the last publish
   bool offsetsChanged_ = false; // offsets advanced since the last persist

@@ -60,8 +60,7 @@ struct Supervisor::Worker {
   uint64_t generation = 0;
   /// Rows added since the last publish.
   bool unpublished = false;
-  /// Counters and errors of the messages read since the last publish.
-  SupervisorStats pendingStats;
+  /// Errors of the messages read since the last publish, for the status.
   std::vector<ParseErrorRecord> pendingErrors;
 };
 
@@ -136,8 +135,23 @@ absl::Status Supervisor::start() {
                                           std::map<std::string, std::string>{
                                               {std::string(kOffsetsEpochProperty), std::to_string(offsetsEpoch_)}},
                                           options_.hot);
+  // Counters and malformed messages continue from the last commit.
+  auto properties = database_.tableProperties(def->name);
+  if (!properties.ok()) return properties.status();
+  std::shared_ptr<IngestErrorLog> errorLog;
   {
     std::lock_guard<std::mutex> lock(statusMutex_);
+    errorLog = errorLog_;
+  }
+  if (errorLog == nullptr) {
+    auto opened = IngestErrorLog::open(database_.dataDir(), def->name, *properties);
+    if (!opened.ok()) return opened.status();
+    errorLog = std::move(*opened);
+  }
+  table->attachLedger(errorLog, countersFromProperties(*properties));
+  {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    errorLog_ = std::move(errorLog);
     table_ = std::move(table);
   }
   stopRequested_.store(false);
@@ -226,6 +240,7 @@ void Supervisor::stop() {
   std::shared_ptr<HotTable> table;
   {
     std::lock_guard<std::mutex> lock(statusMutex_);
+    if (table_ != nullptr) lastCounters_ = table_->counters();
     table = std::move(table_);
     partitions_.clear();
   }
@@ -279,11 +294,16 @@ void Supervisor::run(Worker& worker) {
 void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload) {
   worker.partitions[partition].currentOffset = offset + 1;
   worker.unpublished = true;
-  auto advance = [&]() { table_->advance(worker.generation, partition, offset + 1); };
+  auto advance = [&](MessageOutcome outcome) {
+    table_->advance(worker.generation, partition, offset + 1, outcome, nullptr);
+  };
+  auto drop = [&](std::string_view reason, std::string error) {
+    IngestError record = recordError(worker, partition, offset, reason, std::move(error), payload);
+    table_->advance(worker.generation, partition, offset + 1, MessageOutcome::kUnparseable, &record);
+  };
 
   if (payload.empty()) {
-    dropMessage(worker, partition, offset, "empty", "the message has no value", payload);
-    advance();
+    drop("empty", "the message has no value");
     return;
   }
 
@@ -301,78 +321,70 @@ void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offse
     reason = "invalid_row";
   }
   if (!event.ok()) {
-    dropMessage(worker, partition, offset, reason, std::string(toStd(event.status().message())), payload);
-    advance();
+    drop(reason, std::string(toStd(event.status().message())));
     return;
   }
 
   auto timeMs = spec_.eventTimeMs(*event);
   if (!timeMs.ok()) {
-    dropMessage(worker, partition, offset, "invalid_timestamp", std::string(toStd(timeMs.status().message())),
-                payload);
-    advance();
+    drop("invalid_timestamp", std::string(toStd(timeMs.status().message())));
     return;
   }
   if (!spec_.passesFilter(*event)) {
-    ++worker.pendingStats.thrownAway;
-    advance();
+    advance(MessageOutcome::kThrownAway);
     return;
   }
 
-  absl::Status added = table_->add(worker.generation, partition, offset + 1, *event, *timeMs, worker.problems);
+  // The table counts the message and keeps its record under the same lock
+  // as the row and the offset.
+  auto recordProblems = [&](const std::vector<FieldProblem>& problems) {
+    std::string error;
+    for (const FieldProblem& problem : problems) {
+      if (!error.empty()) error += "; ";
+      strAppend(&error, "field '", problem.field, "': ", problem.message);
+    }
+    return recordError(worker, partition, offset, "invalid_field", std::move(error), payload);
+  };
+  absl::Status added =
+      table_->add(worker.generation, partition, offset + 1, *event, *timeMs, worker.problems, recordProblems);
   if (!added.ok()) {
     // The hot rows were discarded; run() rewinds this worker.
     if (!absl::IsFailedPrecondition(added)) setLastError(strCat("cannot add rows: ", toStd(added.message())));
-    return;
   }
-  if (worker.problems.empty()) {
-    ++worker.pendingStats.processed;
-    return;
-  }
-  ++worker.pendingStats.processedWithError;
-  std::string error;
-  for (const FieldProblem& problem : worker.problems) {
-    if (!error.empty()) error += "; ";
-    strAppend(&error, "field '", problem.field, "': ", problem.message);
-  }
-  recordError(worker, partition, offset, "invalid_field", std::move(error), payload);
 }
 
-void Supervisor::dropMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
-                             std::string error, std::string_view payload) {
-  ++worker.pendingStats.unparseable;
-  ++worker.pendingStats.unparseableByReason[std::string(reason)];
-  recordError(worker, partition, offset, reason, std::move(error), payload);
-}
-
-void Supervisor::recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
-                             std::string error, std::string_view payload) {
-  ParseErrorRecord record;
+IngestError Supervisor::recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
+                                    std::string error, std::string_view payload) {
+  IngestError record;
   record.wallTimeMs = wallNowMs();
+  record.topic = spec_.ioConfig.topic;
   record.partition = partition;
   record.offset = offset;
   record.reason = std::string(reason);
   record.error = std::move(error);
-  record.rawPrefix = std::string(payload.substr(0, options_.rawPrefixBytes));
-  worker.pendingErrors.push_back(std::move(record));
+  record.rawBytes = static_cast<uint32_t>(std::min<size_t>(payload.size(), UINT32_MAX));
+  record.raw = std::string(payload.substr(0, kMaxRawBytes));
+
+  // The status keeps a shorter copy of the newest errors.
+  ParseErrorRecord recent;
+  recent.wallTimeMs = record.wallTimeMs;
+  recent.partition = partition;
+  recent.offset = offset;
+  recent.reason = record.reason;
+  recent.error = record.error;
+  recent.rawPrefix = std::string(payload.substr(0, options_.rawPrefixBytes));
+  worker.pendingErrors.push_back(std::move(recent));
   if (worker.pendingErrors.size() > options_.maxRecentErrors) {
     worker.pendingErrors.erase(worker.pendingErrors.begin());
   }
+  return record;
 }
 
 void Supervisor::publish(Worker& worker) {
   table_->publish();
   worker.unpublished = false;
 
-  // The counters follow the rows into view.
   std::lock_guard<std::mutex> lock(statusMutex_);
-  SupervisorStats& pending = worker.pendingStats;
-  stats_.processed += pending.processed;
-  stats_.processedWithError += pending.processedWithError;
-  stats_.thrownAway += pending.thrownAway;
-  stats_.unparseable += pending.unparseable;
-  for (const auto& [reason, count] : pending.unparseableByReason) stats_.unparseableByReason[reason] += count;
-  pending = SupervisorStats();
   for (ParseErrorRecord& record : worker.pendingErrors) recentErrors_.push_back(std::move(record));
   worker.pendingErrors.clear();
   while (recentErrors_.size() > options_.maxRecentErrors) recentErrors_.pop_front();
@@ -382,7 +394,6 @@ void Supervisor::publish(Worker& worker) {
 void Supervisor::rewind(Worker& worker) {
   // The messages read since the last persist are read again; their counters
   // were not published yet only when they are still pending.
-  worker.pendingStats = SupervisorStats();
   worker.pendingErrors.clear();
   worker.unpublished = false;
   worker.generation = table_->generation();
@@ -562,6 +573,26 @@ void Supervisor::setLastError(std::string error) {
   }
 }
 
+absl::StatusOr<std::vector<IngestError>> Supervisor::ingestErrors() const {
+  std::shared_ptr<HotTable> table;
+  std::shared_ptr<IngestErrorLog> errorLog;
+  {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    table = table_;
+    errorLog = errorLog_;
+  }
+  std::vector<IngestError> errors;
+  if (errorLog != nullptr) {
+    auto committed = errorLog->read();
+    if (!committed.ok()) return committed.status();
+    errors = std::move(*committed);
+  }
+  if (table != nullptr) {
+    for (IngestError& error : table->uncommittedErrors()) errors.push_back(std::move(error));
+  }
+  return errors;
+}
+
 SupervisorStatus Supervisor::status() const {
   SupervisorStatus status;
   status.id = spec_.dataSource;
@@ -573,9 +604,11 @@ SupervisorStatus Supervisor::status() const {
   }
   std::map<int32_t, int64_t> committed;
   HotTableStats hot;
+  IngestCounters counters;
   if (table != nullptr) {
     committed = table->committedOffsets();
     hot = table->stats();
+    counters = table->counters();
   }
   std::lock_guard<std::mutex> lock(statusMutex_);
   for (const auto& [index, partitions] : partitions_) {
@@ -587,7 +620,12 @@ SupervisorStatus Supervisor::status() const {
   }
   std::sort(status.partitions.begin(), status.partitions.end(),
             [](const PartitionStatus& a, const PartitionStatus& b) { return a.partition < b.partition; });
-  status.stats = stats_;
+  if (table == nullptr) counters = lastCounters_;
+  status.stats.processed = counters.processed;
+  status.stats.processedWithError = counters.processedWithError;
+  status.stats.thrownAway = counters.thrownAway;
+  status.stats.unparseable = counters.unparseable;
+  status.stats.unparseableByReason = counters.unparseableByReason;
   status.stats.rowsCommitted = hot.persistedRows;
   status.stats.commits = hot.persists;
   status.recentErrors.assign(recentErrors_.begin(), recentErrors_.end());

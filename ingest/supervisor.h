@@ -126,6 +126,10 @@ class Supervisor {
   const IngestionSpec& spec() const { return spec_; }
   SupervisorStatus status() const;
 
+  /// The malformed messages kept for the table: the committed ones, then
+  /// those read since the last persist. Errors: the error log cannot be read.
+  absl::StatusOr<std::vector<IngestError>> ingestErrors() const;
+
  private:
   class RebalanceHandler;
   class EventHandler;
@@ -139,11 +143,9 @@ class Supervisor {
   absl::Status startWorker(size_t index);
   void run(Worker& worker);
   void processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload);
-  /// Counts a malformed message as unparseable and records it.
-  void dropMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view reason, std::string error,
-                   std::string_view payload);
-  void recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason, std::string error,
-                   std::string_view payload);
+  /// The record of a malformed message; also keeps it for the status.
+  IngestError recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
+                          std::string error, std::string_view payload);
   /// Makes the rows read so far visible and publishes the worker's counters.
   void publish(Worker& worker);
   /// Seeks every partition of the worker back to its committed offset after
@@ -171,7 +173,10 @@ class Supervisor {
   mutable std::mutex statusMutex_;
   /// Partitions by worker index, then partition.
   std::map<size_t, std::map<int32_t, Partition>> partitions_;  // guarded by statusMutex_
-  SupervisorStats stats_;                    // guarded by statusMutex_
+  /// The counters when the supervisor last stopped.
+  IngestCounters lastCounters_;              // guarded by statusMutex_
+  /// Opened by the first start() and kept until destruction.
+  std::shared_ptr<IngestErrorLog> errorLog_;  // guarded by statusMutex_
   std::deque<ParseErrorRecord> recentErrors_;  // guarded by statusMutex_
   std::string lastError_;                    // guarded by statusMutex_
   int64_t lastErrorLogMs_ = 0;               // guarded by statusMutex_

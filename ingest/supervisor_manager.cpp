@@ -152,6 +152,14 @@ absl::StatusOr<SupervisorReport> SupervisorManager::report(const std::string& id
   return report;
 }
 
+absl::StatusOr<std::vector<IngestError>> SupervisorManager::ingestErrors(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return absl::NotFoundError(strCat("supervisor '", id, "' not found"));
+  if (it->second.supervisor == nullptr) return std::vector<IngestError>{};
+  return it->second.supervisor->ingestErrors();
+}
+
 absl::Status SupervisorManager::suspend(const std::string& id) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = entries_.find(id);

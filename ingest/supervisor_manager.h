@@ -68,6 +68,9 @@ class SupervisorManager {
   std::vector<std::string> ids() const;
   /// NotFound for an unknown id.
   absl::StatusOr<SupervisorReport> report(const std::string& id) const;
+  /// The malformed messages kept for supervisor `id`: none while it has not
+  /// run since furld started. NotFound for an unknown id.
+  absl::StatusOr<std::vector<IngestError>> ingestErrors(const std::string& id) const;
 
   /// Stops reading and commits what was read; the spec stays stored.
   absl::Status suspend(const std::string& id);

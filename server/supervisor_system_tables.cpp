@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/error.h"
+
 namespace furl::server {
 namespace {
 
@@ -111,10 +113,37 @@ void addDruidSupervisorsTable(query::SystemTables& tables, const ingest::Supervi
   tables.add(std::move(table));
 }
 
+void addIngestErrorsTable(query::SystemTables& tables, const ingest::SupervisorManager& supervisors) {
+  query::SystemTable table;
+  table.schema = "system";
+  table.name = "ingest_errors";
+  table.columns = {{"supervisor", kString}, {"topic", kString},     {"partition", kInt64},
+                   {"kafka_offset", kInt64},      {"reason", kString},    {"error", kString},
+                   {"raw", kString},        {"raw_bytes", kUInt64}, {"time", DataType(TypeId::kDateTime64)}};
+  table.produce = [&supervisors](query::SystemRows& rows) {
+    for (const auto& id : supervisors.ids()) {
+      auto errors = supervisors.ingestErrors(id);
+      if (absl::IsNotFound(errors.status())) continue;  // terminated meanwhile
+      if (!errors.ok()) {
+        throw QueryError(ErrorCode::kCannotReadFile,
+                         "cannot read the ingest errors of supervisor '" + id + "': " +
+                             std::string(errors.status().message()));
+      }
+      for (const ingest::IngestError& error : *errors) {
+        rows.addRow({Value::string(id), Value::string(error.topic), Value::int64(error.partition),
+                     Value::int64(error.offset), Value::string(error.reason), Value::string(error.error),
+                     Value::string(error.raw), Value::uint64(error.rawBytes), Value::timestampMs(error.wallTimeMs)});
+      }
+    }
+  };
+  tables.add(std::move(table));
+}
+
 }  // namespace
 
 void registerSupervisorSystemTables(query::SystemTables& tables, const ingest::SupervisorManager& supervisors) {
   addSupervisorsTable(tables, supervisors);
+  addIngestErrorsTable(tables, supervisors);
   addDruidSupervisorsTable(tables, supervisors);
 }
 

@@ -206,6 +206,40 @@ TEST_F(HotTableTest, PersistCommitsRowsAndOffsets) {
   EXPECT_EQ(result[std::make_pair(kBaseMs, std::string("#en"))], std::make_pair(uint64_t{1}, int64_t{1}));
 }
 
+TEST_F(HotTableTest, PersistCommitsCountersWithOffsets) {
+  auto table = makeTable(makeSpec(true));
+  uint64_t generation = table->generation();
+  table->assign(0, 0, false);
+  int recorded = 0;
+  auto recordProblems = [&](const std::vector<FieldProblem>& problems) {
+    ++recorded;
+    IngestError error;
+    error.reason = "invalid_field";
+    error.error = problems.front().message;
+    return error;
+  };
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_, recordProblems).ok());
+  Event typed = makeEvent("#en", 1, "a");
+  typed.set("added", Value::string("lots"));
+  ASSERT_TRUE(table->add(generation, 0, 2, typed, kBaseMs, problems_, recordProblems).ok());
+
+  // The outcome is counted by add() itself, under the lock that records the offset.
+  EXPECT_EQ(recorded, 1);
+  IngestCounters counters = table->counters();
+  EXPECT_EQ(counters.processed, 1u);
+  EXPECT_EQ(counters.processedWithError, 1u);
+  ASSERT_EQ(table->uncommittedErrors().size(), 1u);
+  EXPECT_EQ(table->uncommittedErrors()[0].reason, "invalid_field");
+
+  ASSERT_TRUE(table->persist("test").ok());
+  auto properties = database_->tableProperties("edits");
+  ASSERT_TRUE(properties.ok());
+  EXPECT_EQ((*properties)[kafkaOffsetProperty("edits", 0)], "2");
+  EXPECT_EQ((*properties)["ingest.counters.processed"], "1");
+  EXPECT_EQ((*properties)["ingest.counters.processedWithError"], "1");
+  EXPECT_TRUE(table->uncommittedErrors().empty());
+}
+
 TEST_F(HotTableTest, RollupPerfectAcrossPersists) {
   IngestionSpec spec = makeSpec(true);
   auto table = makeTable(spec);

@@ -1,0 +1,48 @@
+#pragma once
+
+// IngestLedger: what the consumers of a supervisor learned about the
+// messages they read besides the rows: Druid's row counters and the
+// malformed messages. HotTable keeps the ledger of the messages since the
+// last persist next to their offsets and commits it with them, so after a
+// crash the counters and the error log match the committed offsets exactly.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ingest/ingest_error_log.h"
+
+namespace furl::ingest {
+
+/// Druid's row counters, plus a breakdown of `unparseable` by reason.
+struct IngestCounters {
+  uint64_t processed = 0;           // rows ingested without problems
+  uint64_t processedWithError = 0;  // rows ingested with a field set to NULL
+  uint64_t thrownAway = 0;          // messages dropped by transformSpec.filter
+  uint64_t unparseable = 0;         // messages dropped as malformed
+  std::map<std::string, uint64_t> unparseableByReason;
+
+  void add(const IngestCounters& other);
+};
+
+/// The outcome of one message.
+enum class MessageOutcome : uint8_t { kProcessed, kProcessedWithError, kThrownAway, kUnparseable };
+
+struct IngestLedger {
+  IngestCounters counters;
+  std::vector<IngestError> errors;  // oldest first
+
+  /// Counts one message; `error` (may be null) is moved into `errors`.
+  void record(MessageOutcome outcome, IngestError* error);
+  /// Puts `older` in front of this ledger, after a failed commit.
+  void prepend(IngestLedger older);
+  bool empty() const;
+};
+
+/// The catalog properties `ingest.counters.*` that store `counters`.
+void addCounterProperties(const IngestCounters& counters, std::map<std::string, std::string>& properties);
+/// The counters stored in a table's properties; zero when missing.
+IngestCounters countersFromProperties(const std::map<std::string, std::string>& properties);
+
+}  // namespace furl::ingest
