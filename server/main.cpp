@@ -97,6 +97,13 @@ int main(int argc, char** argv) {
     }
     return api.handle(request);
   });
+  // The stored supervisors are loaded before the server answers, so a
+  // client that sees /ping also sees every supervisor in the list.
+  absl::Status supervisorsStarted = supervisors.startStored();
+  if (!supervisorsStarted.ok()) {
+    log->error("cannot load the Kafka supervisors error={}", std::string(supervisorsStarted.message()));
+    return 1;
+  }
   absl::Status started = httpServer.start();
   if (!started.ok()) {
     log->error("cannot start the HTTP server error={}", std::string(started.message()));
@@ -119,13 +126,6 @@ int main(int argc, char** argv) {
   log->info("listening http={}:{} native={}:{}", config->listenHost, httpServer.port(), config->listenHost,
             nativeServer.port());
 
-  absl::Status supervisorsStarted = supervisors.startStored();
-  if (!supervisorsStarted.ok()) {
-    log->error("cannot load the Kafka supervisors error={}", std::string(supervisorsStarted.message()));
-    nativeServer.stop();
-    httpServer.stop(0, [] {});
-    return 1;
-  }
 
   int signal = 0;
   sigwait(&stopSignals, &signal);
