@@ -443,7 +443,10 @@ class DistinctStringState final : public AggregateState {
   void merge(AggregateState& other, const uint32_t* gidMap, size_t) override {
     auto& o = static_cast<DistinctStringState&>(other);
     counter_.merge(o.counter_, gidMap,
-                   [&](uint64_t id) -> uint64_t { return strings_.intern(o.strings_.at(static_cast<uint32_t>(id))); });
+                   [&](uint64_t id) -> uint64_t {
+                     auto otherId = static_cast<uint32_t>(id);
+                     return strings_.intern(o.strings_.at(otherId), o.strings_.hashAt(otherId));
+                   });
   }
 
   ColumnPtr finalize(size_t numGroups) override { return counter_.finalize(numGroups); }

@@ -486,7 +486,8 @@ void GroupTable::merge(GroupTable& other) {
     case Mode::kSingleString:
       for (size_t g = 0; g < other.numGroups_; ++g) {
         auto id = static_cast<uint32_t>(g);
-        gidMap[g] = other.strings_.isNull(id) ? strings_.internNull() : strings_.intern(other.strings_.at(id));
+        gidMap[g] = other.strings_.isNull(id) ? strings_.internNull()
+                                              : strings_.intern(other.strings_.at(id), other.strings_.hashAt(id));
       }
       numGroups_ = strings_.size();
       break;
@@ -522,7 +523,7 @@ void GroupTable::merge(GroupTable& other) {
           }
           uint32_t id;
           std::memcpy(&id, bytes + part.offset, sizeof(id));
-          id = strings_.intern(other.strings_.at(id));
+          id = strings_.intern(other.strings_.at(id), other.strings_.hashAt(id));
           std::memcpy(bytes + part.offset, &id, sizeof(id));
         }
         if (mode_ == Mode::kDirect) {

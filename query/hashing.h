@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "common/column.h"
 
 namespace furl::query {
@@ -25,36 +25,78 @@ inline uint64_t mix64(uint64_t x) {
 
 /// Strings mapped to dense ids (0, 1, ...), plus an optional id standing for
 /// NULL. The bytes are copied into a heap that columns can keep alive.
+///
+/// An open-addressing table of 64-bit slots: the upper 32 bits of the
+/// string's hash, then id + 1 (0 marks a free slot). The full hash of each
+/// id is kept, so growing never rehashes a string and another interner can
+/// take a string together with its hash (`intern(s, hash)`, as merges do). A
+/// probe compares the stored hash bits before it reads any string bytes.
 class StringInterner {
  public:
-  StringInterner() : heap_(std::make_shared<StringHeap>()) {}
+  StringInterner() : heap_(std::make_shared<StringHeap>()), slots_(kInitialCapacity, 0) {}
 
-  uint32_t intern(std::string_view s) {
-    absl::string_view lookup(s.data(), s.size());
-    auto it = ids_.find(lookup);
-    if (it != ids_.end()) return it->second;
+  static uint64_t hashOf(std::string_view s) { return absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size())); }
+
+  uint32_t intern(std::string_view s) { return intern(s, hashOf(s)); }
+
+  /// Interns `s` whose hash is `hash` (the value hashOf(s) returns).
+  uint32_t intern(std::string_view s, uint64_t hash) {
+    const uint64_t tag = hash & kTagMask;
+    size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    for (;;) {
+      uint64_t slot = slots_[i];
+      if (slot == 0) break;
+      if ((slot & kTagMask) == tag) {
+        auto id = static_cast<uint32_t>(slot) - 1;
+        if (values_[id] == s) return id;
+      }
+      i = (i + 1) & mask;
+    }
     std::string_view stored = heap_->add(s);
     auto id = static_cast<uint32_t>(values_.size());
     values_.push_back(stored);
-    ids_.emplace(absl::string_view(stored.data(), stored.size()), id);
+    hashes_.push_back(hash);
+    slots_[i] = tag | (uint64_t{id} + 1);
+    if (++used_ * 2 > slots_.size()) grow();
     return id;
   }
   uint32_t internNull() {
     if (nullId_ == UINT32_MAX) {
       nullId_ = static_cast<uint32_t>(values_.size());
       values_.emplace_back();
+      hashes_.push_back(0);
     }
     return nullId_;
   }
   std::string_view at(uint32_t id) const { return values_[id]; }
+  /// The hash of the string with id `id`, as hashOf() computed it.
+  uint64_t hashAt(uint32_t id) const { return hashes_[id]; }
   bool isNull(uint32_t id) const { return id == nullId_; }
   size_t size() const { return values_.size(); }
   const std::shared_ptr<StringHeap>& heap() const { return heap_; }
 
  private:
+  static constexpr size_t kInitialCapacity = 256;
+  static constexpr uint64_t kTagMask = 0xffffffff00000000ULL;
+
+  void grow() {
+    std::vector<uint64_t> slots(slots_.size() * 2, 0);
+    size_t mask = slots.size() - 1;
+    for (uint64_t slot : slots_) {
+      if (slot == 0) continue;
+      size_t i = hashes_[static_cast<uint32_t>(slot) - 1] & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = slot;
+    }
+    slots_.swap(slots);
+  }
+
   std::shared_ptr<StringHeap> heap_;
-  absl::flat_hash_map<absl::string_view, uint32_t> ids_;
+  std::vector<uint64_t> slots_;
+  size_t used_ = 0;  // occupied slots
   std::vector<std::string_view> values_;
+  std::vector<uint64_t> hashes_;  // per id; 0 for the NULL id
   uint32_t nullId_ = UINT32_MAX;
 };
 
