@@ -45,6 +45,11 @@ void Event::set(std::string_view name, Value value) {
   if (inserted) names_.push_back(it->first);
 }
 
+void Event::reserve(size_t fields) {
+  fields_.reserve(fields);
+  names_.reserve(fields);
+}
+
 void Event::setMulti(std::string_view name, std::vector<Value> values) {
   FieldValues stored(std::make_move_iterator(values.begin()), std::make_move_iterator(values.end()));
   auto [it, inserted] = fields_.insert_or_assign(std::string(name), std::move(stored));
@@ -56,7 +61,8 @@ const FieldValues* Event::find(std::string_view name) const {
   return it == fields_.end() ? nullptr : &it->second;
 }
 
-absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parser& parser) {
+absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parser& parser,
+                                     const FieldNameSet* fields) {
   simdjson::dom::element root;
   if (auto error = parser.parse(json.data(), json.size()).get(root)) {
     return absl::InvalidArgumentError(strCat("invalid JSON event: ", simdjson::error_message(error)));
@@ -67,7 +73,9 @@ absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parse
   }
 
   Event event;
+  event.reserve(fields != nullptr ? fields->size() : object.size());
   for (simdjson::dom::key_value_pair field : object) {
+    if (fields != nullptr && !fields->contains(absl::string_view(field.key.data(), field.key.size()))) continue;
     Value scalar;
     if (scalarValue(field.value, scalar)) {
       event.set(field.key, std::move(scalar));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "common/value.h"
@@ -22,6 +23,9 @@ namespace furl::ingest {
 /// number for a multi-value field (a JSON array of scalars).
 using FieldValues = absl::InlinedVector<Value, 1>;
 
+/// Names of top-level event fields.
+using FieldNameSet = absl::flat_hash_set<std::string>;
+
 /// One input row: top-level field name to values. Copyable.
 ///
 /// JSON scalars map to Values as follows: strings to kString, integers to
@@ -33,6 +37,8 @@ class Event {
  public:
   /// Sets a scalar field, replacing any field of the same name.
   void set(std::string_view name, Value value);
+  /// Makes room for `fields` fields without rehashing.
+  void reserve(size_t fields);
   /// Sets a multi-value field, replacing any field of the same name.
   void setMulti(std::string_view name, std::vector<Value> values);
 
@@ -50,9 +56,12 @@ class Event {
 };
 
 /// Decodes one JSON object (a Kafka message value) into an Event, reusing
-/// `parser`'s buffers. InvalidArgument when the text is not valid JSON or
-/// not an object.
-absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parser& parser);
+/// `parser`'s buffers. When `fields` is not null, only the top-level fields
+/// named in it are decoded and the others are skipped, but the whole text is
+/// still validated. InvalidArgument when the text is not valid JSON or not an
+/// object.
+absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parser& parser,
+                                     const FieldNameSet* fields = nullptr);
 /// The same with a parser of its own; for tests and one-off calls.
 absl::StatusOr<Event> parseJsonEvent(std::string_view json);
 

@@ -662,6 +662,21 @@ absl::Status parseTuningConfig(SpecObject& object, TuningConfig& out) {
   return absl::OkStatus();
 }
 
+// The fields that the parsed spec reads, or nullopt when it may read any.
+std::optional<FieldNameSet> readFields(const IngestionSpec& spec) {
+  if (spec.dimensionsSpec.discovery != SchemaDiscovery::kExplicit || !spec.transformSpec.transforms.empty()) {
+    return std::nullopt;
+  }
+  FieldNameSet fields;
+  fields.insert(spec.timestampSpec.column);
+  for (const DimensionSpec& dimension : spec.dimensionsSpec.dimensions) fields.insert(dimension.name);
+  for (const MetricSpec& metric : spec.metrics) {
+    if (!metric.fieldName.empty()) fields.insert(metric.fieldName);
+  }
+  if (spec.transformSpec.filter.has_value()) spec.transformSpec.filter->addInputFields(fields);
+  return fields;
+}
+
 }  // namespace
 
 std::string_view dimensionTypeName(DimensionType type) {
@@ -724,6 +739,7 @@ absl::StatusOr<IngestionSpec> parseIngestionSpec(std::string_view json) {
   top.ignore("context", "Druid task context has no Furl counterpart");
   top.ignore("suspended", "submit or remove the spec to start or stop ingestion");
   top.noteUnreadKeys();
+  spec.inputFields = readFields(spec);
   return spec;
 }
 

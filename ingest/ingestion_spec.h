@@ -156,6 +156,15 @@ struct IngestionSpec {
   /// sentence each, with the JSON path: "spec.ioConfig.replicas is ignored:
   /// ...". Meant for the operator, e.g. in the response to a submitted spec.
   std::vector<std::string> notes;
+  /// The top-level event fields the spec reads: the timestamp column, the
+  /// dimensions, the metrics' input fields and the filter's fields.
+  /// parseIngestionSpec() sets it. It is nullopt when any field may be read,
+  /// as with schema discovery and with transforms.
+  std::optional<FieldNameSet> inputFields;
+
+  /// Returns inputFields as the `fields` argument of parseJsonEvent(), or
+  /// null when any field may be read.
+  const FieldNameSet* inputFieldsOrAll() const { return inputFields.has_value() ? &*inputFields : nullptr; }
 
   /// The event's time in milliseconds: the timestamp column parsed per the
   /// format, or missingValue when the field is absent or NULL.

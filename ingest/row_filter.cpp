@@ -314,6 +314,13 @@ absl::StatusOr<RowFilter::Node> RowFilter::parseNode(simdjson::dom::element json
 
 bool RowFilter::matches(const Event& event) const { return evaluate(*root_, event) == Truth::kTrue; }
 
+void RowFilter::addInputFields(FieldNameSet& fields) const { addInputFields(*root_, fields); }
+
+void RowFilter::addInputFields(const Node& node, FieldNameSet& fields) {
+  if (!node.dimension.empty()) fields.insert(node.dimension);
+  for (const Node& child : node.children) addInputFields(child, fields);
+}
+
 RowFilter::Truth RowFilter::compareValue(const Node& node, const Value& value) {
   std::string text = filterText(value);
   auto truth = [](bool b) { return b ? Truth::kTrue : Truth::kFalse; };

@@ -53,6 +53,9 @@ class RowFilter {
 
   Kind kind() const { return root_->kind; }
 
+  /// Adds the names of the event fields that the filter reads to `fields`.
+  void addInputFields(FieldNameSet& fields) const;
+
  private:
   enum class Truth : uint8_t { kFalse, kTrue, kUnknown };
 
@@ -85,6 +88,7 @@ class RowFilter {
   static absl::StatusOr<Node> parseNode(simdjson::dom::element json, const std::string& path,
                                         std::vector<std::string>* notes);
   static Truth evaluate(const Node& node, const Event& event);
+  static void addInputFields(const Node& node, FieldNameSet& fields);
   static Truth compareValue(const Node& node, const Value& value);
 
   std::shared_ptr<const Node> root_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "simdjson.h"
+
 namespace furl::ingest {
 namespace {
 
@@ -27,6 +29,29 @@ TEST(EventTest, ParsesJsonScalarsArraysAndObjects) {
   EXPECT_EQ((*event->find("mixed"))[0].asString(), R"([1,{"y":2}])");
   EXPECT_EQ(event->find("absent"), nullptr);
   EXPECT_EQ(event->names().front(), "page");
+}
+
+TEST(EventTest, ParsesOnlyRequestedJsonFields) {
+  simdjson::dom::parser parser;
+  FieldNameSet fields = {"page", "added", "absent"};
+  absl::StatusOr<Event> event =
+      parseJsonEvent(R"({"page":"Main","added":57,"comment":"long text","tags":["a"],"nested":{"x":1}})", parser,
+                     &fields);
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(event->size(), 2u);
+  EXPECT_EQ((*event->find("page"))[0], Value::string("Main"));
+  EXPECT_EQ((*event->find("added"))[0].asInt64(), 57);
+  EXPECT_EQ(event->find("comment"), nullptr);
+  EXPECT_EQ(event->find("tags"), nullptr);
+  EXPECT_EQ(event->find("absent"), nullptr);
+
+  // Skipped fields are still validated.
+  absl::StatusOr<Event> invalid = parseJsonEvent(R"({"page":"Main","comment":tru})", parser, &fields);
+  EXPECT_FALSE(invalid.ok());
+  FieldNameSet none;
+  absl::StatusOr<Event> empty = parseJsonEvent(R"({"page":"Main"})", parser, &none);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(empty->size(), 0u);
 }
 
 TEST(EventTest, RejectsInvalidJson) {

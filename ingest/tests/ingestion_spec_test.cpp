@@ -195,6 +195,8 @@ TEST(IngestionSpecTest, DefaultsAndSchemaDiscovery) {
   EXPECT_FALSE(spec->isDiscoveredDimension("secret"));
   EXPECT_FALSE(spec->isDiscoveredDimension("amount"));
   EXPECT_FALSE(spec->isDiscoveredDimension("total"));
+  EXPECT_FALSE(spec->inputFields.has_value()) << "discovery may read any field";
+  EXPECT_EQ(spec->inputFieldsOrAll(), nullptr);
 
   absl::StatusOr<IngestionSpec> typed = parseIngestionSpec(makeSpec(""));
   ASSERT_TRUE(typed.ok()) << typed.status();
@@ -206,6 +208,7 @@ TEST(IngestionSpecTest, DefaultsAndSchemaDiscovery) {
   ASSERT_TRUE(typed.ok()) << typed.status();
   EXPECT_EQ(typed->dimensionsSpec.discovery, SchemaDiscovery::kTyped);
   EXPECT_TRUE(typed->isDiscoveredDimension("other"));
+  EXPECT_FALSE(typed->inputFields.has_value());
 }
 
 TEST(IngestionSpecTest, NotesUnknownFields) {
