@@ -160,6 +160,17 @@ void HotTable::advance(uint64_t generation, int32_t partition, int64_t nextOffse
   recordLocked(outcome, error);
 }
 
+bool HotTable::resetOffset(uint64_t generation, int32_t partition, int64_t newOffset,
+                           std::optional<uint64_t> skipped) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_) return false;
+  advanceLocked(partition, newOffset);
+  ledger_.recordReset(skipped);
+  offsetsChanged_ = true;
+  if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
+  return true;
+}
+
 void HotTable::recordLocked(MessageOutcome outcome, IngestError* error) {
   ledger_.record(outcome, error);
   // The counters changed, so the next persist has something to commit.

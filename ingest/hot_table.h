@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,8 +91,8 @@ class HotTable {
   /// Adds an event read under `generation` from `partition` and records
   /// `nextOffset` as that partition's next offset and the message's outcome
   /// (processed, or processedWithError when `problems` is not empty) in the
-  /// same step, so a persist never holds the row without its offset and
-  /// counters. `recordProblems` builds the error record kept for a message
+  /// same step, so a persist never contains the row without its offset
+  /// and counters. `recordProblems` builds the error record kept for a message
   /// with problems. FailedPrecondition when the generation is old: the event
   /// is not added and the caller must rewind.
   /// When reading the chunk's segments for rollup fails, the hot rows are
@@ -111,6 +112,12 @@ class HotTable {
   /// committed with its offset.
   void advance(uint64_t generation, int32_t partition, int64_t nextOffset, MessageOutcome outcome,
                IngestError* error);
+
+  /// Moves `partition` to `newOffset` after its offset was out of range and
+  /// counts the reset (`skipped` offsets, empty when unknown) in the same
+  /// step, so the next persist commits the new offset and the counters
+  /// together. False, with nothing changed, for an old generation.
+  bool resetOffset(uint64_t generation, int32_t partition, int64_t newOffset, std::optional<uint64_t> skipped);
 
   /// Sets the error log that persists commit errors to and the counters
   /// committed so far. Call before start().

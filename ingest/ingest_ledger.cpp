@@ -23,6 +23,9 @@ void IngestCounters::add(const IngestCounters& other) {
   thrownAway += other.thrownAway;
   unparseable += other.unparseable;
   for (const auto& [reason, count] : other.unparseableByReason) unparseableByReason[reason] += count;
+  offsetResets += other.offsetResets;
+  offsetsSkipped += other.offsetsSkipped;
+  offsetResetsSkipUnknown += other.offsetResetsSkipUnknown;
 }
 
 void IngestLedger::record(MessageOutcome outcome, IngestError* error) {
@@ -44,6 +47,15 @@ void IngestLedger::record(MessageOutcome outcome, IngestError* error) {
   if (error != nullptr) errors.push_back(std::move(*error));
 }
 
+void IngestLedger::recordReset(std::optional<uint64_t> skipped) {
+  ++counters.offsetResets;
+  if (skipped.has_value()) {
+    counters.offsetsSkipped += *skipped;
+  } else {
+    ++counters.offsetResetsSkipUnknown;
+  }
+}
+
 void IngestLedger::prepend(IngestLedger older) {
   older.counters.add(counters);
   counters = std::move(older.counters);
@@ -54,7 +66,7 @@ void IngestLedger::prepend(IngestLedger older) {
 
 bool IngestLedger::empty() const {
   return counters.processed == 0 && counters.processedWithError == 0 && counters.thrownAway == 0 &&
-         counters.unparseable == 0 && errors.empty();
+         counters.unparseable == 0 && counters.offsetResets == 0 && errors.empty();
 }
 
 void addCounterProperties(const IngestCounters& counters, std::map<std::string, std::string>& properties) {
@@ -63,6 +75,9 @@ void addCounterProperties(const IngestCounters& counters, std::map<std::string, 
   properties[prefix + "processedWithError"] = std::to_string(counters.processedWithError);
   properties[prefix + "thrownAway"] = std::to_string(counters.thrownAway);
   properties[prefix + "unparseable"] = std::to_string(counters.unparseable);
+  properties[prefix + "offsetResets"] = std::to_string(counters.offsetResets);
+  properties[prefix + "offsetsSkipped"] = std::to_string(counters.offsetsSkipped);
+  properties[prefix + "offsetResetsSkipUnknown"] = std::to_string(counters.offsetResetsSkipUnknown);
   for (const auto& [reason, count] : counters.unparseableByReason) {
     properties[std::string(kReasonPrefix) + reason] = std::to_string(count);
   }
@@ -79,6 +94,9 @@ IngestCounters countersFromProperties(const std::map<std::string, std::string>& 
   counters.processedWithError = get("processedWithError");
   counters.thrownAway = get("thrownAway");
   counters.unparseable = get("unparseable");
+  counters.offsetResets = get("offsetResets");
+  counters.offsetsSkipped = get("offsetsSkipped");
+  counters.offsetResetsSkipUnknown = get("offsetResetsSkipUnknown");
   for (auto it = properties.lower_bound(std::string(kReasonPrefix));
        it != properties.end() && it->first.starts_with(kReasonPrefix); ++it) {
     counters.unparseableByReason[it->first.substr(kReasonPrefix.size())] = parseCount(it->second);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct IngestCounters {
   uint64_t thrownAway = 0;          // messages dropped by transformSpec.filter
   uint64_t unparseable = 0;         // messages dropped as malformed
   std::map<std::string, uint64_t> unparseableByReason;
+  /// Times a partition's offset was out of range and reset automatically
+  /// (tuningConfig.resetOffsetAutomatically).
+  uint64_t offsetResets = 0;
+  /// Offsets passed over by those resets whose distance is known.
+  uint64_t offsetsSkipped = 0;
+  /// Resets whose skipped offsets are unknown: the stored offset was beyond
+  /// the end of the partition, so the log was truncated or recreated.
+  uint64_t offsetResetsSkipUnknown = 0;
 
   void add(const IngestCounters& other);
 };
@@ -35,6 +44,8 @@ struct IngestLedger {
 
   /// Counts one message; `error` (may be null) is moved into `errors`.
   void record(MessageOutcome outcome, IngestError* error);
+  /// Counts one automatic offset reset; `skipped` is empty when unknown.
+  void recordReset(std::optional<uint64_t> skipped);
   /// Puts `older` in front of this ledger, after a failed commit.
   void prepend(IngestLedger older);
   bool empty() const;

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +66,21 @@ struct SupervisorStats {
   std::map<std::string, uint64_t> unparseableByReason;
   uint64_t rowsCommitted = 0;       // rows written to the table, after rollup
   uint64_t commits = 0;
+  /// Automatic resets of out-of-range offsets, the offsets they skipped, and
+  /// those whose skipped offsets are unknown (see IngestCounters).
+  uint64_t offsetResets = 0;
+  uint64_t offsetsSkipped = 0;
+  uint64_t offsetResetsSkipUnknown = 0;
+};
+
+/// An automatic reset of a partition whose offset was out of range.
+struct OffsetReset {
+  int64_t fromOffset = -1;  // the offset that was out of range
+  int64_t toOffset = -1;    // the earliest or latest offset, per useEarliestOffset
+  /// toOffset - fromOffset; empty when fromOffset was beyond the end of the
+  /// partition, so the log was truncated or recreated and the loss is unknown.
+  std::optional<uint64_t> skipped;
+  int64_t wallTimeMs = 0;
 };
 
 struct PartitionStatus {
@@ -75,6 +91,13 @@ struct PartitionStatus {
   int64_t currentOffset = -1;
   /// The partition's end offset last seen by the consumer (-1 when unknown).
   int64_t highWatermark = -1;
+  /// The offset the broker reported out of range while reading the
+  /// partition is stopped; -1 while it is read.
+  int64_t outOfRangeOffset = -1;
+  /// The reason reading stopped and the fix; empty while it is read.
+  std::string outOfRangeError;
+  /// The last automatic reset since the supervisor started.
+  std::optional<OffsetReset> lastReset;
 };
 
 struct SupervisorStatus {
@@ -85,6 +108,8 @@ struct SupervisorStatus {
   std::vector<ParseErrorRecord> recentErrors;  // oldest first
   /// The last consumer or commit failure; empty when there was none.
   std::string lastError;
+  /// True while some partition stopped at an out-of-range offset.
+  bool offsetsOutOfRange = false;
 };
 
 struct SupervisorOptions {
@@ -138,6 +163,12 @@ class Supervisor {
     int64_t startOffset = -1;  // where this assignment began reading
     int64_t currentOffset = -1;
     int64_t highWatermark = -1;
+    /// See PartitionStatus.
+    int64_t outOfRangeOffset = -1;
+    std::string outOfRangeError;
+    std::optional<OffsetReset> lastReset;
+    /// When an automatic reset that could not read the watermarks is tried again (steady ms).
+    int64_t resetRetryMs = 0;
   };
 
   absl::Status startWorker(size_t index);
@@ -153,6 +184,21 @@ class Supervisor {
   void rewind(Worker& worker);
   void onAssign(Worker& worker, std::vector<RdKafka::TopicPartition*>& partitions);
   void onRevoke(Worker& worker, std::vector<RdKafka::TopicPartition*>& partitions);
+  /// Handles the broker's OFFSET_OUT_OF_RANGE for `partition` at `offset`:
+  /// resets it per tuningConfig.resetOffsetAutomatically and
+  /// ioConfig.useEarliestOffset, or leaves it stopped with an error.
+  void onOffsetOutOfRange(Worker& worker, int32_t partition, int64_t offset, const std::string& detail);
+  /// Moves an out-of-range partition to the earliest or latest offset and
+  /// commits the new offset with the reset counters. False when the
+  /// watermarks cannot be read or the consumer cannot be restarted; the
+  /// partition stays stopped and is tried again later.
+  bool resetOutOfRange(Worker& worker, int32_t partition, Partition& entry);
+  /// Tries the failed automatic resets again.
+  void retryOffsetResets(Worker& worker);
+  /// Makes the consumer fetch `partition` from `offset` again. librdkafka
+  /// stops fetching a partition after an out-of-range error and rejects
+  /// seek() on it, so the partition is assigned again.
+  bool restartPartition(Worker& worker, int32_t partition, int64_t offset);
   void commitKafkaOffsets(Worker& worker);
   void refreshWatermarks(Worker& worker);
   void publishPartitions(Worker& worker);

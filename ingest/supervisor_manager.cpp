@@ -26,6 +26,14 @@ std::string minifiedSpec(std::string_view specJson, absl::Status& status) {
 
 }  // namespace
 
+std::string SupervisorReport::error() const {
+  if (!startError.empty()) return startError;
+  for (const PartitionStatus& partition : status.partitions) {
+    if (!partition.outOfRangeError.empty()) return partition.outOfRangeError;
+  }
+  return status.lastError;
+}
+
 SupervisorManager::SupervisorManager(storage::DatabaseImpl& database, SupervisorOptions options)
     : database_(database), options_(options), path_(strCat(database.dataDir(), "/", kFileName)) {}
 
@@ -137,17 +145,17 @@ absl::StatusOr<SupervisorReport> SupervisorManager::report(const std::string& id
   report.offsetsEpoch = entry.offsetsEpoch;
   report.specJson = entry.specJson;
   report.startError = entry.startError;
-  if (entry.suspended) {
-    report.state = "SUSPENDED";
-  } else if (!entry.startError.empty()) {
-    report.state = "UNHEALTHY_SUPERVISOR";
-  } else {
-    report.state = "RUNNING";
-  }
   if (entry.supervisor != nullptr) {
     report.status = entry.supervisor->status();
   } else {
     report.status.id = id;
+  }
+  if (entry.suspended) {
+    report.state = "SUSPENDED";
+  } else if (!entry.startError.empty() || report.status.offsetsOutOfRange) {
+    report.state = "UNHEALTHY_SUPERVISOR";
+  } else {
+    report.state = "RUNNING";
   }
   return report;
 }

@@ -28,7 +28,8 @@ namespace furl::ingest {
 
 /// The operator's view of one supervisor.
 struct SupervisorReport {
-  /// RUNNING, SUSPENDED, or UNHEALTHY_SUPERVISOR when it could not start.
+  /// RUNNING, SUSPENDED, or UNHEALTHY_SUPERVISOR when it could not start or
+  /// a partition stopped at an out-of-range offset.
   std::string state;
   /// Why it could not start; empty otherwise.
   std::string startError;
@@ -36,6 +37,10 @@ struct SupervisorReport {
   /// The spec as it was submitted.
   std::string specJson;
   SupervisorStatus status;
+
+  /// The error to show the operator: why it could not start, else why a
+  /// partition stopped, else the last consumer or commit error; empty when none.
+  std::string error() const;
 };
 
 struct SubmitResult {
@@ -76,7 +81,8 @@ class SupervisorManager {
   absl::Status suspend(const std::string& id);
   absl::Status resume(const std::string& id);
   /// Forgets the stored offsets: the supervisor starts again from the
-  /// earliest or latest offset per useEarliestOffset. Rows already ingested
+  /// earliest or latest offset per useEarliestOffset, which also resumes
+  /// partitions stopped at an out-of-range offset. Rows already ingested
   /// stay in the table.
   absl::Status reset(const std::string& id);
   /// Stops the supervisor and removes its spec; the table stays.

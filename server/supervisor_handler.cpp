@@ -124,8 +124,34 @@ std::string statusBody(const ingest::SupervisorReport& report) {
   }
   fmt::format_to(std::back_inserter(body), ",\"aggregateLag\":{}", aggregateLag);
 
+  // Partitions stopped at an out-of-range offset, and the last automatic reset of each.
+  offsetMap("offsetsOutOfRange", [](const ingest::PartitionStatus& p) { return p.outOfRangeOffset; });
+  body += ",\"lastOffsetResets\":[";
+  bool firstReset = true;
+  for (const ingest::PartitionStatus& partition : status.partitions) {
+    if (!partition.lastReset.has_value()) continue;
+    const ingest::OffsetReset& reset = *partition.lastReset;
+    if (!firstReset) body += ",";
+    firstReset = false;
+    body += "{\"timestamp\":";
+    appendString(body, isoTime(reset.wallTimeMs));
+    fmt::format_to(std::back_inserter(body), ",\"partition\":{},\"fromOffset\":{},\"toOffset\":{},\"skippedOffsets\":",
+                   partition.partition, reset.fromOffset, reset.toOffset);
+    if (reset.skipped.has_value()) {
+      fmt::format_to(std::back_inserter(body), "{}", *reset.skipped);
+    } else {
+      body += "\"unknown\"";
+    }
+    body += "}";
+  }
+  body += "]";
+  const ingest::SupervisorStats& stats = status.stats;
+  fmt::format_to(std::back_inserter(body),
+                 ",\"offsetResets\":{},\"offsetsSkipped\":{},\"offsetResetsSkipUnknown\":{}", stats.offsetResets,
+                 stats.offsetsSkipped, stats.offsetResetsSkipUnknown);
+
   body += ",\"lastError\":";
-  std::string lastError = !report.startError.empty() ? report.startError : status.lastError;
+  std::string lastError = report.error();
   if (lastError.empty()) {
     body += "null";
   } else {
@@ -165,8 +191,11 @@ std::string statsBody(const ingest::SupervisorReport& report) {
     appendString(body, reason);
     fmt::format_to(std::back_inserter(body), ":{}", count);
   }
-  fmt::format_to(std::back_inserter(body), "}},\"rowsCommitted\":{},\"commits\":{}}}", stats.rowsCommitted,
-                 stats.commits);
+  fmt::format_to(std::back_inserter(body),
+                 "}},\"rowsCommitted\":{},\"commits\":{},\"offsetResets\":{},\"offsetsSkipped\":{},"
+                 "\"offsetResetsSkipUnknown\":{}}}",
+                 stats.rowsCommitted, stats.commits, stats.offsetResets, stats.offsetsSkipped,
+                 stats.offsetResetsSkipUnknown);
   return body;
 }
 

@@ -62,14 +62,17 @@ void addSupervisorsTable(query::SystemTables& tables, const ingest::SupervisorMa
                    {"rows_committed", kUInt64},
                    {"commits", kUInt64},
                    {"offsets_epoch", kUInt64},
-                   {"last_error", kString}};
+                   {"last_error", kString},
+                   {"offsets_out_of_range", kString},
+                   {"offset_resets", kUInt64},
+                   {"offsets_skipped", kUInt64},
+                   {"offset_resets_skip_unknown", kUInt64}};
   table.produce = [&supervisors](query::SystemRows& rows) {
     for (const auto& report : reportAll(supervisors)) {
       const ingest::SupervisorStatus& status = report.status;
       const ingest::SupervisorStats& stats = status.stats;
       int64_t aggregateLag = 0;
       for (const auto& partition : status.partitions) aggregateLag += std::max<int64_t>(0, lagOf(partition));
-      std::string lastError = !report.startError.empty() ? report.startError : status.lastError;
       rows.addRow({Value::string(status.id),
                    Value::string(report.state),
                    Value::string(status.id),
@@ -88,7 +91,11 @@ void addSupervisorsTable(query::SystemTables& tables, const ingest::SupervisorMa
                    Value::uint64(stats.rowsCommitted),
                    Value::uint64(stats.commits),
                    Value::uint64(report.offsetsEpoch),
-                   Value::string(lastError)});
+                   Value::string(report.error()),
+                   Value::string(perPartition(status, [](const auto& p) { return p.outOfRangeOffset; })),
+                   Value::uint64(stats.offsetResets),
+                   Value::uint64(stats.offsetsSkipped),
+                   Value::uint64(stats.offsetResetsSkipUnknown)});
     }
   };
   tables.add(std::move(table));

@@ -240,6 +240,39 @@ TEST_F(HotTableTest, PersistCommitsCountersWithOffsets) {
   EXPECT_TRUE(table->uncommittedErrors().empty());
 }
 
+TEST_F(HotTableTest, ResetOffsetCommitsResetCounters) {
+  auto table = makeTable(makeSpec(true));
+  uint64_t generation = table->generation();
+  table->assign(0, 20, true);
+
+  // Retention passed offset 20: the partition moves to 120, 100 offsets skipped.
+  ASSERT_TRUE(table->resetOffset(generation, 0, 120, uint64_t{100}));
+  ASSERT_TRUE(table->persist("test").ok());
+  auto properties = database_->tableProperties("edits");
+  ASSERT_TRUE(properties.ok());
+  EXPECT_EQ((*properties)[kafkaOffsetProperty("edits", 0)], "120");
+  EXPECT_EQ((*properties)["ingest.counters.offsetResets"], "1");
+  EXPECT_EQ((*properties)["ingest.counters.offsetsSkipped"], "100");
+  EXPECT_EQ((*properties)["ingest.counters.offsetResetsSkipUnknown"], "0");
+
+  // The log was recreated: back to 0, skipped offsets unknown.
+  ASSERT_TRUE(table->resetOffset(generation, 0, 0, std::nullopt));
+  ASSERT_TRUE(table->persist("test").ok());
+  properties = database_->tableProperties("edits");
+  ASSERT_TRUE(properties.ok());
+  EXPECT_EQ((*properties)[kafkaOffsetProperty("edits", 0)], "0");
+  IngestCounters stored = countersFromProperties(*properties);
+  EXPECT_EQ(stored.offsetResets, 2u);
+  EXPECT_EQ(stored.offsetsSkipped, 100u);
+  EXPECT_EQ(stored.offsetResetsSkipUnknown, 1u);
+  EXPECT_EQ(table->counters().offsetResets, 2u);
+
+  // A reset read under an old generation changes nothing.
+  table->discard("test");
+  EXPECT_FALSE(table->resetOffset(generation, 0, 500, uint64_t{500}));
+  EXPECT_EQ(table->counters().offsetResets, 2u);
+}
+
 TEST_F(HotTableTest, RollupPerfectAcrossPersists) {
   IngestionSpec spec = makeSpec(true);
   auto table = makeTable(spec);

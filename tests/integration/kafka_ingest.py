@@ -57,10 +57,11 @@ TEST_CONSUMER_PROPERTIES = {"session.timeout.ms": "6000", "heartbeat.interval.ms
 class Broker:
     """furl-kafka-broker on a free loopback port, stopped by PID."""
 
-    def __init__(self, binary, topics):
+    def __init__(self, binary, topics, port=None):
         self.work_dir = tempfile.mkdtemp(prefix="furl-kafka-test-")
         port_file = os.path.join(self.work_dir, "bootstrap")
-        command = [binary, "--port", str(free_port()), "--port-file", port_file]
+        self.port = port or free_port()
+        command = [binary, "--port", str(self.port), "--port-file", port_file]
         for topic in topics:
             command += ["--topic", topic]
         self.log = open(os.path.join(self.work_dir, "broker.log"), "wb")
