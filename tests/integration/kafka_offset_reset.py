@@ -15,6 +15,9 @@ checks:
   counts the skipped offsets exactly (the new earliest offset minus the
   stored one) in the status, the stats and system.supervisors, and the
   counters survive SIGKILL with the offsets;
+- with useEarliestOffset false it resets to the latest offset and counts
+  every offset in between as skipped, while the topic's other partition,
+  assigned again with it, loses and repeats no message;
 - after a broker restart the stored offset is past the end of the new log;
   the reset counts its skipped offsets as unknown, and the new messages
   are ingested.
@@ -42,17 +45,21 @@ FILLER_ROWS = 7000
 FILLER_PAD_BYTES = 1000
 
 
-def produce_uncompressed(kcat, address, topic, lines):
+def produce_uncompressed(kcat, address, topic, lines, partition=None):
     """Produce one message per line without compression, so the bytes count fully."""
-    result = subprocess.run([kcat, "-P", "-b", address, "-t", topic],
-                            input="".join(line + "\n" for line in lines).encode(), capture_output=True, timeout=120)
+    command = [kcat, "-P", "-b", address, "-t", topic]
+    if partition is not None:
+        command += ["-p", str(partition)]
+    result = subprocess.run(command, input="".join(line + "\n" for line in lines).encode(), capture_output=True,
+                            timeout=120)
     if result.returncode != 0:
         raise RuntimeError(f"kcat -P failed with status {result.returncode}: {result.stderr.decode()}")
 
 
-def earliest_offset(kcat, address, topic):
-    """The earliest offset of partition 0, asked with kcat -Q (timestamp -2 is Kafka's 'earliest')."""
-    result = subprocess.run([kcat, "-Q", "-b", address, "-t", f"{topic}:0:-2"], capture_output=True, timeout=60)
+def earliest_offset(kcat, address, topic, partition=0):
+    """The earliest offset of a partition, asked with kcat -Q (timestamp -2 is Kafka's 'earliest')."""
+    result = subprocess.run([kcat, "-Q", "-b", address, "-t", f"{topic}:{partition}:-2"], capture_output=True,
+                            timeout=60)
     if result.returncode != 0:
         raise RuntimeError(f"kcat -Q failed with status {result.returncode}: {result.stderr.decode()}")
     # Output: "<topic> [0] offset <N>"
@@ -81,8 +88,8 @@ def supervisor_row(server, supervisor_id):
     return rows[0] if rows else None
 
 
-def committed_offset(server, supervisor_id):
-    return status_payload(server, supervisor_id)["committedOffsets"].get("0")
+def committed_offset(server, supervisor_id, partition=0):
+    return status_payload(server, supervisor_id)["committedOffsets"].get(str(partition))
 
 
 def filler(good):
@@ -104,13 +111,14 @@ def main():
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as f:
         good = [line.rstrip("\n") for _, line in zip(range(200), f)]
     checks = Checks("kafka_offset_reset")
-    broker = Broker(args.broker, ["halt:1", "auto:1"])
+    broker = Broker(args.broker, ["halt:1", "auto:1", "latest:2"])
     restart_brokers = []
     server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])
     try:
         server.start()
         check_halt_and_operator_reset(checks, server, broker, args.kcat, good)
         check_automatic_reset(checks, server, broker, args.kcat, good)
+        check_reset_to_latest(checks, server, broker, args.kcat, good)
         check_log_restart(checks, server, args.broker, args.kcat, good, restart_brokers)
     except Exception as error:
         checks.error("test aborted", error)
@@ -123,8 +131,8 @@ def main():
     return checks.finish()
 
 
-def submit(checks, server, address, name, reset_automatically):
-    spec = make_spec(PLAIN_SPEC, address, dataSource=name, topic=name, useEarliestOffset=True)
+def submit(checks, server, address, name, reset_automatically, use_earliest=True):
+    spec = make_spec(PLAIN_SPEC, address, dataSource=name, topic=name, useEarliestOffset=use_earliest)
     spec["spec"]["tuningConfig"]["intermediatePersistPeriod"] = "PT0.5S"
     if reset_automatically:
         spec["spec"]["tuningConfig"]["resetOffsetAutomatically"] = True
@@ -222,6 +230,47 @@ def check_automatic_reset(checks, server, broker, kcat, good):
     checks.equal("auto: rows after restart", expected, count(server, name))
     status, _ = api(server, "POST", f"/{name}/terminate")
     checks.equal("auto: terminate", 200, status)
+
+
+def check_reset_to_latest(checks, server, broker, kcat, good):
+    """useEarliestOffset=false: the reset skips to the latest offset, and the other partition loses nothing."""
+    name = "latest"
+    submit(checks, server, broker.address, name, reset_automatically=True, use_earliest=False)
+    wait_for("latest: both partitions assigned",
+             lambda: len(status_payload(server, name)["currentOffsets"]) == 2, 60)
+    for partition in (0, 1):
+        produce_uncompressed(kcat, broker.address, name, good[:10], partition)
+    wait_for("latest: first rows committed",
+             lambda: committed_offset(server, name, 0) == 10 and committed_offset(server, name, 1) == 10, 120)
+
+    status, _ = api(server, "POST", f"/{name}/suspend")
+    checks.equal("latest: suspend", 200, status)
+    produce_uncompressed(kcat, broker.address, name, filler(good), 0)
+    produce_uncompressed(kcat, broker.address, name, good[10:20], 1)
+    earliest = earliest_offset(kcat, broker.address, name, 0)
+    checks.true("latest: stored offset dropped from the log", earliest > 10, f"earliest offset {earliest}")
+    end = 10 + FILLER_ROWS
+
+    # Partition 0 skips to its latest offset; partition 1 goes on from offset 10.
+    status, _ = api(server, "POST", f"/{name}/resume")
+    checks.equal("latest: resume", 200, status)
+    payload = wait_for("latest: reset shown", lambda: (p := status_payload(server, name))["lastOffsetResets"] and p, 60)
+    resets = [{k: v for k, v in reset.items() if k != "timestamp"} for reset in payload["lastOffsetResets"]]
+    checks.equal("latest: last reset", [{"partition": 0, "fromOffset": 10, "toOffset": end,
+                                         "skippedOffsets": FILLER_ROWS}], resets)
+    produce_uncompressed(kcat, broker.address, name, good[20:25], 0)
+    produce_uncompressed(kcat, broker.address, name, good[20:30], 1)
+    expected = 10 + 10 + 10 + 5 + 10
+    wait_for("latest: rows after the reset", lambda: count(server, name) == expected, 120)
+    wait_for("latest: offsets committed",
+             lambda: committed_offset(server, name, 0) == end + 5 and committed_offset(server, name, 1) == 30, 60)
+    time.sleep(1)  # a message read twice would show now
+    checks.equal("latest: rows", expected, count(server, name))
+    counters = stats(server, name)
+    checks.equal("latest: stats", [1, FILLER_ROWS, 0], [counters["offsetResets"], counters["offsetsSkipped"],
+                                                         counters["offsetResetsSkipUnknown"]])
+    status, _ = api(server, "POST", f"/{name}/terminate")
+    checks.equal("latest: terminate", 200, status)
 
 
 def log_lines(server, text):
