@@ -617,6 +617,8 @@ bool Supervisor::resetOutOfRange(Worker& worker, int32_t partition, Partition& e
 }
 
 void Supervisor::retryOffsetResets(Worker& worker) {
+  // NOTE: no test makes the watermark query or the re-assignment fail, so
+  // this retry path has not run.
   int64_t now = nowMs();
   bool changed = false;
   for (auto& [partition, entry] : worker.partitions) {
