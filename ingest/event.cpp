@@ -75,7 +75,7 @@ absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parse
   Event event;
   event.reserve(fields != nullptr ? fields->size() : object.size());
   for (simdjson::dom::key_value_pair field : object) {
-    if (fields != nullptr && !fields->contains(absl::string_view(field.key.data(), field.key.size()))) continue;
+    if (fields != nullptr && !fields->contains(field.key)) continue;
     Value scalar;
     if (scalarValue(field.value, scalar)) {
       event.set(field.key, std::move(scalar));

@@ -3,6 +3,8 @@
 // Event: one decoded input row (a Kafka message), before timestamp parsing,
 // transforms and rollup.
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +25,40 @@ namespace furl::ingest {
 /// number for a multi-value field (a JSON array of scalars).
 using FieldValues = absl::InlinedVector<Value, 1>;
 
-/// Names of top-level event fields.
-using FieldNameSet = absl::flat_hash_set<std::string>;
+/// Names of top-level event fields, with a 256-bit filter over the length
+/// and the first and last byte of each name in front of the hash set, so that
+/// most names not in the set are rejected without hashing them (a JSON
+/// message may have a hundred keys of which a spec reads a few).
+class FieldNameSet {
+ public:
+  FieldNameSet() = default;
+  FieldNameSet(std::initializer_list<std::string_view> names) {
+    for (std::string_view name : names) insert(name);
+  }
+
+  void insert(std::string_view name) {
+    uint32_t bit = filterBit(name);
+    filter_[bit / 64] |= uint64_t{1} << (bit % 64);
+    names_.insert(std::string(name));
+  }
+  bool contains(std::string_view name) const {
+    uint32_t bit = filterBit(name);
+    if ((filter_[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
+    return names_.contains(absl::string_view(name.data(), name.size()));
+  }
+  size_t size() const { return names_.size(); }
+
+ private:
+  static uint32_t filterBit(std::string_view name) {
+    if (name.empty()) return 0;
+    auto first = static_cast<uint8_t>(name.front());
+    auto last = static_cast<uint8_t>(name.back());
+    return static_cast<uint32_t>(name.size() * 131 + first * 31 + last) & 255;
+  }
+
+  uint64_t filter_[4] = {0, 0, 0, 0};
+  absl::flat_hash_set<std::string> names_;
+};
 
 /// One input row: top-level field name to values. Copyable.
 ///

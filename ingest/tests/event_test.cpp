@@ -54,6 +54,49 @@ TEST(EventTest, ParsesOnlyRequestedJsonFields) {
   EXPECT_EQ(empty->size(), 0u);
 }
 
+TEST(EventTest, FieldNameSetMatchesExactNames) {
+  FieldNameSet fields = {"OS", "UserID", "axb", ""};
+  EXPECT_EQ(fields.size(), 4u);
+  EXPECT_TRUE(fields.contains("OS"));
+  EXPECT_TRUE(fields.contains("UserID"));
+  EXPECT_TRUE(fields.contains("axb"));
+  EXPECT_TRUE(fields.contains(""));
+  // "ayb" has the length and first and last byte of "axb", so only the hash
+  // set can reject it.
+  EXPECT_FALSE(fields.contains("ayb"));
+  EXPECT_FALSE(fields.contains("OX"));
+  EXPECT_FALSE(fields.contains("UserId"));
+  EXPECT_FALSE(fields.contains("UserIDs"));
+}
+
+TEST(EventTest, ParsesRequestedFieldsAmongMany) {
+  // A hundred keys of many lengths, some longer than 255 bytes, of which the
+  // set requests every seventh.
+  std::string json = "{";
+  FieldNameSet fields;
+  std::vector<std::string> requested;
+  for (int i = 0; i < 100; ++i) {
+    std::string name = "k" + std::string(static_cast<size_t>(i * 3 % 300), 'x') + std::to_string(i);
+    if (i > 0) json += ",";
+    json += "\"" + name + "\":" + std::to_string(i);
+    if (i % 7 == 0) {
+      fields.insert(name);
+      requested.push_back(name);
+    }
+  }
+  json += "}";
+
+  simdjson::dom::parser parser;
+  absl::StatusOr<Event> event = parseJsonEvent(json, parser, &fields);
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(event->size(), requested.size());
+  for (size_t j = 0; j < requested.size(); ++j) {
+    const FieldValues* values = event->find(requested[j]);
+    ASSERT_NE(values, nullptr) << requested[j];
+    EXPECT_EQ((*values)[0].asInt64(), static_cast<int64_t>(j * 7)) << requested[j];
+  }
+}
+
 TEST(EventTest, RejectsInvalidJson) {
   EXPECT_FALSE(parseJsonEvent("{").ok());
   EXPECT_FALSE(parseJsonEvent("[1,2]").ok());
