@@ -422,6 +422,7 @@ class DistinctStringState final : public AggregateState {
     size_t kept = 0;
     bool nulls = arg->mayHaveNulls();
     if (arg->isDictionary()) {
+      dictionaryIds_.internRows(*arg, rows, n, strings_);
       const uint32_t* codes = arg->codes();
       for (size_t k = 0; k < n; ++k) {
         if (nulls && arg->isNull(rows[k])) continue;

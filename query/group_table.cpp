@@ -13,6 +13,8 @@ namespace furl::query {
 namespace {
 
 constexpr uint32_t kNoId = UINT32_MAX;
+// A dictionary code queued for interning within the current batch.
+constexpr uint32_t kPendingId = UINT32_MAX - 1;
 constexpr size_t kInitialCapacity = 256;
 // Rows ahead whose hash table slot is prefetched.
 constexpr size_t kPrefetchDistance = 8;
@@ -225,19 +227,32 @@ void GroupTable::internStrings(const Column& column, size_t part, size_t n, uint
     }
     const uint32_t* codes = column.codes();
     uint32_t* ids = cache.ids.data();
+    // Codes met for the first time are interned together, so the slot of
+    // each can be prefetched a few strings ahead.
+    newCodes_.clear();
+    for (size_t k = 0; k < n; ++k) {
+      uint32_t row = rows_[k];
+      if (nulls && column.isNull(row)) continue;
+      uint32_t code = codes[row];
+      if (ids[code] == kNoId) {
+        ids[code] = kPendingId;
+        newCodes_.push_back(code);
+      }
+    }
+    const size_t m = newCodes_.size();
+    hashes_.resize(m);
+    for (size_t j = 0; j < m; ++j) hashes_[j] = StringInterner::hashOf(dictionary.values[newCodes_[j]]);
+    for (size_t j = 0; j < m; ++j) {
+      if (j + kPrefetchDistance < m) strings_.prefetch(hashes_[j + kPrefetchDistance]);
+      ids[newCodes_[j]] = strings_.intern(dictionary.values[newCodes_[j]], hashes_[j]);
+    }
     for (size_t k = 0; k < n; ++k) {
       uint32_t row = rows_[k];
       if (nulls && column.isNull(row)) {
         out[k] = nullAsId ? strings_.internNull() : 0;
         continue;
       }
-      uint32_t code = codes[row];
-      uint32_t id = ids[code];
-      if (id == kNoId) {
-        id = strings_.intern(dictionary.values[code]);
-        ids[code] = id;
-      }
-      out[k] = id;
+      out[k] = ids[codes[row]];
     }
     return;
   }

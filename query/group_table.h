@@ -146,6 +146,7 @@ class GroupTable {
   std::vector<uint32_t> ids_;
   std::vector<uint64_t> keyWords_;
   std::vector<uint64_t> hashes_;
+  std::vector<uint32_t> newCodes_;
 };
 
 }  // namespace furl::query

@@ -61,6 +61,9 @@ class StringInterner {
     if (++used_ * 2 > slots_.size()) grow();
     return id;
   }
+  /// Prefetches the first slot that intern(s, hash) probes.
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]); }
+
   uint32_t internNull() {
     if (nullId_ == UINT32_MAX) {
       nullId_ = static_cast<uint32_t>(values_.size());
@@ -104,12 +107,37 @@ class StringInterner {
 /// each distinct string of a segment is hashed once per thread.
 class DictionaryInterner {
  public:
+  /// Interns the strings of the codes at rows[0..n) of the column that have
+  /// no id yet, skipping NULL rows. The new strings are hashed first and
+  /// their slots prefetched a few strings ahead, so idOf() then only looks
+  /// the ids up.
+  void internRows(const Column& column, const uint32_t* rows, size_t n, StringInterner& strings) {
+    useDictionary(column);
+    constexpr uint32_t kPending = UINT32_MAX - 1;
+    constexpr size_t kPrefetchDistance = 8;
+    const uint32_t* codes = column.codes();
+    const bool nulls = column.mayHaveNulls();
+    newCodes_.clear();
+    for (size_t k = 0; k < n; ++k) {
+      if (nulls && column.isNull(rows[k])) continue;
+      uint32_t code = codes[rows[k]];
+      if (ids_[code] == UINT32_MAX) {
+        ids_[code] = kPending;
+        newCodes_.push_back(code);
+      }
+    }
+    const size_t m = newCodes_.size();
+    hashes_.resize(m);
+    for (size_t j = 0; j < m; ++j) hashes_[j] = StringInterner::hashOf(dictionary_->values[newCodes_[j]]);
+    for (size_t j = 0; j < m; ++j) {
+      if (j + kPrefetchDistance < m) strings.prefetch(hashes_[j + kPrefetchDistance]);
+      ids_[newCodes_[j]] = strings.intern(dictionary_->values[newCodes_[j]], hashes_[j]);
+    }
+  }
+
   /// The id of `code` of the column's dictionary.
   uint32_t idOf(const Column& column, uint32_t code, StringInterner& strings) {
-    if (dictionary_ != column.dictionaryPtr()) {
-      dictionary_ = column.dictionaryPtr();
-      ids_.assign(dictionary_->values.size(), UINT32_MAX);
-    }
+    useDictionary(column);
     uint32_t id = ids_[code];
     if (id == UINT32_MAX) {
       id = strings.intern(dictionary_->values[code]);
@@ -119,8 +147,17 @@ class DictionaryInterner {
   }
 
  private:
+  void useDictionary(const Column& column) {
+    if (dictionary_ != column.dictionaryPtr()) {
+      dictionary_ = column.dictionaryPtr();
+      ids_.assign(dictionary_->values.size(), UINT32_MAX);
+    }
+  }
+
   std::shared_ptr<const StringDictionary> dictionary_;
   std::vector<uint32_t> ids_;
+  std::vector<uint32_t> newCodes_;
+  std::vector<uint64_t> hashes_;
 };
 
 /// A set of (group id, 64-bit value) pairs in one open-addressing table, for
