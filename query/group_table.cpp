@@ -256,14 +256,19 @@ void GroupTable::internStrings(const Column& column, size_t part, size_t n, uint
     }
     return;
   }
+  // A flat column: every row's string is hashed first, so the interner's
+  // slots can be prefetched a few rows ahead.
   const auto* values = column.data<std::string_view>();
+  hashes_.resize(n);
+  for (size_t k = 0; k < n; ++k) hashes_[k] = StringInterner::hashOf(values[rows_[k]]);
   for (size_t k = 0; k < n; ++k) {
     uint32_t row = rows_[k];
+    if (k + kPrefetchDistance < n) strings_.prefetch(hashes_[k + kPrefetchDistance]);
     if (nulls && column.isNull(row)) {
       out[k] = nullAsId ? strings_.internNull() : 0;
       continue;
     }
-    out[k] = strings_.intern(values[row]);
+    out[k] = strings_.intern(values[row], hashes_[k]);
   }
 }
 
