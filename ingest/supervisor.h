@@ -114,8 +114,9 @@ struct SupervisorStatus {
 
 struct SupervisorOptions {
   /// While messages keep arriving, the longest time a read row waits before
-  /// it is visible; when the consumer has no message waiting, rows are
-  /// published at once.
+  /// it is visible. When the consumer has no message waiting, rows are
+  /// published at once unless the last publish was too recent for its cost
+  /// (see kPublishCostFactor in supervisor.cpp).
   int64_t publishIntervalMs = 5;
   /// Parse errors kept for the status (the newest ones).
   size_t maxRecentErrors = 100;
