@@ -213,18 +213,40 @@ class ReplaceRegexp final : public ScalarFunction {
     ColumnPtr out = makeOutput(resultType(), {args[0]}, numRows);
     StringHeap& heap = out->heap();
     std::string buffer;
+    std::vector<re2::StringPiece> groups(1 + RE2::MaxSubmatch(rewrite_));
     mapStrings<std::string_view>(*args[0], out->data<std::string_view>(), numRows, sel,
                                  [&](std::string_view s) -> std::string_view {
-                                   buffer.assign(s);
-                                   bool changed = all_ ? RE2::GlobalReplace(&buffer, *regex_, rewrite_) > 0
-                                                       : RE2::Replace(&buffer, *regex_, rewrite_);
-                                   return changed ? heap.add(buffer) : s;
+                                   return replace(s, groups, buffer, heap);
                                  });
     keepStringsAlive(*out, args[0]);  // unchanged rows are views into the input
     return out;
   }
 
  private:
+  // Returns `s` with the first match (or every match) replaced, built in
+  // `buffer` and copied to `heap`, or `s` itself when nothing matches. A value
+  // with one match is rewritten here without the string allocations of
+  // RE2::Replace and RE2::GlobalReplace. When replacing every match and a
+  // second match exists after the first, GlobalReplace does the work, so
+  // its handling of empty matches applies unchanged.
+  std::string_view replace(std::string_view s, std::vector<re2::StringPiece>& groups, std::string& buffer,
+                           StringHeap& heap) const {
+    re2::StringPiece text(s.data(), s.size());
+    const int n = static_cast<int>(groups.size());
+    if (!regex_->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), n)) return s;
+    size_t begin = static_cast<size_t>(groups[0].data() - s.data());
+    size_t end = begin + groups[0].size();
+    if (all_ && regex_->Match(text, end, text.size(), RE2::UNANCHORED, nullptr, 0)) {
+      buffer.assign(s);
+      RE2::GlobalReplace(&buffer, *regex_, rewrite_);
+      return heap.add(buffer);
+    }
+    buffer.assign(s.data(), begin);
+    if (!regex_->Rewrite(&buffer, rewrite_, groups.data(), n)) return s;
+    buffer.append(s.data() + end, s.size() - end);
+    return heap.add(buffer);
+  }
+
   std::unique_ptr<RE2> regex_;
   std::string rewrite_;
   bool all_;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "query/functions/tests/function_test_util.h"
+#include "re2/re2.h"
 
 namespace furl::query::testing {
 namespace {
@@ -129,6 +130,39 @@ TEST(StringFunctionsTest, RegularExpressions) {
   EXPECT_EQ(errorOf([&] { FunctionCall("match", {s, constString("(", 3)}); }, &message), ErrorCode::kCannotCompile);
   EXPECT_NE(message.find("match"), std::string::npos) << message;
   EXPECT_EQ(errorOf([&] { FunctionCall("match", {s, s}); }), ErrorCode::kIllegalColumn);
+}
+
+// Values with one match are rewritten without RE2::Replace and
+// RE2::GlobalReplace, the others go through them. Both paths must give what
+// RE2 gives, empty matches and multi-byte characters included.
+TEST(StringFunctionsTest, ReplaceRegexpMatchesRe2) {
+  std::vector<std::string> values = {"http://www.site.example/p/1", "https://other.example/x", "no match", "",
+                                     "aXbXc", "ééé", "x", "abc", "user=42;user=7"};
+  struct Case {
+    const char* pattern;
+    const char* rewrite;
+  };
+  std::vector<Case> cases = {{"^https?://(?:www\\.)?([^/]+)/.*$", "\\1"}, {"X", "-"},     {"x*", "-"},
+                             {"", "<>"},                                   {"é", "e"},      {"(\\w+)=(\\d+)", "\\2:\\1"},
+                             {"^", "^"},                                   {"$", "$"},      {"b|$", "[\\0]"}};
+  for (const Case& c : cases) {
+    for (bool all : {false, true}) {
+      const char* name = all ? "replaceRegexpAll" : "replaceRegexpOne";
+      std::vector<std::string> expected;
+      RE2 regex(c.pattern);
+      for (std::string value : values) {
+        if (all) {
+          RE2::GlobalReplace(&value, regex, c.rewrite);
+        } else {
+          RE2::Replace(&value, regex, c.rewrite);
+        }
+        expected.push_back(value);
+      }
+      auto n = values.size();
+      EXPECT_EQ(eval(name, {strings(values), constString(c.pattern, n), constString(c.rewrite, n)}), expected)
+          << name << " " << c.pattern << " -> " << c.rewrite;
+    }
+  }
 }
 
 TEST(StringFunctionsTest, SubstringUtf8CountsCodePoints) {
