@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "ingest/row_filter.h"
@@ -163,6 +164,12 @@ void mergeSketchCell(HllSketch& sketch, const Column& column, size_t row) {
 /// The bytes the table stores for a sketch metric.
 std::string serializeSketchCell(const HllSketch& sketch) { return sketch.serialize(); }
 
+// Estimated bytes of one sketch's state: 16 per hash in sparse mode (hash set
+// slot and control bytes), one per register in dense mode.
+uint64_t sketchMemoryBytes(const HllSketch& sketch) {
+  return sketch.isSparse() ? static_cast<uint64_t>(sketch.estimate()) * 16 : (uint64_t{1} << sketch.lgK());
+}
+
 }  // namespace
 
 RowBuffer::RowBuffer(const IngestionSpec& spec, uint32_t blockRows)
@@ -242,7 +249,10 @@ void RowBuffer::combine(MetricColumn& column, uint32_t row, const Column& source
   size_t i = source.isConstant() ? 0 : sourceRow;
 
   if (isHllMetric(type)) {
-    mergeSketchCell(column.sketches[row], source, sourceRow);
+    HllSketch& sketch = column.sketches[row];
+    uint64_t bytesBefore = sketchMemoryBytes(sketch);
+    mergeSketchCell(sketch, source, sourceRow);
+    sketchBytes_ += sketchMemoryBytes(sketch) - bytesBefore;
     column.sketchStale[row] = 1;
     return;
   }
@@ -397,6 +407,10 @@ void RowBuffer::aggregate(MetricColumn& column, uint32_t row, const Event& event
     if (values == nullptr) return;
     HllSketch& sketch = column.sketches[row];
     column.sketchStale[row] = 1;
+    // A switch to dense mode may shrink the estimate; unsigned wraparound
+    // keeps the running total right.
+    uint64_t bytesBefore = sketchMemoryBytes(sketch);
+    absl::Cleanup countBytes = [&] { sketchBytes_ += sketchMemoryBytes(sketch) - bytesBefore; };
     for (const Value& value : *values) {
       if (value.isNull()) continue;
       if (type == MetricType::kHllSketchBuild) {
@@ -575,20 +589,22 @@ uint64_t RowBuffer::memoryBytes() const {
   for (const DimensionColumn& column : dimensions_) {
     perRow += 1 + (column.spec.type == DimensionType::kString ? sizeof(std::string_view) : sizeof(int64_t));
   }
-  uint64_t sketchBytes = 0;
   for (const MetricColumn& column : metrics_) {
     perRow += 1 + 3 * sizeof(int64_t);
     if (isStringMetric(column.spec.type)) perRow += sizeof(std::string_view);
-    if (isHllMetric(column.spec.type)) {
-      perRow += sizeof(HllSketch) + sizeof(std::string_view) + 1;
-      for (const HllSketch& sketch : column.sketches) {
-        sketchBytes += sketch.isSparse() ? static_cast<uint64_t>(sketch.estimate()) * 16 : (uint64_t{1} << sketch.lgK());
-      }
-    }
+    if (isHllMetric(column.spec.type)) perRow += sizeof(HllSketch) + sizeof(std::string_view) + 1;
   }
   // The key index holds a copy of each key plus the hash table slot.
   uint64_t keyBytes = rollup_ ? rows * (perRow / 2 + 48) : 0;
-  return rows * perRow + keyBytes + sketchBytes + heap_->sizeBytes() + publishedBytes_;
+  return rows * perRow + keyBytes + sketchBytes_ + heap_->sizeBytes() + publishedBytes_;
+}
+
+uint64_t RowBuffer::sketchMemoryBytesSlow() const {
+  uint64_t bytes = 0;
+  for (const MetricColumn& column : metrics_) {
+    for (const HllSketch& sketch : column.sketches) bytes += sketchMemoryBytes(sketch);
+  }
+  return bytes;
 }
 
 std::vector<Batch> RowBuffer::takeBatches() {
@@ -628,6 +644,7 @@ void RowBuffer::reset() {
   staleBlocks_.clear();
   published_.clear();
   publishedBytes_ = 0;
+  sketchBytes_ = 0;
   rowsByKey_.clear();
   // Batches already handed out keep the old heap alive.
   heap_ = std::make_shared<StringHeap>();

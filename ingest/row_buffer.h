@@ -58,7 +58,12 @@ class RowBuffer {
 
   /// Estimated memory held: row storage, strings, sketches, the rollup key
   /// index and the published blocks.
+  /// O(1): the sketch bytes are counted as sketches change.
   uint64_t memoryBytes() const;
+  /// The sketch part of memoryBytes() computed again from every sketch, for
+  /// tests of the running count.
+  uint64_t sketchMemoryBytesSlow() const;
+  uint64_t sketchMemoryBytesCounted() const { return sketchBytes_; }
 
   /// The rows as immutable blocks of blockRows rows (the last one shorter).
   /// Only blocks with rows changed since the previous call are built again;
@@ -125,6 +130,8 @@ class RowBuffer {
   std::vector<uint8_t> staleBlocks_;
   std::vector<std::shared_ptr<const storage::MemoryBlock>> published_;
   uint64_t publishedBytes_ = 0;
+  /// Running total of sketchMemoryBytes() over every sketch.
+  uint64_t sketchBytes_ = 0;
   std::vector<int64_t> timesMs_;
   std::vector<DimensionColumn> dimensions_;
   std::vector<MetricColumn> metrics_;

@@ -114,9 +114,10 @@ struct SupervisorStatus {
 
 struct SupervisorOptions {
   /// While messages keep arriving, the longest time a read row waits before
-  /// it is visible. When the consumer has no message waiting, rows are
-  /// published at once unless the last publish was too recent for its cost
-  /// (see kPublishCostFactor in supervisor.cpp).
+  /// it is visible, unless 4 times the last publish's duration is longer
+  /// (see kPublishCostFactor in supervisor.cpp). When the consumer has no
+  /// message waiting, rows are published at once unless the last publish was
+  /// too recent for its cost.
   int64_t publishIntervalMs = 5;
   /// Parse errors kept for the status (the newest ones).
   size_t maxRecentErrors = 100;

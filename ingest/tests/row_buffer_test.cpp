@@ -112,6 +112,37 @@ TEST(RowBufferTest, RollupMergesEqualKeys) {
   EXPECT_EQ(batch.columns[0]->data<int64_t>()[2], kBaseMs + kMinuteMs);
 }
 
+TEST(RowBufferTest, SketchBytesCountedAsTheyChange) {
+  RowBuffer buffer(makeSpec(true));
+  std::vector<FieldProblem> problems;
+  EXPECT_EQ(buffer.sketchMemoryBytesCounted(), 0u);
+
+  // Row "#en" gets enough distinct users to switch its sketch to dense mode;
+  // "#de" stays sparse.
+  for (int i = 0; i < 20'000; ++i) {
+    buffer.add(makeEvent(i % 10 == 0 ? "#de" : "#en", 1, 1, "user" + std::to_string(i)), kBaseMs, problems);
+  }
+  ASSERT_EQ(buffer.numRows(), 2u);
+  EXPECT_GT(buffer.sketchMemoryBytesCounted(), 0u);
+  EXPECT_EQ(buffer.sketchMemoryBytesCounted(), buffer.sketchMemoryBytesSlow());
+
+  // Absorbing rows merges their sketches into the existing rows.
+  RowBuffer other(makeSpec(true));
+  for (int i = 0; i < 3'000; ++i) {
+    other.add(makeEvent(i % 2 == 0 ? "#de" : "#fr", 1, 1, "other" + std::to_string(i)), kBaseMs, problems);
+  }
+  std::vector<Batch> batches = other.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(other.sketchMemoryBytesCounted(), 0u);
+  buffer.absorb(batches[0]);
+  ASSERT_EQ(buffer.numRows(), 3u);
+  EXPECT_EQ(buffer.sketchMemoryBytesCounted(), buffer.sketchMemoryBytesSlow());
+
+  buffer.takeBatches();
+  EXPECT_EQ(buffer.sketchMemoryBytesCounted(), 0u);
+  EXPECT_EQ(buffer.sketchMemoryBytesSlow(), 0u);
+}
+
 TEST(RowBufferTest, MaxOfMissingFieldIsNull) {
   RowBuffer buffer(makeSpec(true));
   std::vector<FieldProblem> problems;
