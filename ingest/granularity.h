@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "ingest/period.h"
+#include "common/period.h"
 
 namespace furl::ingest {
 

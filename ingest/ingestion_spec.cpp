@@ -7,7 +7,7 @@
 #include "ingest/text_util.h"
 #include "common/status.h"
 #include "common/time_util.h"
-#include "ingest/period.h"
+#include "common/period.h"
 #include "ingest/spec_json.h"
 #include "simdjson.h"
 
@@ -613,6 +613,19 @@ absl::Status parseIoConfig(SpecObject& object, bool hasParser, IoConfig& out) {
   return absl::OkStatus();
 }
 
+absl::Status parseTieringSpec(SpecObject& object, TieringSpec& out) {
+  for (auto [key, field] : {std::pair{"hotPeriod", &out.hotPeriod}, std::pair{"coldAfter", &out.coldAfter},
+                            std::pair{"retention", &out.retention}}) {
+    FURL_ASSIGN_OR_RETURN(*field, object.getString(key));
+    if (!field->has_value()) continue;
+    absl::StatusOr<Period> period = parsePeriod(**field);
+    if (!period.ok()) return specError(object.pathOf(key), toStd(period.status().message()));
+    if (period->isZero()) return specError(object.pathOf(key), strCat("'", **field, "' is zero; use a positive period such as P7D"));
+  }
+  object.noteUnreadKeys();
+  return absl::OkStatus();
+}
+
 absl::Status parseTuningConfig(SpecObject& object, TuningConfig& out) {
   FURL_ASSIGN_OR_RETURN(std::optional<std::string> type, object.getString("type"));
   if (type.has_value() && *type != "kafka") {
@@ -732,6 +745,9 @@ absl::StatusOr<IngestionSpec> parseIngestionSpec(std::string_view json) {
   FURL_ASSIGN_OR_RETURN(std::optional<SpecObject> tuningConfig, body->getObject("tuningConfig"));
   if (tuningConfig.has_value()) FURL_RETURN_IF_ERROR(parseTuningConfig(*tuningConfig, spec.tuningConfig));
 
+  FURL_ASSIGN_OR_RETURN(std::optional<SpecObject> tieringSpec, body->getObject("tieringSpec"));
+  if (tieringSpec.has_value()) FURL_RETURN_IF_ERROR(parseTieringSpec(*tieringSpec, spec.tieringSpec));
+
   if (nested.has_value()) {
     nested->ignore("type", "the supervisor type is read from the top level");
     nested->noteUnreadKeys();
@@ -741,6 +757,14 @@ absl::StatusOr<IngestionSpec> parseIngestionSpec(std::string_view json) {
   top.noteUnreadKeys();
   spec.inputFields = readFields(spec);
   return spec;
+}
+
+std::map<std::string, std::string> TieringSpec::tableSettings() const {
+  std::map<std::string, std::string> settings;
+  if (hotPeriod) settings["hot_period"] = *hotPeriod;
+  if (coldAfter) settings["cold_after"] = *coldAfter;
+  if (retention) settings["retention"] = *retention;
+  return settings;
 }
 
 absl::StatusOr<int64_t> IngestionSpec::eventTimeMs(const Event& event) const {

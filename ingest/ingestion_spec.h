@@ -143,6 +143,20 @@ struct TuningConfig {
   int64_t handoffConditionTimeoutMs = 0;
 };
 
+/// Furl's tiering rules for the target table (not a Druid field; Druid sets
+/// load rules on the coordinator). Each is an ISO-8601 period and becomes
+/// the table setting of the same meaning: hot_period, cold_after, retention
+/// (docs/tiered-storage.md).
+struct TieringSpec {
+  std::optional<std::string> hotPeriod;
+  std::optional<std::string> coldAfter;
+  std::optional<std::string> retention;
+
+  bool empty() const { return !hotPeriod && !coldAfter && !retention; }
+  /// The table settings these rules set; unset rules are left out.
+  std::map<std::string, std::string> tableSettings() const;
+};
+
 struct IngestionSpec {
   std::string dataSource;
   TimestampSpec timestampSpec;
@@ -152,6 +166,7 @@ struct IngestionSpec {
   TransformSpec transformSpec;
   IoConfig ioConfig;
   TuningConfig tuningConfig;
+  TieringSpec tieringSpec;
   /// Fields that were accepted but are ignored or only partly honoured, one
   /// sentence each, with the JSON path: "spec.ioConfig.replicas is ignored:
   /// ...". Meant for the operator, e.g. in the response to a submitted spec.

@@ -134,6 +134,15 @@ absl::Status Supervisor::start() {
   if (existing.ok()) {
     absl::Status fits = checkTargetTable((*existing)->def, *def);
     if (!fits.ok()) return fits;
+    // The spec's tieringSpec replaces the table's rules; without one the
+    // rules set with ALTER TABLE stay.
+    if (!spec_.tieringSpec.empty()) {
+      std::map<std::string, std::optional<std::string>> changes;
+      for (const char* key : {"hot_period", "cold_after", "retention"}) changes[key] = std::nullopt;
+      for (const auto& [key, value] : spec_.tieringSpec.tableSettings()) changes[key] = value;
+      absl::Status altered = database_.alterTableSettings(def->name, changes);
+      if (!altered.ok()) return altered;
+    }
   } else if (absl::IsNotFound(existing.status())) {
     absl::Status created = database_.createTable(*def, false, true);
     if (!created.ok()) return created;

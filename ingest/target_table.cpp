@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ingest/text_util.h"
+#include "storage/tiering_rules.h"
 
 namespace furl::ingest {
 namespace {
@@ -120,6 +121,9 @@ absl::StatusOr<storage::TableDef> targetTableDef(const IngestionSpec& spec) {
   }
   def.segmentGranularity = chunkGranularity(spec.granularitySpec.segmentGranularity);
   def.sortKey = {std::string(kTimeColumn)};
+  def.settings = spec.tieringSpec.tableSettings();
+  absl::Status rules = storage::parseTieringRules(def.settings, 0).status();
+  if (!rules.ok()) return absl::InvalidArgumentError(strCat("spec.tieringSpec: ", toStd(rules.message())));
   def.createSql = createStatement(def);
   return def;
 }

@@ -143,6 +143,11 @@ struct Progress {
   5: i64 resultRowsSent = 0
   /// Uncompressed column bytes sent so far.
   6: i64 resultBytesSent = 0
+  /// Reads of cold segments: bytes downloaded from the object store, range
+  /// requests sent, ranges served from the local block cache.
+  7: i64 coldFetchBytes = 0
+  8: i64 coldFetchRequests = 0
+  9: i64 coldCacheHits = 0
 }
 
 /// Final counters of a statement.
@@ -155,6 +160,10 @@ struct QuerySummary {
   6: i64 resultBytes = 0
   7: i64 elapsedNs = 0
   8: list<string> warnings
+  /// As in Progress.
+  9: i64 coldFetchBytes = 0
+  10: i64 coldFetchRequests = 0
+  11: i64 coldCacheHits = 0
 }
 
 enum FetchStatus {

@@ -331,6 +331,9 @@ class ConnectionHandler : public wire::FurlNativeIf {
       query->progress.readRows = static_cast<int64_t>(query->liveProgress.readRows.load());
       query->progress.readBytes = static_cast<int64_t>(query->liveProgress.readBytes.load());
       query->progress.totalRowsEstimate = static_cast<int64_t>(query->liveProgress.totalRowsToRead.load());
+      query->progress.coldFetchBytes = static_cast<int64_t>(query->liveProgress.coldFetchBytes.load());
+      query->progress.coldFetchRequests = static_cast<int64_t>(query->liveProgress.coldFetchRequests.load());
+      query->progress.coldCacheHits = static_cast<int64_t>(query->liveProgress.coldCacheHits.load());
     }
     result.progress = query->progress;
     result.progress.elapsedNs = elapsedNs(query->start);
@@ -658,6 +661,9 @@ void NativeServer::Impl::streamResult(RunningQuery& query, query::QueryResult& r
     query.progress.readRows = static_cast<int64_t>(stats.readRows);
     query.progress.readBytes = static_cast<int64_t>(stats.readBytes);
     query.progress.totalRowsEstimate = static_cast<int64_t>(query.liveProgress.totalRowsToRead.load());
+    query.progress.coldFetchBytes = static_cast<int64_t>(stats.coldFetchBytes);
+    query.progress.coldFetchRequests = static_cast<int64_t>(stats.coldFetchRequests);
+    query.progress.coldCacheHits = static_cast<int64_t>(stats.coldCacheHits);
     query.changed.notify_all();
   }
 
@@ -691,6 +697,9 @@ void NativeServer::Impl::streamResult(RunningQuery& query, query::QueryResult& r
   summary.resultBytes = resultBytes;
   summary.elapsedNs = elapsedNs(query.start);
   summary.warnings = result.warnings;
+  summary.coldFetchBytes = static_cast<int64_t>(stats.coldFetchBytes);
+  summary.coldFetchRequests = static_cast<int64_t>(stats.coldFetchRequests);
+  summary.coldCacheHits = static_cast<int64_t>(stats.coldCacheHits);
 }
 
 NativeServer::NativeServer(query::QueryEngine& engine, Options options)

@@ -67,7 +67,15 @@ bool mayMatch(const PruneRule& rule, const Value& min, const Value& max) {
   return true;
 }
 
-// Lists the blocks that pruning cannot rule out.
+void addReadStats(QueryStats& stats, const storage::ReadStats& read) {
+  stats.coldFetchBytes += read.coldFetchBytes;
+  stats.coldFetchRequests += read.coldFetchRequests;
+  stats.coldCacheHits += read.coldCacheHits;
+}
+
+// Lists the blocks that pruning cannot rule out. Segments are pruned by the
+// catalog's time range first, so a cold segment is fetched (its footer,
+// for block pruning) only when its time range may match.
 std::vector<Morsel> planMorsels(const SelectPlan& plan, QueryStats& stats) {
   std::vector<Morsel> morsels;
   const auto& snapshot = *plan.table;
@@ -95,6 +103,10 @@ std::vector<Morsel> planMorsels(const SelectPlan& plan, QueryStats& stats) {
       continue;
     }
     ++stats.segmentsScanned;
+    storage::ReadStats prepareStats;
+    absl::Status prepared = segment.prepare(&prepareStats);
+    addReadStats(stats, prepareStats);
+    if (!prepared.ok()) throw errorFromStatus(prepared);
     for (size_t b = 0; b < segment.numBlocks(); ++b) {
       bool blockMatches = true;
       for (const auto& rule : plan.pruneRules) {
@@ -158,6 +170,10 @@ void loadColumns(const SelectPlan& plan, const Morsel& morsel, const std::vector
   if (!plan.table) return;
   const auto& snapshot = *plan.table;
   const auto& segment = *snapshot.segments[morsel.segment];
+  // One readBlocks() call for every stored column, so that a cold segment
+  // fetches them in parallel.
+  std::vector<size_t> stored;
+  std::vector<size_t> targets;
   for (size_t i : columns) {
     if (batch.columns[i]) continue;
     const auto& def = snapshot.def.columns[plan.scanColumns[i]];
@@ -168,10 +184,17 @@ void loadColumns(const SelectPlan& plan, const Morsel& morsel, const std::vector
                                            : Column::makeFlat(def.type, batch.numRows);
       continue;
     }
-    auto read = segment.readBlock(*column, morsel.block);
-    if (!read.ok()) throw errorFromStatus(read.status());
+    stored.push_back(*column);
+    targets.push_back(i);
     stats.readBytes += segment.compressedBytes(*column, morsel.block);
-    batch.columns[i] = std::move(read).value();
+  }
+  if (stored.empty()) return;
+  std::vector<ColumnPtr> read;
+  storage::ReadStats readStats;
+  absl::Status status = segment.readBlocks(stored, morsel.block, read, &readStats);
+  addReadStats(stats, readStats);
+  if (!status.ok()) throw errorFromStatus(status);
+  for (size_t k = 0; k < targets.size(); ++k) batch.columns[targets[k]] = std::move(read[k]);
   }
 }
 
@@ -426,6 +449,9 @@ std::optional<Batch> aggregateFromMetadata(const SelectPlan& plan) {
         count += segment->numRows();
         continue;
       }
+      // Cold segments need their footer; planMorsels() fetched it already.
+      absl::Status prepared = segment->prepare(nullptr);
+      if (!prepared.ok()) throw errorFromStatus(prepared);
       auto column = segment->findColumn(name);
       if (!column) return std::nullopt;  // the segment predates the column
       for (size_t b = 0; b < segment->numBlocks(); ++b) {
@@ -544,6 +570,9 @@ std::vector<std::pair<uint64_t, uint64_t>> claimRanges(const SelectPlan& plan, c
 void addStats(QueryStats& into, const QueryStats& from) {
   into.readRows += from.readRows;
   into.readBytes += from.readBytes;
+  into.coldFetchBytes += from.coldFetchBytes;
+  into.coldFetchRequests += from.coldFetchRequests;
+  into.coldCacheHits += from.coldCacheHits;
 }
 
 }  // namespace
@@ -588,23 +617,26 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
     options.progress->totalRowsToRead.fetch_add(total, std::memory_order_relaxed);
   }
   const ScanColumns scan(plan);
-  // Adds what a worker read since `rowsBefore`/`bytesBefore` to the live
-  // progress counters.
-  auto report = [&](const QueryStats& workerStats, uint64_t rowsBefore, uint64_t bytesBefore) {
+  // Adds what a worker read since `before` to the live progress counters.
+  auto report = [&](const QueryStats& workerStats, const QueryStats& before) {
     if (options.progress == nullptr) return;
-    options.progress->readRows.fetch_add(workerStats.readRows - rowsBefore, std::memory_order_relaxed);
-    options.progress->readBytes.fetch_add(workerStats.readBytes - bytesBefore, std::memory_order_relaxed);
+    QueryProgress& progress = *options.progress;
+    progress.readRows.fetch_add(workerStats.readRows - before.readRows, std::memory_order_relaxed);
+    progress.readBytes.fetch_add(workerStats.readBytes - before.readBytes, std::memory_order_relaxed);
+    progress.coldFetchBytes.fetch_add(workerStats.coldFetchBytes - before.coldFetchBytes, std::memory_order_relaxed);
+    progress.coldFetchRequests.fetch_add(workerStats.coldFetchRequests - before.coldFetchRequests,
+                                         std::memory_order_relaxed);
+    progress.coldCacheHits.fetch_add(workerStats.coldCacheHits - before.coldCacheHits, std::memory_order_relaxed);
   };
   // Reads one morsel, runs the filters and then reads `columns` for the rows
   // left. Returns false when the filters leave no row.
   auto scanMorsel = [&](uint64_t m, const std::vector<size_t>& columns, QueryStats& workerStats, Batch& batch) {
-    uint64_t rowsBefore = workerStats.readRows;
-    uint64_t bytesBefore = workerStats.readBytes;
+    QueryStats before = workerStats;
     Morsel morsel = morselAt(m);
     batch = loadMorsel(plan, subquerySource, morsel, workerStats);
     bool live = applyFilters(plan, scan, morsel, batch, workerStats);
     if (live) loadColumns(plan, morsel, columns, batch, workerStats);
-    report(workerStats, rowsBefore, bytesBefore);
+    report(workerStats, before);
     return live;
   };
   size_t threads = std::min<uint64_t>(threadCount(options), std::max<uint64_t>(1, numMorsels));
@@ -682,10 +714,9 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
           auto rows = std::make_shared<SelectionVector>(best.candidates(batch));
           if (rows->empty()) continue;
           batch.sel = std::move(rows);
-          uint64_t rowsBefore = workerStats.readRows;
-          uint64_t bytesBefore = workerStats.readBytes;
+          QueryStats before = workerStats;
           loadColumns(plan, morselAt(m), scan.rest, batch, workerStats);
-          report(workerStats, rowsBefore, bytesBefore);
+          report(workerStats, before);
           out = project(plan.projections, batch);
           best.add(out);
         } else {

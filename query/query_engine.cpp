@@ -12,6 +12,7 @@
 #include "query/select_plan.h"
 #include "sql/parser.h"
 #include "storage/database.h"
+#include "storage/tiering_rules.h"
 
 namespace furl::query {
 namespace {
@@ -129,6 +130,10 @@ class StatementRunner {
   /// Merges the statement's SETTINGS clause, checks the names and sets the
   /// limits and the deadline.
   void applySettings(const sql::Statement& statement);
+  QueryResult runAlter(const sql::AlterTableStatement& statement);
+  /// The ids of the segments of `table` that MOVE SEGMENTS ... WHERE chooses.
+  std::vector<std::string> segmentsMatching(const storage::TableSnapshot& table,
+                                            const sql::AlterTableStatement& alter);
   std::shared_ptr<const storage::TableSnapshot> snapshot(const sql::TableName& name);
   std::vector<Batch> castToTable(const std::vector<Batch>& batches, const std::vector<DataType>& from,
                                  const std::vector<size_t>& targetColumns, const storage::TableDef& def);
@@ -296,11 +301,13 @@ QueryResult StatementRunner::runCreate(const sql::CreateTableStatement& create) 
                          setting.position);
       }
       def.segmentGranularity = *granularity;
-    } else {
+    } else if (!storage::isTieringSetting(setting.name)) {
       warnings_.push_back("setting '" + setting.name + "' is not used by Furl and was ignored");
     }
     def.settings[setting.name] = setting.value.toString();
   }
+  auto rules = storage::parseTieringRules(def.settings, 0);
+  if (!rules.ok()) throw QueryError(ErrorCode::kBadArguments, std::string(rules.status().message()));
   def.createSql = std::string(sql_);
   throwIfError(database_.createTable(def, create.orReplace, create.ifNotExists));
   return {};
@@ -498,8 +505,135 @@ QueryResult StatementRunner::runDescribe(const sql::DescribeStatement& describe)
   return result;
 }
 
+// Quotes an identifier with backticks for SQL that the engine builds.
+std::string quoteIdentifier(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('`');
+  return out;
+}
+
+std::vector<std::string> StatementRunner::segmentsMatching(const storage::TableSnapshot& table,
+                                                           const sql::AlterTableStatement& alter) {
+  std::vector<std::string> ids;
+  if (alter.whereText.empty()) {
+    for (const auto& info : table.infos) ids.push_back(info.id);
+    return ids;
+  }
+  const storage::TableDef& def = table.def;
+  if (def.timeColumn < 0) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     "table " + def.name + " has no time column, so MOVE SEGMENTS cannot take a WHERE clause; "
+                     "leave WHERE out to move every segment",
+                     alter.wherePosition);
+  }
+
+  // Bind the predicate as the filter of `SELECT time FROM t WHERE ...`.
+  const storage::ColumnDef& timeColumn = def.columns[def.timeColumn];
+  std::string select = "SELECT " + quoteIdentifier(timeColumn.name) + " FROM " + quoteIdentifier(def.name) +
+                       " WHERE " + alter.whereText;
+  sql::StatementPtr parsed = sql::parseStatement(select);
+  auto plan = bindSelect(*parsed->as<sql::SelectStatement>().query, database_, warnings_);
+  for (size_t column : plan->scanColumns) {
+    if (column != static_cast<size_t>(def.timeColumn)) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       "the WHERE clause of MOVE SEGMENTS may use only the time column '" + timeColumn.name +
+                           "' of table " + def.name + ", not '" + def.columns[column].name + "'",
+                       alter.wherePosition);
+    }
+  }
+
+  // A segment is chosen when the predicate holds at its first and last time.
+  for (const auto& info : table.infos) {
+    auto column = Column::makeFlat(timeColumn.type, 2);
+    int64_t bounds[2] = {info.minTimeMs, info.maxTimeMs};
+    for (size_t r = 0; r < 2; ++r) {
+      column->setValue(r, timeColumn.type.id == TypeId::kDate ? Value::date(daysFromMs(bounds[r]))
+                                                              : Value::timestampMs(bounds[r], timeColumn.type.id));
+    }
+    Batch batch;
+    batch.numRows = 2;
+    for (size_t i = 0; i < plan->scanColumns.size(); ++i) batch.columns.push_back(column);
+    bool matches = info.numRows > 0;
+    for (const auto& filter : plan->filters) {
+      if (!matches) break;
+      batch.sel = filterRows(*filter, batch);
+      matches = batch.sel->size() == 2;
+      batch.sel.reset();
+    }
+    if (matches) ids.push_back(info.id);
+  }
+  return ids;
+}
+
+QueryResult StatementRunner::runAlter(const sql::AlterTableStatement& alter) {
+  auto table = snapshot(alter.table);
+  const std::string& name = table->def.name;
+  switch (alter.action) {
+    case sql::AlterTableStatement::Action::kModifySetting:
+    case sql::AlterTableStatement::Action::kResetSetting: {
+      std::map<std::string, std::optional<std::string>> changes;
+      for (const auto& setting : alter.settings) changes[setting.name] = setting.value.toString();
+      for (const auto& reset : alter.resetNames) changes[reset] = std::nullopt;
+      for (const auto& [key, value] : changes) {
+        if (!storage::isTieringSetting(key) && key != "segment_granularity") {
+          warnings_.push_back("setting '" + key + "' is not used by Furl; it is stored but has no effect");
+        }
+        if (key == "segment_granularity") {
+          throw QueryError(ErrorCode::kNotImplemented,
+                           "segment_granularity cannot change after CREATE TABLE; create a new table instead",
+                           alter.position);
+        }
+      }
+      absl::Status status = database_.alterTableSettings(name, changes);
+      if (status.code() == absl::StatusCode::kInvalidArgument) {
+        throw QueryError(ErrorCode::kBadArguments, std::string(status.message()), alter.position);
+      }
+      throwIfError(status);
+      return {};
+    }
+    case sql::AlterTableStatement::Action::kMoveSegments: {
+      std::string tier = lower(alter.tier);
+      storage::MoveTarget target;
+      if (tier == "cold") {
+        target = storage::MoveTarget::kCold;
+      } else if (tier == "warm") {
+        target = storage::MoveTarget::kWarm;
+      } else if (tier == "auto") {
+        target = storage::MoveTarget::kAuto;
+      } else if (tier == "hot") {
+        throw QueryError(ErrorCode::kBadArguments,
+                         "segments cannot be moved to tier 'hot'; the hot_period setting decides which warm "
+                         "segments stay in memory",
+                         alter.tierPosition);
+      } else {
+        throw QueryError(ErrorCode::kBadArguments,
+                         "unknown tier '" + alter.tier + "'; use 'warm', 'cold' or 'auto'", alter.tierPosition);
+      }
+      std::vector<std::string> ids = segmentsMatching(*table, alter);
+      auto moved = database_.moveSegments(name, ids, target);
+      if (!moved.ok()) throw errorFromStatus(moved.status());
+      QueryResult result;
+      result.columnNames = {"segments_moved"};
+      result.columnTypes = {DataType(TypeId::kUInt64)};
+      Batch batch;
+      batch.numRows = 1;
+      auto column = Column::makeFlat(DataType(TypeId::kUInt64), 1);
+      column->data<uint64_t>()[0] = *moved;
+      batch.columns.push_back(column);
+      result.batches.push_back(std::move(batch));
+      return result;
+    }
+  }
+  return {};
+}
+
 bool changesData(sql::StatementKind kind) {
   switch (kind) {
+    case sql::StatementKind::kAlterTable:
     case sql::StatementKind::kCreateTable:
     case sql::StatementKind::kDropTable:
     case sql::StatementKind::kInsert:
@@ -628,6 +762,9 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
       break;
     case sql::StatementKind::kOptimizeTable:
       snapshot(statement.as<sql::OptimizeTableStatement>().table);
+      break;
+    case sql::StatementKind::kAlterTable:
+      result = runAlter(statement.as<sql::AlterTableStatement>());
       break;
   }
   result.format = statement.format;

@@ -32,6 +32,11 @@ struct QueryStats {
   uint64_t segmentsScanned = 0;
   uint64_t segmentsPruned = 0;
   uint64_t blocksPruned = 0;
+  /// Reads of cold segments: bytes downloaded from the object store, range
+  /// requests sent, and ranges served from the local block cache.
+  uint64_t coldFetchBytes = 0;
+  uint64_t coldFetchRequests = 0;
+  uint64_t coldCacheHits = 0;
 };
 
 /// Counters a running query updates after every morsel, for progress
@@ -41,6 +46,9 @@ struct QueryProgress {
   std::atomic<uint64_t> readBytes{0};
   /// Rows the query will read, known once segments are pruned; 0 until then.
   std::atomic<uint64_t> totalRowsToRead{0};
+  std::atomic<uint64_t> coldFetchBytes{0};
+  std::atomic<uint64_t> coldFetchRequests{0};
+  std::atomic<uint64_t> coldCacheHits{0};
 };
 
 struct QueryOptions {

@@ -85,9 +85,10 @@ HttpResponse errorResponse(const HandlerContext& context, const HttpRequest& req
 std::string summaryHeader(const query::QueryStats& stats, size_t resultBytes, uint64_t elapsedNs) {
   return fmt::format(
       "{{\"read_rows\":\"{}\",\"read_bytes\":\"{}\",\"written_rows\":\"{}\",\"written_bytes\":\"{}\","
-      "\"total_rows_to_read\":\"{}\",\"result_rows\":\"{}\",\"result_bytes\":\"{}\",\"elapsed_ns\":\"{}\"}}",
+      "\"total_rows_to_read\":\"{}\",\"result_rows\":\"{}\",\"result_bytes\":\"{}\",\"elapsed_ns\":\"{}\","
+      "\"cold_fetch_bytes\":\"{}\",\"cold_fetch_requests\":\"{}\",\"cold_cache_hits\":\"{}\"}}",
       stats.readRows, stats.readBytes, stats.writtenRows, stats.writtenBytes, stats.readRows, stats.resultRows,
-      resultBytes, elapsedNs);
+      resultBytes, elapsedNs, stats.coldFetchBytes, stats.coldFetchRequests, stats.coldCacheHits);
 }
 
 bool acceptsGzip(const HttpRequest& request) {

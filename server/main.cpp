@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
 
   // DatabaseImpl rather than Database: Kafka supervisors commit rows and
   // offsets together through its insert-with-properties.
+  databaseOptions.coldDir = config->coldDir;
+  databaseOptions.coldCacheDir = config->coldCacheDir;
+  databaseOptions.coldCacheBytes = config->coldCacheBytes;
+  databaseOptions.tieringIntervalMs = config->tieringIntervalMs;
   auto database = storage::DatabaseImpl::open(config->dataDir, databaseOptions, storage::StorageTuning{});
   if (!database.ok()) {
     log->error("cannot open the database data_dir={} error={}", config->dataDir,

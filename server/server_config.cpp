@@ -99,6 +99,14 @@ absl::Status setOption(std::string_view key, std::string_view value, ServerConfi
     config.displayName = value;
   } else if (key.starts_with("s3-")) {
     return setS3Option(key, value, config);
+  } else if (key == "cold-dir") {
+    config.coldDir = value;
+  } else if (key == "cold-cache-dir") {
+    config.coldCacheDir = value;
+  } else if (key == "cold-cache-bytes") {
+    return parseNumber<uint64_t>(key, value, 0, uint64_t{1} << 50, config.coldCacheBytes);
+  } else if (key == "tiering-interval-ms") {
+    return parseNumber<int64_t>(key, value, 0, int64_t{86'400'000}, config.tieringIntervalMs);
   } else {
     return absl::InvalidArgumentError(fmt::format("unknown option '{}'; run furld --help for the list", key));
   }
@@ -232,6 +240,14 @@ Options (each may also be set in the config file as `key = value`):
   --shutdown-timeout-ms N    on SIGTERM/SIGINT, milliseconds to let running
                              queries finish before cancelling them (default 30000)
   --display-name NAME        X-ClickHouse-Server-Display-Name (default: host name)
+  --cold-dir DIR             directory that holds cold segments when no S3
+                             bucket is configured (default DATA_DIR/cold)
+  --cold-cache-dir DIR       local cache of ranges read from cold segments
+                             (default DATA_DIR/cold-cache)
+  --cold-cache-bytes N       bound of that cache in bytes; 0 disables it
+                             (default 1073741824)
+  --tiering-interval-ms N    how often the mover applies the tiering rules;
+                             0 disables the background mover (default 60000)
   --help                     print this text
 
 Cold segments go to S3 when --s3-bucket is set, else to a directory under

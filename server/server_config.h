@@ -32,6 +32,12 @@ struct ServerConfig {
   uint32_t maxThreads = 0;
   /// Largest accepted request body, in bytes (INSERT data).
   uint64_t maxBodyBytes = uint64_t{1} << 30;
+  /// Tiered storage (docs/tiered-storage.md); empty paths mean the defaults
+  /// under the data directory.
+  std::string coldDir;
+  std::string coldCacheDir;
+  uint64_t coldCacheBytes = uint64_t{1} << 30;
+  int64_t tieringIntervalMs = 60'000;
   /// How long shutdown waits for running queries before cancelling them.
   uint32_t shutdownTimeoutMs = 30000;
   /// X-ClickHouse-Server-Display-Name; empty means the host name.

@@ -652,6 +652,7 @@ std::string_view statementKindName(StatementKind kind) {
     case StatementKind::kSet: return "SET";
     case StatementKind::kOptimizeTable: return "OPTIMIZE TABLE";
     case StatementKind::kTruncateTable: return "TRUNCATE TABLE";
+    case StatementKind::kAlterTable: return "ALTER TABLE";
   }
   return "?";
 }

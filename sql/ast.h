@@ -495,6 +495,7 @@ enum class StatementKind : uint8_t {
   kSet,
   kOptimizeTable,
   kTruncateTable,
+  kAlterTable,
 };
 
 /// Base of every statement.
@@ -689,6 +690,26 @@ struct OptimizeTableStatement : Statement {
   bool final = false;
 
   explicit OptimizeTableStatement(SourcePosition pos = {}) : Statement(kKind, pos) {}
+};
+
+/// ALTER TABLE t MODIFY SETTING k = v [, ...]
+/// ALTER TABLE t RESET SETTING k [, ...]
+/// ALTER TABLE t MOVE SEGMENTS TO TIER 'warm' | 'cold' | 'auto' [WHERE predicate]
+struct AlterTableStatement : Statement {
+  static constexpr StatementKind kKind = StatementKind::kAlterTable;
+  enum class Action : uint8_t { kModifySetting, kResetSetting, kMoveSegments };
+  TableName table;
+  Action action = Action::kModifySetting;
+  std::vector<Setting> settings;        // kModifySetting
+  std::vector<std::string> resetNames;  // kResetSetting
+  std::string tier;                     // kMoveSegments, as written
+  SourcePosition tierPosition;
+  /// The predicate of MOVE SEGMENTS as written, empty without WHERE; the
+  /// engine binds it against the table's time column.
+  std::string whereText;
+  SourcePosition wherePosition;
+
+  explicit AlterTableStatement(SourcePosition pos = {}) : Statement(kKind, pos) {}
 };
 
 /// TRUNCATE [TABLE] [IF EXISTS] t.

@@ -393,6 +393,43 @@ StatementPtr Parser::parseOptimize() {
   return optimize;
 }
 
+StatementPtr Parser::parseAlter() {
+  auto alter = std::make_unique<AlterTableStatement>(advance().position);
+  expectKeyword("TABLE");
+  alter->table = parseTableName();
+  if (acceptKeywords({"MODIFY", "SETTING"})) {
+    alter->action = AlterTableStatement::Action::kModifySetting;
+    alter->settings = parseSettingList();
+  } else if (acceptKeywords({"RESET", "SETTING"})) {
+    alter->action = AlterTableStatement::Action::kResetSetting;
+    do {
+      alter->resetNames.push_back(expectName("a setting name"));
+    } while (accept(TokenType::kComma));
+  } else if (acceptKeywords({"MOVE", "SEGMENTS"})) {
+    alter->action = AlterTableStatement::Action::kMoveSegments;
+    expectKeyword("TO");
+    expectKeyword("TIER");
+    Token tier = expect(TokenType::kString, "a tier name in quotes ('warm', 'cold' or 'auto')");
+    alter->tier = tier.value;
+    alter->tierPosition = tier.position;
+    if (acceptKeyword("WHERE")) {
+      alter->wherePosition = peek().position;
+      parseExpression();
+      alter->whereText = std::string(sql_.substr(alter->wherePosition.offset,
+                                                 previousEnd_ - alter->wherePosition.offset));
+    }
+  } else {
+    if (peekKeyword("ADD") || peekKeyword("DROP") || peekKeyword("MODIFY") || peekKeyword("DELETE") ||
+        peekKeyword("UPDATE") || peekKeyword("RENAME")) {
+      failNotImplemented(peek(), "ALTER TABLE " + std::string(peek().text) +
+                                     " is not supported; Furl supports MODIFY SETTING, RESET SETTING and "
+                                     "MOVE SEGMENTS");
+    }
+    fail("MODIFY SETTING, RESET SETTING or MOVE SEGMENTS TO TIER");
+  }
+  return alter;
+}
+
 StatementPtr Parser::parseTruncate() {
   auto truncate = std::make_unique<TruncateTableStatement>(advance().position);
   acceptKeyword("TABLE");

@@ -247,14 +247,15 @@ StatementPtr Parser::parseStatement() {
   if (first.isKeyword("SET")) return parseSet();
   if (first.isKeyword("OPTIMIZE")) return parseOptimize();
   if (first.isKeyword("TRUNCATE")) return parseTruncate();
+  if (first.isKeyword("ALTER")) return parseAlter();
 
-  constexpr std::array<std::string_view, 13> kStatements = {
+  constexpr std::array<std::string_view, 14> kStatements = {
       "SELECT", "WITH", "INSERT", "CREATE", "DROP", "SHOW", "DESCRIBE", "DESC", "EXISTS", "USE", "SET",
-      "OPTIMIZE", "TRUNCATE"};
-  std::string expected = "a statement (SELECT, INSERT, CREATE, DROP, SHOW, DESCRIBE, EXISTS, USE, SET, OPTIMIZE "
-                         "or TRUNCATE)";
+      "OPTIMIZE", "TRUNCATE", "ALTER"};
+  std::string expected = "a statement (SELECT, INSERT, CREATE, ALTER, DROP, SHOW, DESCRIBE, EXISTS, USE, SET, "
+                         "OPTIMIZE or TRUNCATE)";
   if (first.type == TokenType::kBareWord) {
-    if (first.isKeyword("EXPLAIN") || first.isKeyword("ALTER") || first.isKeyword("DELETE") ||
+    if (first.isKeyword("EXPLAIN") || first.isKeyword("DELETE") ||
         first.isKeyword("UPDATE") || first.isKeyword("RENAME") || first.isKeyword("SYSTEM") ||
         first.isKeyword("ATTACH") || first.isKeyword("DETACH") || first.isKeyword("KILL")) {
       failNotImplemented(first, std::string(first.text) + " statements are not supported");

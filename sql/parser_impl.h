@@ -121,6 +121,7 @@ class Parser {
   StatementPtr parseSet();
   StatementPtr parseOptimize();
   StatementPtr parseTruncate();
+  StatementPtr parseAlter();
   void parseOptionalFormat(Statement& statement);
 
   Lexer lexer_;

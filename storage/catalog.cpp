@@ -72,6 +72,11 @@ absl::StatusOr<CatalogState> Catalog::apply(const CatalogState& state, const Cat
       return absl::AlreadyExistsError(absl::StrCat("table '", def.name, "' already exists"));
     }
   }
+  for (const TableDef& def : change.alterTables) {
+    auto it = next.tables.find(def.name);
+    if (it == next.tables.end()) return absl::NotFoundError(absl::StrCat("table '", def.name, "' not found"));
+    it->second = def;
+  }
   for (const std::string& id : change.removeSegments) {
     if (next.segments.erase(id) == 0) {
       return absl::NotFoundError(absl::StrCat("segment ", id, " not found in the catalog"));
@@ -86,6 +91,14 @@ absl::StatusOr<CatalogState> Catalog::apply(const CatalogState& state, const Cat
       return absl::AlreadyExistsError(absl::StrCat("segment ", info.id, " already exists in the catalog"));
     }
   }
+  for (const SegmentInfo& info : change.updateSegments) {
+    auto it = next.segments.find(info.id);
+    if (it == next.segments.end() || it->second.table != info.table) {
+      return absl::NotFoundError(absl::StrCat("segment ", info.id, " of table '", info.table,
+                                              "' not found in the catalog"));
+    }
+    it->second = info;
+  }
   for (const PropertyChange& property : change.properties) {
     if (!next.tables.contains(property.table)) {
       return absl::NotFoundError(absl::StrCat("table '", property.table, "' of property '", property.key,
@@ -99,6 +112,7 @@ absl::StatusOr<CatalogState> Catalog::apply(const CatalogState& state, const Cat
     }
   }
   next.nextSegmentNumber = std::max(next.nextSegmentNumber, change.nextSegmentNumber);
+  if (change.databaseId.has_value()) next.databaseId = *change.databaseId;
   ++next.generation;
   return next;
 }

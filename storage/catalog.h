@@ -27,6 +27,9 @@ struct CatalogState {
   uint64_t generation = 0;
   /// Lower bound for the number in the next new segment id.
   uint64_t nextSegmentNumber = 1;
+  /// Random 16-hex-digit id chosen when the database is created; the first
+  /// component of its object-store keys. Empty only in version 1 files.
+  std::string databaseId;
   std::map<std::string, TableDef> tables;
   /// Published segments by id.
   std::map<std::string, SegmentInfo> segments;
@@ -46,20 +49,29 @@ struct PropertyChange {
 };
 
 /// Everything one commit changes. Steps apply in field order: drop tables
-/// (with their segments and properties), create tables, remove segments,
-/// add segments, change properties, raise nextSegmentNumber.
+/// (with their segments and properties), create tables, replace table
+/// definitions, remove segments, add segments, replace segment entries,
+/// change properties, raise nextSegmentNumber, set the database id.
 struct CatalogChange {
   std::vector<std::string> dropTables;
   std::vector<TableDef> createTables;
+  /// New definitions of existing tables (settings changed); their segments
+  /// and properties stay.
+  std::vector<TableDef> alterTables;
   std::vector<std::string> removeSegments;
   std::vector<SegmentInfo> addSegments;
+  /// New entries for existing segments of the same id and table (a move
+  /// between tiers).
+  std::vector<SegmentInfo> updateSegments;
   std::vector<PropertyChange> properties;
   /// Raises CatalogState::nextSegmentNumber to at least this value.
   uint64_t nextSegmentNumber = 0;
+  std::optional<std::string> databaseId;
 
   bool empty() const {
-    return dropTables.empty() && createTables.empty() && removeSegments.empty() && addSegments.empty() &&
-           properties.empty() && nextSegmentNumber == 0;
+    return dropTables.empty() && createTables.empty() && alterTables.empty() && removeSegments.empty() &&
+           addSegments.empty() && updateSegments.empty() && properties.empty() && nextSegmentNumber == 0 &&
+           !databaseId.has_value();
   }
 };
 

@@ -72,6 +72,8 @@ bool getTable(ByteReader& in, TableDef& def) {
   return in.getString(def.createSql);
 }
 
+constexpr uint32_t kCatalogFormatVersion1 = 1;
+
 void putSegment(ByteWriter& out, const SegmentInfo& info) {
   out.putString(info.id);
   out.putString(info.table);
@@ -81,12 +83,31 @@ void putSegment(ByteWriter& out, const SegmentInfo& info) {
   out.putI64(info.maxTimeMs);
   out.putU64(info.numRows);
   out.putU64(info.sizeBytes);
+  out.putU8(static_cast<uint8_t>(info.location));
+  out.putString(info.objectKey);
+  out.putU64(info.fileChecksum);
+  out.putU8(static_cast<uint8_t>(info.pinnedTier));
 }
 
-bool getSegment(ByteReader& in, SegmentInfo& info) {
-  return in.getString(info.id) && in.getString(info.table) && in.getI64(info.chunkStartMs) &&
-         in.getI64(info.chunkEndMs) && in.getI64(info.minTimeMs) && in.getI64(info.maxTimeMs) &&
-         in.getU64(info.numRows) && in.getU64(info.sizeBytes);
+bool getSegment(ByteReader& in, uint32_t version, SegmentInfo& info) {
+  if (!in.getString(info.id) || !in.getString(info.table) || !in.getI64(info.chunkStartMs) ||
+      !in.getI64(info.chunkEndMs) || !in.getI64(info.minTimeMs) || !in.getI64(info.maxTimeMs) ||
+      !in.getU64(info.numRows) || !in.getU64(info.sizeBytes)) {
+    return false;
+  }
+  if (version == kCatalogFormatVersion1) return true;
+  uint8_t location = 0;
+  uint8_t pinned = 0;
+  if (!in.getU8(location) || !in.getString(info.objectKey) || !in.getU64(info.fileChecksum) || !in.getU8(pinned)) {
+    return false;
+  }
+  if (location > static_cast<uint8_t>(SegmentLocation::kObjectStore) ||
+      pinned > static_cast<uint8_t>(PinnedTier::kCold)) {
+    return false;
+  }
+  info.location = static_cast<SegmentLocation>(location);
+  info.pinnedTier = static_cast<PinnedTier>(pinned);
+  return info.objectKey.empty() == (info.location == SegmentLocation::kLocal);
 }
 
 }  // namespace
@@ -95,6 +116,7 @@ std::string encodeCatalog(const CatalogState& state) {
   ByteWriter payload;
   payload.putU64(state.generation);
   payload.putU64(state.nextSegmentNumber);
+  payload.putString(state.databaseId);
   payload.putU32(static_cast<uint32_t>(state.tables.size()));
   for (const auto& [name, def] : state.tables) putTable(payload, def);
   payload.putU32(static_cast<uint32_t>(state.segments.size()));
@@ -135,9 +157,9 @@ absl::StatusOr<CatalogState> decodeCatalog(std::string_view bytes, const std::st
   header.getU32(reserved);
   header.getU64(payloadLength);
   header.getU64(payloadChecksum);
-  if (version != kCatalogFormatVersion || reserved != 0) {
-    return corrupted(absl::StrCat("format version ", version, " is not supported; this build reads version ",
-                                  kCatalogFormatVersion));
+  if ((version != kCatalogFormatVersion && version != kCatalogFormatVersion1) || reserved != 0) {
+    return corrupted(absl::StrCat("format version ", version, " is not supported; this build reads versions ",
+                                  kCatalogFormatVersion1, " and ", kCatalogFormatVersion));
   }
   if (payloadLength != bytes.size() - kHeaderBytes) {
     return corrupted(absl::StrCat("payload length ", payloadLength, " does not match the file size ", bytes.size()));
@@ -149,7 +171,8 @@ absl::StatusOr<CatalogState> decodeCatalog(std::string_view bytes, const std::st
   ByteReader in(payload);
   auto malformed = [&]() { return corrupted(absl::StrCat("malformed payload at byte ", in.position())); };
   uint32_t numTables = 0;
-  if (!in.getU64(state.generation) || !in.getU64(state.nextSegmentNumber) || !in.getU32(numTables) ||
+  if (!in.getU64(state.generation) || !in.getU64(state.nextSegmentNumber) ||
+      (version != kCatalogFormatVersion1 && !in.getString(state.databaseId)) || !in.getU32(numTables) ||
       !in.canHold(numTables, 8)) {
     return malformed();
   }
@@ -163,7 +186,7 @@ absl::StatusOr<CatalogState> decodeCatalog(std::string_view bytes, const std::st
   if (!in.getU32(numSegments) || !in.canHold(numSegments, 56)) return malformed();
   for (uint32_t i = 0; i < numSegments; ++i) {
     SegmentInfo info;
-    if (!getSegment(in, info)) return malformed();
+    if (!getSegment(in, version, info)) return malformed();
     std::string id = info.id;
     state.segments.emplace(std::move(id), std::move(info));
   }

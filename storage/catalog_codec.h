@@ -1,16 +1,18 @@
 #pragma once
 
-// Catalog file format, version 1. All integers little-endian; "string" is a
-// u32 byte length followed by the bytes.
+// Catalog file format, version 2. All integers little-endian; "string" is a
+// u32 byte length followed by the bytes. Version 1 lacks the fields marked
+// (v2); decodeCatalog() reads both, encodeCatalog() writes version 2.
 //
 //   char[8] magic "FURLCAT\0"
-//   u32     format version (1)
+//   u32     format version (2)
 //   u32     reserved (0)
 //   u64     payloadLength
 //   u64     payload checksum: XXH3-64 (seed 0) of the payload
 //   payload:
 //     u64 generation
 //     u64 nextSegmentNumber
+//     string databaseId (v2)
 //     u32 numTables, then per table:
 //       string name
 //       u32 numColumns, then per column: string name, u8 typeId,
@@ -23,7 +25,10 @@
 //       string createSql
 //     u32 numSegments, then per segment:
 //       string id, string table, i64 chunkStartMs, i64 chunkEndMs,
-//       i64 minTimeMs, i64 maxTimeMs, u64 numRows, u64 sizeBytes
+//       i64 minTimeMs, i64 maxTimeMs, u64 numRows, u64 sizeBytes,
+//       u8 location (v2; 0 local, 1 object store), string objectKey (v2;
+//       empty exactly when local), u64 fileChecksum (v2),
+//       u8 pinnedTier (v2; 0 none, 1 warm, 2 cold)
 //     u32 numPropertyTables, then per table:
 //       string table, u32 numProperties, then per property: string key,
 //       string value
@@ -39,7 +44,7 @@
 
 namespace furl::storage {
 
-inline constexpr uint32_t kCatalogFormatVersion = 1;
+inline constexpr uint32_t kCatalogFormatVersion = 2;
 
 std::string encodeCatalog(const CatalogState& state);
 

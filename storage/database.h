@@ -55,6 +55,13 @@ struct TableDef {
   std::optional<size_t> findColumn(const std::string& name) const;
 };
 
+/// Where the catalog says a segment's bytes are.
+enum class SegmentLocation : uint8_t { kLocal = 0, kObjectStore = 1 };
+
+/// A tier an operator fixed for a segment with ALTER TABLE ... MOVE
+/// SEGMENTS; the mover's rules do not move pinned segments.
+enum class PinnedTier : uint8_t { kNone = 0, kWarm = 1, kCold = 2 };
+
 /// Metadata of one published segment.
 struct SegmentInfo {
   std::string id;
@@ -68,6 +75,12 @@ struct SegmentInfo {
   int64_t maxTimeMs = 0;
   uint64_t numRows = 0;
   uint64_t sizeBytes = 0;
+  SegmentLocation location = SegmentLocation::kLocal;
+  /// The object's key when location is kObjectStore, else empty.
+  std::string objectKey;
+  /// XXH3-64 of the whole segment file; 0 until the segment first moves.
+  uint64_t fileChecksum = 0;
+  PinnedTier pinnedTier = PinnedTier::kNone;
 };
 
 /// A consistent view of one table for one query: the definition and the
@@ -86,9 +99,24 @@ struct DatabaseOptions {
   bool backgroundMerge = true;
 
   /// Where cold segments go (an S3 bucket). When null, a directory store
-  /// under the data directory is used.
-  /// NOTE: nothing reads this yet; the tiering mover will move segments here.
+  /// at `coldDir` is used.
   std::shared_ptr<ObjectStore> objectStore;
+  /// The local object store's directory; empty means `<dataDir>/cold`.
+  std::string coldDir;
+  /// The block cache of cold reads; empty means `<dataDir>/cold-cache`.
+  std::string coldCacheDir;
+  /// Bound of the block cache in bytes; 0 disables it.
+  uint64_t coldCacheBytes = uint64_t{1} << 30;
+  /// How often the background mover applies the tiering rules; 0 disables
+  /// the background mover (moves then happen only on request).
+  int64_t tieringIntervalMs = 60'000;
+};
+
+/// The target of ALTER TABLE ... MOVE SEGMENTS TO TIER.
+enum class MoveTarget : uint8_t {
+  kWarm,  // local disk, pinned there
+  kCold,  // the object store, pinned there
+  kAuto,  // unpinned: the rules decide on the mover's next pass
 };
 
 class Database {
@@ -117,6 +145,30 @@ class Database {
 
   /// The file that holds the segment `segmentId` on local disk.
   virtual std::string segmentPath(const std::string& segmentId) const = 0;
+
+  /// Sets (a value) or resets (nullopt) table settings in one commit. The
+  /// tiering settings (storage/tiering_rules.h) are validated and take
+  /// effect on the mover's next pass, which this call requests. Errors:
+  /// NotFound for the table, InvalidArgument naming a bad setting.
+  virtual absl::Status alterTableSettings(const std::string& table,
+                                          const std::map<std::string, std::optional<std::string>>& changes) {
+    (void)table;
+    (void)changes;
+    return absl::UnimplementedError("this database does not support ALTER TABLE settings");
+  }
+
+  /// Moves the segments `segmentIds` of `table` to `target` before
+  /// returning (kAuto only unpins them). Returns the number of segments
+  /// whose location or pin changed. Errors: NotFound for the table or a
+  /// segment; the store's error when a move fails (segments moved before
+  /// it stay moved).
+  virtual absl::StatusOr<size_t> moveSegments(const std::string& table, const std::vector<std::string>& segmentIds,
+                                              MoveTarget target) {
+    (void)table;
+    (void)segmentIds;
+    (void)target;
+    return absl::UnimplementedError("this database does not support tiered storage");
+  }
 };
 
 }  // namespace furl::storage

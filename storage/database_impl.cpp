@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <random>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -12,6 +13,7 @@
 #include "common/status.h"
 #include "storage/file_io.h"
 #include "storage/segment_writer.h"
+#include "storage/tiering_rules.h"
 
 namespace furl::storage {
 
@@ -97,6 +99,13 @@ Batch sliceBatch(const Batch& batch, size_t offset, size_t length) {
   return result;
 }
 
+/// 16 random hex digits.
+std::string newDatabaseId() {
+  std::random_device random;
+  uint64_t value = (uint64_t{random()} << 32) ^ random();
+  return absl::StrFormat("%016x", value);
+}
+
 }  // namespace
 
 struct DatabaseImpl::MergeTask {
@@ -129,11 +138,22 @@ absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::open(const std::stri
   FURL_RETURN_IF_ERROR(createDirectories(dataDir + "/segments"));
   FURL_ASSIGN_OR_RETURN(auto catalog, Catalog::open(dataDir));
   std::unique_ptr<DatabaseImpl> database(new DatabaseImpl(dataDir, options, tuning, std::move(catalog)));
+  FURL_RETURN_IF_ERROR(database->openTiering());
   FURL_RETURN_IF_ERROR(database->loadSegments());
+
+  // The database id prefixes object keys; catalogs of version 1 have none.
+  if (database->catalog_->state().databaseId.empty()) {
+    CatalogChange change;
+    change.databaseId = newDatabaseId();
+    FURL_RETURN_IF_ERROR(database->catalog_->commit(change));
+  }
 
   if (options.backgroundMerge) {
     database->mergeThread_ = std::thread([db = database.get()] { db->mergeLoop(); });
     database->requestMerge();
+  }
+  if (options.tieringIntervalMs > 0) {
+    database->tieringThread_ = std::thread([db = database.get()] { db->tieringLoop(); });
   }
   logger("storage.database")
       ->info("database opened dir={} tables={} segments={} ms={}", dataDir, database->tables_.size(),
@@ -147,7 +167,9 @@ DatabaseImpl::~DatabaseImpl() {
     stopping_ = true;
   }
   wake_.notify_all();
+  tieringWake_.notify_all();
   if (mergeThread_.joinable()) mergeThread_.join();
+  if (tieringThread_.joinable()) tieringThread_.join();
 }
 
 absl::Status DatabaseImpl::loadSegments() {
@@ -170,10 +192,15 @@ absl::Status DatabaseImpl::loadSegments() {
     }
   }
 
+  // A local file of a cold segment is left from a move whose last step
+  // never ran.
   size_t orphans = 0;
   for (const std::string& name : names) {
-    bool published = absl::EndsWith(name, kSegmentExtension) &&
-                     state.segments.contains(name.substr(0, name.size() - kSegmentExtensionBytes));
+    bool published = false;
+    if (absl::EndsWith(name, kSegmentExtension)) {
+      auto it = state.segments.find(name.substr(0, name.size() - kSegmentExtensionBytes));
+      published = it != state.segments.end() && it->second.location == SegmentLocation::kLocal;
+    }
     if (published) continue;
     FURL_RETURN_IF_ERROR(removeFile(absl::StrCat(segmentDir_, "/", name)));
     ++orphans;
@@ -183,25 +210,30 @@ absl::Status DatabaseImpl::loadSegments() {
     logger("storage.database")->info("orphan segment files removed dir={} count={}", segmentDir_, orphans);
   }
 
-  // Open every published segment; a missing or damaged one fails the open.
+  // Open every published local segment; a missing or damaged one fails the
+  // open. Cold segments are fetched on first use, so an unreachable object
+  // store does not stop the database from opening.
+  int64_t now = nowMs();
   for (const auto& [name, def] : state.tables) {
     auto snapshot = std::make_shared<TableSnapshot>();
     snapshot->def = def;
-    std::vector<WrittenSegment> segments;
+    auto rules = parseTieringRules(def.settings, now);
     for (const SegmentInfo& info : state.segmentsOf(name)) {
-      auto reader = SegmentReader::open(segmentPath(info.id), info.id);
-      if (!reader.ok()) {
+      bool hot = rules.ok() && desiredTier(*rules, info, now) == Tier::kHot;
+      auto segment = openSegment(info, hot);
+      if (!segment.ok()) {
         return absl::DataLossError(absl::StrCat("segment ", info.id, " of table '", name,
                                                 "' is listed in the catalog but cannot be opened: ",
-                                                reader.status().message()));
+                                                segment.status().message()));
       }
-      if ((*reader)->numRows() != info.numRows) {
+      if ((*segment)->numRows() != info.numRows) {
         return absl::DataLossError(absl::StrCat("segment ", info.id, " of table '", name, "' has ",
-                                                (*reader)->numRows(), " rows but the catalog lists ", info.numRows));
+                                                (*segment)->numRows(), " rows but the catalog lists ", info.numRows));
       }
-      segments.push_back({info, std::move(*reader)});
+      snapshot->infos.push_back(info);
+      snapshot->segments.push_back(std::move(*segment));
     }
-    tables_[name] = TableEntry{nextIncarnation_++, replaceSegments(*snapshot, {}, segments)};
+    tables_[name] = TableEntry{nextIncarnation_++, replaceSegments(*snapshot, {}, {})};
   }
   nextSegmentNumber_.store(state.nextSegmentNumber);
   return absl::OkStatus();
@@ -267,7 +299,7 @@ absl::Status DatabaseImpl::createTable(const TableDef& def, bool orReplace, bool
   }
   if (replaced != nullptr) {
     for (const auto& segment : replaced->segments) {
-      static_cast<const SegmentReader&>(*segment).removeFileOnRelease();
+      segment->removeOnRelease();
     }
   }
   logger("storage.catalog")
@@ -295,7 +327,7 @@ absl::Status DatabaseImpl::dropTable(const std::string& name, bool ifExists) {
   }
   // Files go when the last snapshot holding them is released.
   for (const auto& segment : dropped->segments) {
-    static_cast<const SegmentReader&>(*segment).removeFileOnRelease();
+    segment->removeOnRelease();
   }
   logger("storage.catalog")->info("table dropped table={} segments={}", name, dropped->segments.size());
   return absl::OkStatus();
@@ -421,7 +453,7 @@ absl::StatusOr<std::vector<PreparedSegment>> DatabaseImpl::prepareSegments(const
 }
 
 void DatabaseImpl::discardPrepared(const std::vector<PreparedSegment>& prepared) {
-  for (const PreparedSegment& segment : prepared) segment.reader->removeFileOnRelease();
+  for (const PreparedSegment& segment : prepared) segment.reader->removeOnRelease();
 }
 
 absl::StatusOr<std::vector<DatabaseImpl::WrittenSegment>> DatabaseImpl::writeBatches(const std::string& table,
@@ -489,7 +521,7 @@ absl::StatusOr<std::vector<DatabaseImpl::WrittenSegment>> DatabaseImpl::writeBat
   // Write one segment per chunk, or several for a chunk above maxSegmentRows.
   std::vector<WrittenSegment> written;
   auto discardWritten = [&]() {
-    for (const WrittenSegment& segment : written) segment.reader->removeFileOnRelease();
+    for (const WrittenSegment& segment : written) segment.reader->removeOnRelease();
     written.clear();
   };
   for (const auto& [chunkStart, pieces] : chunks) {
@@ -562,7 +594,7 @@ absl::Status DatabaseImpl::commitSegments(const std::string& table, std::optiona
       absl::Status status = catalog_->commit(change);
       if (!status.ok()) {
         for (const WrittenSegment& segment : written) {
-          if (!catalog_->state().segments.contains(segment.info.id)) segment.reader->removeFileOnRelease();
+          if (!catalog_->state().segments.contains(segment.info.id)) segment.reader->removeOnRelease();
         }
         return status;
       }
@@ -579,7 +611,7 @@ absl::Status DatabaseImpl::commitSegments(const std::string& table, std::optiona
     // Files of removed segments go when the last snapshot holding them is released.
     for (size_t i = 0; i < before->infos.size(); ++i) {
       if (std::find(removed.begin(), removed.end(), before->infos[i].id) != removed.end()) {
-        static_cast<const SegmentReader&>(*before->segments[i]).removeFileOnRelease();
+        before->segments[i]->removeOnRelease();
       }
     }
   }
@@ -690,7 +722,8 @@ std::vector<DatabaseImpl::MergeTask> DatabaseImpl::findMerges(size_t minSegments
     for (size_t i = 0; i < snapshot->infos.size(); ++i) {
       // An ingestion source rewrites claimed chunks itself.
       if (claimed.contains(snapshot->infos[i].chunkStartMs)) continue;
-      if (snapshot->infos[i].numRows < tuning_.smallSegmentRows) {
+      if (snapshot->infos[i].numRows < tuning_.smallSegmentRows &&
+          snapshot->infos[i].location == SegmentLocation::kLocal) {
         smallByChunk[snapshot->infos[i].chunkStartMs].push_back(i);
       }
     }
@@ -726,10 +759,11 @@ absl::StatusOr<size_t> DatabaseImpl::mergeUntilDone(size_t minSegments) {
       if (status.ok()) {
         ++merges;
         progress = true;
-      } else if (!absl::IsNotFound(status)) {
+      } else if (!absl::IsNotFound(status) && !absl::IsAborted(status)) {
         return status;
       }
-      // NotFound: the table was dropped or replaced meanwhile; nothing to do.
+      // NotFound: the table was dropped or replaced meanwhile. Aborted: an
+      // input moved to another tier. Either way nothing is left to do.
     }
     if (!progress) break;
   }
@@ -776,13 +810,22 @@ absl::Status DatabaseImpl::runMerge(const MergeTask& task) {
       std::lock_guard<std::mutex> stateLock(stateMutex_);
       auto it = tables_.find(def.name);
       if (it == tables_.end() || it->second.incarnation != task.incarnation) {
-        merged.reader->removeFileOnRelease();
+        merged.reader->removeOnRelease();
         return absl::NotFoundError(absl::StrCat("table '", def.name, "' was dropped during a merge"));
       }
       if (it->second.claimedChunks.contains(task.infos.front().chunkStartMs)) {
-        merged.reader->removeFileOnRelease();
+        merged.reader->removeOnRelease();
         return absl::NotFoundError(absl::StrCat("time chunk ", task.infos.front().chunkStartMs, " of table '",
                                                 def.name, "' was claimed by ingestion during a merge"));
+      }
+    }
+    // The mover may have moved an input to the object store meanwhile.
+    for (const SegmentInfo& info : task.infos) {
+      auto current = catalog_->state().segments.find(info.id);
+      if (current == catalog_->state().segments.end() || current->second.location != SegmentLocation::kLocal) {
+        merged.reader->removeOnRelease();
+        return absl::AbortedError(absl::StrCat("segment ", info.id, " of table '", def.name,
+                                               "' moved or was removed during a merge"));
       }
     }
     CatalogChange change;
@@ -791,7 +834,7 @@ absl::Status DatabaseImpl::runMerge(const MergeTask& task) {
     change.nextSegmentNumber = nextSegmentNumber_.load();
     absl::Status status = catalog_->commit(change);
     if (!status.ok()) {
-      if (!catalog_->state().segments.contains(merged.info.id)) merged.reader->removeFileOnRelease();
+      if (!catalog_->state().segments.contains(merged.info.id)) merged.reader->removeOnRelease();
       return status;
     }
     std::lock_guard<std::mutex> stateLock(stateMutex_);
@@ -800,7 +843,7 @@ absl::Status DatabaseImpl::runMerge(const MergeTask& task) {
     entry.combined.reset();
   }
   for (const auto& segment : task.segments) {
-    static_cast<const SegmentReader&>(*segment).removeFileOnRelease();
+    segment->removeOnRelease();
   }
   logger("storage.merge")
       ->info("segments merged table={} chunk_start_ms={} inputs={} segment={} rows={} bytes={} ms={}", def.name,

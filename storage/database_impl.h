@@ -3,17 +3,24 @@
 // The Database of storage/database.h on a local data directory:
 //
 //   dataDir/catalog                 tables and published segments (Catalog)
-//   dataDir/segments/<id>.seg       one file per segment (SegmentWriter)
+//   dataDir/segments/<id>.seg       one file per local segment (SegmentWriter)
+//   dataDir/cold/                   the default object store for cold segments
+//   dataDir/cold-cache/             fetched ranges of cold segments (BlockCache)
 //
 // Write path: insert() writes its segment files under temporary names,
 // renames them, and then publishes all of them in one catalog commit, so an
 // insert is atomic and durable when it returns. Files that no commit
 // references (a crash between the two steps, or merged-away segments whose
 // removal never ran) are orphans; open() removes them.
+//
+// Tiering (docs/tiered-storage.md): a mover thread applies each table's
+// rules, pins hot segments in memory, moves segments to and from the object
+// store and drops them after their retention.
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -23,12 +30,25 @@
 #include <thread>
 #include <vector>
 
+#include "storage/block_cache.h"
 #include "storage/catalog.h"
 #include "storage/codec.h"
 #include "storage/database.h"
 #include "storage/segment_reader.h"
 
 namespace furl::storage {
+
+/// The points of a move where the fault-injection hook runs.
+enum class TieringStep : uint8_t {
+  kUploaded,        // warm to cold: object written, not verified
+  kVerified,        // object verified, catalog not changed
+  kCommitted,       // catalog says cold, local file not deleted
+  kDownloaded,      // cold to warm: local file written, not verified
+  kLocalVerified,   // local file verified, catalog not changed
+  kLocalCommitted,  // catalog says local, object not deleted
+  kDropCommitted,   // retention: segments removed from the catalog
+};
+std::string_view tieringStepName(TieringStep step);
 
 /// Limits that DatabaseOptions does not expose; tests shrink them.
 struct StorageTuning {
@@ -42,6 +62,25 @@ struct StorageTuning {
   size_t mergeMinSegments = 8;
   Codec codec = Codec::kLz4;
   Codec dictionaryCodec = Codec::kZstd;
+  /// Runs at each step of a move; an error fails the move at that step as
+  /// a failed upload or commit would. Tests use it to inject faults and to
+  /// end the process in the middle of a move.
+  std::function<absl::Status(TieringStep step, const std::string& segmentId)> tieringFault;
+  /// The current time in ms for the tiering rules; null means the system clock.
+  std::function<int64_t()> nowMs;
+  /// How often the mover sweeps the object store for orphan objects.
+  int64_t objectSweepIntervalMs = 3'600'000;
+};
+
+/// What one pass of the mover did.
+struct TieringPassResult {
+  size_t movedToCold = 0;
+  size_t movedToLocal = 0;
+  size_t pinnedHot = 0;
+  size_t unpinnedHot = 0;
+  size_t dropped = 0;
+  size_t objectsDeleted = 0;
+  size_t failures = 0;
 };
 
 /// In-memory segments of one table that snapshots include, published by an
@@ -65,7 +104,7 @@ class DatabaseImpl final : public Database {
   static absl::StatusOr<std::unique_ptr<DatabaseImpl>> open(const std::string& dataDir,
                                                             const DatabaseOptions& options,
                                                             const StorageTuning& tuning);
-  /// Stops the merge thread, waiting for a running merge to finish.
+  /// Stops the merge and mover threads, waiting for running work to finish.
   ~DatabaseImpl() override;
 
   absl::Status createTable(const TableDef& def, bool orReplace, bool ifNotExists) override;
@@ -125,6 +164,28 @@ class DatabaseImpl final : public Database {
 
   std::string segmentPath(const std::string& segmentId) const override;
 
+  absl::Status alterTableSettings(const std::string& table,
+                                  const std::map<std::string, std::optional<std::string>>& changes) override;
+  absl::StatusOr<size_t> moveSegments(const std::string& table, const std::vector<std::string>& segmentIds,
+                                      MoveTarget target) override;
+
+  /// Runs one pass of the mover synchronously: deletes released objects,
+  /// sweeps orphan objects when due, and applies every table's rules.
+  /// Failed moves are counted and logged, not returned.
+  TieringPassResult runTieringPass();
+
+  /// Deletes every object under this database's key prefix that the catalog
+  /// does not reference and no reader holds. Returns the number deleted.
+  absl::StatusOr<size_t> sweepObjectStore();
+
+  /// The object key of a segment: `<databaseId>/<table>/<id>.seg`.
+  std::string objectKey(const std::string& table, const std::string& segmentId) const;
+
+  ObjectStore& objectStore() { return *objectStore_; }
+  BlockCache* blockCache() { return cache_.get(); }
+  /// A copy of the catalog's entry for a segment; NotFound when absent.
+  absl::StatusOr<SegmentInfo> segmentInfo(const std::string& segmentId) const;
+
  private:
   struct TableEntry {
     /// Distinguishes a table from an earlier one of the same name, so that
@@ -145,6 +206,28 @@ class DatabaseImpl final : public Database {
                std::unique_ptr<Catalog> catalog);
 
   absl::Status loadSegments();
+  absl::Status openTiering();
+  int64_t nowMs() const;
+  /// The Segment for a catalog entry: a cold segment (no request yet), or
+  /// a local file read from disk or, with `hot`, from memory.
+  absl::StatusOr<std::shared_ptr<const Segment>> openSegment(const SegmentInfo& info, bool hot) const;
+  /// Puts `segment` (with `info`) in place of the segment of the same id.
+  /// Returns the replaced segment, or null when the table or segment is gone.
+  std::shared_ptr<const Segment> swapSegment(const std::string& table, uint64_t incarnation,
+                                             const SegmentInfo& info, std::shared_ptr<const Segment> segment);
+  absl::Status fault(TieringStep step, const std::string& segmentId) const;
+  /// Moves one segment; requires moveMutex_.
+  absl::Status moveToCold(const std::string& table, uint64_t incarnation, const SegmentInfo& info, PinnedTier pin);
+  absl::Status moveToLocal(const std::string& table, uint64_t incarnation, const SegmentInfo& info, PinnedTier pin,
+                           bool hot);
+  /// Changes only the pin of a segment; requires moveMutex_.
+  absl::Status setPin(const std::string& table, uint64_t incarnation, const SegmentInfo& info, PinnedTier pin);
+  /// Loads or unloads a local segment's bytes in memory; requires moveMutex_.
+  absl::Status setHot(const std::string& table, uint64_t incarnation, const SegmentInfo& info, bool hot);
+  absl::Status dropSegments(const std::string& table, uint64_t incarnation, const std::vector<std::string>& ids);
+  size_t deleteReleasedObjects();
+  void tieringLoop();
+  void requestTiering();
   std::string newSegmentId();
   /// Checks `batches` against the table and writes them as segment files
   /// split by time chunk; sets `incarnation` to the table's.
@@ -195,6 +278,19 @@ class DatabaseImpl final : public Database {
   bool mergeRequested_ = false;  // guarded by wakeMutex_
   bool stopping_ = false;        // guarded by wakeMutex_
   std::thread mergeThread_;
+
+  std::shared_ptr<ObjectStore> objectStore_;
+  std::shared_ptr<BlockCache> cache_;
+  std::shared_ptr<ColdObjectRegistry> coldObjects_;
+  /// Serializes moves, object deletes and sweeps, so that no object is
+  /// deleted while another thread uploads or commits the same key. Taken
+  /// before commitMutex_; never held by inserts or queries.
+  std::mutex moveMutex_;
+  int64_t lastSweepMs_ = 0;  // guarded by moveMutex_; 0: never swept
+  /// Starts true so that the first pass (and its orphan sweep) runs at open.
+  bool tieringRequested_ = true;  // guarded by wakeMutex_
+  std::condition_variable tieringWake_;
+  std::thread tieringThread_;
 };
 
 }  // namespace furl::storage

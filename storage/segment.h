@@ -1,8 +1,8 @@
 #pragma once
 
-// The read interface that queries use for every kind of segment: a
-// persisted segment file today, an in-memory (hot) segment or a cold S3
-// segment later. A segment is immutable once published.
+// The read interface that queries use for every kind of segment: a local
+// segment file (warm), one loaded in memory (hot) or an object in the
+// object store (cold). A segment is immutable once published.
 //
 // Rows are split into blocks that line up across columns: block b covers
 // the same rows in every column. Blocks are the unit of reading, pruning
@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/column.h"
 #include "common/types.h"
 #include "common/value.h"
+#include "storage/segment_source.h"
 
 namespace furl::storage {
 
@@ -57,6 +59,43 @@ class Segment {
 
   /// Bytes the column occupies compressed in `block` (for read statistics).
   virtual uint64_t compressedBytes(size_t column, size_t block) const = 0;
+
+  /// Makes block reads possible. A cold segment fetches its header, tail
+  /// and footer on the first successful call; the accessors above may be
+  /// used only after prepare() returned OK. Thread-safe; a failed call is
+  /// retried by the next one. Errors name the segment and the cause.
+  virtual absl::Status prepare(ReadStats* stats) const {
+    (void)stats;
+    return absl::OkStatus();
+  }
+
+  /// Reads `columns` of one block; out[i] receives columns[i]. Cold
+  /// segments fetch the ranges they miss in parallel. Adds what was fetched
+  /// to `stats` when not null. Errors as for readBlock().
+  virtual absl::Status readBlocks(const std::vector<size_t>& columns, size_t block, std::vector<ColumnPtr>& out,
+                                  ReadStats* stats) const {
+    (void)stats;
+    out.clear();
+    for (size_t column : columns) {
+      auto read = readBlock(column, block);
+      if (!read.ok()) return read.status();
+      out.push_back(std::move(read).value());
+    }
+    return absl::OkStatus();
+  }
+
+  /// Makes the release of the last reference delete the segment's stored
+  /// copy (its file, or its object through the mover).
+  virtual void removeOnRelease() const {}
+
+  /// "hot", "warm" or "cold".
+  virtual std::string_view tier() const { return "warm"; }
+  /// The local file path, or the object store and key.
+  virtual std::string location() const { return {}; }
+
+  /// Milliseconds since the epoch of the last readBlocks() call, or 0 when
+  /// no block was read since the segment was opened.
+  virtual int64_t lastAccessMs() const { return 0; }
 
   /// Index of the column called `name`, or nullopt.
   std::optional<size_t> findColumn(const std::string& name) const {

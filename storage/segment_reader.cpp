@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <chrono>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -16,8 +17,9 @@ namespace {
 
 using segment_format::BlockRef;
 
-absl::Status fileError(const std::string& path, const std::string& detail) {
-  return absl::DataLossError(absl::StrCat("segment file ", path, ": ", detail));
+/// `where` is the source's description ("segment file <path>", "object ...").
+absl::Status fileError(const std::string& where, const std::string& detail) {
+  return absl::DataLossError(absl::StrCat(where, ": ", detail));
 }
 
 /// Adds the file, column and block to a lower-level error, keeping its code.
@@ -89,59 +91,50 @@ absl::StatusOr<ColumnPtr> decodeBytesBlock(DataType type, uint32_t rows, std::sh
 
 }  // namespace
 
-SegmentReader::SegmentReader(std::unique_ptr<RandomAccessFile> file, std::string id)
-    : file_(std::move(file)), id_(std::move(id)) {}
-
-SegmentReader::~SegmentReader() {
-  if (!removeOnRelease_.load()) return;
-  std::string path = file_->path();
-  file_.reset();
-  absl::Status status = removeFile(path);
-  if (status.ok()) {
-    logger("storage.segment")->info("segment file removed segment={} path={}", id_, path);
-  } else {
-    // The next open of the database removes it as an orphan.
-    logger("storage.segment")->warn("segment file not removed segment={} error={}", id_, status.ToString());
-  }
-}
+SegmentReader::SegmentReader(std::shared_ptr<SegmentSource> source, std::string id)
+    : source_(std::move(source)), id_(std::move(id)) {}
 
 absl::StatusOr<std::shared_ptr<SegmentReader>> SegmentReader::open(const std::string& path, std::string id) {
+  FURL_ASSIGN_OR_RETURN(auto source, openFileSource(path));
+  if (id.empty()) id = std::filesystem::path(path).stem().string();
+  return open(std::move(source), std::move(id), nullptr);
+}
+
+absl::StatusOr<std::shared_ptr<SegmentReader>> SegmentReader::open(std::shared_ptr<SegmentSource> source,
+                                                                   std::string id, ReadStats* stats) {
   using segment_format::kHeaderBytes;
   using segment_format::kMagic;
   using segment_format::kTailBytes;
 
-  auto fileOr = RandomAccessFile::open(path);
-  if (!fileOr.ok()) return fileOr.status();
-  if (id.empty()) id = std::filesystem::path(path).stem().string();
-  std::shared_ptr<SegmentReader> reader(new SegmentReader(std::move(*fileOr), std::move(id)));
-  const RandomAccessFile& file = *reader->file_;
+  std::shared_ptr<SegmentReader> reader(new SegmentReader(std::move(source), std::move(id)));
+  const SegmentSource& file = *reader->source_;
+  const std::string where = file.describe();
   uint64_t fileSize = file.sizeBytes();
   if (fileSize < kHeaderBytes + kTailBytes) {
-    return fileError(path, absl::StrCat("truncated: ", fileSize, " bytes is shorter than header and tail"));
+    return fileError(where, absl::StrCat("truncated: ", fileSize, " bytes is shorter than header and tail"));
   }
 
-  // Header.
-  char header[kHeaderBytes];
-  FURL_RETURN_IF_ERROR(file.readAt(0, kHeaderBytes, header));
-  std::string_view magic(header, kMagic.size());
-  ByteReader headerReader(std::string_view(header + kMagic.size(), kHeaderBytes - kMagic.size()));
+  // Header and tail, in one call so that an object store fetches both at once.
+  std::vector<std::string> pieces;
+  FURL_RETURN_IF_ERROR(file.readRanges({{0, kHeaderBytes}, {fileSize - kTailBytes, kTailBytes}}, pieces, stats));
+  const std::string& header = pieces[0];
+  const std::string& tail = pieces[1];
+  std::string_view magic(header.data(), kMagic.size());
+  ByteReader headerReader(std::string_view(header.data() + kMagic.size(), kHeaderBytes - kMagic.size()));
   uint32_t version = 0;
   uint32_t flags = 0;
   headerReader.getU32(version);
   headerReader.getU32(flags);
-  if (magic != kMagic) return fileError(path, "bad magic in header; not a Furl segment file");
+  if (magic != kMagic) return fileError(where, "bad magic in header; not a Furl segment file");
   if (version < kOldestSegmentFormatVersion || version > kSegmentFormatVersion) {
-    return fileError(path, absl::StrCat("format version ", version, " is not supported; this build reads versions ",
-                                        kOldestSegmentFormatVersion, " to ", kSegmentFormatVersion,
-                                        ", so the file was written by a newer Furl or is damaged"));
+    return fileError(where, absl::StrCat("format version ", version, " is not supported; this build reads versions ",
+                                         kOldestSegmentFormatVersion, " to ", kSegmentFormatVersion,
+                                         ", so the file was written by a newer Furl or is damaged"));
   }
   reader->formatVersion_ = version;
-  if (flags != 0) return fileError(path, absl::StrCat("unknown header flags ", flags));
+  if (flags != 0) return fileError(where, absl::StrCat("unknown header flags ", flags));
 
-  // Tail.
-  char tail[kTailBytes];
-  FURL_RETURN_IF_ERROR(file.readAt(fileSize - kTailBytes, kTailBytes, tail));
-  ByteReader tailReader(std::string_view(tail, kTailBytes));
+  ByteReader tailReader(std::string_view(tail.data(), kTailBytes));
   uint64_t footerLength = 0;
   uint64_t footerChecksum = 0;
   uint32_t tailVersion = 0;
@@ -150,31 +143,31 @@ absl::StatusOr<std::shared_ptr<SegmentReader>> SegmentReader::open(const std::st
   tailReader.getU64(footerChecksum);
   tailReader.getU32(tailVersion);
   tailReader.getU32(reserved);
-  if (std::string_view(tail + kTailBytes - kMagic.size(), kMagic.size()) != kMagic) {
-    return fileError(path, "bad magic in tail; the file is truncated or not a Furl segment file");
+  if (std::string_view(tail.data() + kTailBytes - kMagic.size(), kMagic.size()) != kMagic) {
+    return fileError(where, "bad magic in tail; the file is truncated or not a Furl segment file");
   }
   if (tailVersion != version || reserved != 0) {
-    return fileError(path, absl::StrCat("tail version ", tailVersion, " does not match header version ", version));
+    return fileError(where, absl::StrCat("tail version ", tailVersion, " does not match header version ", version));
   }
   if (footerLength > fileSize - kHeaderBytes - kTailBytes) {
-    return fileError(path, absl::StrCat("footer length ", footerLength, " exceeds the file size ", fileSize));
+    return fileError(where, absl::StrCat("footer length ", footerLength, " exceeds the file size ", fileSize));
   }
 
   // Footer.
   uint64_t footerStart = fileSize - kTailBytes - footerLength;
-  std::string footer(footerLength, '\0');
-  FURL_RETURN_IF_ERROR(file.readAt(footerStart, footer.size(), footer.data()));
+  FURL_RETURN_IF_ERROR(file.readRanges({{footerStart, footerLength}}, pieces, stats));
+  const std::string& footer = pieces[0];
   uint64_t actualChecksum = checksum64(footer);
   if (actualChecksum != footerChecksum) {
-    return fileError(path, absl::StrFormat("footer checksum mismatch (stored %016x, computed %016x)", footerChecksum,
-                                           actualChecksum));
+    return fileError(where, absl::StrFormat("footer checksum mismatch (stored %016x, computed %016x)", footerChecksum,
+                                            actualChecksum));
   }
   FURL_RETURN_IF_ERROR(reader->parseFooter(footer, footerStart));
   return reader;
 }
 
 absl::Status SegmentReader::parseFooter(std::string_view footer, uint64_t footerStart) {
-  const std::string& path = file_->path();
+  const std::string path = source_->describe();
   ByteReader in(footer);
   auto malformed = [&](const std::string& detail) {
     return fileError(path, absl::StrCat("malformed footer at byte ", in.position(), ": ", detail));
@@ -307,12 +300,10 @@ absl::Status SegmentReader::parseFooter(std::string_view footer, uint64_t footer
 }
 
 std::string SegmentReader::describe(size_t column, const std::string& part) const {
-  return absl::StrCat("segment file ", file_->path(), ": column '", columns_[column].name, "' ", part);
+  return absl::StrCat(source_->describe(), ": column '", columns_[column].name, "' ", part);
 }
 
-absl::Status SegmentReader::readStored(const BlockRef& ref, std::string& stored) const {
-  stored.resize(ref.storedSize);
-  FURL_RETURN_IF_ERROR(file_->readAt(ref.offset, stored.size(), stored.data()));
+absl::Status SegmentReader::verifyStored(const BlockRef& ref, const std::string& stored) const {
   uint64_t actual = checksum64(stored);
   if (actual != ref.checksum) {
     return absl::DataLossError(
@@ -321,9 +312,8 @@ absl::Status SegmentReader::readStored(const BlockRef& ref, std::string& stored)
   return absl::OkStatus();
 }
 
-absl::Status SegmentReader::readRaw(const BlockRef& ref, std::string& raw) const {
-  std::string stored;
-  FURL_RETURN_IF_ERROR(readStored(ref, stored));
+absl::Status SegmentReader::decodeRaw(const BlockRef& ref, std::string& stored, std::string& raw) const {
+  FURL_RETURN_IF_ERROR(verifyStored(ref, stored));
   if (ref.codec == Codec::kNone) {
     raw = std::move(stored);
     return absl::OkStatus();
@@ -340,12 +330,20 @@ absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::dictionar
   DictionarySlot& slot = *dictionaries_[column];
   std::lock_guard<std::mutex> lock(slot.mutex);
   if (slot.dictionary == nullptr) {
-    FURL_ASSIGN_OR_RETURN(slot.dictionary, loadDictionary(column));
+    std::vector<ByteRange> ranges;
+    for (const DictionaryBlockMeta& block : meta_[column].dictionaryBlocks) {
+      ranges.push_back({block.ref.offset, block.ref.storedSize});
+    }
+    std::vector<std::string> stored;
+    absl::Status status = source_->readRanges(ranges, stored, nullptr);
+    if (!status.ok()) return annotate(status, describe(column, "dictionary"));
+    FURL_ASSIGN_OR_RETURN(slot.dictionary, decodeDictionary(column, stored));
   }
   return slot.dictionary;
 }
 
-absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::loadDictionary(size_t column) const {
+absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::decodeDictionary(
+    size_t column, std::vector<std::string>& stored) const {
   const ColumnMeta& meta = meta_[column];
 
   // One buffer holds every raw dictionary block; entries are views into it.
@@ -362,7 +360,7 @@ absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::loadDicti
   for (size_t k = 0; k < meta.dictionaryBlocks.size(); ++k) {
     const DictionaryBlockMeta& block = meta.dictionaryBlocks[k];
     std::string where = describe(column, absl::StrCat("dictionary block ", k));
-    absl::Status status = readRaw(block.ref, raw);
+    absl::Status status = decodeRaw(block.ref, stored[k], raw);
     if (!status.ok()) return annotate(status, where);
 
     size_t start = buffer->size();
@@ -392,11 +390,80 @@ absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::loadDicti
 }
 
 absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) const {
-  if (column >= columns_.size() || block >= blockRowCounts_.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("segment ", id_, " has no column ", column, " block ", block,
-                                                   " (", columns_.size(), " columns, ", blockRowCounts_.size(),
-                                                   " blocks)"));
+  std::vector<ColumnPtr> out;
+  FURL_RETURN_IF_ERROR(readBlocks({column}, block, out, nullptr));
+  return std::move(out[0]);
+}
+
+absl::Status SegmentReader::readBlocks(const std::vector<size_t>& columns, size_t block, std::vector<ColumnPtr>& out,
+                                       ReadStats* stats) const {
+  for (size_t column : columns) {
+    if (column >= columns_.size() || block >= blockRowCounts_.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("segment ", id_, " has no column ", column, " block ", block,
+                                                     " (", columns_.size(), " columns, ", blockRowCounts_.size(),
+                                                     " blocks)"));
+    }
   }
+
+  // Collect every range to read: the data blocks, and the dictionary blocks
+  // of string columns whose dictionary is not loaded yet.
+  std::vector<ByteRange> ranges;
+  std::vector<std::shared_ptr<const StringDictionary>> dictionaries(columns.size());
+  std::vector<size_t> firstDictionaryRange(columns.size(), SIZE_MAX);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    size_t column = columns[i];
+    if (dictionaries_[column] == nullptr) continue;
+    DictionarySlot& slot = *dictionaries_[column];
+    {
+      std::lock_guard<std::mutex> lock(slot.mutex);
+      dictionaries[i] = slot.dictionary;
+    }
+    if (dictionaries[i] != nullptr) continue;
+    firstDictionaryRange[i] = ranges.size();
+    for (const DictionaryBlockMeta& dictionaryBlock : meta_[column].dictionaryBlocks) {
+      ranges.push_back({dictionaryBlock.ref.offset, dictionaryBlock.ref.storedSize});
+    }
+  }
+  size_t firstDataRange = ranges.size();
+  for (size_t column : columns) {
+    const BlockRef& ref = meta_[column].blocks[block].ref;
+    ranges.push_back({ref.offset, ref.storedSize});
+  }
+
+  std::vector<std::string> stored;
+  absl::Status status = source_->readRanges(ranges, stored, stats);
+  if (!status.ok()) return annotate(status, absl::StrCat("segment ", id_, " block ", block));
+  lastAccessMs_.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count(),
+                      std::memory_order_relaxed);
+
+  // Dictionaries first: a racing reader may have loaded one meanwhile.
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (firstDictionaryRange[i] == SIZE_MAX) continue;
+    size_t column = columns[i];
+    DictionarySlot& slot = *dictionaries_[column];
+    std::lock_guard<std::mutex> lock(slot.mutex);
+    if (slot.dictionary == nullptr) {
+      size_t count = meta_[column].dictionaryBlocks.size();
+      std::vector<std::string> parts(std::make_move_iterator(stored.begin() + firstDictionaryRange[i]),
+                                     std::make_move_iterator(stored.begin() + firstDictionaryRange[i] + count));
+      FURL_ASSIGN_OR_RETURN(slot.dictionary, decodeDictionary(column, parts));
+    }
+    dictionaries[i] = slot.dictionary;
+  }
+
+  out.clear();
+  out.reserve(columns.size());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    FURL_ASSIGN_OR_RETURN(ColumnPtr column, decodeBlock(columns[i], block, stored[firstDataRange + i], dictionaries[i]));
+    out.push_back(std::move(column));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ColumnPtr> SegmentReader::decodeBlock(size_t column, size_t block, std::string& stored,
+                                                     std::shared_ptr<const StringDictionary> dictionary) const {
   const SegmentColumn& def = columns_[column];
   const ColumnMeta& meta = meta_[column];
   const BlockMeta& blockMeta = meta.blocks[block];
@@ -404,15 +471,9 @@ absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) 
   uint32_t nullCount = blockMeta.stats.nullCount;
   std::string where = describe(column, absl::StrCat("block ", block));
 
-  std::shared_ptr<const StringDictionary> dictionary;
-  if (def.type.id == TypeId::kString) {
-    FURL_ASSIGN_OR_RETURN(dictionary, this->dictionary(column));
-  }
-
   if (meta.encoding == segment_format::kEncodingPlain && nullCount == 0) {
     // Plain values without NULLs: decompress straight into the column.
-    std::string stored;
-    absl::Status status = readStored(blockMeta.ref, stored);
+    absl::Status status = verifyStored(blockMeta.ref, stored);
     if (status.ok()) {
       ColumnPtr result = Column::makeFlat(def.type, rows);
       status = decompressBlock(blockMeta.ref.codec, stored, result->data<char>(), blockMeta.ref.rawSize);
@@ -424,7 +485,7 @@ absl::StatusOr<ColumnPtr> SegmentReader::readBlock(size_t column, size_t block) 
   // Shared, because a bytes-encoded column keeps the block buffer alive.
   auto rawBuffer = std::make_shared<std::string>();
   std::string& raw = *rawBuffer;
-  absl::Status status = readRaw(blockMeta.ref, raw);
+  absl::Status status = decodeRaw(blockMeta.ref, stored, raw);
   if (!status.ok()) return annotate(status, where);
   const char* values = raw.data() + validityBytes(rows, nullCount);
 

@@ -14,26 +14,31 @@
 #include "storage/file_io.h"
 #include "storage/segment.h"
 #include "storage/segment_format.h"
+#include "storage/segment_source.h"
 
 namespace furl::storage {
 
-/// A segment file opened for reading.
+/// A segment file opened for reading, from a local file, memory or an
+/// object store (storage/segment_source.h).
 ///
 /// open() reads and validates the header, tail and footer; column blocks are
-/// read on request with pread, so every method is thread-safe. Each block's
-/// checksum is verified on every read. A string column's dictionary is read
-/// once, on first use, and then shared by every block read from it.
+/// read on request from the source, so every method is thread-safe. Each
+/// block's checksum is verified on every read. A string column's dictionary
+/// is read once, on first use, and then shared by every block read from it.
 ///
-/// Corruption and truncation give DataLoss. The message names the file, and
-/// for block data also the column and block. Failed system calls give the
-/// code absl derives from errno.
+/// Corruption and truncation give DataLoss. The message names the file or
+/// object, and for block data also the column and block. Failed system
+/// calls give the code absl derives from errno; object stores give theirs.
 class SegmentReader final : public Segment {
  public:
-  /// Opens `path`. `id` defaults to the file name without its extension.
+  /// Opens the local file `path`. `id` defaults to the file name without
+  /// its extension.
   static absl::StatusOr<std::shared_ptr<SegmentReader>> open(const std::string& path, std::string id = {});
 
-  /// Removes the file when removeFileOnRelease() was called.
-  ~SegmentReader() override;
+  /// Opens the segment in `source`: the header and tail in one
+  /// readRanges() call, then the footer.
+  static absl::StatusOr<std::shared_ptr<SegmentReader>> open(std::shared_ptr<SegmentSource> source, std::string id,
+                                                             ReadStats* stats);
 
   const std::string& id() const override { return id_; }
   const std::vector<SegmentColumn>& columns() const override { return columns_; }
@@ -44,9 +49,15 @@ class SegmentReader final : public Segment {
     return meta_.at(column).blocks.at(block).stats;
   }
   absl::StatusOr<ColumnPtr> readBlock(size_t column, size_t block) const override;
+  absl::Status readBlocks(const std::vector<size_t>& columns, size_t block, std::vector<ColumnPtr>& out,
+                          ReadStats* stats) const override;
   uint64_t compressedBytes(size_t column, size_t block) const override {
     return meta_.at(column).blocks.at(block).ref.storedSize;
   }
+  void removeOnRelease() const override { source_->removeOnRelease(); }
+  std::string_view tier() const override { return source_->tier(); }
+  std::string location() const override { return source_->location(); }
+  int64_t lastAccessMs() const override { return lastAccessMs_.load(std::memory_order_relaxed); }
 
   /// The dictionary of string column `column`, read and verified on the
   /// first call. Returns InvalidArgument for a column that is not a string.
@@ -55,13 +66,8 @@ class SegmentReader final : public Segment {
   /// Codec the block was stored with (kNone when compression did not pay).
   Codec blockCodec(size_t column, size_t block) const { return meta_.at(column).blocks.at(block).ref.codec; }
 
-  const std::string& path() const { return file_->path(); }
-  uint64_t fileSizeBytes() const { return file_->sizeBytes(); }
-
-  /// Makes the destructor remove the file. Used for segments that were
-  /// merged away or dropped: the file stays readable for snapshots that
-  /// still hold this reader and goes away with the last of them.
-  void removeFileOnRelease() const { removeOnRelease_.store(true); }
+  uint64_t fileSizeBytes() const { return source_->sizeBytes(); }
+  const std::shared_ptr<SegmentSource>& source() const { return source_; }
 
  private:
   struct BlockMeta {
@@ -85,16 +91,21 @@ class SegmentReader final : public Segment {
     std::shared_ptr<const StringDictionary> dictionary;
   };
 
-  SegmentReader(std::unique_ptr<RandomAccessFile> file, std::string id);
+  SegmentReader(std::shared_ptr<SegmentSource> source, std::string id);
   absl::Status parseFooter(std::string_view footer, uint64_t footerStart);
-  absl::StatusOr<std::shared_ptr<const StringDictionary>> loadDictionary(size_t column) const;
-  /// Reads one stored block into `stored` and verifies its checksum.
-  absl::Status readStored(const segment_format::BlockRef& ref, std::string& stored) const;
-  /// Reads, verifies and decompresses one stored block into `raw`.
-  absl::Status readRaw(const segment_format::BlockRef& ref, std::string& raw) const;
+  /// Builds the dictionary of `column` from its stored dictionary blocks.
+  absl::StatusOr<std::shared_ptr<const StringDictionary>> decodeDictionary(size_t column,
+                                                                            std::vector<std::string>& stored) const;
+  /// Verifies the checksum of one stored block.
+  absl::Status verifyStored(const segment_format::BlockRef& ref, const std::string& stored) const;
+  /// Verifies and decompresses one stored block into `raw`.
+  absl::Status decodeRaw(const segment_format::BlockRef& ref, std::string& stored, std::string& raw) const;
+  /// Decodes data block `block` of `column` from its stored bytes.
+  absl::StatusOr<ColumnPtr> decodeBlock(size_t column, size_t block, std::string& stored,
+                                        std::shared_ptr<const StringDictionary> dictionary) const;
   std::string describe(size_t column, const std::string& part) const;
 
-  std::unique_ptr<RandomAccessFile> file_;
+  std::shared_ptr<SegmentSource> source_;
   std::string id_;
   uint32_t formatVersion_ = 0;
   std::vector<SegmentColumn> columns_;
@@ -102,7 +113,7 @@ class SegmentReader final : public Segment {
   std::vector<uint32_t> blockRowCounts_;
   std::vector<ColumnMeta> meta_;
   std::vector<std::unique_ptr<DictionarySlot>> dictionaries_;
-  mutable std::atomic<bool> removeOnRelease_{false};
+  mutable std::atomic<int64_t> lastAccessMs_{0};
 };
 
 }  // namespace furl::storage

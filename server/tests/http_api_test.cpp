@@ -122,7 +122,9 @@ TEST_F(HttpApiTest, QueryInBodyWithSettingsAndQueryId) {
   EXPECT_EQ(header(response, "X-ClickHouse-Summary"),
             "{\"read_rows\":\"100\",\"read_bytes\":\"800\",\"written_rows\":\"0\",\"written_bytes\":\"0\","
             "\"total_rows_to_read\":\"100\",\"result_rows\":\"2\",\"result_bytes\":\"" +
-                std::to_string(response.body().size()) + "\",\"elapsed_ns\":\"1500000\"}");
+                std::to_string(response.body().size()) +
+                "\",\"elapsed_ns\":\"1500000\",\"cold_fetch_bytes\":\"0\",\"cold_fetch_requests\":\"0\","
+                "\"cold_cache_hits\":\"0\"}");
 
   auto& log = testing::fakeEngineLog();
   std::lock_guard lock(log.mutex);

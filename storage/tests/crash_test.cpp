@@ -130,7 +130,7 @@ TEST(CrashTest, KilledInserterLosesNoAcknowledgedInsert) {
     for (const SegmentInfo& info : (*snapshot)->infos) published.insert(info.id + ".seg");
     std::vector<std::string> files = testing::listFiles(dir.file("segments"));
     EXPECT_EQ(std::set<std::string>(files.begin(), files.end()), published);
-    EXPECT_EQ(testing::listFiles(dir.path()), (std::vector<std::string>{"catalog", "segments"}));
+    EXPECT_EQ(testing::listFiles(dir.path()), (std::vector<std::string>{"catalog", "cold", "cold-cache", "segments"}));
     std::cerr << "round " << round << ": " << acknowledgedThisRound << " inserts acknowledged, "
               << rowsById.size() << " inserts stored in " << published.size() << " segments\n";
   }

@@ -245,7 +245,7 @@ TEST(DatabaseTest, RemovesOrphanFilesOnOpen) {
   auto database = openDatabase(dir.path());
   ASSERT_NE(database, nullptr);
   EXPECT_EQ(testing::listFiles(dir.file("segments")), std::vector<std::string>{"seg_000000000001.seg"});
-  EXPECT_EQ(testing::listFiles(dir.path()), (std::vector<std::string>{"catalog", "segments"}));
+  EXPECT_EQ(testing::listFiles(dir.path()), (std::vector<std::string>{"catalog", "cold", "cold-cache", "segments"}));
   EXPECT_EQ(tableRows(*database, "events").size(), 10u);
 }
 

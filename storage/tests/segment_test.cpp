@@ -444,7 +444,7 @@ TEST(SegmentReaderTest, RemovesFileOnRelease) {
   TempDir dir;
   auto reader = writeAndOpen(dir, {{"i", DataType(TypeId::kInt64)}}, {{Value::int64(1)}}, {});
   ASSERT_NE(reader, nullptr);
-  reader->removeFileOnRelease();
+  reader->removeOnRelease();
   EXPECT_EQ(testing::listFiles(dir.path()).size(), 1u);
   reader.reset();
   EXPECT_TRUE(testing::listFiles(dir.path()).empty());

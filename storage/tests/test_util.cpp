@@ -51,6 +51,11 @@ Batch makeBatch(const std::vector<DataType>& types, const std::vector<Row>& rows
 
 std::vector<Row> readRows(const Segment& segment) {
   std::vector<Row> rows;
+  absl::Status prepared = segment.prepare(nullptr);
+  if (!prepared.ok()) {
+    ADD_FAILURE() << "prepare() of " << segment.id() << ": " << prepared;
+    return rows;
+  }
   for (size_t b = 0; b < segment.numBlocks(); ++b) {
     std::vector<ColumnPtr> columns;
     for (size_t c = 0; c < segment.columns().size(); ++c) {

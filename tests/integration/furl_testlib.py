@@ -104,13 +104,13 @@ class FurlServer:
         self._log_file = None
 
     @classmethod
-    def from_args(cls, argv=None, description=None):
+    def from_args(cls, argv=None, description=None, extra_args=()):
         """Build a server from the command line (--furld PATH) of a test script."""
         parser = argparse.ArgumentParser(description=description)
         parser.add_argument("--furld", default=os.environ.get("FURLD", DEFAULT_FURLD),
                             help="path of the furld binary (default: $FURLD or build/bin/furld)")
         args, _ = parser.parse_known_args(argv)
-        return cls(furld=args.furld)
+        return cls(furld=args.furld, extra_args=extra_args)
 
     # Lifecycle.
 

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace furl::ingest {
+namespace furl {
 
 /// An ISO-8601 period: a count of each unit, all non-negative.
 struct Period {
@@ -33,6 +33,11 @@ struct Period {
   /// or when the length overflows int64.
   std::optional<int64_t> fixedMillis() const;
 
+  /// `ms` minus this period: years and months on the UTC calendar (the day
+  /// of the month clamped to the target month's length), then the fixed
+  /// units. nullopt on overflow.
+  std::optional<int64_t> subtractFrom(int64_t ms) const;
+
   /// The ISO-8601 text, units in order and zero units left out (`PT15M`,
   /// `P1DT12H`, `PT0.5S`; `PT0S` for the zero period).
   std::string toString() const;
@@ -45,4 +50,4 @@ struct Period {
 /// letters are accepted. InvalidArgument names the text when it is invalid.
 absl::StatusOr<Period> parsePeriod(std::string_view text);
 
-}  // namespace furl::ingest
+}  // namespace furl

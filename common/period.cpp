@@ -1,13 +1,28 @@
-#include "ingest/period.h"
+#include "common/period.h"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
-#include "ingest/text_util.h"
+#include "common/time_util.h"
+#include "fmt/format.h"
 
-namespace furl::ingest {
+namespace furl {
 namespace {
 
 constexpr int64_t kMaxUnitCount = 1'000'000'000'000;
+
+template <typename... Pieces>
+void strAppend(std::string* out, const Pieces&... pieces) {
+  (fmt::format_to(std::back_inserter(*out), "{}", pieces), ...);
+}
+
+template <typename... Pieces>
+std::string strCat(const Pieces&... pieces) {
+  std::string out;
+  strAppend(&out, pieces...);
+  return out;
+}
 
 absl::Status invalidPeriod(std::string_view text, std::string_view reason) {
   return absl::InvalidArgumentError(strCat("invalid ISO-8601 period '", text, "': ", reason,
@@ -32,6 +47,31 @@ std::optional<int64_t> Period::fixedMillis() const {
             multiplyAdd(total, seconds, 1000) && multiplyAdd(total, millis, 1);
   if (!ok) return std::nullopt;
   return total;
+}
+
+std::optional<int64_t> Period::subtractFrom(int64_t ms) const {
+  int64_t result = ms;
+  if (hasCalendarUnits()) {
+    // Whole months back on the calendar, keeping the time of day; the day
+    // of the month is clamped (March 31 minus P1M is February 28 or 29).
+    int64_t dayMs = ms - int64_t{daysFromMs(ms)} * 86'400'000;
+    CivilDate date = civilFromDays(daysFromMs(ms));
+    int64_t monthIndex = int64_t{date.year} * 12 + (date.month - 1) - years * 12 - months;
+    if (monthIndex < int64_t{-100'000} * 12) return std::nullopt;
+    int32_t year = static_cast<int32_t>(monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12);
+    uint32_t month = static_cast<uint32_t>(monthIndex - int64_t{year} * 12) + 1;
+    uint32_t nextYearMonth = month == 12 ? 1 : month + 1;
+    int32_t nextYear = month == 12 ? year + 1 : year;
+    uint32_t lastDay = static_cast<uint32_t>(daysFromCivil(nextYear, nextYearMonth, 1) - daysFromCivil(year, month, 1));
+    uint32_t day = std::min(date.day, lastDay);
+    result = int64_t{daysFromCivil(year, month, day)} * 86'400'000 + dayMs;
+  }
+  Period fixedPart = *this;
+  fixedPart.years = 0;
+  fixedPart.months = 0;
+  std::optional<int64_t> fixed = fixedPart.fixedMillis();
+  if (!fixed || __builtin_sub_overflow(result, *fixed, &result)) return std::nullopt;
+  return result;
 }
 
 std::string Period::toString() const {
@@ -145,4 +185,4 @@ absl::StatusOr<Period> parsePeriod(std::string_view text) {
   return period;
 }
 
-}  // namespace furl::ingest
+}  // namespace furl

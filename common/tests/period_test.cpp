@@ -1,8 +1,8 @@
-#include "ingest/period.h"
+#include "common/period.h"
 
 #include <gtest/gtest.h>
 
-namespace furl::ingest {
+namespace furl {
 namespace {
 
 TEST(PeriodTest, ParsesCommonPeriods) {
@@ -42,5 +42,27 @@ TEST(PeriodTest, RejectsInvalidText) {
   }
 }
 
+TEST(PeriodTest, SubtractsCalendarAndFixedUnits) {
+  // 2024-03-31 12:00:00 UTC.
+  const int64_t ms = 1'711'886'400'000;
+  struct Case {
+    const char* text;
+    int64_t expected;
+  };
+  const Case cases[] = {
+      {"P1D", ms - 86'400'000},
+      {"PT1H", ms - 3'600'000},
+      {"P1M", 1'709'208'000'000},   // 2024-02-29 12:00, clamped to the month's last day
+      {"P1Y", 1'680'264'000'000},   // 2023-03-31 12:00
+      {"P13M", 1'677'585'600'000},  // 2023-02-28 12:00
+      {"P1MT1H", 1'709'204'400'000},
+  };
+  for (const Case& c : cases) {
+    std::optional<int64_t> result = parsePeriod(c.text)->subtractFrom(ms);
+    ASSERT_TRUE(result.has_value()) << c.text;
+    EXPECT_EQ(*result, c.expected) << c.text;
+  }
+}
+
 }  // namespace
-}  // namespace furl::ingest
+}  // namespace furl
