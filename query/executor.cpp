@@ -170,6 +170,7 @@ void loadColumns(const SelectPlan& plan, const Morsel& morsel, const std::vector
   if (!plan.table) return;
   const auto& snapshot = *plan.table;
   const auto& segment = *snapshot.segments[morsel.segment];
+
   // One readBlocks() call for every stored column, so that a cold segment
   // fetches them in parallel.
   std::vector<size_t> stored;
@@ -195,7 +196,6 @@ void loadColumns(const SelectPlan& plan, const Morsel& morsel, const std::vector
   addReadStats(stats, readStats);
   if (!status.ok()) throw errorFromStatus(status);
   for (size_t k = 0; k < targets.size(); ++k) batch.columns[targets[k]] = std::move(read[k]);
-  }
 }
 
 // Adds the scanned columns that `expr` reads to `used`.

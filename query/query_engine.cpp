@@ -536,7 +536,7 @@ std::vector<std::string> StatementRunner::segmentsMatching(const storage::TableS
   std::string select = "SELECT " + quoteIdentifier(timeColumn.name) + " FROM " + quoteIdentifier(def.name) +
                        " WHERE " + alter.whereText;
   sql::StatementPtr parsed = sql::parseStatement(select);
-  auto plan = bindSelect(*parsed->as<sql::SelectStatement>().query, database_, warnings_);
+  auto plan = bindSelect(*parsed->as<sql::SelectStatement>().query, database_, systemTables_, warnings_);
   for (size_t column : plan->scanColumns) {
     if (column != static_cast<size_t>(def.timeColumn)) {
       throw QueryError(ErrorCode::kBadArguments,

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Cold versus warm query times on the ClickBench `hits` table.
+
+Loads a hits TSV file into a fresh furld, runs a set of ClickBench queries
+with every segment on local disk (warm), then moves every segment to the
+object store (the local directory store under the data directory) and runs
+them again, first without the block cache (every read is fetched), then with
+an empty cache (the first run fills it) and a warm cache. Prints one
+Markdown table with times (best of REPEAT runs, in ms) and the bytes and
+requests each query fetched from the object store.
+
+    python3 bench/tiering/tiering_bench.py --furld build/bin/furld --hits /tmp/hits/hits-1M.tsv
+
+The server listens on 127.0.0.1 on a free port and is stopped by PID at
+the end. Not part of CI.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "integration"))
+from furl_testlib import FurlServer  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# ClickBench queries (numbered as in ClickBench, from 0) plus one with a
+# time filter, which prunes segments before any fetch.
+QUERIES = [
+    ("Q0", "SELECT COUNT(*) FROM hits"),
+    ("Q1", "SELECT COUNT(*) FROM hits WHERE AdvEngineID <> 0"),
+    ("Q2", "SELECT SUM(AdvEngineID), COUNT(*), AVG(ResolutionWidth) FROM hits"),
+    ("Q3", "SELECT AVG(UserID) FROM hits"),
+    ("Q5", "SELECT COUNT(DISTINCT SearchPhrase) FROM hits"),
+    ("Q7", "SELECT AdvEngineID, COUNT(*) FROM hits WHERE AdvEngineID <> 0 GROUP BY AdvEngineID "
+           "ORDER BY COUNT(*) DESC"),
+    ("Q12", "SELECT SearchPhrase, COUNT(*) AS c FROM hits WHERE SearchPhrase <> '' GROUP BY SearchPhrase "
+            "ORDER BY c DESC LIMIT 10"),
+    ("Q20", "SELECT COUNT(*) FROM hits WHERE URL LIKE '%google%'"),
+    ("T1", "SELECT COUNT(*), SUM(ResolutionWidth) FROM hits WHERE EventDate >= '2013-07-25'"),
+]
+
+
+def run(server, sql, repeat):
+    best = None
+    summary = {}
+    for _ in range(repeat):
+        start = time.monotonic()
+        status, body, headers = server.request(sql, params={"max_threads": "2"})
+        elapsed = (time.monotonic() - start) * 1000
+        if status != 200:
+            raise RuntimeError(f"{sql}: HTTP {status}: {body[:500]}")
+        if best is None or elapsed < best:
+            best = elapsed
+        summary = json.loads(headers.get("X-ClickHouse-Summary", "{}"))
+    return best, summary
+
+
+def measure(server, repeat):
+    rows = {}
+    for name, sql in QUERIES:
+        best, summary = run(server, sql, repeat)
+        rows[name] = (best, int(summary.get("cold_fetch_bytes", 0)), int(summary.get("cold_fetch_requests", 0)),
+                      int(summary.get("cold_cache_hits", 0)))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--furld", default=os.environ.get("FURLD", "build/bin/furld"))
+    parser.add_argument("--hits", default="/tmp/hits/hits-1M.tsv", help="hits rows as TabSeparated")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per query; the best time is kept")
+    args = parser.parse_args()
+
+    cache_on = ["--tiering-interval-ms", "0", "--log-level", "warn", "--max-body-bytes", str(1 << 40)]
+    server = FurlServer(furld=args.furld, extra_args=cache_on)
+    try:
+        server.start()
+        with open(os.path.join(HERE, "hits_create.sql")) as create:
+            server.query(create.read())
+        start = time.monotonic()
+        with open(args.hits, "rb") as data:
+            server.query("INSERT INTO hits FORMAT TabSeparated", body=data.read())
+        load_s = time.monotonic() - start
+        count = server.query_rows("SELECT count(), uniqExact(EventDate) FROM hits")[0]
+        print(f"loaded {count[0]} rows over {count[1]} days in {load_s:.1f} s", file=sys.stderr)
+        warm = measure(server, args.repeat)
+
+        moved = server.query_rows("ALTER TABLE hits MOVE SEGMENTS TO TIER 'cold'")[0][0]
+        print(f"moved {moved} segments to the object store", file=sys.stderr)
+
+        # No cache: every range is fetched on every run.
+        server.stop()
+        server.extra_args = cache_on + ["--cold-cache-bytes", "0"]
+        server.start()
+        no_cache = measure(server, args.repeat)
+
+        # An empty cache: the first run fills it, later runs hit it.
+        server.stop()
+        shutil.rmtree(os.path.join(server.data_dir, "cold-cache"), ignore_errors=True)
+        server.extra_args = cache_on
+        server.start()
+        first = measure(server, 1)
+        cached = measure(server, args.repeat)
+    finally:
+        server.close()
+
+    print("| query | warm ms | cold, no cache ms | fetched MB | requests | cold, first run ms | cold, cached ms "
+          "| cache hits |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, _ in QUERIES:
+        print(f"| {name} | {warm[name][0]:.0f} | {no_cache[name][0]:.0f} | {no_cache[name][1] / 1e6:.1f} "
+              f"| {no_cache[name][2]} | {first[name][0]:.0f} | {cached[name][0]:.0f} | {cached[name][3]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
