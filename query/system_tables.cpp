@@ -7,7 +7,6 @@
 #include "common/error.h"
 #include "common/time_util.h"
 #include "storage/database.h"
-#include "storage/memory_segment.h"
 
 namespace furl::query {
 namespace {
@@ -166,20 +165,25 @@ void addSystemSegmentsTable(SystemTables& tables, const storage::Database& datab
   table.columns = {{"database", kString},  {"table", kString},         {"segment_id", kString},
                    {"start_time", kNullableTime}, {"end_time", kNullableTime}, {"min_time", kNullableTime},
                    {"max_time", kNullableTime},   {"rows", kUInt64},           {"bytes", kUInt64},
-                   {"tier", kString},      {"location", kString}};
+                   {"tier", kString},      {"location", kString},      {"pinned_tier", kString},
+                   {"last_access", kNullableTime}};
   table.produce = [&database](SystemRows& rows) {
     for (const auto& snapshot : snapshotAll(database)) {
       bool hasTime = snapshot->def.timeColumn >= 0;
       for (size_t i = 0; i < snapshot->infos.size(); ++i) {
-        const auto& info = snapshot->infos[i];
-        // Hot segments are the in-memory rows of Kafka ingestion, not files.
-        bool hot = dynamic_cast<const storage::MemorySegment*>(snapshot->segments[i].get()) != nullptr;
+        const storage::SegmentInfo& info = snapshot->infos[i];
+        const storage::Segment& segment = *snapshot->segments[i];
+        std::string_view pinned = info.pinnedTier == storage::PinnedTier::kCold   ? "cold"
+                                  : info.pinnedTier == storage::PinnedTier::kWarm ? "warm"
+                                                                                  : "";
+        int64_t lastAccessMs = segment.lastAccessMs();
         rows.addRow({Value::string("default"), Value::string(info.table), Value::string(info.id),
                      timeOrNull(info.chunkStartMs), timeOrNull(info.chunkEndMs),
                      hasTime ? Value::timestampMs(info.minTimeMs) : Value::null(),
                      hasTime ? Value::timestampMs(info.maxTimeMs) : Value::null(), Value::uint64(info.numRows),
-                     Value::uint64(info.sizeBytes), Value::string(hot ? "hot" : "warm"),
-                     Value::string(hot ? "memory" : database.segmentPath(info.id))});
+                     Value::uint64(info.sizeBytes), Value::string(std::string(segment.tier())),
+                     Value::string(segment.location()), Value::string(std::string(pinned)),
+                     lastAccessMs > 0 ? Value::timestampMs(lastAccessMs) : Value::null()});
       }
     }
   };

@@ -313,7 +313,7 @@ absl::Status DatabaseImpl::moveToLocal(const std::string& table, uint64_t incarn
     replaced = swapSegment(table, incarnation, moved, *segment);
   }
 
-  // The object goes on a later mover pass, once no query holds it.
+  // The mover deletes the object on a later pass, once no running query reads it.
   if (replaced != nullptr) replaced->removeOnRelease();
   logger("storage.tiering")
       ->info("segment moved to local disk table={} segment={} key={} bytes={} hot={} ms={}", table, info.id,

@@ -52,6 +52,9 @@ class MemorySegment final : public Segment {
     return blocks_[block]->columns[column];
   }
   uint64_t compressedBytes(size_t column, size_t block) const override;
+  /// Rows of Kafka ingestion not yet persisted to a segment file.
+  std::string_view tier() const override { return "hot"; }
+  std::string location() const override { return "memory"; }
 
   const std::vector<std::shared_ptr<const MemoryBlock>>& blocks() const { return blocks_; }
   /// The segment's rows as batches, one per block, for writing it to a file.

@@ -42,7 +42,7 @@ absl::StatusOr<TieringRules> parseTieringRules(const std::map<std::string, std::
 
 enum class Tier : uint8_t { kHot, kWarm, kCold, kDrop };
 
-/// Where `info` belongs at `nowMs` under `rules`, honouring its pin. A
+/// The tier of `info` at `nowMs` under `rules`, honouring its pin. A
 /// pinned segment keeps its tier (a segment pinned warm may still be hot)
 /// unless retention drops it.
 Tier desiredTier(const TieringRules& rules, const SegmentInfo& info, int64_t nowMs);

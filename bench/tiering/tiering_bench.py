@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Cold versus warm query times on the ClickBench `hits` table.
 
-Loads a hits TSV file into a fresh furld, runs a set of ClickBench queries
-with every segment on local disk (warm), then moves every segment to the
-object store (the local directory store under the data directory) and runs
-them again, first without the block cache (every read is fetched), then with
-an empty cache (the first run fills it) and a warm cache. Prints one
+Loads a hits TSV file into a fresh furld and runs a set of ClickBench
+queries with every segment on local disk (warm). Then it moves every
+segment to the object store (the local directory store under the data
+directory) and runs them again three ways: without the block cache, so
+every read is fetched; with an empty cache, which the first run fills; and
+with that filled cache. Prints one
 Markdown table with times (best of REPEAT runs, in ms) and the bytes and
 requests each query fetched from the object store.
 

@@ -97,7 +97,7 @@ def main():
                     f"local={len(local_segments(server))} objects={len(cold_objects(server))}")
         checks.equal("cold.results", expected, results(server))
 
-        # A restart with an empty block cache still answers.
+        # After a restart with an empty block cache the results stay the same.
         server.stop()
         shutil.rmtree(os.path.join(server.data_dir, "cold-cache"), ignore_errors=True)
         server.start()
