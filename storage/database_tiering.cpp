@@ -166,6 +166,7 @@ std::shared_ptr<const Segment> DatabaseImpl::swapSegment(const std::string& tabl
     next->infos[i] = info;
     next->segments[i] = std::move(segment);
     it->second.snapshot = std::move(next);
+    it->second.combined.reset();
     return replaced;
   }
   return nullptr;
@@ -345,6 +346,7 @@ absl::Status DatabaseImpl::setPin(const std::string& table, uint64_t incarnation
     if (entry.id == info.id) entry = pinned;
   }
   it->second.snapshot = std::move(next);
+  it->second.combined.reset();
   return absl::OkStatus();
 }
 
@@ -378,6 +380,7 @@ absl::Status DatabaseImpl::dropSegments(const std::string& table, uint64_t incar
     if (it != tables_.end() && it->second.incarnation == incarnation) {
       before = it->second.snapshot;
       it->second.snapshot = replaceSegments(*before, change.removeSegments, {});
+      it->second.combined.reset();
     }
   }
   if (before != nullptr) {
@@ -484,6 +487,9 @@ TieringPassResult DatabaseImpl::runTieringPass() {
         std::lock_guard<std::mutex> lock(stateMutex_);
         auto it = tables_.find(table);
         if (it == tables_.end() || it->second.incarnation != incarnation) break;
+        // An ingestion source rewrites claimed chunks itself (hot segments
+        // with rollup), so the mover leaves them alone as merges do.
+        if (it->second.claimedChunks.contains(listed.chunkStartMs)) continue;
         const TableSnapshot& latest = *it->second.snapshot;
         for (size_t i = 0; i < latest.infos.size(); ++i) {
           if (latest.infos[i].id != listed.id) continue;
@@ -583,6 +589,7 @@ absl::Status DatabaseImpl::alterTableSettings(const std::string& table,
     auto next = std::make_shared<TableSnapshot>(*entry.snapshot);
     next->def = def;
     entry.snapshot = std::move(next);
+    entry.combined.reset();
   }
   logger("storage.catalog")->info("table settings changed table={} settings={}", table, changes.size());
   requestTiering();
