@@ -7,6 +7,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "common/logging.h"
@@ -27,6 +29,26 @@ std::string hostName() {
   char buffer[256] = {};
   if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "furl";
   return buffer;
+}
+
+/// Test hook for crash tests of the mover: with FURL_TEST_TIERING_CRASH_AT
+/// set to a step name (uploaded, verified, committed, downloaded,
+/// local_verified, local_committed, drop_committed), furld sends itself
+/// SIGKILL the first time a move reaches that step.
+furl::storage::StorageTuning storageTuningFromEnvironment() {
+  furl::storage::StorageTuning tuning;
+  const char* crashAt = std::getenv("FURL_TEST_TIERING_CRASH_AT");
+  if (crashAt == nullptr || *crashAt == '\0') return tuning;
+  std::string step = crashAt;
+  furl::logger("server")->warn("test hook on: furld ends with SIGKILL when a segment move reaches step={}", step);
+  tuning.tieringFault = [step](furl::storage::TieringStep reached, const std::string& segmentId) {
+    if (furl::storage::tieringStepName(reached) == step) {
+      furl::logger("server")->warn("test hook: SIGKILL at step={} segment={}", step, segmentId);
+      std::raise(SIGKILL);
+    }
+    return absl::OkStatus();
+  };
+  return tuning;
 }
 
 }  // namespace
@@ -71,7 +93,7 @@ int main(int argc, char** argv) {
   databaseOptions.coldCacheDir = config->coldCacheDir;
   databaseOptions.coldCacheBytes = config->coldCacheBytes;
   databaseOptions.tieringIntervalMs = config->tieringIntervalMs;
-  auto database = storage::DatabaseImpl::open(config->dataDir, databaseOptions, storage::StorageTuning{});
+  auto database = storage::DatabaseImpl::open(config->dataDir, databaseOptions, storageTuningFromEnvironment());
   if (!database.ok()) {
     log->error("cannot open the database data_dir={} error={}", config->dataDir,
                std::string(database.status().message()));

@@ -3,14 +3,17 @@
 
 Loads a hits TSV file into a fresh furld and runs a set of ClickBench
 queries with every segment on local disk (warm). Then it moves every
-segment to the object store (the local directory store under the data
-directory) and runs them again three ways: without the block cache, so
-every read is fetched; with an empty cache, which the first run fills; and
-with that filled cache. Prints one
-Markdown table with times (best of REPEAT runs, in ms) and the bytes and
-requests each query fetched from the object store.
+segment to the object store and runs them again three ways: without the
+block cache, so every read is fetched; with an empty cache, which the first
+run fills; and with that filled cache. Prints one Markdown table with times
+(best of REPEAT runs, in ms), their ratio to the warm time, and the bytes
+and requests each query fetched from the object store.
 
-    python3 bench/tiering/tiering_bench.py --furld build/bin/furld --hits /tmp/hits/hits-1M.tsv
+The object store is the local directory store under the data directory,
+or with --s3rver an s3rver process (npm, `npm ci` at the repository root)
+on a free loopback port, so that every fetch is an HTTP range request.
+
+    python3 bench/tiering/tiering_bench.py --furld build/bin/furld --hits /tmp/hits/hits-1M.tsv [--s3rver]
 
 The server listens on 127.0.0.1 on a free port and is stopped by PID at
 the end. Not part of CI.
@@ -25,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "integration"))
 from furl_testlib import FurlServer  # noqa: E402
+from s3_testlib import ACCESS_KEY, BUCKET, SECRET_KEY, S3rverProcess  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -74,10 +78,17 @@ def main():
     parser.add_argument("--furld", default=os.environ.get("FURLD", "build/bin/furld"))
     parser.add_argument("--hits", default="/tmp/hits/hits-1M.tsv", help="hits rows as TabSeparated")
     parser.add_argument("--repeat", type=int, default=3, help="runs per query; the best time is kept")
+    parser.add_argument("--s3rver", action="store_true", help="keep cold segments in s3rver instead of a directory")
     args = parser.parse_args()
 
     cache_on = ["--tiering-interval-ms", "0", "--log-level", "warn", "--max-body-bytes", str(1 << 40)]
-    server = FurlServer(furld=args.furld, extra_args=cache_on)
+    env = None
+    s3rver = None
+    if args.s3rver:
+        s3rver = S3rverProcess().start()
+        cache_on += ["--s3-endpoint", s3rver.endpoint, "--s3-bucket", BUCKET, "--s3-region", "us-east-1"]
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
+    server = FurlServer(furld=args.furld, extra_args=cache_on, env=env)
     try:
         server.start()
         with open(os.path.join(HERE, "hits_create.sql")) as create:
@@ -108,13 +119,21 @@ def main():
         cached = measure(server, args.repeat)
     finally:
         server.close()
+        if s3rver is not None:
+            s3rver.close()
 
-    print("| query | warm ms | cold, no cache ms | fetched MB | requests | cold, first run ms | cold, cached ms "
-          "| cache hits |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    def ratio(cold_ms, warm_ms):
+        return f"{cold_ms / max(warm_ms, 1.0):.1f}x"
+
+    print("| query | warm ms | no cache ms | no cache / warm | fetched MB | requests | first run ms "
+          "| first run / warm | first run fetched MB | cached ms | cached / warm | cached fetched MB | cache hits |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, _ in QUERIES:
-        print(f"| {name} | {warm[name][0]:.0f} | {no_cache[name][0]:.0f} | {no_cache[name][1] / 1e6:.1f} "
-              f"| {no_cache[name][2]} | {first[name][0]:.0f} | {cached[name][0]:.0f} | {cached[name][3]} |")
+        warm_ms = warm[name][0]
+        print(f"| {name} | {warm_ms:.0f} | {no_cache[name][0]:.0f} | {ratio(no_cache[name][0], warm_ms)} "
+              f"| {no_cache[name][1] / 1e6:.2f} | {no_cache[name][2]} | {first[name][0]:.0f} "
+              f"| {ratio(first[name][0], warm_ms)} | {first[name][1] / 1e6:.2f} | {cached[name][0]:.0f} "
+              f"| {ratio(cached[name][0], warm_ms)} | {cached[name][1] / 1e6:.2f} | {cached[name][3]} |")
     return 0
 
 

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <set>
 
@@ -304,6 +307,7 @@ class FlakyStore final : public ObjectStore {
   absl::StatusOr<std::string> read(const std::string& key, uint64_t offset, uint64_t length) override {
     if (failing) return down();
     ++reads;
+    if (holdReads) holdUntilParallel();
     return inner_->read(key, offset, length);
   }
   absl::Status getFile(const std::string& key, const std::string& localPath) override {
@@ -324,8 +328,24 @@ class FlakyStore final : public ObjectStore {
   }
 
   std::atomic<uint64_t> reads{0};
+  /// With holdReads, a read waits up to 2 s for a second read to run at
+  /// the same time; maxInFlight records how many ran at once.
+  std::atomic<bool> holdReads{false};
+  std::atomic<int> maxInFlight{0};
 
  private:
+  void holdUntilParallel() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ++inFlight_;
+    maxInFlight = std::max(maxInFlight.load(), inFlight_);
+    changed_.notify_all();
+    changed_.wait_for(lock, std::chrono::seconds(2), [&] { return inFlight_ >= 2; });
+    --inFlight_;
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int inFlight_ = 0;
   static absl::Status down() { return absl::UnavailableError("connection refused (test store is down)"); }
   std::unique_ptr<ObjectStore> inner_;
 };
@@ -401,6 +421,56 @@ TEST_F(TieringTest, ColdReadsFetchOnlyNeededBlocksAndUseCache) {
   EXPECT_EQ(stats.coldFetchRequests, 0u);
   EXPECT_EQ(stats.coldCacheHits, 1u);
   EXPECT_GT(cold.lastAccessMs(), 0);
+}
+
+TEST_F(TieringTest, ColdReadsFetchRangesInParallel) {
+  auto flaky = std::make_shared<FlakyStore>(*openLocalObjectStore(dir_.file("cold")));
+  DatabaseOptions options = testOptions();
+  options.objectStore = flaky;
+  options.coldCacheBytes = 0;
+  auto database = openDatabase(dir_.path(), options);
+  std::vector<std::string> ids = segmentIds(*database);
+  ASSERT_TRUE(database->moveSegments("events", {ids[0]}, MoveTarget::kCold).ok());
+  auto snapshot = *database->snapshot("events");
+  const Segment& cold = *snapshot->segments[0];
+  ASSERT_EQ(cold.id(), ids[0]);
+  ASSERT_TRUE(cold.prepare(nullptr).ok());
+
+  // Three columns of one block: three ranges, fetched at the same time.
+  flaky->holdReads = true;
+  ReadStats stats;
+  std::vector<ColumnPtr> out;
+  ASSERT_TRUE(cold.readBlocks({0, 1, 2}, 1, out, &stats).ok());
+  flaky->holdReads = false;
+  EXPECT_GE(stats.coldFetchRequests, 3u);
+  EXPECT_GE(flaky->maxInFlight.load(), 2);
+  ASSERT_EQ(out.size(), 3u);
+}
+
+TEST_F(TieringTest, FooterIsFetchedOncePerSegment) {
+  auto flaky = std::make_shared<FlakyStore>(*openLocalObjectStore(dir_.file("cold")));
+  DatabaseOptions options = testOptions();
+  options.objectStore = flaky;
+  options.coldCacheBytes = 0;
+  auto database = openDatabase(dir_.path(), options);
+  std::vector<std::string> ids = segmentIds(*database);
+  ASSERT_TRUE(database->moveSegments("events", {ids[0]}, MoveTarget::kCold).ok());
+  database.reset();
+  database = openDatabase(dir_.path(), options);
+  auto snapshot = *database->snapshot("events");
+  const Segment& cold = *snapshot->segments[0];
+  ASSERT_EQ(cold.id(), ids[0]);
+
+  ReadStats stats;
+  ASSERT_TRUE(cold.prepare(&stats).ok());
+  EXPECT_EQ(stats.coldFetchRequests, 3u);
+  uint64_t readsAfterFirst = flaky->reads.load();
+
+  // Prepared again, by the next query: no request.
+  stats = {};
+  ASSERT_TRUE(cold.prepare(&stats).ok());
+  EXPECT_EQ(stats.coldFetchRequests, 0u);
+  EXPECT_EQ(flaky->reads.load(), readsAfterFirst);
 }
 
 // --- crashes and failures at every step -------------------------------------------

@@ -9,7 +9,11 @@ inject faults itself:
 
     POST   /faults?method=GET&match=partNumber%3D2&action=status&status=503&code=SlowDown&count=2
     DELETE /faults            remove every rule
-    GET    /stats             "requests=N injected=N pending=N"
+    GET    /stats             "requests=N injected=N pending=N active=N"
+
+`active` counts requests the proxy is holding or forwarding right now. A
+test in the same process can also read FaultProxy.request_log: one
+(method, target, Range header) tuple per forwarded or injected request.
 
 Actions: `status` answers with that HTTP status and an S3 error body
 (`code`), `reset` closes the connection without answering, `delay` waits
@@ -161,7 +165,9 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
         if target.startswith("/faults") or target.startswith("/stats"):
             return self._control(method, target)
 
-        rule = proxy.take_rule(method, target)
+        range_header = next((v for n, v in headers if n.lower() == "range"), None)
+        rule = proxy.take_rule(method, target, range_header)
+        proxy.enter()
         try:
             if rule is None or rule.action in ("delay", "drop_body"):
                 if rule is not None and rule.action == "delay":
@@ -184,6 +190,8 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
             return True
         except OSError:
             return False  # the client gave up (timeout) or the upstream failed
+        finally:
+            proxy.leave()
 
     def _send(self, status, reason, headers, body, send_bytes=None, content_length=None):
         lines = [f"HTTP/1.1 {status} {reason}"]
@@ -218,6 +226,10 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
         return True
 
 
+# Public name for tests that add rules in process instead of over HTTP.
+FaultRule = _Rule
+
+
 class _ThreadingServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -232,6 +244,8 @@ class FaultProxy:
         self._rules = []
         self.requests = 0
         self.injected = 0
+        self.active = 0
+        self.request_log = []
         self._server = _ThreadingServer(("127.0.0.1", 0), _ProxyHandler)
         self._server.proxy = self
         self.port = self._server.server_address[1]
@@ -263,9 +277,18 @@ class FaultProxy:
         with self._lock:
             self._rules.clear()
 
-    def take_rule(self, method, target):
+    def enter(self):
+        with self._lock:
+            self.active += 1
+
+    def leave(self):
+        with self._lock:
+            self.active -= 1
+
+    def take_rule(self, method, target, range_header=None):
         with self._lock:
             self.requests += 1
+            self.request_log.append((method, target, range_header))
             for rule in self._rules:
                 if rule.matches(method, target):
                     rule.count -= 1
@@ -276,7 +299,7 @@ class FaultProxy:
     def stats(self):
         with self._lock:
             pending = sum(rule.count for rule in self._rules)
-            return f"requests={self.requests} injected={self.injected} pending={pending}"
+            return f"requests={self.requests} injected={self.injected} pending={pending} active={self.active}"
 
     def forward(self, method, target, headers, body):
         connection = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
