@@ -31,6 +31,11 @@ from furl_testlib import FurlServer  # noqa: E402
 from s3_testlib import ACCESS_KEY, BUCKET, SECRET_KEY, S3rverProcess  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "clickbench"))
+from furl_bench import split_sql  # noqa: E402
+
+# The CREATE TABLE that ClickBench publishes for ClickHouse, as the ClickBench harness uses it.
+CREATE_SQL = os.path.join(HERE, "..", "clickbench", "create.sql")
 
 # ClickBench queries (numbered as in ClickBench, from 0) plus one with a
 # time filter, which prunes segments before any fetch.
@@ -91,8 +96,9 @@ def main():
     server = FurlServer(furld=args.furld, extra_args=cache_on, env=env)
     try:
         server.start()
-        with open(os.path.join(HERE, "hits_create.sql")) as create:
-            server.query(create.read())
+        with open(CREATE_SQL, encoding="utf-8") as create:
+            for statement in split_sql(create.read()):
+                server.query(statement)
         start = time.monotonic()
         with open(args.hits, "rb") as data:
             server.query("INSERT INTO hits FORMAT TabSeparated", body=data.read())
