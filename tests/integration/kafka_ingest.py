@@ -57,21 +57,24 @@ TEST_CONSUMER_PROPERTIES = {"session.timeout.ms": "6000", "heartbeat.interval.ms
 class Broker:
     """furl-kafka-broker on a free loopback port, stopped by PID."""
 
-    def __init__(self, binary, topics, port=None):
-        self.work_dir = tempfile.mkdtemp(prefix="furl-kafka-test-")
+    def __init__(self, binary, topics, port=None, work_dir=None):
+        """`work_dir` keeps the port file and broker.log; a new temporary folder by default."""
+        self.work_dir = work_dir or tempfile.mkdtemp(prefix="furl-kafka-test-")
         port_file = os.path.join(self.work_dir, "bootstrap")
         self.port = port or free_port()
         command = [binary, "--port", str(self.port), "--port-file", port_file]
         for topic in topics:
             command += ["--topic", topic]
-        self.log = open(os.path.join(self.work_dir, "broker.log"), "wb")
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
-                                        preexec_fn=_die_with_parent)
+        self.log_path = os.path.join(self.work_dir, "broker.log")
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log,
+                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 30
-        while not os.path.exists(port_file):
+        # The broker may have created the port file but not written it yet.
+        while not (os.path.exists(port_file) and os.path.getsize(port_file) > 0):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"furl-kafka-broker did not start; see {self.work_dir}/broker.log")
+                raise RuntimeError(f"furl-kafka-broker did not start; see {self.log_path}")
             time.sleep(0.05)
         with open(port_file) as f:
             self.address = f.read().strip()

@@ -57,7 +57,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "integration"))
 
-from furl_testlib import FurlServer, _die_with_parent, free_port  # noqa: E402
+from furl_testlib import FurlServer  # noqa: E402
+from kafka_ingest import Broker  # noqa: E402
 
 WIKIPEDIA_SAMPLE = os.path.join(REPO_ROOT, "examples", "wikiticker-2015-09-12-sampled.json.gz")
 WIKIPEDIA_SPEC = os.path.join(REPO_ROOT, "examples", "wikipedia-rollup-supervisor.json")
@@ -79,37 +80,6 @@ BYTES_PER_PARTITION = {"none": 4 << 20, "lz4": 12 << 20, "snappy": 10 << 20, "gz
                        "zstd": 24 << 20}
 
 CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
-
-
-class Broker:
-    """furl-kafka-broker with one topic on a free loopback port, stopped by PID."""
-
-    def __init__(self, binary, topic, partitions, work_dir):
-        port_file = os.path.join(work_dir, "bootstrap")
-        self.log_path = os.path.join(work_dir, "broker.log")
-        self.log = open(self.log_path, "wb")
-        command = [binary, "--port", str(free_port()), "--port-file", port_file,
-                   "--topic", f"{topic}:{partitions}"]
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log,
-                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-        deadline = time.monotonic() + 30
-        while not (os.path.exists(port_file) and os.path.getsize(port_file) > 0):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"furl-kafka-broker did not start; see {self.log_path}")
-            time.sleep(0.05)
-        with open(port_file) as f:
-            self.address = f.read().strip()
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
 
 
 def process_cpu_seconds(pid):
@@ -307,7 +277,7 @@ def run(args, work_dir):
     print(f"input {input_path}: {events} events, {os.path.getsize(input_path)} bytes; "
           f"topic {topic} with {partitions} partitions, produced with {args.compression} compression", flush=True)
 
-    broker = Broker(args.broker, topic, partitions, work_dir)
+    broker = Broker(args.broker, [f"{topic}:{partitions}"], work_dir=work_dir)
     server = None
     profiler = None
     try:
