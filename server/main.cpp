@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
     }
     return api.handle(request);
   });
-  // The stored supervisors are loaded before the server answers, so a
+  // The stored supervisors are loaded before the server accepts requests, so a
   // client that sees /ping also sees every supervisor in the list.
   absl::Status supervisorsStarted = supervisors.startStored();
   if (!supervisorsStarted.ok()) {

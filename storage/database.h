@@ -55,7 +55,7 @@ struct TableDef {
   std::optional<size_t> findColumn(const std::string& name) const;
 };
 
-/// Where the catalog says a segment's bytes are.
+/// The location of a segment's bytes, as the catalog records it.
 enum class SegmentLocation : uint8_t { kLocal = 0, kObjectStore = 1 };
 
 /// A tier an operator fixed for a segment with ALTER TABLE ... MOVE

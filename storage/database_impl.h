@@ -42,10 +42,10 @@ namespace furl::storage {
 enum class TieringStep : uint8_t {
   kUploaded,        // warm to cold: object written, not verified
   kVerified,        // object verified, catalog not changed
-  kCommitted,       // catalog says cold, local file not deleted
+  kCommitted,       // catalog records cold, local file not deleted
   kDownloaded,      // cold to warm: local file written, not verified
   kLocalVerified,   // local file verified, catalog not changed
-  kLocalCommitted,  // catalog says local, object not deleted
+  kLocalCommitted,  // catalog records local, object not deleted
   kDropCommitted,   // retention: segments removed from the catalog
 };
 std::string_view tieringStepName(TieringStep step);
@@ -72,7 +72,7 @@ struct StorageTuning {
   int64_t objectSweepIntervalMs = 3'600'000;
 };
 
-/// What one pass of the mover did.
+/// The outcome of one mover pass.
 struct TieringPassResult {
   size_t movedToCold = 0;
   size_t movedToLocal = 0;

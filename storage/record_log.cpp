@@ -87,8 +87,8 @@ absl::StatusOr<std::unique_ptr<RecordLog>> RecordLog::open(const std::string& di
   if (absl::Status created = createDirectories(dir); !created.ok()) return created;
   std::unique_ptr<RecordLog> log(new RecordLog(dir, position, maxBytes));
 
-  // Cut the current file back to the committed end; a longer file holds
-  // records staged by a commit that never happened.
+  // Cut the current file back to the committed end, because a longer file
+  // contains records staged by a commit that never happened.
   if (position.file != 0) {
     auto file = RandomAccessFile::open(log->pathOf(position.file));
     if (!file.ok()) {

@@ -44,7 +44,7 @@ namespace furl::storage {
 
 inline constexpr uint32_t kRecordLogFormatVersion = 1;
 
-/// Where the committed records of a RecordLog end. File 0 means no file.
+/// The end position of a RecordLog's committed records. File 0 means no file.
 struct RecordLogPosition {
   uint64_t file = 0;
   uint64_t endOffset = 0;
@@ -69,7 +69,7 @@ class RecordLog {
   /// the committed position and writes nothing.
   absl::StatusOr<RecordLogPosition> stage(const std::vector<std::string>& records);
 
-  /// Ends the stage() before it: `committed` says whether the position it
+  /// Ends the stage() before it: `committed` tells whether the position it
   /// returned was committed. A rollback that fails is logged and retried by
   /// the next stage(), which writes from the committed end again.
   void finish(bool committed);

@@ -29,7 +29,7 @@
 
 namespace furl::storage {
 
-/// What reads of cold segments fetched, added to a query's statistics.
+/// Counts of what reads of cold segments fetched, added to a query's statistics.
 struct ReadStats {
   uint64_t coldFetchBytes = 0;
   uint64_t coldFetchRequests = 0;

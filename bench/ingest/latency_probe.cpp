@@ -119,12 +119,14 @@ void pollCounts(const Options& options, Shared& shared) {
   std::string url = "http://" + options.http + "/";
   std::string query = "SELECT count(*) FROM " + options.table;
   std::string body;
+
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, query.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, appendBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+
   while (!shared.stop.load() && shared.seen.load() < options.events) {
     body.clear();
     CURLcode code = curl_easy_perform(curl);
@@ -138,6 +140,7 @@ void pollCounts(const Options& options, Shared& shared) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       continue;
     }
+
     size_t count = std::strtoull(body.c_str(), nullptr, 10);
     count = std::min(count, shared.produced.load());
     for (size_t i = shared.seen.load(); i < count; ++i) shared.visible[i] = now;

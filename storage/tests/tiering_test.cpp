@@ -52,7 +52,7 @@ Batch eventsBatch() {
   return testing::makeBatch(kTypes, rows);
 }
 
-/// The data directory's options: no background threads, a small cache.
+/// Options for the data directory: no background threads, a small cache.
 DatabaseOptions testOptions() {
   DatabaseOptions options;
   options.backgroundMerge = false;
@@ -486,7 +486,7 @@ const StepCase kSteps[] = {
 };
 
 /// Checks the state after a restart: every row once, each segment's copy
-/// where the catalog says, no orphan file, and no orphan object after a
+/// where the catalog records it, no orphan file, and no orphan object after a
 /// mover pass.
 void expectConsistent(const std::string& dir, const std::vector<testing::Row>& expected, const std::string& context) {
   auto database = openDatabase(dir);
