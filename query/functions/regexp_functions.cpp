@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -203,10 +205,77 @@ class Extract final : public ScalarFunction {
   std::unique_ptr<RE2> regex_;
 };
 
+// Returns `pattern` without a final `.*$` when that suffix applies to the
+// whole pattern (not escaped, not in a character class, no top-level `|`)
+// and the pattern has no flag group, since `(?s)` and `(?m)` change what `.`
+// and `$` match. Returns nullopt otherwise. Without flags RE2's `.` matches
+// any UTF-8 character but a newline and `$` only the end of the text, so on
+// an ASCII text without a newline `P.*$` matches where `P` does, with the
+// same groups, and the match runs to the end of the text. RE2 then need not
+// scan the rest of the text backwards and run its capture engine over it.
+bool isAsciiWithoutNewline(std::string_view s) {
+  unsigned char bad = 0;
+  for (char c : s) bad |= static_cast<unsigned char>((static_cast<unsigned char>(c) & 0x80) | (c == '\n'));
+  return bad == 0;
+}
+
+std::optional<std::string> withoutTrailingAnyToEnd(std::string_view pattern) {
+  constexpr std::string_view kSuffix = ".*$";
+  if (!pattern.ends_with(kSuffix)) return std::nullopt;
+  const size_t suffixStart = pattern.size() - kSuffix.size();
+  int depth = 0;
+  bool inClass = false;
+  for (size_t i = 0; i < suffixStart; ++i) {
+    char c = pattern[i];
+    if (c == '\\') {
+      ++i;  // the escaped character, which may be the suffix's '.'
+      if (i >= suffixStart) return std::nullopt;
+      continue;
+    }
+    if (inClass) {
+      if (c == ']') inClass = false;
+      continue;
+    }
+    if (c == '[') {
+      inClass = true;
+      // A ']' right after '[' or '[^' is a literal member.
+      if (i + 1 < suffixStart && pattern[i + 1] == '^') ++i;
+      if (i + 1 < suffixStart && pattern[i + 1] == ']') ++i;
+      continue;
+    }
+    if (c == '(') {
+      // Only plain groups, non-capturing groups and named groups.
+      if (i + 1 < suffixStart && pattern[i + 1] == '?' &&
+          !(i + 2 < suffixStart && (pattern[i + 2] == ':' || pattern[i + 2] == 'P'))) {
+        return std::nullopt;
+      }
+      ++depth;
+      continue;
+    }
+    if (c == ')') {
+      --depth;
+      continue;
+    }
+    if (c == '|' && depth == 0) return std::nullopt;
+  }
+  if (inClass || depth != 0) return std::nullopt;
+  return std::string(pattern.substr(0, suffixStart));
+}
+
 class ReplaceRegexp final : public ScalarFunction {
  public:
   ReplaceRegexp(std::string name, DataType type, std::unique_ptr<RE2> regex, std::string rewrite, bool all)
-      : ScalarFunction(std::move(name), type), regex_(std::move(regex)), rewrite_(std::move(rewrite)), all_(all) {}
+      : ScalarFunction(std::move(name), type), regex_(std::move(regex)), rewrite_(std::move(rewrite)), all_(all) {
+    if (auto prefix = withoutTrailingAnyToEnd(regex_->pattern())) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      auto prefixRegex = std::make_unique<RE2>(*prefix, options);
+      // The prefix must have the same groups, or the rewrite could not use it.
+      if (prefixRegex->ok() && prefixRegex->NumberOfCapturingGroups() == regex_->NumberOfCapturingGroups()) {
+        prefixRegex_ = std::move(prefixRegex);
+      }
+    }
+  }
 
  protected:
   ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
@@ -233,7 +302,13 @@ class ReplaceRegexp final : public ScalarFunction {
                            StringHeap& heap) const {
     re2::StringPiece text(s.data(), s.size());
     const int n = static_cast<int>(groups.size());
-    if (!regex_->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), n)) return s;
+    if (prefixRegex_ != nullptr && isAsciiWithoutNewline(s)) {
+      if (!prefixRegex_->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), n)) return s;
+      // The dropped `.*$` extends the match to the end of the text.
+      groups[0] = re2::StringPiece(groups[0].data(), static_cast<size_t>(s.data() + s.size() - groups[0].data()));
+    } else if (!regex_->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), n)) {
+      return s;
+    }
     size_t begin = static_cast<size_t>(groups[0].data() - s.data());
     size_t end = begin + groups[0].size();
     if (all_ && regex_->Match(text, end, text.size(), RE2::UNANCHORED, nullptr, 0)) {
@@ -248,6 +323,9 @@ class ReplaceRegexp final : public ScalarFunction {
   }
 
   std::unique_ptr<RE2> regex_;
+  // `regex_` without a final `.*$`, for ASCII texts without a newline; null when
+  // the pattern does not end that way.
+  std::unique_ptr<RE2> prefixRegex_;
   std::string rewrite_;
   bool all_;
 };

@@ -137,14 +137,20 @@ TEST(StringFunctionsTest, RegularExpressions) {
 // RE2 gives, empty matches and multi-byte characters included.
 TEST(StringFunctionsTest, ReplaceRegexpMatchesRe2) {
   std::vector<std::string> values = {"http://www.site.example/p/1", "https://other.example/x", "no match", "",
-                                     "aXbXc", "ééé", "x", "abc", "user=42;user=7"};
+                                     "aXbXc", "ééé", "x", "abc", "user=42;user=7", "line1\nline2",
+                                     "http://a.example/b\nc", "http://\xC3.example/x", "h\xC3/x", "é/é",
+                                     "aaa.b", "x..y"};
   struct Case {
     const char* pattern;
     const char* rewrite;
   };
   std::vector<Case> cases = {{"^https?://(?:www\\.)?([^/]+)/.*$", "\\1"}, {"X", "-"},     {"x*", "-"},
                              {"", "<>"},                                   {"é", "e"},      {"(\\w+)=(\\d+)", "\\2:\\1"},
-                             {"^", "^"},                                   {"$", "$"},      {"b|$", "[\\0]"}};
+                             {"^", "^"},                                   {"$", "$"},      {"b|$", "[\\0]"},
+                             // Patterns that end in `.*$`, some of which run without the suffix.
+                             {"^(a+?).*$", "<\\1>"},  {"(\\w+).*$", "<\\1|\\0>"}, {".*$", "-"},
+                             {"a|b.*$", "-"},  {"x\\.*$", "-"},  {"[.*$].*$", "-"},  {"(?s)^(h).*$", "\\1"},
+                             {"(?m)^(l\\w+).*$", "\\1"},  {"(?:é|h)(t*).*$", "\\1"},  {"([^/]+)/.*$", "\\1"}};
   for (const Case& c : cases) {
     for (bool all : {false, true}) {
       const char* name = all ? "replaceRegexpAll" : "replaceRegexpOne";
