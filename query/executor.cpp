@@ -679,7 +679,9 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
           }
         }
       });
-      for (size_t t = 1; t < threads; ++t) tables[0]->merge(*tables[t]);
+      std::vector<GroupTable*> others;
+      for (size_t t = 1; t < threads; ++t) others.push_back(tables[t].get());
+      tables[0]->mergeAll(others, threads);
       aggregated = tables[0]->finish();
     }
     for (const auto& filter : plan.having) {

@@ -1,8 +1,13 @@
 #include "query/group_table.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <new>
+#include <thread>
 
 #include <sys/mman.h>
 
@@ -16,6 +21,11 @@ constexpr uint32_t kNoId = UINT32_MAX;
 // A dictionary code queued for interning within the current batch.
 constexpr uint32_t kPendingId = UINT32_MAX - 1;
 constexpr size_t kInitialCapacity = 256;
+// In a parallel merge, marks a group that is new to this table until the
+// groups of all partitions are counted and numbered: in a gid map entry
+// (bit 31) and in a slot's group word (bit 63).
+constexpr uint32_t kNewGroupTag = uint32_t{1} << 31;
+constexpr uint64_t kNewSlotTag = uint64_t{1} << 63;
 // Rows ahead whose hash table slot is prefetched.
 constexpr size_t kPrefetchDistance = 8;
 constexpr size_t kHugePageBytes = size_t{2} << 20;
@@ -97,6 +107,34 @@ bool isFunctionOfKeys(const BoundExpr& expr, const std::vector<bool>& columnIsKe
       return true;
   }
   return false;
+}
+
+// Runs fn(task) for every task below `tasks` on up to `threads` threads
+// (the caller's among them), which claim tasks from a shared counter.
+// Rethrows the first error once every thread has stopped.
+void parallelFor(size_t tasks, size_t threads, const std::function<void(size_t)>& fn) {
+  threads = std::min(threads, tasks);
+  if (threads <= 1) {
+    for (size_t task = 0; task < tasks; ++task) fn(task);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex errorMutex;
+  auto work = [&] {
+    try {
+      for (size_t task = next.fetch_add(1); task < tasks; task = next.fetch_add(1)) fn(task);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      if (!error) error = std::current_exception();
+      next.store(tasks);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -423,6 +461,155 @@ void GroupTable::mergeSubTables(GroupTable& other, uint32_t* gidMap) {
   }
 }
 
+// Merges split tables without string keys. Partition p of every table can
+// only hold groups of partition p of the others, so the partitions merge
+// independently, in parallel:
+//   1. each partition grows its sub-table once to fit all incoming groups,
+//      then probes it with the others' groups; a new group's slot and gid
+//      map entries get its index among the partition's new groups, tagged;
+//   2. the new groups are numbered, partition after partition, after this
+//      table's groups;
+//   3. each partition replaces its tags by those numbers and stores the new
+//      groups' keys.
+template <size_t N>
+void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others, std::vector<std::vector<uint32_t>>& gidMaps,
+                                  size_t threads) {
+  if (!twoLevel_) splitIntoSubTables<N>();
+  for (GroupTable* other : others) {
+    if (!other->twoLevel_) other->splitIntoSubTables<N>();
+  }
+  constexpr size_t kWords = N + 1;
+  const size_t partitions = subTables_.size();
+  std::vector<size_t> added(partitions, 0);
+  // Per partition: the gid map entries that hold a tagged new group.
+  std::vector<std::vector<uint32_t*>> tagged(partitions);
+  parallelFor(partitions, threads, [&](size_t p) {
+    SubTable& table = subTables_[p];
+    // The merged sub-table holds at least as many groups as the largest
+    // of the merged ones: grow to that at once. Whether the others' groups
+    // are new is not known, so past that it grows as groups are added.
+    size_t atLeast = table.size;
+    for (const GroupTable* other : others) atLeast = std::max(atLeast, other->subTables_[p].size);
+    size_t capacity = table.capacity;
+    while (atLeast * 2 > capacity) capacity *= 2;
+    if (capacity != table.capacity) grow<N>(table, capacity);
+    size_t mask = table.capacity - 1;
+    size_t newGroups = 0;
+    std::vector<const uint64_t*> keys;
+    std::vector<uint64_t> hashes;
+    for (size_t t = 0; t < others.size(); ++t) {
+      const SubTable& from = others[t]->subTables_[p];
+      uint32_t* gidMap = gidMaps[t].data();
+      keys.clear();
+      hashes.clear();
+      for (size_t s = 0; s < from.capacity; ++s) {
+        const uint64_t* slot = &from.slots[s * kWords];
+        if (slot[N] == 0) continue;
+        keys.push_back(slot);
+        hashes.push_back(hashWords<N>(slot));
+      }
+      for (size_t k = 0; k < keys.size(); ++k) {
+        if (k + kPrefetchDistance < keys.size()) {
+          __builtin_prefetch(&table.slots[(hashes[k + kPrefetchDistance] & mask) * kWords]);
+        }
+        const uint64_t* key = keys[k];
+        uint32_t& mapped = gidMap[key[N] - 1];
+        for (size_t i = hashes[k] & mask;; i = (i + 1) & mask) {
+          uint64_t* slot = &table.slots[i * kWords];
+          if (slot[N] == 0) {
+            std::memcpy(slot, key, N * sizeof(uint64_t));
+            slot[N] = kNewSlotTag | newGroups;
+            mapped = kNewGroupTag | static_cast<uint32_t>(newGroups);
+            tagged[p].push_back(&mapped);
+            ++newGroups;
+            if (++table.size * 2 > table.capacity) {
+              grow<N>(table, table.capacity * 2);
+              mask = table.capacity - 1;
+            }
+            break;
+          }
+          if (equalWords<N>(slot, key)) {
+            uint64_t g = slot[N];
+            if ((g & kNewSlotTag) != 0) {
+              mapped = kNewGroupTag | static_cast<uint32_t>(g);
+              tagged[p].push_back(&mapped);
+            } else {
+              mapped = static_cast<uint32_t>(g - 1);
+            }
+            break;
+          }
+        }
+      }
+    }
+    added[p] = newGroups;
+  });
+  std::vector<size_t> first(partitions);
+  size_t total = numGroups_;
+  for (size_t p = 0; p < partitions; ++p) {
+    first[p] = total;
+    total += added[p];
+  }
+  if (total >= kNewGroupTag) {
+    throw QueryError(ErrorCode::kLogicalError, "GROUP BY has " + std::to_string(total) + " groups, more than the " +
+                                                   std::to_string(kNewGroupTag) + " a query can hold");
+  }
+  keysByGroup_.resize(total * N);
+  numGroups_ = total;
+  parallelFor(partitions, threads, [&](size_t p) {
+    if (added[p] == 0) return;
+    SubTable& table = subTables_[p];
+    for (size_t s = 0; s < table.capacity; ++s) {
+      uint64_t* slot = &table.slots[s * kWords];
+      if ((slot[N] & kNewSlotTag) == 0) continue;
+      uint64_t gid = first[p] + static_cast<uint32_t>(slot[N]);
+      slot[N] = gid + 1;
+      std::memcpy(&keysByGroup_[gid * N], slot, N * sizeof(uint64_t));
+    }
+    for (uint32_t* mapped : tagged[p]) *mapped = static_cast<uint32_t>(first[p] + (*mapped & ~kNewGroupTag));
+  });
+}
+
+void GroupTable::mergeStates(const std::vector<GroupTable*>& others, const std::vector<std::vector<uint32_t>>& gidMaps,
+                             size_t threads) {
+  parallelFor(states_.size(), threads, [&](size_t a) {
+    states_[a]->resize(numGroups_);
+    for (size_t t = 0; t < others.size(); ++t) {
+      states_[a]->merge(*others[t]->states_[a], gidMaps[t].data(), others[t]->numGroups_);
+    }
+  });
+}
+
+bool GroupTable::hasStringKeys() const {
+  return std::any_of(parts_.begin(), parts_.end(),
+                     [](const KeyPart& part) { return part.isString && !part.isConstant && !part.isDerived; });
+}
+
+void GroupTable::mergeAll(const std::vector<GroupTable*>& others, size_t threads) {
+  size_t total = numGroups_;
+  for (const GroupTable* other : others) total += other->numGroups_;
+  if (mode_ != Mode::kPacked || hasStringKeys() || total <= kTwoLevelGroups) {
+    for (GroupTable* other : others) merge(*other);
+    return;
+  }
+  std::vector<std::vector<uint32_t>> gidMaps(others.size());
+  for (size_t t = 0; t < others.size(); ++t) gidMaps[t].resize(others[t]->numGroups_);
+  switch (words_) {
+    case 1:
+      mergePartitioned<1>(others, gidMaps, threads);
+      break;
+    case 2:
+      mergePartitioned<2>(others, gidMaps, threads);
+      break;
+    case 3:
+      mergePartitioned<3>(others, gidMaps, threads);
+      break;
+    default:
+      mergePartitioned<4>(others, gidMaps, threads);
+      break;
+  }
+  mergeStates(others, gidMaps, threads);
+}
+
 void GroupTable::consume(const Batch& batch) {
   size_t live = batch.liveRows();
   if (live == 0) return;
@@ -513,9 +700,7 @@ void GroupTable::merge(GroupTable& other) {
       break;
     case Mode::kDirect:
     case Mode::kPacked: {
-      bool stringKeys = std::any_of(parts_.begin(), parts_.end(),
-                                    [](const KeyPart& part) { return part.isString && !part.isConstant && !part.isDerived; });
-      if (mode_ == Mode::kPacked && other.twoLevel_ && !stringKeys) {
+      if (mode_ == Mode::kPacked && other.twoLevel_ && !hasStringKeys()) {
         switch (words_) {
           case 1:
             mergeSubTables<1>(other, gidMap.data());

@@ -43,6 +43,11 @@ class GroupTable {
   void consume(const Batch& batch);
   /// Moves every group of `other` into this table.
   void merge(GroupTable& other);
+  /// Moves every group of each of `others` into this table, on up to
+  /// `threads` threads. Split tables without string keys merge partition by
+  /// partition in parallel, and the aggregate states in parallel by state;
+  /// other tables merge one after another as merge() does.
+  void mergeAll(const std::vector<GroupTable*>& others, size_t threads);
   /// The aggregated batch: group key columns, then aggregate columns.
   Batch finish();
 
@@ -94,6 +99,14 @@ class GroupTable {
   void splitIntoSubTables();
   template <size_t N>
   void mergeSubTables(GroupTable& other, uint32_t* gidMap);
+  template <size_t N>
+  void mergePartitioned(const std::vector<GroupTable*>& others, std::vector<std::vector<uint32_t>>& gidMaps,
+                        size_t threads);
+  // Merges the aggregate states of `others` through their gid maps, one
+  // state per task.
+  void mergeStates(const std::vector<GroupTable*>& others, const std::vector<std::vector<uint32_t>>& gidMaps,
+                   size_t threads);
+  bool hasStringKeys() const;
   uint32_t addGroup();
   uint32_t findOrAddSerialized(std::string_view key);
   void resizeStates();

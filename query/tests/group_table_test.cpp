@@ -1,0 +1,164 @@
+// GROUP BY with many groups on several threads: per-thread tables that split
+// into partitions, and the parallel merge of those partitions. The queries
+// read numbers(N), whose 65,536-row morsels the worker threads claim, so
+// every thread builds its own table and the tables are merged at the end.
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "query/query_engine.h"
+#include "storage/database.h"
+
+namespace furl::query {
+namespace {
+
+class GroupTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("furl-group-table-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    auto database = storage::Database::open(dir_.string());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(database).value();
+    engine_ = std::make_unique<QueryEngine>(*database_);
+  }
+
+  void TearDown() override {
+    engine_.reset();
+    database_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // The rows of a result as tab-separated lines, sorted, run on `threads`
+  // worker threads.
+  std::vector<std::string> sortedRows(const std::string& sql, int threads) {
+    QueryOptions options;
+    options.queryId = "group-table-test";
+    options.settings["max_threads"] = std::to_string(threads);
+    QueryResult result = engine_->execute(sql, options);
+    std::vector<std::string> out;
+    for (const auto& batch : result.batches) {
+      for (size_t r = 0; r < batch.numRows; ++r) {
+        std::string line;
+        for (size_t c = 0; c < batch.columns.size(); ++c) {
+          if (c > 0) line += '\t';
+          line += batch.columns[c]->getValue(r).toString();
+        }
+        out.push_back(line);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<storage::Database> database_;
+  std::unique_ptr<QueryEngine> engine_;
+};
+
+// One 8-byte key, 200,000 groups of 5 rows each, spread over every thread's
+// table: each group's count and sum must come out whole after the merge.
+TEST_F(GroupTableTest, ManyGroupsMergeAcrossThreads) {
+  const std::string sql =
+      "SELECT number % 200000 AS k, count(*), sum(number), min(number), max(number) FROM numbers(1000000) GROUP BY k";
+  for (int threads : {1, 2, 3, 4}) {
+    std::vector<std::string> rows = sortedRows(sql, threads);
+    ASSERT_EQ(rows.size(), 200000u) << threads << " threads";
+    std::map<uint64_t, std::string> expected;
+    for (uint64_t k = 0; k < 200000; ++k) {
+      expected[k] = std::to_string(k) + "\t5\t" + std::to_string(5 * k + 200000 * 10) + "\t" + std::to_string(k) +
+                    "\t" + std::to_string(k + 800000);
+    }
+    std::vector<std::string> want;
+    for (auto& [k, line] : expected) want.push_back(line);
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(rows, want) << threads << " threads";
+  }
+}
+
+// Two 8-byte keys that differ only in the high bits of the first word or in
+// the second word: 262,144 groups of exactly 4 rows, equal on every thread
+// count.
+TEST_F(GroupTableTest, TwoWordKeysWithEqualLowBits) {
+  const std::string sql =
+      "SELECT count(*), min(c), max(c), sum(intDiv(a, 1099511627776)), sum(b) FROM (SELECT number % 1024 * "
+      "1099511627776 AS a, "
+      "intDiv(number, 1024) % 256 AS b, count(*) AS c FROM numbers(1048576) GROUP BY a, b)";
+  const std::string want = "262144\t4\t4\t" + std::to_string(uint64_t{523776} * 256) + "\t" +
+                           std::to_string(uint64_t{32640} * 1024);
+  for (int threads : {1, 2, 4}) {
+    EXPECT_EQ(sortedRows(sql, threads), std::vector<std::string>{want}) << threads << " threads";
+  }
+  // Group by group, the result does not depend on the thread count.
+  const std::string groups =
+      "SELECT number % 1024 * 1099511627776 AS a, intDiv(number, 1024) % 256 AS b, count(*), sum(number) "
+      "FROM numbers(1048576) GROUP BY a, b";
+  std::vector<std::string> one = sortedRows(groups, 1);
+  ASSERT_EQ(one.size(), 262144u);
+  EXPECT_EQ(sortedRows(groups, 3), one);
+}
+
+// A nullable key: NULL is one group of its own, merged across threads like
+// any other key.
+TEST_F(GroupTableTest, NullKeyIsOneGroup) {
+  const std::string sql =
+      "SELECT nullIf(number % 150000, 7) AS k, count(*) AS c FROM numbers(900000) GROUP BY k";
+  for (int threads : {1, 2, 4}) {
+    std::vector<std::string> rows = sortedRows(sql, threads);
+    // Keys 0..149999 except 7, plus NULL; key 7's six rows are the NULL group.
+    ASSERT_EQ(rows.size(), 150000u) << threads << " threads";
+    EXPECT_EQ(std::count(rows.begin(), rows.end(), "NULL\t6"), 1) << threads << " threads";
+    EXPECT_EQ(std::count(rows.begin(), rows.end(), "7\t6"), 0) << threads << " threads";
+    EXPECT_EQ(std::count(rows.begin(), rows.end(), "8\t6"), 1) << threads << " threads";
+    size_t six = std::count_if(rows.begin(), rows.end(), [](const std::string& line) {
+      return line.size() > 2 && line.compare(line.size() - 2, 2, "\t6") == 0;
+    });
+    EXPECT_EQ(six, 150000u) << threads << " threads";
+  }
+}
+
+// Every key is new to the merged table (no two threads share a group), and
+// some threads' tables are still small when the merge starts: 140,000 rows
+// are two full morsels and a short one, so with three threads two tables
+// hold 65,536 groups and one fewer, and together they pass the split point.
+TEST_F(GroupTableTest, DisjointGroupsAndSmallTables) {
+  const std::string sql =
+      "SELECT count(*), sum(k), min(c), max(c), sum(s) FROM (SELECT number AS k, count(*) AS c, sum(number) AS s "
+      "FROM numbers(140000) GROUP BY k)";
+  const std::string sum = std::to_string(uint64_t{140000} * 139999 / 2);
+  for (int threads : {1, 2, 3}) {
+    EXPECT_EQ(sortedRows(sql, threads), std::vector<std::string>{"140000\t" + sum + "\t1\t1\t" + sum})
+        << threads << " threads";
+  }
+}
+
+// ORDER BY count with LIMIT over a merged table: the heaviest groups are
+// found whichever thread saw their rows.
+TEST_F(GroupTableTest, TopGroupsAfterMerge) {
+  // The first 1,000 rows go to keys 0, 1 and 2 (334, 333 and 333 rows);
+  // every other key gets about 4.
+  const std::string sql =
+      "SELECT if(number < 1000, number % 3, number % 300000 + 3) AS k, count(*) AS c FROM numbers(1200000) "
+      "GROUP BY k ORDER BY c DESC, k LIMIT 3";
+  for (int threads : {1, 2, 4}) {
+    QueryOptions options;
+    options.queryId = "group-table-test";
+    options.settings["max_threads"] = std::to_string(threads);
+    QueryResult result = engine_->execute(sql, options);
+    std::vector<std::string> rows;
+    for (const auto& batch : result.batches) {
+      for (size_t r = 0; r < batch.numRows; ++r) {
+        rows.push_back(batch.columns[0]->getValue(r).toString() + "\t" + batch.columns[1]->getValue(r).toString());
+      }
+    }
+    EXPECT_EQ(rows, (std::vector<std::string>{"0\t334", "1\t333", "2\t333"})) << threads << " threads";
+  }
+}
+
+}  // namespace
+}  // namespace furl::query
