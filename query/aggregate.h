@@ -70,6 +70,12 @@ class AggregateState {
   /// Adds row rows[k] of `arg` to group gids[k] for k < n. `arg` is null for
   /// count(*). Throws QueryError on overflow.
   virtual void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) = 0;
+  /// Adds rows of `arg` to group 0, which must exist: rows[k] for k < n, or
+  /// rows 0 to n-1 when `rows` is null. Gives the same result as update()
+  /// with every group id 0. count, sum, avg, min, max, any and anyLast
+  /// override it with loops that keep the accumulator in a local and need
+  /// no group id array. The default builds the arrays and calls update().
+  virtual void updateSingleGroup(const Column* arg, const uint32_t* rows, size_t n);
   /// Adds the groups of `other` (a state of the same aggregate) into this
   /// one: other's group g goes to this state's group gidMap[g].
   virtual void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) = 0;

@@ -613,6 +613,16 @@ void GroupTable::mergeAll(const std::vector<GroupTable*>& others, size_t threads
 void GroupTable::consume(const Batch& batch) {
   size_t live = batch.liveRows();
   if (live == 0) return;
+  if (mode_ == Mode::kGlobal) {
+    // One group: no keys to evaluate and no row or group id arrays to fill.
+    const uint32_t* rows = batch.sel ? batch.sel->data() : nullptr;
+    for (size_t a = 0; a < states_.size(); ++a) {
+      const AggregateSpec& spec = stateSpecs_[a];
+      ColumnPtr arg = spec.arg ? evaluate(*spec.arg, batch) : nullptr;
+      states_[a]->updateSingleGroup(arg.get(), rows, live);
+    }
+    return;
+  }
   rows_.resize(live);
   if (batch.sel) {
     std::memcpy(rows_.data(), batch.sel->data(), live * sizeof(uint32_t));
@@ -628,8 +638,7 @@ void GroupTable::consume(const Batch& batch) {
   }
   switch (mode_) {
     case Mode::kGlobal:
-      std::fill(gids_.begin(), gids_.end(), 0);
-      break;
+      break;  // handled above
     case Mode::kSingleString:
       internStrings(*keys[stringPart_], stringPart_, live, gids_.data());
       numGroups_ = strings_.size();

@@ -24,6 +24,7 @@
 
 #include "common/column.h"
 #include "common/logging.h"
+#include "query/aggregate.h"
 #include "query/function.h"
 #include "query/query_engine.h"
 #include "storage/codec.h"
@@ -192,6 +193,58 @@ void BM_FilterDictionaryLike(benchmark::State& state) {
   runPredicate(state, "like", *column, Value::string("%google%"));
 }
 BENCHMARK(BM_FilterDictionaryLike);
+
+// --- aggregate state kernels -----------------------------------------------
+
+/// One aggregate state of `kind` over one block of Int16 (as ClickBench's
+/// AdvEngineID and ResolutionWidth), updated once per iteration through the
+/// general path (range(0) == 0: row and group id arrays, all ids 0) or the
+/// single-group path (range(0) == 1: no arrays, dense rows).
+void runAggregate(benchmark::State& state, query::AggregateKind kind, TypeId type) {
+  query::AggregateSpec spec;
+  spec.kind = kind;
+  if (kind != query::AggregateKind::kCountStar) spec.arg = query::BoundExpr::column(0, DataType(type));
+  spec.resultType = query::aggregateResultType(kind, DataType(type), "bench");
+  auto aggregate = query::makeAggregateState(spec);
+  aggregate->resize(1);
+  std::vector<int64_t> values = skewedIntegers(kBlockRows, 2000, 5);
+  auto column = Column::makeFlat(DataType(type), kBlockRows);
+  dispatchPhysical(type, [&]<typename T>() {
+    if constexpr (!std::is_same_v<T, std::string_view>) {
+      for (size_t i = 0; i < kBlockRows; ++i) column->data<T>()[i] = static_cast<T>(values[i]);
+    }
+  });
+  const Column* arg = kind == query::AggregateKind::kCountStar ? nullptr : column.get();
+  bool single = state.range(0) == 1;
+  std::vector<uint32_t> rows(kBlockRows);
+  std::vector<uint32_t> gids(kBlockRows);
+  for (auto _ : state) {
+    if (single) {
+      aggregate->updateSingleGroup(arg, nullptr, kBlockRows);
+    } else {
+      // The general path's per-block work: fill the row and group id arrays.
+      for (size_t i = 0; i < kBlockRows; ++i) rows[i] = static_cast<uint32_t>(i);
+      std::fill(gids.begin(), gids.end(), 0);
+      aggregate->update(arg, rows.data(), gids.data(), kBlockRows);
+    }
+  }
+  benchmark::DoNotOptimize(aggregate->finalize(1).get());
+  state.SetItemsProcessed(state.iterations() * kBlockRows);
+}
+
+void BM_AggregateSumInt16(benchmark::State& state) { runAggregate(state, query::AggregateKind::kSum, TypeId::kInt16); }
+BENCHMARK(BM_AggregateSumInt16)->Arg(0)->Arg(1);
+
+void BM_AggregateAvgInt64(benchmark::State& state) { runAggregate(state, query::AggregateKind::kAvg, TypeId::kInt64); }
+BENCHMARK(BM_AggregateAvgInt64)->Arg(0)->Arg(1);
+
+void BM_AggregateCountStar(benchmark::State& state) {
+  runAggregate(state, query::AggregateKind::kCountStar, TypeId::kInt16);
+}
+BENCHMARK(BM_AggregateCountStar)->Arg(0)->Arg(1);
+
+void BM_AggregateMaxInt32(benchmark::State& state) { runAggregate(state, query::AggregateKind::kMax, TypeId::kInt32); }
+BENCHMARK(BM_AggregateMaxInt32)->Arg(0)->Arg(1);
 
 // --- hash aggregation and top-N through the query engine ------------------
 
