@@ -46,7 +46,17 @@ struct DictionaryResults {
   std::shared_ptr<const StringDictionary> dictionary;
   ColumnPtr values;  // flat, one row per dictionary entry; keeps computed strings alive
   std::vector<uint8_t> done;
+  // Live rows evaluated through this entry so far, and whether every
+  // dictionary entry has a result (then `done` is no longer read).
+  size_t liveRowsSeen = 0;
+  bool complete = false;
 };
+
+// Once the live rows met reach 1/kWholeDictionaryFraction of a dictionary's
+// size, the rest of its entries are computed in one pass. Most entries will
+// be met by then anyway, and the per-row check of which entries are done
+// (a random access per row) stops.
+constexpr size_t kWholeDictionaryFraction = 8;
 
 // Most recently used last. Holding the dictionary keeps its address from
 // being reused while the entry lives.
@@ -71,20 +81,33 @@ DictionaryResults& dictionaryResults(const BoundExpr& expr, const std::shared_pt
   return cache.back();
 }
 
-// Copies row `from` of `src` (any encoding, the type of `dst`) to row `to`
-// of the flat column `dst`.
-void copyValue(const Column& src, size_t from, Column& dst, size_t to) {
-  if (src.isNull(from)) {
-    dst.setNull(to);
-    return;
-  }
+// Copies row j of `src` (any encoding, the type of `dst`) to row to[j] of
+// the flat column `dst` for j < to.size().
+void scatterValues(const Column& src, const std::vector<uint32_t>& to, Column& dst) {
+  size_t m = to.size();
   if (dst.type().id == TypeId::kString) {
-    dst.data<std::string_view>()[to] = src.stringAt(from);
-    return;
+    auto* out = dst.data<std::string_view>();
+    for (size_t j = 0; j < m; ++j) {
+      if (!src.isNull(j)) out[to[j]] = src.stringAt(j);
+    }
+  } else {
+    dispatchPhysical(dst.type().id, [&]<typename T>() {
+      if constexpr (!std::is_same_v<T, std::string_view>) {
+        const T* in = src.data<T>();
+        T* out = dst.data<T>();
+        if (src.isConstant()) {
+          for (size_t j = 0; j < m; ++j) out[to[j]] = in[0];
+        } else {
+          for (size_t j = 0; j < m; ++j) out[to[j]] = in[j];
+        }
+      }
+    });
   }
-  size_t width = physicalWidth(dst.type().id);
-  size_t index = src.isConstant() ? 0 : from;
-  std::memcpy(dst.data<char>() + to * width, src.data<char>() + index * width, width);
+  if (src.mayHaveNulls()) {
+    for (size_t j = 0; j < m; ++j) {
+      if (src.isNull(j)) dst.setNull(to[j]);
+    }
+  }
 }
 
 // Evaluates a function whose only non-constant argument, args[input], is a
@@ -95,14 +118,28 @@ ColumnPtr evaluateOnDictionary(const BoundExpr& expr, std::vector<ColumnPtr>& ar
   const Column& in = *args[input];
   const uint32_t* codes = in.codes();
   DictionaryResults& entry = dictionaryResults(expr, in.dictionaryPtr());
+  const size_t dictionarySize = entry.dictionary->values.size();
   std::vector<uint32_t> missing;
-  forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) {
-    uint32_t code = codes[i];
-    if (entry.done[code] == 0) {
-      entry.done[code] = 1;
-      missing.push_back(code);
+  bool wholeDictionary = false;  // true when `missing` is every code in order
+  if (!entry.complete) {
+    entry.liveRowsSeen += batch.liveRows();
+    if (entry.liveRowsSeen * kWholeDictionaryFraction >= dictionarySize) {
+      for (uint32_t code = 0; code < dictionarySize; ++code) {
+        if (entry.done[code] == 0) missing.push_back(code);
+      }
+      wholeDictionary = missing.size() == dictionarySize;
+      entry.complete = true;
+      entry.done = {};
+    } else {
+      forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) {
+        uint32_t code = codes[i];
+        if (entry.done[code] == 0) {
+          entry.done[code] = 1;
+          missing.push_back(code);
+        }
+      });
     }
-  });
+  }
   if (!missing.empty()) {
     size_t m = missing.size();
     auto strings = Column::makeFlat(in.type(), m);
@@ -119,8 +156,14 @@ ColumnPtr evaluateOnDictionary(const BoundExpr& expr, std::vector<ColumnPtr>& ar
                                                      result->type().toString() + ", expected " +
                                                      expr.type.toString());
     }
-    for (size_t j = 0; j < m; ++j) copyValue(*result, j, *entry.values, missing[j]);
-    if (expr.type.id == TypeId::kString) entry.values->keepAlive(result);
+    if (wholeDictionary && result->encoding() == Column::Encoding::kFlat) {
+      // Every entry at once, in code order: the result is the cache itself.
+      entry.values = result;
+      if (expr.type.id == TypeId::kString) entry.values->keepAlive(entry.dictionary);
+    } else {
+      scatterValues(*result, missing, *entry.values);
+      if (expr.type.id == TypeId::kString) entry.values->keepAlive(result);
+    }
   }
 
   const Column& values = *entry.values;

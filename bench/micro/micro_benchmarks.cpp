@@ -25,6 +25,7 @@
 #include "common/column.h"
 #include "common/logging.h"
 #include "query/aggregate.h"
+#include "query/expression.h"
 #include "query/function.h"
 #include "query/query_engine.h"
 #include "storage/codec.h"
@@ -194,12 +195,40 @@ void BM_FilterDictionaryLike(benchmark::State& state) {
 }
 BENCHMARK(BM_FilterDictionaryLike);
 
+/// length(c) through query::evaluate() over every block of a segment of
+/// URL-like strings with range(0) distinct values, as a new query would run
+/// it: the per-thread cache of per-entry results starts empty.
+void BM_EvaluateDictionaryLength(benchmark::State& state) {
+  constexpr size_t kBlocks = 20;
+  SegmentFixture fixture(DataType(TypeId::kString), urlColumn(kBlockRows * kBlocks, static_cast<size_t>(state.range(0)), 6),
+                         storage::Codec::kLz4);
+  std::vector<Batch> batches;
+  for (size_t block = 0; block < fixture.reader().numBlocks(); ++block) {
+    auto column = fixture.reader().readBlock(0, block);
+    SegmentFixture::check(column.status());
+    Batch batch;
+    batch.numRows = (*column)->size();
+    batch.columns.push_back(*column);
+    batches.push_back(std::move(batch));
+  }
+  const auto* factory = query::FunctionRegistry::instance().find("length");
+  std::vector<query::FunctionArgument> arguments = {{DataType(TypeId::kString), nullptr}};
+  auto length = query::BoundExpr::call("length", (*factory)(arguments),
+                                       {query::BoundExpr::column(0, DataType(TypeId::kString))});
+  for (auto _ : state) {
+    query::clearEvaluationCache();
+    for (const Batch& batch : batches) benchmark::DoNotOptimize(query::evaluate(*length, batch).get());
+  }
+  state.SetItemsProcessed(state.iterations() * kBlockRows * kBlocks);
+}
+BENCHMARK(BM_EvaluateDictionaryLength)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
 // --- aggregate state kernels -----------------------------------------------
 
-/// One aggregate state of `kind` over one block of Int16 (as ClickBench's
-/// AdvEngineID and ResolutionWidth), updated once per iteration through the
-/// general path (range(0) == 0: row and group id arrays, all ids 0) or the
-/// single-group path (range(0) == 1: no arrays, dense rows).
+/// Updates one aggregate state of `kind` with one block of small integers
+/// (like ClickBench's AdvEngineID) per iteration, through the general path
+/// (range(0) == 0: row and group id arrays, all ids 0) or the single-group
+/// path (range(0) == 1: no arrays, dense rows).
 void runAggregate(benchmark::State& state, query::AggregateKind kind, TypeId type) {
   query::AggregateSpec spec;
   spec.kind = kind;
