@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstring>
+#include <limits>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "common/error.h"
@@ -110,11 +112,11 @@ void scatterValues(const Column& src, const std::vector<uint32_t>& to, Column& d
   }
 }
 
-// Evaluates a function whose only non-constant argument, args[input], is a
-// dictionary column without NULLs: once per distinct entry met, cached per
-// dictionary, then mapped through the codes. Returns null when the result
-// type does not allow it.
-ColumnPtr evaluateOnDictionary(const BoundExpr& expr, std::vector<ColumnPtr>& args, size_t input, const Batch& batch) {
+// Computes a function of one dictionary column without NULLs, args[input],
+// for the entries that the live rows of `batch` meet and that have no
+// result yet. Returns the cache of per-entry results.
+DictionaryResults& resultsForLiveCodes(const BoundExpr& expr, std::vector<ColumnPtr>& args, size_t input,
+                                       const Batch& batch) {
   const Column& in = *args[input];
   const uint32_t* codes = in.codes();
   DictionaryResults& entry = dictionaryResults(expr, in.dictionaryPtr());
@@ -165,7 +167,15 @@ ColumnPtr evaluateOnDictionary(const BoundExpr& expr, std::vector<ColumnPtr>& ar
       if (expr.type.id == TypeId::kString) entry.values->keepAlive(result);
     }
   }
+  return entry;
+}
 
+// Evaluates a function whose only non-constant argument, args[input], is a
+// dictionary column without NULLs: once per distinct entry met, cached per
+// dictionary, then mapped through the codes.
+ColumnPtr evaluateOnDictionary(const BoundExpr& expr, std::vector<ColumnPtr>& args, size_t input, const Batch& batch) {
+  const uint32_t* codes = args[input]->codes();
+  DictionaryResults& entry = resultsForLiveCodes(expr, args, input, batch);
   const Column& values = *entry.values;
   auto out = Column::makeFlat(expr.type, batch.numRows);
   if (expr.type.id == TypeId::kString) {
@@ -195,6 +205,155 @@ bool isRandom(const std::string& name) {
   return absl::EqualsIgnoreCase(name, "rand") || absl::EqualsIgnoreCase(name, "rand64");
 }
 
+// Evaluates the arguments of the call `expr` into `args`. Returns the index
+// of the argument to evaluate the call on once per dictionary entry, when
+// that is possible: a deterministic function whose only non-constant
+// argument is a dictionary string without NULLs.
+std::optional<size_t> evaluateArguments(const BoundExpr& expr, const Batch& batch, std::vector<ColumnPtr>& args) {
+  args.reserve(expr.args.size());
+  size_t variable = 0;
+  size_t input = 0;
+  for (size_t a = 0; a < expr.args.size(); ++a) {
+    args.push_back(evaluate(*expr.args[a], batch));
+    if (!expr.args[a]->isConstant()) {
+      ++variable;
+      input = a;
+    }
+  }
+  if (variable == 1 && expr.type.id != TypeId::kNull && args[input]->isDictionary() &&
+      !args[input]->mayHaveNulls() && !isRandom(expr.functionName)) {
+    return input;
+  }
+  return std::nullopt;
+}
+
+// Appends to `out` the rows i (all rows, or those of `sel`) where
+// keep(i) is true, without a branch per row.
+template <typename Keep>
+void selectRows(size_t numRows, const SelectionVector* sel, SelectionVector& out, Keep&& keep) {
+  size_t kept = 0;
+  if (sel) {
+    out.resize(sel->size());
+    uint32_t* dst = out.data();
+    for (uint32_t i : *sel) {
+      dst[kept] = i;
+      kept += keep(i) ? 1 : 0;
+    }
+  } else {
+    out.resize(numRows);
+    uint32_t* dst = out.data();
+    for (size_t i = 0; i < numRows; ++i) {
+      dst[kept] = static_cast<uint32_t>(i);
+      kept += keep(i) ? 1 : 0;
+    }
+  }
+  out.resize(kept);
+}
+
+enum class CompareOp : uint8_t { kEqual, kNotEqual, kLess, kLessOrEqual, kGreater, kGreaterOrEqual };
+
+std::optional<CompareOp> compareOpOf(const std::string& name) {
+  if (name == "equals") return CompareOp::kEqual;
+  if (name == "notEquals") return CompareOp::kNotEqual;
+  if (name == "less") return CompareOp::kLess;
+  if (name == "lessOrEquals") return CompareOp::kLessOrEqual;
+  if (name == "greater") return CompareOp::kGreater;
+  if (name == "greaterOrEquals") return CompareOp::kGreaterOrEqual;
+  return std::nullopt;
+}
+
+// `constant op column` as `column op' constant`.
+CompareOp mirrored(CompareOp op) {
+  switch (op) {
+    case CompareOp::kLess:
+      return CompareOp::kGreater;
+    case CompareOp::kLessOrEqual:
+      return CompareOp::kGreaterOrEqual;
+    case CompareOp::kGreater:
+      return CompareOp::kLess;
+    case CompareOp::kGreaterOrEqual:
+      return CompareOp::kLessOrEqual;
+    default:
+      return op;
+  }
+}
+
+// The constant converted to T, or nullopt when T cannot represent it exactly.
+template <typename T>
+std::optional<T> exactly(const Value& constant) {
+  const auto& storage = constant.storage();
+  if (const auto* i = std::get_if<int64_t>(&storage)) {
+    if constexpr (std::is_signed_v<T>) {
+      if (*i < std::numeric_limits<T>::min() || *i > std::numeric_limits<T>::max()) return std::nullopt;
+    } else {
+      if (*i < 0 || static_cast<uint64_t>(*i) > std::numeric_limits<T>::max()) return std::nullopt;
+    }
+    return static_cast<T>(*i);
+  }
+  if (const auto* u = std::get_if<uint64_t>(&storage)) {
+    if (*u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return std::nullopt;
+    return static_cast<T>(*u);
+  }
+  return std::nullopt;
+}
+
+// Filters `column op constant` (either order) over a flat integer column
+// without NULLs straight into a selection vector, without the Bool column
+// in between. Returns null when the predicate has another form, or when
+// the constant does not fit the column's type (the general path then
+// compares as the comparison functions do).
+std::shared_ptr<SelectionVector> filterByComparison(const BoundExpr& predicate, const Batch& batch) {
+  if (predicate.kind != BoundExpr::Kind::kFunction || predicate.args.size() != 2) return nullptr;
+  std::optional<CompareOp> op = compareOpOf(predicate.functionName);
+  if (!op) return nullptr;
+  size_t columnSide = predicate.args[0]->kind == BoundExpr::Kind::kColumn ? 0 : 1;
+  const BoundExpr& columnExpr = *predicate.args[columnSide];
+  const BoundExpr& constantExpr = *predicate.args[1 - columnSide];
+  if (columnExpr.kind != BoundExpr::Kind::kColumn || !constantExpr.isConstant() || constantExpr.constant.isNull()) {
+    return nullptr;
+  }
+  if (columnSide == 1) op = mirrored(*op);
+  const ColumnPtr& column = batch.columns[columnExpr.columnIndex];
+  TypeId type = column->type().id;
+  bool sameTemporal = isTemporal(type) && constantExpr.type.id == type;
+  if (column->encoding() != Column::Encoding::kFlat || column->mayHaveNulls() ||
+      !(sameTemporal || (isInteger(type) && isInteger(constantExpr.type.id)))) {
+    return nullptr;
+  }
+  std::shared_ptr<SelectionVector> out;
+  dispatchPhysical(type, [&]<typename T>() {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      std::optional<T> c = exactly<T>(constantExpr.constant);
+      if (!c) return;
+      const T* values = column->data<T>();
+      T v = *c;
+      out = std::make_shared<SelectionVector>();
+      const SelectionVector* sel = batch.sel.get();
+      switch (*op) {
+        case CompareOp::kEqual:
+          selectRows(batch.numRows, sel, *out, [&](size_t i) { return values[i] == v; });
+          break;
+        case CompareOp::kNotEqual:
+          selectRows(batch.numRows, sel, *out, [&](size_t i) { return values[i] != v; });
+          break;
+        case CompareOp::kLess:
+          selectRows(batch.numRows, sel, *out, [&](size_t i) { return values[i] < v; });
+          break;
+        case CompareOp::kLessOrEqual:
+          selectRows(batch.numRows, sel, *out, [&](size_t i) { return values[i] <= v; });
+          break;
+        case CompareOp::kGreater:
+          selectRows(batch.numRows, sel, *out, [&](size_t i) { return values[i] > v; });
+          break;
+        case CompareOp::kGreaterOrEqual:
+          selectRows(batch.numRows, sel, *out, [&](size_t i) { return values[i] >= v; });
+          break;
+      }
+    }
+  });
+  return out;
+}
+
 }  // namespace
 
 void clearEvaluationCache() { tDictionaryCache.clear(); }
@@ -207,22 +366,8 @@ ColumnPtr evaluate(const BoundExpr& expr, const Batch& batch) {
       return Column::makeConstant(expr.type, expr.constant, batch.numRows);
     case BoundExpr::Kind::kFunction: {
       std::vector<ColumnPtr> args;
-      args.reserve(expr.args.size());
-      size_t variable = 0;
-      size_t input = 0;
-      for (size_t a = 0; a < expr.args.size(); ++a) {
-        args.push_back(evaluate(*expr.args[a], batch));
-        if (!expr.args[a]->isConstant()) {
-          ++variable;
-          input = a;
-        }
-      }
-      // A deterministic function of one dictionary string runs once per
-      // distinct string.
-      if (variable == 1 && expr.type.id != TypeId::kNull && args[input]->isDictionary() &&
-          !args[input]->mayHaveNulls() && !isRandom(expr.functionName)) {
-        return evaluateOnDictionary(expr, args, input, batch);
-      }
+      std::optional<size_t> input = evaluateArguments(expr, batch, args);
+      if (input) return evaluateOnDictionary(expr, args, *input, batch);
       return expr.function->execute(args, batch.numRows, batch.sel.get());
     }
   }
@@ -232,7 +377,33 @@ ColumnPtr evaluate(const BoundExpr& expr, const Batch& batch) {
 std::shared_ptr<const SelectionVector> filterRows(const BoundExpr& predicate, const Batch& batch) {
   auto out = std::make_shared<SelectionVector>();
   if (predicate.type.id == TypeId::kNull) return out;  // NULL is never true
-  ColumnPtr result = evaluate(predicate, batch);
+  if (auto selected = filterByComparison(predicate, batch)) return selected;
+  ColumnPtr result;
+  if (predicate.kind == BoundExpr::Kind::kFunction) {
+    std::vector<ColumnPtr> args;
+    std::optional<size_t> input = evaluateArguments(predicate, batch, args);
+    if (input && (predicate.type.id == TypeId::kBool || isInteger(predicate.type.id))) {
+      // Select rows straight from the per-entry results through the codes.
+      const uint32_t* codes = args[*input]->codes();
+      const Column& values = *resultsForLiveCodes(predicate, args, *input, batch).values;
+      dispatchPhysical(predicate.type.id, [&]<typename T>() {
+        if constexpr (std::is_integral_v<T>) {
+          const T* perEntry = values.data<T>();
+          if (values.mayHaveNulls()) {
+            selectRows(batch.numRows, batch.sel.get(), *out,
+                       [&](size_t i) { return perEntry[codes[i]] != 0 && !values.isNull(codes[i]); });
+          } else {
+            selectRows(batch.numRows, batch.sel.get(), *out, [&](size_t i) { return perEntry[codes[i]] != 0; });
+          }
+        }
+      });
+      return out;
+    }
+    result = input ? evaluateOnDictionary(predicate, args, *input, batch)
+                   : predicate.function->execute(args, batch.numRows, batch.sel.get());
+  } else {
+    result = evaluate(predicate, batch);
+  }
   if (result->isConstant()) {
     bool keep = !result->isNull(0) && result->data<uint8_t>()[0] != 0;
     if (!keep) return out;
@@ -252,14 +423,11 @@ std::shared_ptr<const SelectionVector> filterRows(const BoundExpr& predicate, co
   dispatchPhysical(result->type().id, [&]<typename T>() {
     if constexpr (!std::is_same_v<T, std::string_view>) {
       const T* values = result->data<T>();
-      if (!batch.sel && !nulls) {
-        for (size_t i = 0; i < batch.numRows; ++i) {
-          if (values[i] != 0) out->push_back(static_cast<uint32_t>(i));
-        }
+      if (!nulls) {
+        selectRows(batch.numRows, batch.sel.get(), *out, [&](size_t i) { return values[i] != 0; });
       } else {
-        forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) {
-          if (values[i] != 0 && !result->isNull(i)) out->push_back(static_cast<uint32_t>(i));
-        });
+        selectRows(batch.numRows, batch.sel.get(), *out,
+                   [&](size_t i) { return values[i] != 0 && !result->isNull(i); });
       }
     }
   });
