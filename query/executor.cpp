@@ -334,11 +334,7 @@ class TopNFilter {
   // `limit` of them, none worse on the first key than the current last tuple.
   std::vector<uint32_t> candidates(const Batch& batch) const {
     std::vector<ColumnPtr> keys;
-    for (const SortKey& key : plan_.sort) {
-      ColumnPtr column = evaluate(*plan_.projections[key.column], batch);
-      if (column->encoding() != Column::Encoding::kFlat) column = Column::flatten(column);
-      keys.push_back(std::move(column));
-    }
+    for (const SortKey& key : plan_.sort) keys.push_back(evaluate(*plan_.projections[key.column], batch));
     std::vector<uint32_t> rows;
     if (batch.sel) {
       rows = *batch.sel;
@@ -346,7 +342,14 @@ class TopNFilter {
       rows.resize(batch.numRows);
       for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint32_t>(i);
     }
-    if (full() && !best_.back()[0].isNull() && keys[0]->type().id != TypeId::kNull) {
+    bool filtered = full() && !best_.back()[0].isNull() && keepByCodes(*keys[0], rows);
+    // The comparisons below need flat keys; a block whose rows keepByCodes()
+    // reduced to at most `limit` needs none.
+    if (filtered && rows.size() <= limit_) return rows;
+    for (ColumnPtr& column : keys) {
+      if (column->encoding() != Column::Encoding::kFlat) column = Column::flatten(column);
+    }
+    if (!filtered && full() && !best_.back()[0].isNull() && keys[0]->type().id != TypeId::kNull) {
       const Column& first = *keys[0];
       auto threshold = Column::makeFlat(first.type(), 1);
       threshold->setValue(0, best_.back()[0]);
@@ -388,6 +391,55 @@ class TopNFilter {
     return rows;
   }
 
+  // Removes from `rows` those worse than the current last tuple when the
+  // first sort key is a string column without NULLs and with a sorted
+  // dictionary. Codes are compared with the threshold's position in the
+  // dictionary, found once by binary search, instead of comparing strings.
+  // Returns false, leaving `rows` alone, for any other column.
+  bool keepByCodes(const Column& first, std::vector<uint32_t>& rows) const {
+    if (!first.isDictionary() || first.mayHaveNulls() || first.type().id != TypeId::kString) return false;
+    const std::vector<std::string_view>& values = first.dictionary().values;
+    if (!isSorted(first.dictionaryPtr())) return false;
+    const auto* threshold = std::get_if<std::string>(&best_.back()[0].storage());
+    if (threshold == nullptr) return false;
+    std::string_view limit = *threshold;
+    const uint32_t* codes = first.codes();
+    size_t kept = 0;
+    if (plan_.sort[0].descending) {
+      // Keep values >= limit: codes from the first entry not below it.
+      auto bound = static_cast<uint32_t>(std::lower_bound(values.begin(), values.end(), limit) - values.begin());
+      for (uint32_t row : rows) {
+        rows[kept] = row;
+        kept += codes[row] >= bound ? 1 : 0;
+      }
+    } else {
+      // Keep values <= limit: codes before the first entry above it.
+      auto bound = static_cast<uint32_t>(std::upper_bound(values.begin(), values.end(), limit) - values.begin());
+      for (uint32_t row : rows) {
+        rows[kept] = row;
+        kept += codes[row] < bound ? 1 : 0;
+      }
+    }
+    rows.resize(kept);
+    return true;
+  }
+
+  // Whether the entries of `dictionary` ascend strictly, as segment
+  // dictionaries do. Checked once per dictionary and remembered.
+  bool isSorted(const std::shared_ptr<const StringDictionary>& dictionary) const {
+    for (const auto& [known, sorted] : sortedDictionaries_) {
+      if (known == dictionary) return sorted;
+    }
+    const auto& values = dictionary->values;
+    bool sorted = true;
+    for (size_t e = 1; e < values.size() && sorted; ++e) sorted = values[e - 1] < values[e];
+    // The entry keeps the dictionary alive, so its address cannot be reused
+    // for another one while remembered.
+    if (sortedDictionaries_.size() >= kSortedDictionaryEntries) sortedDictionaries_.erase(sortedDictionaries_.begin());
+    sortedDictionaries_.emplace_back(dictionary, sorted);
+    return sorted;
+  }
+
   // Adds the sort keys of the projected rows of one morsel.
   void add(const Batch& projected) {
     for (size_t r = 0; r < projected.numRows; ++r) {
@@ -417,9 +469,12 @@ class TopNFilter {
     return 0;
   }
 
+  static constexpr size_t kSortedDictionaryEntries = 16;
+
   const SelectPlan& plan_;
   size_t limit_;
   std::vector<std::vector<Value>> best_;  // ascending in result order
+  mutable std::vector<std::pair<std::shared_ptr<const StringDictionary>, bool>> sortedDictionaries_;
 };
 
 // Answers a global aggregate without filters from segment metadata when

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "query/query_engine.h"
 
 #include <filesystem>
@@ -243,6 +244,22 @@ TEST_F(QueryEngineTest, TimeColumnRule) {
     EXPECT_EQ(chosen, c.timeColumn) << c.ddl;
     if (!c.timeColumn.empty()) EXPECT_EQ(def.segmentGranularity, c.granularity) << c.ddl;
   }
+}
+
+TEST_F(QueryEngineTest, OrderByStringLimitOverBlocks) {
+  // Three blocks, so the top-N filter is full when later blocks come and
+  // drops their rows by dictionary code where the dictionary is sorted.
+  run("CREATE TABLE t (s String) ENGINE = MergeTree ORDER BY tuple()");
+  run("INSERT INTO t SELECT if(number % 5 = 0, '', concat('k', toString(number * 7919 % 10007))) FROM numbers(40000)");
+  std::vector<std::string> all;
+  for (uint64_t n = 0; n < 40000; ++n) {
+    if (n % 5 != 0) all.push_back("k" + std::to_string(n * 7919 % 10007));
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<std::string> first(all.begin(), all.begin() + 10);
+  std::vector<std::string> last(all.rbegin(), all.rbegin() + 10);
+  EXPECT_EQ(rows("SELECT s FROM t WHERE s <> '' ORDER BY s LIMIT 10"), first);
+  EXPECT_EQ(rows("SELECT s FROM t WHERE s <> '' ORDER BY s DESC LIMIT 10"), last);
 }
 
 TEST_F(QueryEngineTest, UnknownSettingIsAWarning) {
