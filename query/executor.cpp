@@ -721,8 +721,13 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
       std::vector<std::unique_ptr<GroupTable>> tables(threads);
       const auto ranges = claimRanges(plan, morsels, numMorsels, threads);
       std::atomic<uint64_t> nextRange{0};
+      uint64_t rowsToRead = 0;
+      if (plan.table) {
+        for (const Morsel& morsel : morsels) rowsToRead += plan.table->segments[morsel.segment]->blockRows(morsel.block);
+      }
       runParallel(threads, [&](size_t worker) {
         tables[worker] = std::make_unique<GroupTable>(plan);
+        tables[worker]->expectRows(rowsToRead / threads);
         Batch batch;
         for (;;) {
           uint64_t r = nextRange.fetch_add(1);

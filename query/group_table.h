@@ -21,6 +21,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ class GroupTable {
 
   explicit GroupTable(const SelectPlan& plan);
 
+  /// Tells the table about how many rows it will consume in all, so that
+  /// it can size itself once it sees how fast groups appear.
+  void expectRows(uint64_t rows) { expectedRows_ = rows; }
   /// Adds the live rows of a scanned, filtered batch.
   void consume(const Batch& batch);
   /// Moves every group of `other` into this table.
@@ -89,14 +93,39 @@ class GroupTable {
     std::unique_ptr<uint64_t[], void (*)(void*)> slots{nullptr, &std::free};
     size_t capacity = 0;
     size_t size = 0;
+    int arena = -1;  // the arena level that holds the slots; -1 for their own allocation
+  };
+  // The slot arrays of one capacity for all sub-tables of a split table, in
+  // one mapping aligned to 2 MiB and advised to use transparent huge pages.
+  // Sub-tables grow at about the same time, so their arrays of one capacity
+  // are alive together. A piece of 4 KiB pages could not get a huge page,
+  // and random probes over many small pages miss the TLB and fault one page
+  // at a time.
+  struct SlotArena {
+    SlotArena(size_t bytes);
+    ~SlotArena();
+    SlotArena(const SlotArena&) = delete;
+    SlotArena& operator=(const SlotArena&) = delete;
+    void* mapping = nullptr;
+    size_t mappedBytes = 0;
+    uint64_t* words = nullptr;
+    size_t users = 0;  // sub-tables whose slots are in the arena
   };
   SubTable& subTableOf(uint64_t hash) {
     return twoLevel_ ? subTables_[hash >> (64 - kSubTableBits)] : subTables_[0];
   }
+  // Moves the table's slots to a new array of `capacity` slots. `partition`
+  // is the table's index in subTables_ of a split table; its array then
+  // comes from the arena of that capacity.
   template <size_t N>
-  void grow(SubTable& table, size_t capacity);
+  void grow(SubTable& table, size_t capacity, size_t partition = SIZE_MAX);
+  std::unique_ptr<uint64_t[], void (*)(void*)> arenaSlots(size_t words, size_t partition, int& level);
+  void releaseArenaSlots(SubTable& table);
+  // Splits the table into sub-tables with room for `expectedGroups`.
   template <size_t N>
-  void splitIntoSubTables();
+  void splitIntoSubTables(size_t expectedGroups);
+  // The groups the table will likely hold after all expected rows.
+  size_t estimateGroups() const;
   template <size_t N>
   void mergeSubTables(GroupTable& other, uint32_t* gidMap);
   template <size_t N>
@@ -131,6 +160,8 @@ class GroupTable {
   };
   std::vector<Output> outputs_;  // one per plan aggregate
   size_t numGroups_ = 0;
+  uint64_t expectedRows_ = 0;
+  uint64_t consumedRows_ = 0;
 
   StringInterner strings_;
   std::vector<DictionaryIds> dictionaryIds_;  // one per key column
@@ -143,6 +174,8 @@ class GroupTable {
   static constexpr size_t kTwoLevelGroups = 65536;
   std::vector<SubTable> subTables_;
   bool twoLevel_ = false;
+  std::vector<std::unique_ptr<SlotArena>> arenas_;  // by trailing zero bits of the slot words per sub-table
+  std::mutex arenaMutex_;  // partitions of a parallel merge grow at once
   // kDirect and kPacked: the key words of each group.
   std::vector<uint64_t> keysByGroup_;
 
