@@ -3,6 +3,7 @@
 // Event: one decoded input row (a Kafka message), before timestamp parsing,
 // transforms and rollup.
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -25,10 +26,10 @@ namespace furl::ingest {
 /// number for a multi-value field (a JSON array of scalars).
 using FieldValues = absl::InlinedVector<Value, 1>;
 
-/// Names of top-level event fields, with a 256-bit filter over the length
-/// and the first and last byte of each name in front of the hash set, so that
-/// most names not in the set are rejected without hashing them (a JSON
-/// message may have a hundred keys of which a spec reads a few).
+/// Names of top-level event fields, each with a slot number. A 256-entry
+/// table over the length and the first and last byte of each name sits in
+/// front of the hash map, so most names are found or rejected without
+/// hashing. A JSON message may have a hundred keys of which a spec reads a few.
 class FieldNameSet {
  public:
   FieldNameSet() = default;
@@ -36,19 +37,33 @@ class FieldNameSet {
     for (std::string_view name : names) insert(name);
   }
 
+  /// Adds a name; a new name gets the next slot number, from 0.
   void insert(std::string_view name) {
     uint32_t bit = filterBit(name);
-    filter_[bit / 64] |= uint64_t{1} << (bit % 64);
-    names_.insert(std::string(name));
+    if (!names_.try_emplace(std::string(name), static_cast<int>(names_.size())).second) return;
+    ordered_.emplace_back(name);
+    slotByBit_[bit] = slotByBit_[bit] == kNoSlot ? static_cast<int>(ordered_.size() - 1) : kSharedBit;
   }
-  bool contains(std::string_view name) const {
-    uint32_t bit = filterBit(name);
-    if ((filter_[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
-    return names_.contains(absl::string_view(name.data(), name.size()));
+  bool contains(std::string_view name) const { return slotOf(name) >= 0; }
+  /// Returns the slot number of a name, or -1 when the set does not contain
+  /// it. A name that is alone in its table entry is compared directly.
+  int slotOf(std::string_view name) const {
+    int slot = slotByBit_[filterBit(name)];
+    if (slot == kNoSlot) return -1;
+    if (slot >= 0) return ordered_[static_cast<size_t>(slot)] == name ? slot : -1;
+    auto it = names_.find(absl::string_view(name.data(), name.size()));
+    return it == names_.end() ? -1 : it->second;
   }
   size_t size() const { return names_.size(); }
+  /// The names by slot number.
+  const std::vector<std::string>& names() const { return ordered_; }
 
  private:
+  static std::array<int, 256> makeEmptySlots() {
+    std::array<int, 256> slots;
+    slots.fill(kNoSlot);
+    return slots;
+  }
   static uint32_t filterBit(std::string_view name) {
     if (name.empty()) return 0;
     auto first = static_cast<uint8_t>(name.front());
@@ -56,8 +71,14 @@ class FieldNameSet {
     return static_cast<uint32_t>(name.size() * 131 + first * 31 + last) & 255;
   }
 
-  uint64_t filter_[4] = {0, 0, 0, 0};
-  absl::flat_hash_set<std::string> names_;
+  static constexpr int kNoSlot = -1;
+  static constexpr int kSharedBit = -2;
+
+  /// By a hash of the length and the first and last byte: the slot of the
+  /// only name with that hash, kNoSlot, or kSharedBit for several names.
+  std::array<int, 256> slotByBit_ = makeEmptySlots();
+  absl::flat_hash_map<std::string, int> names_;
+  std::vector<std::string> ordered_;
 };
 
 /// One input row: top-level field name to values. Copyable.

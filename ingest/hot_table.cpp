@@ -87,17 +87,33 @@ uint64_t HotTable::generation() const {
 
 absl::Status HotTable::add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
                            int64_t timeMs, std::vector<FieldProblem>& problems, ProblemRecorder recordProblems) {
-  return addImpl(generation, partition, nextOffset, event, timeMs, problems, &recordProblems);
+  auto addRow = [&](RowBuffer& buffer) {
+    buffer.add(event, timeMs, problems);
+    return true;
+  };
+  return addImpl(generation, partition, nextOffset, timeMs, addRow, problems, &recordProblems).status();
 }
 
 absl::Status HotTable::add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
                            int64_t timeMs, std::vector<FieldProblem>& problems) {
-  return addImpl(generation, partition, nextOffset, event, timeMs, problems, nullptr);
+  auto addRow = [&](RowBuffer& buffer) {
+    buffer.add(event, timeMs, problems);
+    return true;
+  };
+  return addImpl(generation, partition, nextOffset, timeMs, addRow, problems, nullptr).status();
 }
 
-absl::Status HotTable::addImpl(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
-                               int64_t timeMs, std::vector<FieldProblem>& problems,
-                               const ProblemRecorder* recordProblems) {
+absl::StatusOr<bool> HotTable::tryAdd(uint64_t generation, int32_t partition, int64_t nextOffset,
+                                      const std::vector<ScalarField>& fields, int64_t timeMs) {
+  static const std::vector<FieldProblem> kNoProblems;
+  auto addRow = [&](RowBuffer& buffer) { return buffer.tryAdd(fields, timeMs); };
+  return addImpl(generation, partition, nextOffset, timeMs, addRow, kNoProblems, nullptr);
+}
+
+absl::StatusOr<bool> HotTable::addImpl(uint64_t generation, int32_t partition, int64_t nextOffset, int64_t timeMs,
+                                       absl::FunctionRef<bool(RowBuffer&)> addRow,
+                                       const std::vector<FieldProblem>& problems,
+                                       const ProblemRecorder* recordProblems) {
   bool requestPersist = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -111,7 +127,7 @@ absl::Status HotTable::addImpl(uint64_t generation, int32_t partition, int64_t n
     }
     RowBuffer& buffer = *(*chunk)->buffer;
     size_t rowsBefore = buffer.numRows();
-    buffer.add(event, timeMs, problems);
+    if (!addRow(buffer)) return false;
     rowsSincePersist_ += buffer.numRows() - rowsBefore;
     (*chunk)->changedSincePersist = true;
     advanceLocked(partition, nextOffset);
@@ -134,7 +150,7 @@ absl::Status HotTable::addImpl(uint64_t generation, int32_t partition, int64_t n
     }
     wake_.notify_all();
   }
-  return absl::OkStatus();
+  return true;
 }
 
 void HotTable::advance(uint64_t generation, int32_t partition, int64_t nextOffset) {

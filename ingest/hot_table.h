@@ -102,6 +102,11 @@ class HotTable {
   /// add() that counts a message with problems without keeping a record.
   absl::Status add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event, int64_t timeMs,
                    std::vector<FieldProblem>& problems);
+  /// add() of an event decoded by a JsonRowParser, through
+  /// RowBuffer::tryAdd(). Returns false, with nothing added or counted, when
+  /// the event needs add().
+  absl::StatusOr<bool> tryAdd(uint64_t generation, int32_t partition, int64_t nextOffset,
+                              const std::vector<ScalarField>& fields, int64_t timeMs);
 
   /// Records that every message of `partition` before `nextOffset` has been
   /// applied; the next persist commits that offset. Ignored for an old generation.
@@ -178,8 +183,10 @@ class HotTable {
   void advanceLocked(int32_t partition, int64_t nextOffset);
   /// Counts one message in ledger_ and keeps `error` (may be null, moved from).
   void recordLocked(MessageOutcome outcome, IngestError* error);
-  absl::Status addImpl(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
-                       int64_t timeMs, std::vector<FieldProblem>& problems, const ProblemRecorder* recordProblems);
+  /// Adds a row with `addRow`, which returns false when it added nothing.
+  absl::StatusOr<bool> addImpl(uint64_t generation, int32_t partition, int64_t nextOffset, int64_t timeMs,
+                               absl::FunctionRef<bool(RowBuffer&)> addRow, const std::vector<FieldProblem>& problems,
+                               const ProblemRecorder* recordProblems);
   std::shared_ptr<const storage::HotView> buildViewLocked();
   void discardLocked(std::string_view reason);
   void persistLoop();

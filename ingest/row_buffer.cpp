@@ -84,6 +84,66 @@ Conversion toDouble(const Value& value, double& out, std::string& error) {
   return Conversion::kOk;
 }
 
+/// toLong() of a decoded JSON scalar; kError where toLong() reports a
+/// problem, so the caller falls back to the path that reports it.
+Conversion fastToLong(const ScalarField& field, int64_t& out) {
+  double number = 0;
+  switch (field.kind) {
+    case ScalarField::Kind::kAbsent:
+    case ScalarField::Kind::kNull:
+      return Conversion::kNull;
+    case ScalarField::Kind::kBool:
+      return Conversion::kError;
+    case ScalarField::Kind::kInt64:
+      out = field.intValue;
+      return Conversion::kOk;
+    case ScalarField::Kind::kUInt64:
+      if (field.uintValue > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return Conversion::kError;
+      out = static_cast<int64_t>(field.uintValue);
+      return Conversion::kOk;
+    case ScalarField::Kind::kDouble:
+      number = field.doubleValue;
+      break;
+    case ScalarField::Kind::kString: {
+      if (field.text.empty()) return Conversion::kNull;
+      absl::string_view text(field.text.data(), field.text.size());
+      if (absl::SimpleAtoi(text, &out)) return Conversion::kOk;
+      if (!absl::SimpleAtod(text, &number)) return Conversion::kError;
+      break;
+    }
+  }
+  if (!std::isfinite(number) || number >= 9.2233720368547758e18 || number < -9.2233720368547758e18) {
+    return Conversion::kError;
+  }
+  out = static_cast<int64_t>(number);
+  return Conversion::kOk;
+}
+
+/// toDouble() of a decoded JSON scalar, with kError as in fastToLong().
+Conversion fastToDouble(const ScalarField& field, double& out) {
+  switch (field.kind) {
+    case ScalarField::Kind::kAbsent:
+    case ScalarField::Kind::kNull:
+      return Conversion::kNull;
+    case ScalarField::Kind::kBool:
+      return Conversion::kError;
+    case ScalarField::Kind::kInt64:
+      out = static_cast<double>(field.intValue);
+      return Conversion::kOk;
+    case ScalarField::Kind::kUInt64:
+      out = static_cast<double>(field.uintValue);
+      return Conversion::kOk;
+    case ScalarField::Kind::kDouble:
+      out = field.doubleValue;
+      return Conversion::kOk;
+    case ScalarField::Kind::kString:
+      if (field.text.empty()) return Conversion::kNull;
+      return absl::SimpleAtod(absl::string_view(field.text.data(), field.text.size()), &out) ? Conversion::kOk
+                                                                                             : Conversion::kError;
+  }
+  return Conversion::kError;
+}
+
 /// The single value of a field for a numeric column: NULL when the field is
 /// absent, an error when it has several values.
 Conversion singleValue(const Event& event, const std::string& field, const Value*& out, std::string& error) {
@@ -184,6 +244,19 @@ RowBuffer::RowBuffer(const IngestionSpec& spec, uint32_t blockRows)
     metrics_.push_back(MetricColumn{metric, {}, {}, {}, {}, {}, {}, {}, {}});
   }
   eventDimensions_.resize(dimensions_.size());
+
+  fastPath_ = spec.inputFields.has_value();
+  for (const DimensionSpec& dimension : spec.dimensionsSpec.dimensions) {
+    int slot = fastPath_ ? spec.inputFields->slotOf(dimension.name) : -1;
+    fastPath_ = fastPath_ && slot >= 0;
+    dimensionSlots_.push_back(slot);
+  }
+  for (const MetricSpec& metric : spec.metrics) {
+    int slot = fastPath_ && metric.type != MetricType::kCount ? spec.inputFields->slotOf(metric.fieldName) : -1;
+    fastPath_ = fastPath_ && metric.type != MetricType::kHllSketchMerge && (slot >= 0 || metric.type == MetricType::kCount);
+    metricSlots_.push_back(slot);
+  }
+  metricInputs_.resize(metrics_.size());
 }
 
 void RowBuffer::add(const Event& event, int64_t timeMs, std::vector<FieldProblem>& problems) {
@@ -194,6 +267,178 @@ void RowBuffer::add(const Event& event, int64_t timeMs, std::vector<FieldProblem
   for (MetricColumn& metric : metrics_) aggregate(metric, row, event, timeMs, problems);
   markChanged(row);
   ++changeCount_;
+}
+
+bool RowBuffer::tryAdd(const std::vector<ScalarField>& fields, int64_t timeMs) {
+  // Every conversion happens before the first change, so that a value that
+  // needs add() leaves the buffer as it was.
+  if (!fastPath_ || !convertFastDimensions(fields) || !convertFastMetrics(fields)) return false;
+
+  uint32_t row = rowFor(rollup_ ? queryGranularity_.bucketStartMs(timeMs) : timeMs);
+  for (size_t m = 0; m < metrics_.size(); ++m) aggregateFast(metrics_[m], metricInputs_[m], row, timeMs);
+  markChanged(row);
+  ++changeCount_;
+  return true;
+}
+
+bool RowBuffer::convertFastDimensions(const std::vector<ScalarField>& fields) {
+  using Kind = ScalarField::Kind;
+  for (size_t d = 0; d < dimensions_.size(); ++d) {
+    const ScalarField& field = fields[static_cast<size_t>(dimensionSlots_[d])];
+    DimensionValue& out = eventDimensions_[d];
+    out.valid = false;
+    if (field.kind == Kind::kAbsent || field.kind == Kind::kNull) continue;
+
+    switch (dimensions_[d].spec.type) {
+      case DimensionType::kString:
+        if (field.kind == Kind::kString) {
+          out.text = field.text;
+        } else if (field.kind == Kind::kBool) {
+          out.text = field.boolValue ? "true" : "false";
+        } else {
+          out.storage = filterText(field.toValue());
+          out.text = out.storage;
+        }
+        out.valid = true;
+        break;
+      case DimensionType::kLong: {
+        Conversion converted = fastToLong(field, out.intValue);
+        if (converted == Conversion::kError) return false;
+        out.valid = converted == Conversion::kOk;
+        break;
+      }
+      case DimensionType::kFloat:
+      case DimensionType::kDouble: {
+        Conversion converted = fastToDouble(field, out.doubleValue);
+        if (converted == Conversion::kError) return false;
+        // Druid stores a float dimension as a 32-bit float.
+        if (converted == Conversion::kOk && dimensions_[d].spec.type == DimensionType::kFloat) {
+          out.doubleValue = static_cast<float>(out.doubleValue);
+        }
+        out.valid = converted == Conversion::kOk;
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+bool RowBuffer::convertFastMetrics(const std::vector<ScalarField>& fields) {
+  using Kind = ScalarField::Kind;
+  for (size_t m = 0; m < metrics_.size(); ++m) {
+    MetricType type = metrics_[m].spec.type;
+    MetricInput& input = metricInputs_[m];
+    input.present = false;
+    input.hasHash = false;
+    if (type == MetricType::kCount) continue;
+    const ScalarField& field = fields[static_cast<size_t>(metricSlots_[m])];
+    if (field.kind == Kind::kAbsent) continue;
+
+    if (type == MetricType::kHllSketchBuild) {
+      // A NULL value still marks the row's sketch as changed, as in add().
+      input.present = true;
+      input.hasHash = field.kind != Kind::kNull;
+      switch (field.kind) {
+        case Kind::kInt64:
+          input.hash = HllSketch::hashInt64(field.intValue);
+          break;
+        case Kind::kBool:
+          input.hash = HllSketch::hashInt64(field.boolValue ? 1 : 0);
+          break;
+        case Kind::kUInt64:
+          input.hash = HllSketch::hashUInt64(field.uintValue);
+          break;
+        case Kind::kDouble:
+          input.hash = HllSketch::hashDouble(field.doubleValue);
+          break;
+        case Kind::kString:
+          input.hash = HllSketch::hashString(field.text);
+          break;
+        case Kind::kAbsent:
+        case Kind::kNull:
+          break;
+      }
+      continue;
+    }
+    if (field.kind == Kind::kNull) continue;
+
+    Conversion converted = Conversion::kOk;
+    if (isStringMetric(type)) {
+      if (field.kind == Kind::kString) {
+        input.text = field.text;
+      } else {
+        input.storage = filterText(field.toValue());
+        input.text = input.storage;
+      }
+      if (static_cast<int64_t>(input.text.size()) > metrics_[m].spec.maxStringBytes) {
+        input.text = input.text.substr(0, static_cast<size_t>(metrics_[m].spec.maxStringBytes));
+      }
+    } else if (isLongMetric(type)) {
+      converted = fastToLong(field, input.intValue);
+    } else {
+      converted = fastToDouble(field, input.doubleValue);
+      bool isFloat = type == MetricType::kFloatSum || type == MetricType::kFloatMin || type == MetricType::kFloatMax ||
+                     type == MetricType::kFloatFirst || type == MetricType::kFloatLast;
+      if (converted == Conversion::kOk && isFloat) input.doubleValue = static_cast<float>(input.doubleValue);
+    }
+    if (converted == Conversion::kError) return false;
+    input.present = converted == Conversion::kOk;
+  }
+  return true;
+}
+
+void RowBuffer::aggregateFast(MetricColumn& column, const MetricInput& input, uint32_t row, int64_t timeMs) {
+  MetricType type = column.spec.type;
+  if (type == MetricType::kCount) {
+    ++column.ints[row];
+    return;
+  }
+  if (!input.present) return;
+
+  if (type == MetricType::kHllSketchBuild) {
+    HllSketch& sketch = column.sketches[row];
+    column.sketchStale[row] = 1;
+    if (!input.hasHash) return;
+    uint64_t bytesBefore = sketchMemoryBytes(sketch);
+    sketch.updateHash(input.hash);
+    sketchBytes_ += sketchMemoryBytes(sketch) - bytesBefore;
+    return;
+  }
+
+  bool keep = true;
+  if (isFirstMetric(type)) keep = !column.valid[row] || timeMs < column.orderMs[row];
+  if (isLastMetric(type)) keep = !column.valid[row] || timeMs >= column.orderMs[row];
+  if (!keep) return;
+
+  if (isStringMetric(type)) {
+    column.strings[row] = heap_->add(input.text);
+  } else if (isLongMetric(type)) {
+    int64_t& slot = column.ints[row];
+    bool first = !column.valid[row];
+    if (type == MetricType::kLongSum) {
+      slot = static_cast<int64_t>(static_cast<uint64_t>(slot) + static_cast<uint64_t>(input.intValue));
+    } else if (isMinMetric(type)) {
+      slot = first ? input.intValue : std::min(slot, input.intValue);
+    } else if (isMaxMetric(type)) {
+      slot = first ? input.intValue : std::max(slot, input.intValue);
+    } else {
+      slot = input.intValue;
+    }
+  } else {
+    double& slot = column.doubles[row];
+    bool first = !column.valid[row];
+    if (type == MetricType::kDoubleSum || type == MetricType::kFloatSum) {
+      slot += input.doubleValue;
+    } else if (isMinMetric(type)) {
+      slot = first ? input.doubleValue : std::min(slot, input.doubleValue);
+    } else if (isMaxMetric(type)) {
+      slot = first ? input.doubleValue : std::max(slot, input.doubleValue);
+    } else {
+      slot = input.doubleValue;
+    }
+  }
+  column.valid[row] = 1;
+  column.orderMs[row] = timeMs;
 }
 
 uint32_t RowBuffer::rowFor(int64_t timeMs) {
@@ -214,7 +459,8 @@ void RowBuffer::readDimensions(const Batch& batch, size_t row) {
     size_t i = column.isConstant() ? 0 : row;
     switch (dimensions_[d].spec.type) {
       case DimensionType::kString:
-        out.text.assign(column.stringAt(row));
+        out.storage.assign(column.stringAt(row));
+        out.text = out.storage;
         break;
       case DimensionType::kLong:
         out.intValue = column.data<int64_t>()[i];
@@ -304,7 +550,8 @@ void RowBuffer::convertDimensions(const Event& event, std::vector<FieldProblem>&
     std::string error;
     Conversion result = Conversion::kNull;
     if (spec.type == DimensionType::kString) {
-      result = toText(event.find(spec.name), out.text);
+      result = toText(event.find(spec.name), out.storage);
+      out.text = out.storage;
     } else {
       const Value* value = nullptr;
       result = singleValue(event, spec.name, value, error);
@@ -333,7 +580,7 @@ void RowBuffer::encodeKey(int64_t timeMs) {
       case DimensionType::kString: {
         uint32_t length = static_cast<uint32_t>(value.text.size());
         keyBuffer_.append(reinterpret_cast<const char*>(&length), sizeof(length));
-        keyBuffer_ += value.text;
+        keyBuffer_.append(value.text.data(), value.text.size());
         break;
       }
       case DimensionType::kLong:

@@ -19,6 +19,7 @@
 #include "storage/memory_segment.h"
 #include "ingest/event.h"
 #include "ingest/ingestion_spec.h"
+#include "ingest/json_row.h"
 
 namespace furl::ingest {
 
@@ -41,6 +42,13 @@ class RowBuffer {
   /// truncation to queryGranularity. Conversion problems replace the contents
   /// of `problems`; the event is added either way.
   void add(const Event& event, int64_t timeMs, std::vector<FieldProblem>& problems);
+
+  /// Adds an event decoded by a JsonRowParser over the spec's inputFields,
+  /// with the same result as add() of the same event. Returns false, with the
+  /// buffer unchanged, when the event needs add(): a value does not convert
+  /// to its column's type (add() reports the problem), or the spec has no
+  /// inputFields or an HLLSketchMerge metric.
+  bool tryAdd(const std::vector<ScalarField>& fields, int64_t timeMs);
 
   /// Merges rows of the table's layout (for example read back from the
   /// chunk's segments) into the buffer with Druid's combining rules: counts
@@ -81,7 +89,21 @@ class RowBuffer {
     bool valid = false;
     int64_t intValue = 0;
     double doubleValue = 0;
-    std::string text;
+    /// A string dimension's text: in `storage`, or in the buffers of the
+    /// JsonRowParser that decoded the event.
+    std::string_view text;
+    std::string storage;
+  };
+  /// One metric's input of the event passed to tryAdd(), converted.
+  struct MetricInput {
+    bool present = false;
+    int64_t intValue = 0;
+    double doubleValue = 0;
+    std::string_view text;  // string metrics: in `storage` or the parser's buffers
+    std::string storage;
+    /// HLLSketchBuild: `hash` is the value's hash; false for NULL.
+    bool hasHash = false;
+    uint64_t hash = 0;
   };
   struct DimensionColumn {
     DimensionSpec spec;
@@ -104,6 +126,10 @@ class RowBuffer {
   };
 
   void convertDimensions(const Event& event, std::vector<FieldProblem>& problems);
+  /// tryAdd()'s conversions; false when one needs add().
+  bool convertFastDimensions(const std::vector<ScalarField>& fields);
+  bool convertFastMetrics(const std::vector<ScalarField>& fields);
+  void aggregateFast(MetricColumn& column, const MetricInput& input, uint32_t row, int64_t timeMs);
   /// Sets eventDimensions_ from row `row` of the dimension columns of `batch`.
   void readDimensions(const Batch& batch, size_t row);
   void encodeKey(int64_t timeMs);
@@ -141,6 +167,13 @@ class RowBuffer {
   absl::flat_hash_map<std::string, uint32_t> rowsByKey_;
   std::string keyBuffer_;
   std::vector<DimensionValue> eventDimensions_;
+
+  // tryAdd(): the slot of each dimension's and metric's input field (-1 for
+  // count), and the converted metric inputs of the current event.
+  bool fastPath_ = false;
+  std::vector<int> dimensionSlots_;
+  std::vector<int> metricSlots_;
+  std::vector<MetricInput> metricInputs_;
 };
 
 }  // namespace furl::ingest

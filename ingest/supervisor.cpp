@@ -7,6 +7,7 @@
 
 #include "common/logging.h"
 #include "ingest/event.h"
+#include "ingest/json_row.h"
 #include "ingest/target_table.h"
 #include "ingest/text_util.h"
 #include "simdjson.h"
@@ -67,6 +68,8 @@ struct Supervisor::Worker {
 
   // Owned by the worker's thread while it runs.
   simdjson::dom::parser parser;
+  /// Null unless the input format is JSON and the spec names its input fields.
+  std::unique_ptr<JsonRowParser> fastParser;
   std::vector<FieldProblem> problems;
   std::map<int32_t, Partition> partitions;
   /// The hot table generation this worker's offsets belong to.
@@ -120,7 +123,18 @@ class Supervisor::EventHandler : public RdKafka::EventCb {
 
 Supervisor::Supervisor(IngestionSpec spec, storage::DatabaseImpl& database, uint64_t offsetsEpoch,
                        SupervisorOptions options)
-    : spec_(std::move(spec)), database_(database), offsetsEpoch_(offsetsEpoch), options_(options) {}
+    : spec_(std::move(spec)), database_(database), offsetsEpoch_(offsetsEpoch), options_(options) {
+  if (spec_.inputFields.has_value()) {
+    timestampSlot_ = spec_.inputFields->slotOf(spec_.timestampSpec.column);
+    if (spec_.transformSpec.filter.has_value()) {
+      FieldNameSet filterFields;
+      spec_.transformSpec.filter->addInputFields(filterFields);
+      for (const std::string& name : filterFields.names()) {
+        filterFields_.emplace_back(name, spec_.inputFields->slotOf(name));
+      }
+    }
+  }
+}
 
 Supervisor::~Supervisor() { stop(); }
 
@@ -194,6 +208,9 @@ absl::Status Supervisor::start() {
 absl::Status Supervisor::startWorker(size_t index) {
   auto worker = std::make_unique<Worker>();
   worker->index = index;
+  if (spec_.ioConfig.inputFormat.type == InputFormatType::kJson && spec_.inputFields.has_value()) {
+    worker->fastParser = std::make_unique<JsonRowParser>(*spec_.inputFields);
+  }
   worker->rebalanceHandler = std::make_unique<RebalanceHandler>(*this, *worker);
 
   // Consumer properties from the spec first, then the ones exactly-once needs.
@@ -347,6 +364,8 @@ void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offse
     return;
   }
 
+  if (worker.fastParser != nullptr && processJsonFast(worker, partition, offset, payload)) return;
+
   // Decode per the input format.
   absl::StatusOr<Event> event = absl::InvalidArgumentError("");
   const InputFormat& format = spec_.ioConfig.inputFormat;
@@ -391,6 +410,58 @@ void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offse
     // The hot rows were discarded; run() rewinds this worker.
     if (!absl::IsFailedPrecondition(added)) setLastError(strCat("cannot add rows: ", toStd(added.message())));
   }
+}
+
+std::optional<int64_t> Supervisor::fastEventTimeMs(const std::vector<ScalarField>& fields) const {
+  const ScalarField& field = fields[static_cast<size_t>(timestampSlot_)];
+  absl::StatusOr<int64_t> ms;
+  switch (field.kind) {
+    case ScalarField::Kind::kAbsent:
+    case ScalarField::Kind::kNull:
+      return spec_.timestampSpec.missingValueMs;
+    case ScalarField::Kind::kString:
+      ms = spec_.timestampSpec.parser.parseText(field.text);
+      break;
+    case ScalarField::Kind::kBool:
+      return std::nullopt;
+    case ScalarField::Kind::kInt64:
+    case ScalarField::Kind::kUInt64:
+    case ScalarField::Kind::kDouble:
+      ms = spec_.timestampSpec.parser.parse(field.toValue());
+      break;
+  }
+  if (!ms.ok()) return std::nullopt;
+  return *ms;
+}
+
+bool Supervisor::processJsonFast(Worker& worker, int32_t partition, int64_t offset, std::string_view payload) {
+  if (!worker.fastParser->parse(payload)) return false;
+  const std::vector<ScalarField>& fields = worker.fastParser->fields();
+  std::optional<int64_t> timeMs = fastEventTimeMs(fields);
+  if (!timeMs.has_value()) return false;
+
+  if (spec_.transformSpec.filter.has_value()) {
+    // The filter reads an Event, so it gets one with only its own fields.
+    Event event;
+    for (const auto& [name, slot] : filterFields_) {
+      const ScalarField& field = fields[static_cast<size_t>(slot)];
+      if (field.kind != ScalarField::Kind::kAbsent) event.set(name, field.toValue());
+    }
+    if (!spec_.transformSpec.filter->matches(event)) {
+      table_->advance(worker.generation, partition, offset + 1, MessageOutcome::kThrownAway, nullptr);
+      return true;
+    }
+  }
+
+  absl::StatusOr<bool> added = table_->tryAdd(worker.generation, partition, offset + 1, fields, *timeMs);
+  if (!added.ok()) {
+    // The hot rows were discarded; run() rewinds this worker.
+    if (!absl::IsFailedPrecondition(added.status())) {
+      setLastError(strCat("cannot add rows: ", toStd(added.status().message())));
+    }
+    return true;
+  }
+  return *added;
 }
 
 IngestError Supervisor::recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,

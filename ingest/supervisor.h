@@ -176,6 +176,13 @@ class Supervisor {
   absl::Status startWorker(size_t index);
   void run(Worker& worker);
   void processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload);
+  /// Handles a JSON message through the worker's JsonRowParser and
+  /// HotTable::tryAdd(). Returns false, with nothing recorded, when the
+  /// message needs the general path of processMessage().
+  bool processJsonFast(Worker& worker, int32_t partition, int64_t offset, std::string_view payload);
+  /// The event time of a row decoded by a JsonRowParser, as eventTimeMs()
+  /// computes it; nullopt where eventTimeMs() fails.
+  std::optional<int64_t> fastEventTimeMs(const std::vector<ScalarField>& fields) const;
   /// The record of a malformed message; also keeps it for the status.
   IngestError recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
                           std::string error, std::string_view payload);
@@ -210,6 +217,10 @@ class Supervisor {
   storage::DatabaseImpl& database_;
   const uint64_t offsetsEpoch_;
   const SupervisorOptions options_;
+  /// The JSON fast path: the slot of the timestamp field, and the name and
+  /// slot of each field the filter reads. Unused without spec_.inputFields.
+  int timestampSlot_ = -1;
+  std::vector<std::pair<std::string, int>> filterFields_;
 
   std::unique_ptr<EventHandler> eventHandler_;
   /// Set by start() and reset by stop() under statusMutex_; the workers use
