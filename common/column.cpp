@@ -64,6 +64,14 @@ ColumnPtr Column::makeConstant(DataType type, const Value& value, size_t numRows
   return column;
 }
 
+const std::vector<uint64_t>& StringDictionary::hashes() const {
+  std::call_once(hashesOnce_, [this] {
+    hashes_.resize(values.size());
+    for (size_t k = 0; k < values.size(); ++k) hashes_[k] = hashString(values[k]);
+  });
+  return hashes_;
+}
+
 ColumnPtr Column::makeDictionary(DataType type, std::shared_ptr<const StringDictionary> dictionary,
                                  size_t numRows) {
   auto column = std::make_shared<Column>(type, Encoding::kDictionary, numRows);

@@ -24,10 +24,13 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 #include "common/types.h"
 #include "common/value.h"
 
@@ -54,18 +57,35 @@ class StringHeap {
   size_t totalBytes_ = 0;
 };
 
+/// Hashes a string for interning and for dictionary hashes. The value is
+/// stable within one process only (absl seeds it per process), so it is never stored.
+inline uint64_t hashString(std::string_view s) {
+  return absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size()));
+}
+
 /// Distinct strings of a dictionary-encoded column; codes index `values`.
 /// Immutable once built; shared by every batch decoded from it.
 struct StringDictionary {
   std::vector<std::string_view> values;
   StringHeap heap;  // owns the bytes of `values`, unless they live in `keepAlive`
   std::shared_ptr<const void> keepAlive;
+  /// True when `values` ascend in byte order, so that code order is value
+  /// order (segment dictionaries).
+  bool sorted = false;
+
+  /// hashString() of each entry, computed by the first call and then shared
+  /// by every query that reads the dictionary. Thread-safe.
+  const std::vector<uint64_t>& hashes() const;
 
   /// Adds a value (copied into `heap`) and returns its code.
   uint32_t add(std::string_view s) {
     values.push_back(heap.add(s));
     return static_cast<uint32_t>(values.size() - 1);
   }
+
+ private:
+  mutable std::once_flag hashesOnce_;
+  mutable std::vector<uint64_t> hashes_;
 };
 
 /// Row indices, ascending, into a batch. Produced by filters, consumed by

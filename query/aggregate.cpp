@@ -458,6 +458,10 @@ class StringPickState final : public AggregateState {
   }
 
   void update(const Column* arg, const uint32_t* rows, const uint32_t* gids, size_t n) override {
+    if (arg->isDictionary() && arg->dictionary().sorted && (pick_ == Pick::kMin || pick_ == Pick::kMax)) {
+      updateByCodes(*arg, rows, gids, n);
+      return;
+    }
     for (size_t k = 0; k < n; ++k) {
       if (arg->isNull(rows[k])) continue;
       offer(gids[k], arg->stringAt(rows[k]));
@@ -495,10 +499,41 @@ class StringPickState final : public AggregateState {
     if (replace) values_[g].assign(v);
   }
 
+  // In a sorted dictionary code order is value order, so the batch's best
+  // code of each group is found by comparing integers and only its string
+  // is compared with the group's value.
+  void updateByCodes(const Column& arg, const uint32_t* rows, const uint32_t* gids, size_t n) {
+    constexpr uint32_t kNoCode = UINT32_MAX;
+    if (bestCodes_.size() < values_.size()) bestCodes_.resize(values_.size(), kNoCode);
+    const uint32_t* codes = arg.codes();
+    const bool nulls = arg.mayHaveNulls();
+    const bool min = pick_ == Pick::kMin;
+    touched_.clear();
+    for (size_t k = 0; k < n; ++k) {
+      if (nulls && arg.isNull(rows[k])) continue;
+      uint32_t code = codes[rows[k]];
+      uint32_t& best = bestCodes_[gids[k]];
+      if (best == kNoCode) {
+        best = code;
+        touched_.push_back(gids[k]);
+      } else if (min ? code < best : code > best) {
+        best = code;
+      }
+    }
+    const std::vector<std::string_view>& entries = arg.dictionary().values;
+    for (uint32_t g : touched_) {
+      offer(g, entries[bestCodes_[g]]);
+      bestCodes_[g] = kNoCode;
+    }
+  }
+
   DataType resultType_;
   Pick pick_;
   std::vector<std::string> values_;
   SeenFlags seen_;
+  // Reused by updateByCodes(): the best code per group, kNoCode outside a batch.
+  std::vector<uint32_t> bestCodes_;
+  std::vector<uint32_t> touched_;
 };
 
 // --- count(DISTINCT x) ---------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "common/error.h"
 
@@ -52,6 +53,11 @@ struct DictionaryResults {
   // dictionary entry has a result (then `done` is no longer read).
   size_t liveRowsSeen = 0;
   bool complete = false;
+  // For a String result without NULLs, once complete: the distinct results
+  // and the result code of each input code, so the output stays a
+  // dictionary column and grouping by it interns distinct results only.
+  std::shared_ptr<const StringDictionary> resultDictionary;
+  std::vector<uint32_t> resultCodes;
 };
 
 // Once the live rows met reach 1/kWholeDictionaryFraction of a dictionary's
@@ -112,6 +118,25 @@ void scatterValues(const Column& src, const std::vector<uint32_t>& to, Column& d
   }
 }
 
+// Builds the dictionary of the distinct String results of a complete entry
+// and the result code of each input code.
+void buildResultDictionary(DictionaryResults& entry) {
+  const Column& values = *entry.values;
+  if (values.mayHaveNulls() || values.encoding() != Column::Encoding::kFlat) return;
+  const auto* results = values.data<std::string_view>();
+  const size_t n = entry.dictionary->values.size();
+  auto dictionary = std::make_shared<StringDictionary>();
+  absl::flat_hash_map<std::string_view, uint32_t> index;
+  entry.resultCodes.resize(n);
+  for (size_t code = 0; code < n; ++code) {
+    auto [it, inserted] = index.try_emplace(results[code], static_cast<uint32_t>(dictionary->values.size()));
+    if (inserted) dictionary->values.push_back(results[code]);
+    entry.resultCodes[code] = it->second;
+  }
+  dictionary->keepAlive = entry.values;  // the results point into its heap and what it keeps alive
+  entry.resultDictionary = std::move(dictionary);
+}
+
 // Computes a function of one dictionary column without NULLs, args[input],
 // for the entries that the live rows of `batch` meet and that have no
 // result yet. Returns the cache of per-entry results.
@@ -123,6 +148,7 @@ DictionaryResults& resultsForLiveCodes(const BoundExpr& expr, std::vector<Column
   const size_t dictionarySize = entry.dictionary->values.size();
   std::vector<uint32_t> missing;
   bool wholeDictionary = false;  // true when `missing` is every code in order
+  const bool wasComplete = entry.complete;
   if (!entry.complete) {
     entry.liveRowsSeen += batch.liveRows();
     if (entry.liveRowsSeen * kWholeDictionaryFraction >= dictionarySize) {
@@ -167,6 +193,7 @@ DictionaryResults& resultsForLiveCodes(const BoundExpr& expr, std::vector<Column
       if (expr.type.id == TypeId::kString) entry.values->keepAlive(result);
     }
   }
+  if (entry.complete && !wasComplete && expr.type.id == TypeId::kString) buildResultDictionary(entry);
   return entry;
 }
 
@@ -176,6 +203,15 @@ DictionaryResults& resultsForLiveCodes(const BoundExpr& expr, std::vector<Column
 ColumnPtr evaluateOnDictionary(const BoundExpr& expr, std::vector<ColumnPtr>& args, size_t input, const Batch& batch) {
   const uint32_t* codes = args[input]->codes();
   DictionaryResults& entry = resultsForLiveCodes(expr, args, input, batch);
+  if (entry.resultDictionary != nullptr && !entry.resultCodes.empty()) {
+    // Codes of rows that are not live are valid input codes too, so every
+    // row is mapped without looking at the selection.
+    auto out = Column::makeDictionary(expr.type, entry.resultDictionary, batch.numRows);
+    uint32_t* outCodes = out->codes();
+    const uint32_t* resultCodes = entry.resultCodes.data();
+    for (size_t i = 0; i < batch.numRows; ++i) outCodes[i] = resultCodes[codes[i]];
+    return out;
+  }
   const Column& values = *entry.values;
   auto out = Column::makeFlat(expr.type, batch.numRows);
   if (expr.type.id == TypeId::kString) {

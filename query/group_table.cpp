@@ -282,12 +282,12 @@ void GroupTable::internStrings(const Column& column, size_t part, size_t n, uint
         newCodes_.push_back(code);
       }
     }
+    // The dictionary computes each entry's hash once for every query.
     const size_t m = newCodes_.size();
-    hashes_.resize(m);
-    for (size_t j = 0; j < m; ++j) hashes_[j] = StringInterner::hashOf(dictionary.values[newCodes_[j]]);
+    const std::vector<uint64_t>& entryHashes = dictionary.hashes();
     for (size_t j = 0; j < m; ++j) {
-      if (j + kPrefetchDistance < m) strings_.prefetch(hashes_[j + kPrefetchDistance]);
-      ids[newCodes_[j]] = strings_.intern(dictionary.values[newCodes_[j]], hashes_[j]);
+      if (j + kPrefetchDistance < m) strings_.prefetch(entryHashes[newCodes_[j + kPrefetchDistance]]);
+      ids[newCodes_[j]] = strings_.intern(dictionary.values[newCodes_[j]], entryHashes[newCodes_[j]]);
     }
     for (size_t k = 0; k < n; ++k) {
       uint32_t row = rows_[k];

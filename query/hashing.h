@@ -35,7 +35,7 @@ class StringInterner {
  public:
   StringInterner() : heap_(std::make_shared<StringHeap>()), slots_(kInitialCapacity, 0) {}
 
-  static uint64_t hashOf(std::string_view s) { return absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size())); }
+  static uint64_t hashOf(std::string_view s) { return hashString(s); }
 
   uint32_t intern(std::string_view s) { return intern(s, hashOf(s)); }
 
@@ -127,11 +127,10 @@ class DictionaryInterner {
       }
     }
     const size_t m = newCodes_.size();
-    hashes_.resize(m);
-    for (size_t j = 0; j < m; ++j) hashes_[j] = StringInterner::hashOf(dictionary_->values[newCodes_[j]]);
+    const std::vector<uint64_t>& entryHashes = dictionary_->hashes();
     for (size_t j = 0; j < m; ++j) {
-      if (j + kPrefetchDistance < m) strings.prefetch(hashes_[j + kPrefetchDistance]);
-      ids_[newCodes_[j]] = strings.intern(dictionary_->values[newCodes_[j]], hashes_[j]);
+      if (j + kPrefetchDistance < m) strings.prefetch(entryHashes[newCodes_[j + kPrefetchDistance]]);
+      ids_[newCodes_[j]] = strings.intern(dictionary_->values[newCodes_[j]], entryHashes[newCodes_[j]]);
     }
   }
 
@@ -140,7 +139,7 @@ class DictionaryInterner {
     useDictionary(column);
     uint32_t id = ids_[code];
     if (id == UINT32_MAX) {
-      id = strings.intern(dictionary_->values[code]);
+      id = strings.intern(dictionary_->values[code], dictionary_->hashes()[code]);
       ids_[code] = id;
     }
     return id;
@@ -157,7 +156,6 @@ class DictionaryInterner {
   std::shared_ptr<const StringDictionary> dictionary_;
   std::vector<uint32_t> ids_;
   std::vector<uint32_t> newCodes_;
-  std::vector<uint64_t> hashes_;
 };
 
 /// A set of (group id, 64-bit value) pairs in one open-addressing table, for

@@ -386,6 +386,7 @@ absl::StatusOr<std::shared_ptr<const StringDictionary>> SegmentReader::decodeDic
     }
   }
   dictionary->keepAlive = std::move(buffer);
+  dictionary->sorted = true;  // checked entry by entry above
   return std::shared_ptr<const StringDictionary>(std::move(dictionary));
 }
 

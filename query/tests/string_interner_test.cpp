@@ -66,3 +66,20 @@ TEST(StringInterner, GrowKeepsIdsAndHashes) {
 
 }  // namespace
 }  // namespace furl::query
+
+namespace furl::query {
+namespace {
+
+// Interning a dictionary entry with its precomputed hash must find the
+// same string interned from elsewhere, so both hashes must agree.
+TEST(StringDictionaryHashesTest, EqualInternerHashes) {
+  auto dictionary = std::make_shared<StringDictionary>();
+  for (const char* value : {"", "a", "ü", "http://example.com/", "\xC3"}) dictionary->add(value);
+  const std::vector<uint64_t>& hashes = dictionary->hashes();
+  ASSERT_EQ(hashes.size(), dictionary->values.size());
+  for (size_t k = 0; k < hashes.size(); ++k) EXPECT_EQ(hashes[k], StringInterner::hashOf(dictionary->values[k])) << k;
+  EXPECT_EQ(&dictionary->hashes(), &hashes);  // computed once
+}
+
+}  // namespace
+}  // namespace furl::query
