@@ -7,6 +7,9 @@
 // A NULL condition in if/multiIf counts as false. Any number is accepted
 // where a condition is expected (non-zero is true), as in ClickHouse.
 
+#include <algorithm>
+#include <mutex>
+
 #include "fmt/format.h"
 #include "query/functions/builtin_functions.h"
 #include "query/functions/cast.h"
@@ -263,7 +266,6 @@ class MultiIf final : public ScalarFunction {
     for (size_t k = 0; k < conditions; ++k) valueIndices.push_back(2 * k + 1);
     valueIndices.push_back(args.size() - 1);
     if (resultType().id == TypeId::kNull) return Column::makeConstant(resultType(), Value::null(), numRows);
-    std::vector<ColumnPtr> branches = castBranches(args, valueIndices, resultType(), numRows, sel, name());
 
     std::vector<uint8_t> pick(numRows);
     std::vector<uint8_t> t(numRows);
@@ -274,8 +276,105 @@ class MultiIf final : public ScalarFunction {
       uint8_t branch = static_cast<uint8_t>(k);
       forEachRow(numRows, sel, [&](size_t i) { pick[i] = t[i] ? branch : pick[i]; });
     }
+    if (ColumnPtr out = chooseDictionaryCodes(args, valueIndices, pick.data(), numRows, sel)) return out;
+    std::vector<ColumnPtr> branches = castBranches(args, valueIndices, resultType(), numRows, sel, name());
     return chooseRows(resultType(), branches, pick.data(), numRows, sel);
   }
+
+ private:
+  // The dictionary of a call whose value branches are one dictionary column
+  // and string constants: the column's entries, then the constants that are
+  // not among them.
+  struct ExtendedDictionary {
+    std::shared_ptr<const StringDictionary> source;
+    std::shared_ptr<const StringDictionary> dictionary;
+    std::vector<uint32_t> branchCodes;  // per value branch; the code of a constant branch
+  };
+
+  // When one value branch is a dictionary column without NULLs and the others
+  // are String constants, returns a dictionary column: grouping by
+  // `CASE WHEN ... THEN Referer ELSE '' END` then interns each entry once per
+  // segment instead of every row's string. Returns null otherwise.
+  ColumnPtr chooseDictionaryCodes(const std::vector<ColumnPtr>& args, const std::vector<size_t>& valueIndices,
+                                  const uint8_t* pick, size_t numRows, const SelectionVector* sel) const {
+    if (resultType().id != TypeId::kString) return nullptr;
+    size_t dictionaryBranch = valueIndices.size();
+    for (size_t b = 0; b < valueIndices.size(); ++b) {
+      const Column& arg = *args[valueIndices[b]];
+      if (arg.type().id != TypeId::kString) return nullptr;
+      if (arg.isDictionary() && !arg.mayHaveNulls() && dictionaryBranch == valueIndices.size()) {
+        dictionaryBranch = b;
+      } else if (!arg.isConstant() || arg.isNull(0)) {
+        return nullptr;
+      }
+    }
+    if (dictionaryBranch == valueIndices.size()) return nullptr;
+    const Column& input = *args[valueIndices[dictionaryBranch]];
+    std::shared_ptr<const ExtendedDictionary> extended = extend(input.dictionaryPtr(), args, valueIndices, dictionaryBranch);
+
+    auto out = Column::makeDictionary(resultType(), extended->dictionary, numRows);
+    uint32_t* codes = out->codes();
+    const uint32_t* inputCodes = input.codes();
+    const uint32_t* branchCodes = extended->branchCodes.data();
+    const auto dictionaryPick = static_cast<uint8_t>(dictionaryBranch);
+    forEachRow(numRows, sel, [&](size_t i) {
+      codes[i] = pick[i] == dictionaryPick ? inputCodes[i] : branchCodes[pick[i]];
+    });
+    return out;
+  }
+
+  // The extended dictionary of `source` for this call's constants, built once
+  // per query and dictionary.
+  std::shared_ptr<const ExtendedDictionary> extend(const std::shared_ptr<const StringDictionary>& source,
+                                                   const std::vector<ColumnPtr>& args,
+                                                   const std::vector<size_t>& valueIndices,
+                                                   size_t dictionaryBranch) const {
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& known : extended_) {
+        if (known->source == source) return known;
+      }
+    }
+    auto built = std::make_shared<ExtendedDictionary>();
+    built->source = source;
+    auto dictionary = std::make_shared<StringDictionary>();
+    dictionary->values = source->values;
+    dictionary->keepAlive = source;
+    built->branchCodes.assign(valueIndices.size(), 0);
+    for (size_t b = 0; b < valueIndices.size(); ++b) {
+      if (b == dictionaryBranch) continue;
+      std::string_view constant = args[valueIndices[b]]->stringAt(0);
+      const std::vector<std::string_view>& values = dictionary->values;
+      size_t code = values.size();
+      if (source->sorted) {
+        auto it = std::lower_bound(values.begin(), values.begin() + static_cast<ptrdiff_t>(source->values.size()),
+                                   constant);
+        if (it != values.begin() + static_cast<ptrdiff_t>(source->values.size()) && *it == constant) {
+          code = static_cast<size_t>(it - values.begin());
+        }
+        // A constant appended for an earlier branch lies past the sorted part.
+        for (size_t k = source->values.size(); code == values.size() && k < values.size(); ++k) {
+          if (values[k] == constant) code = k;
+        }
+      } else {
+        code = static_cast<size_t>(std::find(values.begin(), values.end(), constant) - values.begin());
+      }
+      built->branchCodes[b] = code < values.size() ? static_cast<uint32_t>(code) : dictionary->add(constant);
+    }
+    dictionary->sorted = source->sorted && dictionary->values.size() == source->values.size();
+    built->dictionary = std::move(dictionary);
+
+    std::lock_guard lock(mutex_);
+    // NOTE: a query over more than kExtendedDictionaries dictionaries rebuilds
+    // the oldest ones when it meets them again.
+    if (extended_.size() >= kExtendedDictionaries) extended_.erase(extended_.begin());
+    extended_.push_back(built);
+    return built;
+  }
+
+  static constexpr size_t kExtendedDictionaries = 64;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::shared_ptr<const ExtendedDictionary>> extended_;
 };
 
 std::unique_ptr<BoundScalarFunction> bindMultiIf(std::string name, const FunctionArgs& args) {

@@ -67,6 +67,43 @@ TEST(ConditionalFunctionsTest, MultiIfIsCase) {
             ErrorCode::kNumberOfArgumentsDoesntMatch);
 }
 
+// A dictionary branch with constant branches gives a dictionary column whose
+// entries stay distinct: a constant already in the dictionary takes its code.
+TEST(ConditionalFunctionsTest, MultiIfKeepsDictionary) {
+  for (bool sorted : {true, false}) {
+    std::vector<std::string> entries = sorted ? std::vector<std::string>{"", "a.example", "b.example", "ü.example"}
+                                              : std::vector<std::string>{"ü.example", "b.example", "", "a.example"};
+    ColumnPtr dict = dictionaryColumn(entries, {0, 1, 2, 3, 1, 0});
+    auto& dictionary = const_cast<StringDictionary&>(dict->dictionary());
+    dictionary.sorted = sorted;
+    ColumnPtr first = bools({1, 0, 1, 0, 1, 0});
+    ColumnPtr second = bools({0, 1, 0, 0, 1, 1});
+    std::vector<std::string> expected;
+    std::vector<int> codes = {0, 1, 2, 3, 1, 0};
+    for (size_t i = 0; i < codes.size(); ++i) {
+      bool c1 = i % 2 == 0;
+      bool c2 = i == 1 || i == 4 || i == 5;
+      expected.push_back(c1 ? entries[codes[i]] : c2 ? "" : "other");
+    }
+    FunctionCall call("multiIf", {first, dict, second, constString("", 6), constString("other", 6)});
+    ColumnPtr out = call.execute();
+    ASSERT_TRUE(out->isDictionary()) << "sorted = " << sorted;
+    EXPECT_EQ(call.rows(), expected) << "sorted = " << sorted;
+    const std::vector<std::string_view>& values = out->dictionary().values;
+    EXPECT_EQ(values.size(), entries.size() + 1) << "'' is an entry already, 'other' is not";
+    for (size_t a = 0; a < values.size(); ++a) {
+      for (size_t b = a + 1; b < values.size(); ++b) EXPECT_NE(values[a], values[b]) << a << " " << b;
+    }
+
+    SelectionVector sel{1, 2, 5};
+    EXPECT_EQ(eval("multiIf", {first, dict, second, constString("", 6), constString("other", 6)}, &sel),
+              (Rows{expected[1], expected[2], expected[5]}));
+  }
+  // A NULL constant branch keeps the flat path.
+  ColumnPtr dict = dictionaryColumn({"x", "y"}, {0, 1});
+  EXPECT_EQ(eval("if", {bools({1, 0}), dict, constNull(2)}), (Rows{"x", "NULL"}));
+}
+
 TEST(ConditionalFunctionsTest, CoalesceAndIfNull) {
   ColumnPtr a = ints({Value::null(), i64(2), Value::null()});
   ColumnPtr b = ints({i64(10), i64(20), Value::null()});
