@@ -545,12 +545,64 @@ void GroupTable::mergeSubTables(GroupTable& other, uint32_t* gidMap) {
 //   3. each partition replaces its tags by those numbers and stores the new
 //      groups' keys.
 template <size_t N>
-void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others, std::vector<std::vector<uint32_t>>& gidMaps,
-                                  size_t threads) {
+GroupTable::TranslatedGroups GroupTable::translateGroups(GroupTable& other) {
+  // Each of other's strings is interned here once, not once per group.
+  std::vector<uint32_t> ids(other.strings_.size());
+  for (size_t id = 0; id < ids.size(); ++id) {
+    auto from = static_cast<uint32_t>(id);
+    ids[id] = other.strings_.isNull(from) ? strings_.internNull()
+                                          : strings_.intern(other.strings_.at(from), other.strings_.hashAt(from));
+  }
+  TranslatedGroups out;
+  out.keys = other.keysByGroup_;
+  const size_t groups = other.numGroups_;
+  for (size_t g = 0; g < groups; ++g) {
+    auto* bytes = reinterpret_cast<char*>(&out.keys[g * N]);
+    for (const KeyPart& part : parts_) {
+      if (!part.isString || part.isConstant || part.isDerived ||
+          (part.type.nullable && bytes[part.offset + part.width] != 0)) {
+        continue;
+      }
+      uint32_t id;
+      std::memcpy(&id, bytes + part.offset, sizeof(id));
+      std::memcpy(bytes + part.offset, &ids[id], sizeof(id));
+    }
+  }
+  // A counting sort of the groups by partition.
+  const size_t partitions = subTables_.size();
+  std::vector<uint64_t> hashes(groups);
+  std::vector<size_t> next(partitions + 1, 0);
+  for (size_t g = 0; g < groups; ++g) {
+    hashes[g] = hashWords<N>(&out.keys[g * N]);
+    ++next[(hashes[g] >> (64 - kSubTableBits)) + 1];
+  }
+  for (size_t p = 0; p < partitions; ++p) next[p + 1] += next[p];
+  out.groups.resize(groups);
+  out.hashes.resize(groups);
+  for (size_t g = 0; g < groups; ++g) {
+    size_t at = next[hashes[g] >> (64 - kSubTableBits)]++;
+    out.groups[at] = static_cast<uint32_t>(g);
+    out.hashes[at] = hashes[g];
+  }
+  next.pop_back();
+  out.partitionEnd = std::move(next);
+  return out;
+}
+
+template <size_t N>
+void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others,
+                                  const std::vector<TranslatedGroups>* translated,
+                                  std::vector<std::vector<uint32_t>>& gidMaps, size_t threads) {
   if (!twoLevel_) splitIntoSubTables<N>(numGroups_);
   for (GroupTable* other : others) {
-    if (!other->twoLevel_) other->splitIntoSubTables<N>(other->numGroups_);
+    if (!translated && !other->twoLevel_) other->splitIntoSubTables<N>(other->numGroups_);
   }
+  // The number of groups of other table t in partition p.
+  auto incomingGroups = [&](size_t t, size_t p) {
+    if (!translated) return others[t]->subTables_[p].size;
+    const TranslatedGroups& from = (*translated)[t];
+    return from.partitionEnd[p] - (p == 0 ? 0 : from.partitionEnd[p - 1]);
+  };
   constexpr size_t kWords = N + 1;
   const size_t partitions = subTables_.size();
   std::vector<size_t> added(partitions, 0);
@@ -558,11 +610,11 @@ void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others, std::v
   std::vector<std::vector<uint32_t*>> tagged(partitions);
   parallelFor(partitions, threads, [&](size_t p) {
     SubTable& table = subTables_[p];
-    // The merged sub-table holds at least as many groups as the largest
+    // The merged sub-table contains at least as many groups as the largest
     // of the merged ones: grow to that at once. Whether the others' groups
     // are new is not known, so past that it grows as groups are added.
     size_t atLeast = table.size;
-    for (const GroupTable* other : others) atLeast = std::max(atLeast, other->subTables_[p].size);
+    for (size_t t = 0; t < others.size(); ++t) atLeast = std::max(atLeast, incomingGroups(t, p));
     size_t capacity = table.capacity;
     while (atLeast * 2 > capacity) capacity *= 2;
     if (capacity != table.capacity) grow<N>(table, capacity, p);
@@ -570,23 +622,35 @@ void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others, std::v
     size_t newGroups = 0;
     std::vector<const uint64_t*> keys;
     std::vector<uint64_t> hashes;
+    std::vector<uint32_t> groups;
     for (size_t t = 0; t < others.size(); ++t) {
-      const SubTable& from = others[t]->subTables_[p];
       uint32_t* gidMap = gidMaps[t].data();
       keys.clear();
       hashes.clear();
-      for (size_t s = 0; s < from.capacity; ++s) {
-        const uint64_t* slot = &from.slots[s * kWords];
-        if (slot[N] == 0) continue;
-        keys.push_back(slot);
-        hashes.push_back(hashWords<N>(slot));
+      groups.clear();
+      if (translated) {
+        const TranslatedGroups& from = (*translated)[t];
+        for (size_t i = p == 0 ? 0 : from.partitionEnd[p - 1]; i < from.partitionEnd[p]; ++i) {
+          keys.push_back(&from.keys[size_t{from.groups[i]} * N]);
+          hashes.push_back(from.hashes[i]);
+          groups.push_back(from.groups[i]);
+        }
+      } else {
+        const SubTable& from = others[t]->subTables_[p];
+        for (size_t s = 0; s < from.capacity; ++s) {
+          const uint64_t* slot = &from.slots[s * kWords];
+          if (slot[N] == 0) continue;
+          keys.push_back(slot);
+          hashes.push_back(hashWords<N>(slot));
+          groups.push_back(static_cast<uint32_t>(slot[N] - 1));
+        }
       }
       for (size_t k = 0; k < keys.size(); ++k) {
         if (k + kPrefetchDistance < keys.size()) {
           __builtin_prefetch(&table.slots[(hashes[k + kPrefetchDistance] & mask) * kWords]);
         }
         const uint64_t* key = keys[k];
-        uint32_t& mapped = gidMap[key[N] - 1];
+        uint32_t& mapped = gidMap[groups[k]];
         for (size_t i = hashes[k] & mask;; i = (i + 1) & mask) {
           uint64_t* slot = &table.slots[i * kWords];
           if (slot[N] == 0) {
@@ -660,24 +724,37 @@ bool GroupTable::hasStringKeys() const {
 void GroupTable::mergeAll(const std::vector<GroupTable*>& others, size_t threads) {
   size_t total = numGroups_;
   for (const GroupTable* other : others) total += other->numGroups_;
-  if (mode_ != Mode::kPacked || hasStringKeys() || total <= kTwoLevelGroups) {
+  if (mode_ != Mode::kPacked || total <= kTwoLevelGroups) {
     for (GroupTable* other : others) merge(*other);
     return;
   }
   std::vector<std::vector<uint32_t>> gidMaps(others.size());
   for (size_t t = 0; t < others.size(); ++t) gidMaps[t].resize(others[t]->numGroups_);
+  auto run = [&]<size_t N>() {
+    if (!hasStringKeys()) {
+      mergePartitioned<N>(others, nullptr, gidMaps, threads);
+      return;
+    }
+    // String ids differ between tables, so the others' keys are rewritten
+    // to this table's ids first (one interner, so one thread), and that
+    // changes their hashes and partitions.
+    if (!twoLevel_) splitIntoSubTables<N>(numGroups_);
+    std::vector<TranslatedGroups> translated;
+    for (GroupTable* other : others) translated.push_back(translateGroups<N>(*other));
+    mergePartitioned<N>(others, &translated, gidMaps, threads);
+  };
   switch (words_) {
     case 1:
-      mergePartitioned<1>(others, gidMaps, threads);
+      run.template operator()<1>();
       break;
     case 2:
-      mergePartitioned<2>(others, gidMaps, threads);
+      run.template operator()<2>();
       break;
     case 3:
-      mergePartitioned<3>(others, gidMaps, threads);
+      run.template operator()<3>();
       break;
     default:
-      mergePartitioned<4>(others, gidMaps, threads);
+      run.template operator()<4>();
       break;
   }
   mergeStates(others, gidMaps, threads);

@@ -128,9 +128,23 @@ class GroupTable {
   size_t estimateGroups() const;
   template <size_t N>
   void mergeSubTables(GroupTable& other, uint32_t* gidMap);
+  // The groups of one other table with string keys, their string ids
+  // rewritten to this table's, ordered by the partition of this table
+  // their keys belong to.
+  struct TranslatedGroups {
+    std::vector<uint64_t> keys;        // key words by group id
+    std::vector<uint32_t> groups;      // group ids, partition after partition
+    std::vector<uint64_t> hashes;      // the hash of each entry of `groups`
+    std::vector<size_t> partitionEnd;  // end of each partition in `groups`
+  };
   template <size_t N>
-  void mergePartitioned(const std::vector<GroupTable*>& others, std::vector<std::vector<uint32_t>>& gidMaps,
-                        size_t threads);
+  TranslatedGroups translateGroups(GroupTable& other);
+  // Merges `others` into this split table partition by partition. With
+  // `translated`, the others' groups come from it (tables with string
+  // keys); otherwise from their own sub-tables.
+  template <size_t N>
+  void mergePartitioned(const std::vector<GroupTable*>& others, const std::vector<TranslatedGroups>* translated,
+                        std::vector<std::vector<uint32_t>>& gidMaps, size_t threads);
   // Merges the aggregate states of `others` through their gid maps, one
   // state per task.
   void mergeStates(const std::vector<GroupTable*>& others, const std::vector<std::vector<uint32_t>>& gidMaps,

@@ -137,6 +137,28 @@ TEST_F(GroupTableTest, DisjointGroupsAndSmallTables) {
   }
 }
 
+// A string key next to an integer key: each thread interns its strings
+// with its own ids, so the merge rewrites them before it partitions the
+// groups. 300,000 groups of 2 rows; one string is NULL in a nullable key.
+TEST_F(GroupTableTest, StringKeysMergeAcrossThreads) {
+  const std::string counts =
+      "SELECT count(*), min(c), max(c), sum(m) FROM (SELECT toString(number % 100000) AS s, number % 3 AS m, "
+      "count(*) AS c FROM numbers(600000) GROUP BY s, m)";
+  for (int threads : {1, 2, 4}) {
+    EXPECT_EQ(sortedRows(counts, threads), std::vector<std::string>{"300000	2	2	300000"}) << threads << " threads";
+  }
+  const std::string groups =
+      "SELECT nullIf(toString(number % 100000), '7') AS s, number % 3 AS m, count(*), sum(number) "
+      "FROM numbers(600000) GROUP BY s, m";
+  std::vector<std::string> one = sortedRows(groups, 1);
+  ASSERT_EQ(one.size(), 300000u);
+  // Key 7 with m = 0, 1 and 2 becomes NULL with each m.
+  EXPECT_EQ(std::count_if(one.begin(), one.end(), [](const std::string& line) { return line.rfind("NULL\t", 0) == 0; }),
+            3);
+  EXPECT_EQ(sortedRows(groups, 2), one);
+  EXPECT_EQ(sortedRows(groups, 4), one);
+}
+
 // ORDER BY count with LIMIT over a merged table: the heaviest groups are
 // found whichever thread saw their rows.
 TEST_F(GroupTableTest, TopGroupsAfterMerge) {
