@@ -295,13 +295,16 @@ void Supervisor::run(Worker& worker) {
   int64_t lastPublishUs = nowUs();
   int64_t publishGapUs = 0;
   int64_t lastCommitMs = nowMs();
+  // Read once per message: at three reads per message, clock_gettime took
+  // about 2% of the CPU time of the hits ingest benchmark.
+  int64_t currentUs = nowUs();
   while (!stopRequested_.load()) {
     // While rows wait for publishing, wait no longer than until the next
     // publish is due, so they are published as soon as the consumer has
     // nothing more at hand.
     int waitMs = kMaxPollMs;
     if (worker.unpublished) {
-      int64_t dueInUs = lastPublishUs + publishGapUs - nowUs();
+      int64_t dueInUs = lastPublishUs + publishGapUs - currentUs;
       waitMs = dueInUs <= 0 ? 0 : static_cast<int>(std::min<int64_t>(kMaxPollMs, (dueInUs + 999) / 1000));
     }
     std::unique_ptr<RdKafka::Message> message(worker.consumer->consume(waitMs));
@@ -329,14 +332,16 @@ void Supervisor::run(Worker& worker) {
       rewind(worker);
       continue;
     }
-    int64_t sinceUs = nowUs() - lastPublishUs;
+    currentUs = nowUs();
+    int64_t sinceUs = currentUs - lastPublishUs;
     if (worker.unpublished && ((idle && sinceUs >= publishGapUs) || sinceUs >= std::max(maxGapUs, publishGapUs))) {
-      int64_t startUs = nowUs();
+      int64_t startUs = currentUs;
       publish(worker);
       lastPublishUs = nowUs();
+      currentUs = lastPublishUs;
       publishGapUs = (lastPublishUs - startUs) * kPublishCostFactor;
     }
-    int64_t now = nowMs();
+    int64_t now = currentUs / 1000;
     if (now - lastCommitMs >= 1000) {
       if (spec_.tuningConfig.resetOffsetAutomatically) retryOffsetResets(worker);
       commitKafkaOffsets(worker);

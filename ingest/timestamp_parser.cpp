@@ -271,7 +271,9 @@ absl::StatusOr<int64_t> TimestampParser::parsePattern(std::string_view text) con
     bool ok = true;
     switch (token.kind) {
       case Token::Kind::kLiteral:
-        ok = text.substr(pos, token.literal.size()) == token.literal;
+        // Most literals are one separator byte, which needs no memcmp call.
+        ok = token.literal.size() == 1 ? pos < text.size() && text[pos] == token.literal[0]
+                                       : text.substr(pos, token.literal.size()) == token.literal;
         pos += token.literal.size();
         break;
       case Token::Kind::kYear: ok = readNumber(text, pos, 4, 4, year); break;

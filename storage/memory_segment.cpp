@@ -1,6 +1,8 @@
 #include "storage/memory_segment.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -8,6 +10,28 @@
 
 namespace furl::storage {
 namespace {
+
+/// a < b in std::string_view's byte order. Up to the first 32 bytes are
+/// compared as big-endian 8-byte words, which decides most pairs without a
+/// memcmp call (serialized sketches, for example, differ after a shared
+/// 8-byte header).
+bool lessThan(std::string_view a, std::string_view b) {
+  size_t common = std::min(a.size(), b.size());
+  size_t offset = 0;
+  for (; offset + 8 <= common && offset < 32; offset += 8) {
+    uint64_t x = 0;
+    uint64_t y = 0;
+    std::memcpy(&x, a.data() + offset, 8);
+    std::memcpy(&y, b.data() + offset, 8);
+    if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y);
+  }
+  return a.substr(offset) < b.substr(offset);
+}
+
+template <typename T>
+bool lessThan(const T& a, const T& b) {
+  return a < b;
+}
 
 template <typename T>
 void scanStats(const Column& column, BlockStats& stats) {
@@ -29,8 +53,8 @@ void scanStats(const Column& column, BlockStats& stats) {
         continue;
       }
     }
-    if (!found || value < minValue) minValue = value;
-    if (!found || value > maxValue) maxValue = value;
+    if (!found || lessThan(value, minValue)) minValue = value;
+    if (!found || lessThan(maxValue, value)) maxValue = value;
     found = true;
   }
   TypeId type = column.type().id;

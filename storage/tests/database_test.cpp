@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -486,6 +487,25 @@ TEST(DatabaseTest, ConcurrentInsertsAndSnapshots) {
   reader.join();
   EXPECT_EQ(badReads.load(), 0u);
   EXPECT_EQ(tableRows(*database, "events").size(), 3u * 15 * 4);
+}
+
+TEST(BlockStatsTest, StringMinMaxFollowByteOrder) {
+  // Long shared prefixes, bytes above 0x7F, prefixes of other values and
+  // the empty string, so that every word of the prefix comparison and its
+  // memcmp fallback decide some pair.
+  std::string shared(40, 'a');
+  std::vector<std::string> values = {
+      shared + "b",  shared + "a",  shared,         shared.substr(0, 31) + "\xff", shared.substr(0, 8) + "\x80",
+      "",            "abcdefgh",    "abcdefgh\x01", "abcdefgg\xff\xff\xff\xff\xff\xff\xff\xff", "\xff\xfe",
+      "zzzzzzzzzzzzzzzzz"};
+  for (size_t rotation = 0; rotation < values.size(); ++rotation) {
+    std::rotate(values.begin(), values.begin() + 1, values.end());
+    ColumnPtr column = Column::makeFlat(DataType(TypeId::kString), values.size());
+    for (size_t i = 0; i < values.size(); ++i) column->setValue(i, Value::string(values[i]));
+    BlockStats stats = computeBlockStats(*column);
+    EXPECT_EQ(stats.min.asString(), *std::min_element(values.begin(), values.end()));
+    EXPECT_EQ(stats.max.asString(), *std::max_element(values.begin(), values.end()));
+  }
 }
 
 }  // namespace
