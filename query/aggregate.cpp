@@ -342,7 +342,13 @@ T extremeInLanes(T start, size_t n, ValueAt&& value) {
   constexpr size_t kLanes = 8;
   T lanes[kLanes];
   for (size_t j = 0; j < kLanes; ++j) lanes[j] = start;
-  auto better = [](T a, T b) { return kMin ? (a < b ? a : b) : (a > b ? a : b); };
+  auto better = [](T a, T b) {
+    if constexpr (kMin) {
+      return a < b ? a : b;
+    } else {
+      return a > b ? a : b;
+    }
+  };
   size_t k = 0;
   for (; k + kLanes <= n; k += kLanes) {
     for (size_t j = 0; j < kLanes; ++j) lanes[j] = better(value(k + j), lanes[j]);

@@ -40,8 +40,8 @@ class GroupTable {
 
   explicit GroupTable(const SelectPlan& plan);
 
-  /// Tells the table about how many rows it will consume in all, so that
-  /// it can size itself once it sees how fast groups appear.
+  /// Sets the number of rows the table is expected to consume in all, so
+  /// that it can size itself once the rate of new groups is known.
   void expectRows(uint64_t rows) { expectedRows_ = rows; }
   /// Adds the live rows of a scanned, filtered batch.
   void consume(const Batch& batch);
@@ -93,7 +93,7 @@ class GroupTable {
     std::unique_ptr<uint64_t[], void (*)(void*)> slots{nullptr, &std::free};
     size_t capacity = 0;
     size_t size = 0;
-    int arena = -1;  // the arena level that holds the slots; -1 for their own allocation
+    int arena = -1;  // the arena level that contains the slots; -1 for their own allocation
   };
   // The slot arrays of one capacity for all sub-tables of a split table, in
   // one mapping aligned to 2 MiB and advised to use transparent huge pages.

@@ -163,7 +163,7 @@ constexpr std::string_view kMetrics = R"([
     {"type": "HLLSketchBuild", "name": "users", "fieldName": "user"}
   ])";
 
-/// The cells of every batch as text, row by row.
+/// Returns the cells of every batch as text, row by row.
 std::vector<std::string> cells(std::vector<Batch> batches) {
   std::vector<std::string> out;
   for (const Batch& batch : batches) {

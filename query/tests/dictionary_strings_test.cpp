@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "query/query_engine.h"
+#include "query/tests/engine_test_fixture.h"
 #include "re2/re2.h"
 #include "storage/database.h"
 
@@ -20,45 +20,9 @@ namespace {
 
 constexpr const char* kDomainPattern = "^https?://(?:www\\.)?([^/]+)/.*$";
 
-class DictionaryStringsTest : public ::testing::Test {
+class DictionaryStringsTest : public EngineTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("furl-dictionary-strings-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(dir_);
-    auto database = storage::Database::open(dir_.string());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(database).value();
-    engine_ = std::make_unique<QueryEngine>(*database_);
-  }
-
-  void TearDown() override {
-    engine_.reset();
-    database_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  QueryResult run(const std::string& sql) {
-    QueryOptions options;
-    options.queryId = "test";
-    return engine_->execute(sql, options);
-  }
-
-  std::vector<std::string> rows(const std::string& sql) {
-    QueryResult result = run(sql);
-    std::vector<std::string> out;
-    for (const auto& batch : result.batches) {
-      for (size_t r = 0; r < batch.numRows; ++r) {
-        std::string line;
-        for (size_t c = 0; c < batch.columns.size(); ++c) {
-          if (c > 0) line += '\t';
-          line += batch.columns[c]->getValue(r).toString();
-        }
-        out.push_back(line);
-      }
-    }
-    return out;
-  }
+  DictionaryStringsTest() : EngineTest("dictionary-strings-test") {}
 
   // Inserts `values` (nullopt is NULL) as one INSERT, so as one segment.
   void insert(const std::vector<std::optional<std::string>>& values, int64_t firstId) {
@@ -90,10 +54,6 @@ class DictionaryStringsTest : public ::testing::Test {
     return out;
   }
 
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
-  std::unique_ptr<storage::Database> database_;
-  std::unique_ptr<QueryEngine> engine_;
   std::vector<std::optional<std::string>> all_;  // every inserted value, in order
 };
 

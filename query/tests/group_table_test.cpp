@@ -11,54 +11,22 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "query/query_engine.h"
-#include "storage/database.h"
+#include "query/tests/engine_test_fixture.h"
 
 namespace furl::query {
 namespace {
 
-class GroupTableTest : public ::testing::Test {
+class GroupTableTest : public EngineTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("furl-group-table-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    auto database = storage::Database::open(dir_.string());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(database).value();
-    engine_ = std::make_unique<QueryEngine>(*database_);
-  }
+  GroupTableTest() : EngineTest("group-table-test") {}
 
-  void TearDown() override {
-    engine_.reset();
-    database_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  // The rows of a result as tab-separated lines, sorted, run on `threads`
-  // worker threads.
+  // Returns the rows of a result as tab-separated lines, sorted, run on
+  // `threads` worker threads.
   std::vector<std::string> sortedRows(const std::string& sql, int threads) {
-    QueryOptions options;
-    options.queryId = "group-table-test";
-    options.settings["max_threads"] = std::to_string(threads);
-    QueryResult result = engine_->execute(sql, options);
-    std::vector<std::string> out;
-    for (const auto& batch : result.batches) {
-      for (size_t r = 0; r < batch.numRows; ++r) {
-        std::string line;
-        for (size_t c = 0; c < batch.columns.size(); ++c) {
-          if (c > 0) line += '\t';
-          line += batch.columns[c]->getValue(r).toString();
-        }
-        out.push_back(line);
-      }
-    }
+    std::vector<std::string> out = textRows(run(sql, {}, threads));
     std::sort(out.begin(), out.end());
     return out;
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<storage::Database> database_;
-  std::unique_ptr<QueryEngine> engine_;
 };
 
 // One 8-byte key, 200,000 groups of 5 rows each, spread over every thread's

@@ -7,52 +7,14 @@
 
 #include "common/error.h"
 #include "gtest/gtest.h"
-#include "storage/database.h"
+#include "query/tests/engine_test_fixture.h"
 
 namespace furl::query {
 namespace {
 
-class QueryEngineTest : public ::testing::Test {
+class QueryEngineTest : public EngineTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("furl-query-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(dir_);
-    auto database = storage::Database::open(dir_.string());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = std::move(database).value();
-    engine_ = std::make_unique<QueryEngine>(*database_);
-  }
-
-  void TearDown() override {
-    engine_.reset();
-    database_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  QueryResult run(const std::string& sql, std::string_view data = {}) {
-    QueryOptions options;
-    options.queryId = "test";
-    options.insertData = data;
-    return engine_->execute(sql, options);
-  }
-
-  // All rows of a result as tab-separated text lines.
-  std::vector<std::string> rows(const std::string& sql) {
-    QueryResult result = run(sql);
-    std::vector<std::string> out;
-    for (const auto& batch : result.batches) {
-      for (size_t r = 0; r < batch.numRows; ++r) {
-        std::string line;
-        for (size_t c = 0; c < batch.columns.size(); ++c) {
-          if (c > 0) line += '\t';
-          line += batch.columns[c]->getValue(r).toString();
-        }
-        out.push_back(line);
-      }
-    }
-    return out;
-  }
+  QueryEngineTest() : EngineTest("query-test") {}
 
   ErrorCode errorOf(const std::string& sql, std::string* message = nullptr) {
     try {
@@ -63,11 +25,6 @@ class QueryEngineTest : public ::testing::Test {
     }
     return ErrorCode::kOk;
   }
-
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
-  std::unique_ptr<storage::Database> database_;
-  std::unique_ptr<QueryEngine> engine_;
 };
 
 TEST_F(QueryEngineTest, SelectWithoutFrom) {

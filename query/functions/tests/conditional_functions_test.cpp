@@ -83,7 +83,13 @@ TEST(ConditionalFunctionsTest, MultiIfKeepsDictionary) {
     for (size_t i = 0; i < codes.size(); ++i) {
       bool c1 = i % 2 == 0;
       bool c2 = i == 1 || i == 4 || i == 5;
-      expected.push_back(c1 ? entries[codes[i]] : c2 ? "" : "other");
+      if (c1) {
+        expected.push_back(entries[codes[i]]);
+      } else if (c2) {
+        expected.push_back("");
+      } else {
+        expected.push_back("other");
+      }
     }
     FunctionCall call("multiIf", {first, dict, second, constString("", 6), constString("other", 6)});
     ColumnPtr out = call.execute();
