@@ -1,5 +1,6 @@
 #include "ingest/hot_table.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,20 @@ int64_t nowMs() {
       .count();
 }
 
+int64_t nowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// CPU time of the calling thread in microseconds. Unlike the steady clock
+/// it does not count time the thread waited for a core, so a publish that
+/// was preempted on a busy machine does not hold back the next one.
+int64_t threadCpuUs() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1000;
+}
+
 std::vector<storage::SegmentColumn> schemaOf(const storage::TableDef& def) {
   std::vector<storage::SegmentColumn> schema;
   for (const storage::ColumnDef& column : def.columns) schema.push_back({column.name, column.type});
@@ -38,6 +53,28 @@ void appendBatches(const storage::MemorySegment& segment, std::vector<Batch>& ou
 
 }  // namespace
 
+/// The table's entry in the database: forwards refresh() to the table
+/// until the table's destructor detaches it. A snapshot may hold it past
+/// that point.
+class HotTable::ViewSource final : public storage::HotViewSource {
+ public:
+  explicit ViewSource(HotTable* table) : table_(table) {}
+
+  void refresh() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (table_ != nullptr) table_->refreshView();
+  }
+
+  void detach() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    table_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  HotTable* table_;
+};
+
 int64_t defaultMaxBytesInMemory() {
   long pages = sysconf(_SC_PHYS_PAGES);
   long pageSize = sysconf(_SC_PAGE_SIZE);
@@ -55,10 +92,20 @@ HotTable::HotTable(const IngestionSpec& spec, storage::DatabaseImpl& database, s
       schema_(schemaOf(def_)),
       maxRows_(std::max<int64_t>(1, spec.tuningConfig.maxRowsInMemory)),
       maxBytes_(maxBytesFor(spec.tuningConfig)),
-      persistPeriodMs_(std::max<int64_t>(1, spec.tuningConfig.intermediatePersistPeriodMs)) {}
+      persistPeriodMs_(std::max<int64_t>(1, spec.tuningConfig.intermediatePersistPeriodMs)),
+      viewSource_(std::make_shared<ViewSource>(this)) {
+  absl::Status registered = database_.setHotViewSource(def_.name, viewSource_);
+  if (!registered.ok()) {
+    logger("ingest.hot")
+        ->warn("cannot register the hot view source; rows become visible only at publish() table={} error={}",
+               def_.name, registered.ToString());
+  }
+}
 
 HotTable::~HotTable() {
   stop();
+  viewSource_->detach();
+  database_.removeHotViewSource(def_.name, viewSource_.get());
   database_.clearHot(def_.name);
 }
 
@@ -304,8 +351,16 @@ void HotTable::publish() {
   publishLocked();
 }
 
+void HotTable::refreshView() {
+  if (!dirty_.load(std::memory_order_relaxed)) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!dirty_ || nowUs() < nextRefreshUs_) return;
+  publishLocked();
+}
+
 void HotTable::publishLocked(const std::vector<int64_t>& releasedChunks) {
   if (!dirty_ && releasedChunks.empty()) return;
+  int64_t startCpuUs = threadCpuUs();
   for (auto& [start, chunk] : chunks_) {
     if (chunk.buffer->numRows() == 0) {
       chunk.segment.reset();
@@ -321,6 +376,7 @@ void HotTable::publishLocked(const std::vector<int64_t>& releasedChunks) {
   if (!status.ok()) {
     logger("ingest.hot")->warn("cannot publish hot rows table={} error={}", def_.name, status.ToString());
   }
+  nextRefreshUs_ = nowUs() + (threadCpuUs() - startCpuUs) * options_.publishCostFactor;
 }
 
 std::shared_ptr<const storage::HotView> HotTable::buildViewLocked() {

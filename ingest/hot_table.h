@@ -6,7 +6,9 @@
 // Rows land in one RowBuffer per time chunk. publish() turns the changed
 // blocks into immutable MemoryBlocks and installs a new HotView in the
 // database, so a query sees every row added before the publish, next to the
-// published segments. With rollup, a chunk's buffer first absorbs the
+// published segments. The table registers itself as the view's source, so
+// that a snapshot publishes the rows added since the last publish first
+// (docs/hot-segments.md, "What a query sees"). With rollup, a chunk's buffer first absorbs the
 // chunk's published segments (claimed in the database so merges leave them
 // alone), the view hides those segments, and a persist writes the whole
 // chunk as new segments that replace them: hot and persisted rows of a
@@ -20,6 +22,7 @@
 //
 // Thread-safety: every method may be called from any thread.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -46,6 +49,9 @@ struct HotTableOptions {
   int64_t checkIntervalMs = 100;
   /// The wait before a failed persist is tried again.
   int64_t retryDelayMs = 1000;
+  /// refreshView() publishes only when the last publish ended at least this
+  /// many times its CPU time ago (0: always).
+  int64_t publishCostFactor = 4;
 };
 
 /// The byte limit used when tuningConfig.maxBytesInMemory is 0: one sixth
@@ -139,6 +145,13 @@ class HotTable {
   /// Makes the rows added so far visible to queries.
   void publish();
 
+  /// Publishes for a snapshot of the table when rows changed since the last
+  /// publish, unless that publish ended less than
+  /// HotTableOptions::publishCostFactor times its CPU time ago. Then the
+  /// current view, at most that old, stays, which keeps publishing to about
+  /// a fifth of the time however often queries arrive.
+  void refreshView();
+
   /// Writes every changed chunk and the offsets in one catalog commit and
   /// waits for it. On error nothing is committed and the rows stay in
   /// memory for the next attempt. `reason` is logged.
@@ -180,6 +193,7 @@ class HotTable {
   absl::StatusOr<Chunk*> chunkLocked(int64_t chunkStart);
   /// Rebuilds changed blocks and installs the view. Requires mutex_.
   void publishLocked(const std::vector<int64_t>& releasedChunks = {});
+  class ViewSource;
   void advanceLocked(int32_t partition, int64_t nextOffset);
   /// Counts one message in ledger_ and keeps `error` (may be null, moved from).
   void recordLocked(MessageOutcome outcome, IngestError* error);
@@ -216,7 +230,13 @@ class HotTable {
   IngestCounters committedCounters_;
   std::shared_ptr<IngestErrorLog> errorLog_;  // set before start(); may be null
   std::map<int32_t, int64_t> committedOffsets_;
-  bool dirty_ = false;          // rows added since the last publish
+  /// Rows added since the last publish. Written under mutex_, but
+  /// refreshView() reads it first without the lock.
+  std::atomic<bool> dirty_ = false;
+  /// Steady microseconds before which refreshView() does not publish.
+  int64_t nextRefreshUs_ = 0;
+  /// Registered with the database. It refers to this table until destruction.
+  std::shared_ptr<ViewSource> viewSource_;
   bool offsetsChanged_ = false; // offsets advanced since the last persist
   uint64_t rowsSincePersist_ = 0;
   int64_t firstChangeMs_ = 0;   // steady ms of the first change since the last persist; 0 when none

@@ -22,14 +22,6 @@ constexpr int kMaxPollMs = 100;
 /// Repeated librdkafka errors are logged at most once per this interval.
 constexpr int64_t kErrorLogIntervalMs = 10'000;
 
-/// A publish copies the changed blocks of the hot rows, so publishing after
-/// every message of a steady stream costs more than the messages. Between two
-/// publishes at least this many times the last publish's duration passes,
-/// which keeps publishing under a fifth of the consumer's time. In a large
-/// rollup table new rows touch most blocks, so a publish may take longer than
-/// SupervisorOptions::publishIntervalMs, and then the gap exceeds it.
-constexpr int64_t kPublishCostFactor = 4;
-
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -74,8 +66,8 @@ struct Supervisor::Worker {
   std::map<int32_t, Partition> partitions;
   /// The hot table generation this worker's offsets belong to.
   uint64_t generation = 0;
-  /// Rows added since the last publish.
-  bool unpublished = false;
+  /// Offsets or errors changed since the last updateStatus().
+  bool statusPending = false;
   /// Errors of the messages read since the last publish, for the status.
   std::vector<ParseErrorRecord> pendingErrors;
 };
@@ -291,20 +283,17 @@ void Supervisor::stop() {
 }
 
 void Supervisor::run(Worker& worker) {
-  const int64_t maxGapUs = options_.publishIntervalMs * 1000;
-  int64_t lastPublishUs = nowUs();
-  int64_t publishGapUs = 0;
+  const int64_t statusIntervalUs = options_.statusIntervalMs * 1000;
+  int64_t lastStatusUs = nowUs();
   int64_t lastCommitMs = nowMs();
   // Read once per message: at three reads per message, clock_gettime took
   // about 2% of the CPU time of the hits ingest benchmark.
   int64_t currentUs = nowUs();
   while (!stopRequested_.load()) {
-    // While rows wait for publishing, wait no longer than until the next
-    // publish is due, so they are published as soon as the consumer has
-    // nothing more at hand.
+    // While the status lags, wait no longer than until its update is due.
     int waitMs = kMaxPollMs;
-    if (worker.unpublished) {
-      int64_t dueInUs = lastPublishUs + publishGapUs - currentUs;
+    if (worker.statusPending) {
+      int64_t dueInUs = lastStatusUs + statusIntervalUs - currentUs;
       waitMs = dueInUs <= 0 ? 0 : static_cast<int>(std::min<int64_t>(kMaxPollMs, (dueInUs + 999) / 1000));
     }
     std::unique_ptr<RdKafka::Message> message(worker.consumer->consume(waitMs));
@@ -333,13 +322,9 @@ void Supervisor::run(Worker& worker) {
       continue;
     }
     currentUs = nowUs();
-    int64_t sinceUs = currentUs - lastPublishUs;
-    if (worker.unpublished && ((idle && sinceUs >= publishGapUs) || sinceUs >= std::max(maxGapUs, publishGapUs))) {
-      int64_t startUs = currentUs;
-      publish(worker);
-      lastPublishUs = nowUs();
-      currentUs = lastPublishUs;
-      publishGapUs = (lastPublishUs - startUs) * kPublishCostFactor;
+    if (worker.statusPending && (idle || currentUs - lastStatusUs >= statusIntervalUs)) {
+      updateStatus(worker);
+      lastStatusUs = currentUs;
     }
     int64_t now = currentUs / 1000;
     if (now - lastCommitMs >= 1000) {
@@ -350,12 +335,12 @@ void Supervisor::run(Worker& worker) {
       lastCommitMs = now;
     }
   }
-  publish(worker);
+  updateStatus(worker);
 }
 
 void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload) {
   worker.partitions[partition].currentOffset = offset + 1;
-  worker.unpublished = true;
+  worker.statusPending = true;
   auto advance = [&](MessageOutcome outcome) {
     table_->advance(worker.generation, partition, offset + 1, outcome, nullptr);
   };
@@ -496,9 +481,8 @@ IngestError Supervisor::recordError(Worker& worker, int32_t partition, int64_t o
   return record;
 }
 
-void Supervisor::publish(Worker& worker) {
-  table_->publish();
-  worker.unpublished = false;
+void Supervisor::updateStatus(Worker& worker) {
+  worker.statusPending = false;
 
   std::lock_guard<std::mutex> lock(statusMutex_);
   for (ParseErrorRecord& record : worker.pendingErrors) recentErrors_.push_back(std::move(record));
@@ -511,7 +495,7 @@ void Supervisor::rewind(Worker& worker) {
   // The messages read since the last persist are read again; their counters
   // were not published yet only when they are still pending.
   worker.pendingErrors.clear();
-  worker.unpublished = false;
+  worker.statusPending = false;
   worker.generation = table_->generation();
   std::map<int32_t, int64_t> committed = table_->committedOffsets();
   for (auto& [partition, offsets] : worker.partitions) {
@@ -614,7 +598,7 @@ void Supervisor::onRevoke(Worker& worker, std::vector<RdKafka::TopicPartition*>&
   // Persist what was read from these partitions before another member reads
   // them. If that fails, every consumer goes back to the committed offsets,
   // so the new owner and the hot rows cannot both hold a message.
-  publish(worker);
+  updateStatus(worker);
   absl::Status persisted = table_->persist("revoke");
   if (!persisted.ok()) {
     setLastError(strCat("persist before giving up partitions failed: ", toStd(persisted.message())));

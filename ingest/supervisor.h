@@ -113,12 +113,11 @@ struct SupervisorStatus {
 };
 
 struct SupervisorOptions {
-  /// While messages keep arriving, the longest time a read row waits before
-  /// it is visible, unless 4 times the last publish's duration is longer
-  /// (see kPublishCostFactor in supervisor.cpp). When the consumer has no
-  /// message waiting, rows are published at once unless the last publish was
-  /// too recent for its cost.
-  int64_t publishIntervalMs = 5;
+  /// The interval at which a consumer copies its partition offsets and new
+  /// parse errors to the status while messages keep arriving. When no
+  /// message is waiting, it copies them at once. Rows do not wait for this,
+  /// because a query publishes them (HotTable::refreshView()).
+  int64_t statusIntervalMs = 5;
   /// Parse errors kept for the status (the newest ones).
   size_t maxRecentErrors = 100;
   size_t rawPrefixBytes = 256;
@@ -186,8 +185,8 @@ class Supervisor {
   /// The record of a malformed message; also keeps it for the status.
   IngestError recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
                           std::string error, std::string_view payload);
-  /// Makes the rows read so far visible and publishes the worker's counters.
-  void publish(Worker& worker);
+  /// Copies the worker's partition offsets and new parse errors to the status.
+  void updateStatus(Worker& worker);
   /// Seeks every partition of the worker back to its committed offset after
   /// the hot rows were discarded.
   void rewind(Worker& worker);

@@ -341,6 +341,16 @@ std::vector<std::string> DatabaseImpl::listTables() const {
 }
 
 absl::StatusOr<std::shared_ptr<const TableSnapshot>> DatabaseImpl::snapshot(const std::string& name) const {
+  // The source publishes under its own lock and then calls setHotView(),
+  // so it runs before stateMutex_ is taken for the snapshot.
+  std::shared_ptr<HotViewSource> source;
+  {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    auto it = tables_.find(name);
+    if (it != tables_.end()) source = it->second.hotSource;
+  }
+  if (source != nullptr) source->refresh();
+
   std::lock_guard<std::mutex> lock(stateMutex_);
   auto it = tables_.find(name);
   if (it == tables_.end()) return absl::NotFoundError(absl::StrCat("table '", name, "' not found"));
@@ -385,6 +395,24 @@ absl::Status DatabaseImpl::setHotView(const std::string& table, std::shared_ptr<
   entry.hot = std::move(view);
   for (int64_t chunk : releasedChunks) entry.claimedChunks.erase(chunk);
   return absl::OkStatus();
+}
+
+absl::Status DatabaseImpl::setHotViewSource(const std::string& table, std::shared_ptr<HotViewSource> source) {
+  std::shared_ptr<HotViewSource> old;  // released outside the lock
+  std::lock_guard<std::mutex> lock(stateMutex_);
+  auto it = tables_.find(table);
+  if (it == tables_.end()) return absl::NotFoundError(absl::StrCat("table '", table, "' not found"));
+  old = std::move(it->second.hotSource);
+  it->second.hotSource = std::move(source);
+  return absl::OkStatus();
+}
+
+void DatabaseImpl::removeHotViewSource(const std::string& table, const HotViewSource* source) {
+  std::shared_ptr<HotViewSource> old;  // released outside the lock
+  std::lock_guard<std::mutex> lock(stateMutex_);
+  auto it = tables_.find(table);
+  if (it == tables_.end() || it->second.hotSource.get() != source) return;
+  old = std::move(it->second.hotSource);
 }
 
 absl::StatusOr<TableSnapshot> DatabaseImpl::claimChunk(const std::string& table, int64_t chunkStartMs) {

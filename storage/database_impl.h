@@ -93,6 +93,18 @@ struct HotView {
   std::vector<std::string> replacedSegments;
 };
 
+/// The ingestion source behind a table's hot view. snapshot() calls
+/// refresh() first, so a query reads the rows the source contains at that
+/// moment without the source publishing after every change.
+class HotViewSource {
+ public:
+  virtual ~HotViewSource() = default;
+  /// Installs a current view with setHotView() when rows changed since the
+  /// last one. Called with no DatabaseImpl lock held. It may call
+  /// setHotView() but must not call snapshot().
+  virtual void refresh() = 0;
+};
+
 /// A segment file written by prepareSegments() but not yet published.
 struct PreparedSegment {
   SegmentInfo info;
@@ -125,6 +137,14 @@ class DatabaseImpl final : public Database {
   /// table does not exist.
   absl::Status setHotView(const std::string& table, std::shared_ptr<const HotView> view,
                           const std::vector<int64_t>& releasedChunks = {});
+
+  /// Sets the source that snapshot() of `table` refreshes the hot view from
+  /// (nullptr: none). Unlike the view, clearHot() keeps it. NotFound
+  /// when the table does not exist.
+  absl::Status setHotViewSource(const std::string& table, std::shared_ptr<HotViewSource> source);
+  /// Removes the source of `table` if it is `source`. No error when the
+  /// table or the source is gone.
+  void removeHotViewSource(const std::string& table, const HotViewSource* source);
 
   /// Claims the time chunk starting at `chunkStartMs` of `table` for an
   /// ingestion source and returns its published segments. Background merges
@@ -194,6 +214,7 @@ class DatabaseImpl final : public Database {
     /// The published segments only.
     std::shared_ptr<const TableSnapshot> snapshot;
     std::shared_ptr<const HotView> hot;
+    std::shared_ptr<HotViewSource> hotSource;
     /// Time chunks claimed by an ingestion source (claimChunk()).
     std::set<int64_t> claimedChunks;
     /// snapshot with `hot` applied, built on first use after a change.

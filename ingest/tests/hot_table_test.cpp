@@ -116,7 +116,6 @@ TEST_F(HotTableTest, RowsVisibleAfterPublish) {
   ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs + 1000, problems_).ok());
   ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 2, "b"), kBaseMs + 2000, problems_).ok());
   ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#de", 4, "a"), kBaseMs + 3000, problems_).ok());
-  EXPECT_EQ(snapshot()->segments.size(), 0u);
 
   table->publish();
   size_t numRows = 0;
@@ -124,6 +123,46 @@ TEST_F(HotTableTest, RowsVisibleAfterPublish) {
   EXPECT_EQ(numRows, 2u);
   EXPECT_EQ(result[std::make_pair(kBaseMs, std::string("#en"))], std::make_pair(uint64_t{2}, int64_t{3}));
   EXPECT_EQ(result[std::make_pair(kBaseMs, std::string("#de"))], std::make_pair(uint64_t{1}, int64_t{4}));
+}
+
+TEST_F(HotTableTest, SnapshotPublishesNewRows) {
+  // Factor 0: every snapshot after a change publishes, whatever the last publish cost.
+  auto table = makeTable(makeSpec(true), HotTableOptions{.blockRows = 2, .publishCostFactor = 0});
+  uint64_t generation = table->generation();
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs + 1000, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#de", 4, "a"), kBaseMs + 3000, problems_).ok());
+  size_t numRows = 0;
+  auto first = rows(*snapshot(), &numRows);
+  EXPECT_EQ(numRows, 2u);
+  EXPECT_EQ(first[std::make_pair(kBaseMs, std::string("#en"))], std::make_pair(uint64_t{1}, int64_t{1}));
+
+  // An event that rolls up into a row already published, and a new row in a new block.
+  ASSERT_TRUE(table->add(generation, 0, 2, makeEvent("#en", 2, "b"), kBaseMs + 2000, problems_).ok());
+  ASSERT_TRUE(table->add(generation, 0, 3, makeEvent("#fr", 8, "c"), kBaseMs + 4000, problems_).ok());
+  auto second = rows(*snapshot(), &numRows);
+  EXPECT_EQ(numRows, 3u);
+  EXPECT_EQ(second[std::make_pair(kBaseMs, std::string("#en"))], std::make_pair(uint64_t{2}, int64_t{3}));
+  EXPECT_EQ(second[std::make_pair(kBaseMs, std::string("#de"))], std::make_pair(uint64_t{1}, int64_t{4}));
+  EXPECT_EQ(second[std::make_pair(kBaseMs, std::string("#fr"))], std::make_pair(uint64_t{1}, int64_t{8}));
+
+  // Without a change, snapshots share one object.
+  EXPECT_EQ(snapshot(), snapshot());
+}
+
+TEST_F(HotTableTest, SnapshotAfterTableDestroyed) {
+  auto spec = makeSpec(true);
+  auto table = makeTable(spec);
+  ASSERT_TRUE(table->add(table->generation(), 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  table.reset();
+  EXPECT_EQ(snapshot()->segments.size(), 0u);
+
+  // A new table of the same name registers its own source.
+  table = makeTable(spec);
+  ASSERT_TRUE(table->add(table->generation(), 0, 1, makeEvent("#de", 2, "a"), kBaseMs, problems_).ok());
+  size_t numRows = 0;
+  auto result = rows(*snapshot(), &numRows);
+  EXPECT_EQ(numRows, 1u);
+  EXPECT_EQ(result[std::make_pair(kBaseMs, std::string("#de"))], std::make_pair(uint64_t{1}, int64_t{2}));
 }
 
 TEST_F(HotTableTest, SnapshotUnchangedByLaterAdds) {
