@@ -23,8 +23,9 @@ constexpr uint32_t kNoId = UINT32_MAX;
 constexpr uint32_t kPendingId = UINT32_MAX - 1;
 constexpr size_t kInitialCapacity = 256;
 // In a parallel merge, marks a group that is new to this table until the
-// groups of all partitions are counted and numbered: in a gid map entry
-// (bit 31) and in a slot's group word (bit 63).
+// new groups are numbered: a gid map entry equal to kNewGroupTag, and in a
+// slot's group word bit 63 above the group's index among the partition's
+// new groups.
 constexpr uint32_t kNewGroupTag = uint32_t{1} << 31;
 constexpr uint64_t kNewSlotTag = uint64_t{1} << 63;
 // Rows ahead whose hash table slot is prefetched.
@@ -114,21 +115,23 @@ bool isFunctionOfKeys(const BoundExpr& expr, const std::vector<bool>& columnIsKe
   return false;
 }
 
-// Runs fn(task) for every task below `tasks` on up to `threads` threads
-// (the caller's among them), which claim tasks from a shared counter.
-// Rethrows the first error once every thread has stopped.
-void parallelFor(size_t tasks, size_t threads, const std::function<void(size_t)>& fn) {
+// Runs fn(worker, task) for every task below `tasks` on up to `threads`
+// threads (the caller's among them), which claim tasks from a shared
+// counter. `worker` is below `threads` and differs between threads running
+// at once, so it can index per-thread scratch memory. Rethrows the first
+// error once every thread has stopped.
+void parallelFor(size_t tasks, size_t threads, const std::function<void(size_t, size_t)>& fn) {
   threads = std::min(threads, tasks);
   if (threads <= 1) {
-    for (size_t task = 0; task < tasks; ++task) fn(task);
+    for (size_t task = 0; task < tasks; ++task) fn(0, task);
     return;
   }
   std::atomic<size_t> next{0};
   std::exception_ptr error;
   std::mutex errorMutex;
-  auto work = [&] {
+  auto work = [&](size_t worker) {
     try {
-      for (size_t task = next.fetch_add(1); task < tasks; task = next.fetch_add(1)) fn(task);
+      for (size_t task = next.fetch_add(1); task < tasks; task = next.fetch_add(1)) fn(worker, task);
     } catch (...) {
       std::lock_guard<std::mutex> lock(errorMutex);
       if (!error) error = std::current_exception();
@@ -136,8 +139,8 @@ void parallelFor(size_t tasks, size_t threads, const std::function<void(size_t)>
     }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
   for (auto& thread : pool) thread.join();
   if (error) std::rethrow_exception(error);
 }
@@ -534,16 +537,6 @@ void GroupTable::mergeSubTables(GroupTable& other, uint32_t* gidMap) {
   }
 }
 
-// Merges split tables without string keys. Partition p of every table can
-// only hold groups of partition p of the others, so the partitions merge
-// independently, in parallel:
-//   1. each partition grows its sub-table once to fit all incoming groups,
-//      then probes it with the others' groups; a new group's slot and gid
-//      map entries get its index among the partition's new groups, tagged;
-//   2. the new groups are numbered, partition after partition, after this
-//      table's groups;
-//   3. each partition replaces its tags by those numbers and stores the new
-//      groups' keys.
 template <size_t N>
 GroupTable::TranslatedGroups GroupTable::translateGroups(GroupTable& other) {
   // Each of other's strings is interned here once, not once per group.
@@ -589,6 +582,18 @@ GroupTable::TranslatedGroups GroupTable::translateGroups(GroupTable& other) {
   return out;
 }
 
+// Merges split tables. Partition p of every table can only hold groups of
+// partition p of the others, so the partitions merge independently, in
+// parallel:
+//   1. each partition probes its sub-table (or a scratch table when that
+//      could get too full) with the others' groups. A new group gets its
+//      index among the partition's new groups, and its gid map entry is
+//      tagged.
+//   2. the new groups are numbered after this table's groups, in the order
+//      of the other tables and their group ids, and their keys are stored;
+//   3. the entries of groups that two other tables share take the number
+//      of the first.
+// The sub-tables are then dropped: only finish() may follow.
 template <size_t N>
 void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others,
                                   const std::vector<TranslatedGroups>* translated,
@@ -605,21 +610,43 @@ void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others,
   };
   constexpr size_t kWords = N + 1;
   const size_t partitions = subTables_.size();
-  std::vector<size_t> added(partitions, 0);
-  // Per partition: the gid map entries that hold a tagged new group.
-  std::vector<std::vector<uint32_t*>> tagged(partitions);
-  parallelFor(partitions, threads, [&](size_t p) {
+  // Per partition: the groups new to this table, as (other table, group)
+  // where each was met first, and the gid map entries of later tables'
+  // equal groups with the index of that first entry.
+  struct NewGroup {
+    uint32_t table;
+    uint32_t group;
+  };
+  std::vector<std::vector<NewGroup>> added(partitions);
+  std::vector<std::vector<std::pair<uint32_t*, uint32_t>>> repeated(partitions);
+  std::vector<std::vector<uint64_t>> scratch(std::min(threads, partitions));
+  parallelFor(partitions, threads, [&](size_t worker, size_t p) {
     SubTable& table = subTables_[p];
-    // The merged sub-table contains at least as many groups as the largest
-    // of the merged ones: grow to that at once. Whether the others' groups
-    // are new is not known, so past that it grows as groups are added.
-    size_t atLeast = table.size;
-    for (size_t t = 0; t < others.size(); ++t) atLeast = std::max(atLeast, incomingGroups(t, p));
+    // The index is dropped after the merge, so the probes may fill the
+    // sub-table up to 3/4. If the incoming groups could pass that, the
+    // probes go to a scratch table with room for all of them instead of a
+    // grown copy. The worker reuses it for each of its partitions, so it
+    // stays in the cache and needs no new pages.
+    size_t atMost = table.size;
+    for (size_t t = 0; t < others.size(); ++t) atMost += incomingGroups(t, p);
+    uint64_t* slots = table.slots.get();
     size_t capacity = table.capacity;
-    while (atLeast * 2 > capacity) capacity *= 2;
-    if (capacity != table.capacity) grow<N>(table, capacity, p);
-    size_t mask = table.capacity - 1;
-    size_t newGroups = 0;
+    if (atMost * 4 > capacity * 3) {
+      capacity = kInitialCapacity;
+      while (atMost * 4 > capacity * 3) capacity *= 2;
+      scratch[worker].assign(capacity * kWords, 0);
+      slots = scratch[worker].data();
+      const size_t mask = capacity - 1;
+      // This table's keys are distinct: each goes to the first free slot.
+      for (size_t s = 0; s < table.capacity; ++s) {
+        const uint64_t* slot = &table.slots[s * kWords];
+        if (slot[N] == 0) continue;
+        size_t i = hashWords<N>(slot) & mask;
+        while (slots[i * kWords + N] != 0) i = (i + 1) & mask;
+        std::memcpy(&slots[i * kWords], slot, kWords * sizeof(uint64_t));
+      }
+    }
+    const size_t mask = capacity - 1;
     std::vector<const uint64_t*> keys;
     std::vector<uint64_t> hashes;
     std::vector<uint32_t> groups;
@@ -647,29 +674,24 @@ void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others,
       }
       for (size_t k = 0; k < keys.size(); ++k) {
         if (k + kPrefetchDistance < keys.size()) {
-          __builtin_prefetch(&table.slots[(hashes[k + kPrefetchDistance] & mask) * kWords]);
+          __builtin_prefetch(&slots[(hashes[k + kPrefetchDistance] & mask) * kWords]);
         }
         const uint64_t* key = keys[k];
         uint32_t& mapped = gidMap[groups[k]];
         for (size_t i = hashes[k] & mask;; i = (i + 1) & mask) {
-          uint64_t* slot = &table.slots[i * kWords];
+          uint64_t* slot = &slots[i * kWords];
           if (slot[N] == 0) {
             std::memcpy(slot, key, N * sizeof(uint64_t));
-            slot[N] = kNewSlotTag | newGroups;
-            mapped = kNewGroupTag | static_cast<uint32_t>(newGroups);
-            tagged[p].push_back(&mapped);
-            ++newGroups;
-            if (++table.size * 2 > table.capacity) {
-              grow<N>(table, table.capacity * 2, p);
-              mask = table.capacity - 1;
-            }
+            slot[N] = kNewSlotTag | added[p].size();
+            added[p].push_back({static_cast<uint32_t>(t), groups[k]});
+            mapped = kNewGroupTag;
             break;
           }
           if (equalWords<N>(slot, key)) {
             uint64_t g = slot[N];
             if ((g & kNewSlotTag) != 0) {
-              mapped = kNewGroupTag | static_cast<uint32_t>(g);
-              tagged[p].push_back(&mapped);
+              repeated[p].emplace_back(&mapped, static_cast<uint32_t>(g));
+              mapped = 0;
             } else {
               mapped = static_cast<uint32_t>(g - 1);
             }
@@ -678,37 +700,60 @@ void GroupTable::mergePartitioned(const std::vector<GroupTable*>& others,
         }
       }
     }
-    added[p] = newGroups;
   });
-  std::vector<size_t> first(partitions);
+  scratch.clear();
+  dropIndex();
+
+  // New groups are numbered in the order of the others' group ids, so the
+  // aggregate states and keys of groups that only one other table has
+  // merge in one sequential pass instead of one random access each.
   size_t total = numGroups_;
-  for (size_t p = 0; p < partitions; ++p) {
-    first[p] = total;
-    total += added[p];
-  }
+  for (size_t p = 0; p < partitions; ++p) total += added[p].size();
   if (total >= kNewGroupTag) {
     throw QueryError(ErrorCode::kLogicalError, "GROUP BY has " + std::to_string(total) + " groups, more than the " +
                                                    std::to_string(kNewGroupTag) + " a query can hold");
   }
   keysByGroup_.resize(total * N);
-  numGroups_ = total;
-  parallelFor(partitions, threads, [&](size_t p) {
-    if (added[p] == 0) return;
-    SubTable& table = subTables_[p];
-    for (size_t s = 0; s < table.capacity; ++s) {
-      uint64_t* slot = &table.slots[s * kWords];
-      if ((slot[N] & kNewSlotTag) == 0) continue;
-      uint64_t gid = first[p] + static_cast<uint32_t>(slot[N]);
-      slot[N] = gid + 1;
-      std::memcpy(&keysByGroup_[gid * N], slot, N * sizeof(uint64_t));
+  size_t next = numGroups_;
+  for (size_t t = 0; t < others.size(); ++t) {
+    const uint64_t* keys = translated ? (*translated)[t].keys.data() : others[t]->keysByGroup_.data();
+    uint32_t* gidMap = gidMaps[t].data();
+    const size_t groups = gidMaps[t].size();
+    for (size_t g = 0; g < groups; ++g) {
+      if (gidMap[g] != kNewGroupTag) continue;
+      gidMap[g] = static_cast<uint32_t>(next);
+      std::memcpy(&keysByGroup_[next * N], keys + g * N, N * sizeof(uint64_t));
+      ++next;
     }
-    for (uint32_t* mapped : tagged[p]) *mapped = static_cast<uint32_t>(first[p] + (*mapped & ~kNewGroupTag));
-  });
+  }
+  numGroups_ = total;
+  for (size_t p = 0; p < partitions; ++p) {
+    for (const auto& [mapped, index] : repeated[p]) {
+      const NewGroup& first = added[p][index];
+      *mapped = gidMaps[first.table][first.group];
+    }
+  }
+}
+
+void GroupTable::dropIndex() {
+  for (SubTable& table : subTables_) {
+    releaseArenaSlots(table);
+    table.slots.reset();
+  }
+  subTables_.clear();
+  twoLevel_ = false;
+  indexDropped_ = true;
+}
+
+void GroupTable::checkIndex() const {
+  if (indexDropped_) {
+    throw QueryError(ErrorCode::kLogicalError, "a group table cannot take rows or groups after mergeAll()");
+  }
 }
 
 void GroupTable::mergeStates(const std::vector<GroupTable*>& others, const std::vector<std::vector<uint32_t>>& gidMaps,
                              size_t threads) {
-  parallelFor(states_.size(), threads, [&](size_t a) {
+  parallelFor(states_.size(), threads, [&](size_t, size_t a) {
     states_[a]->resize(numGroups_);
     for (size_t t = 0; t < others.size(); ++t) {
       states_[a]->merge(*others[t]->states_[a], gidMaps[t].data(), others[t]->numGroups_);
@@ -722,6 +767,7 @@ bool GroupTable::hasStringKeys() const {
 }
 
 void GroupTable::mergeAll(const std::vector<GroupTable*>& others, size_t threads) {
+  checkIndex();
   size_t total = numGroups_;
   for (const GroupTable* other : others) total += other->numGroups_;
   if (mode_ != Mode::kPacked || total <= kTwoLevelGroups) {
@@ -761,6 +807,7 @@ void GroupTable::mergeAll(const std::vector<GroupTable*>& others, size_t threads
 }
 
 void GroupTable::consume(const Batch& batch) {
+  checkIndex();
   size_t live = batch.liveRows();
   if (live == 0) return;
   consumedRows_ += batch.numRows;  // read rows, like expectedRows_, not only those that passed the filters
@@ -845,6 +892,7 @@ void GroupTable::consume(const Batch& batch) {
 }
 
 void GroupTable::merge(GroupTable& other) {
+  checkIndex();
   std::vector<uint32_t> gidMap(other.numGroups_);
   switch (mode_) {
     case Mode::kGlobal:

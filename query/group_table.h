@@ -48,9 +48,11 @@ class GroupTable {
   /// Moves every group of `other` into this table.
   void merge(GroupTable& other);
   /// Moves every group of each of `others` into this table, on up to
-  /// `threads` threads. Split tables without string keys merge partition by
-  /// partition in parallel, and the aggregate states in parallel by state;
-  /// other tables merge one after another as merge() does.
+  /// `threads` threads. Past kTwoLevelGroups groups in all, packed keys
+  /// merge partition by partition in parallel, and the aggregate states in
+  /// parallel by state. The table then drops its hash index, so only
+  /// finish() may follow: consume(), merge() and mergeAll() throw
+  /// kLogicalError. Other tables merge one after another as merge() does.
   void mergeAll(const std::vector<GroupTable*>& others, size_t threads);
   /// The aggregated batch: group key columns, then aggregate columns.
   Batch finish();
@@ -149,6 +151,10 @@ class GroupTable {
   // state per task.
   void mergeStates(const std::vector<GroupTable*>& others, const std::vector<std::vector<uint32_t>>& gidMaps,
                    size_t threads);
+  // Frees the sub-tables of the packed keys after a partitioned merge.
+  void dropIndex();
+  // Throws kLogicalError once dropIndex() has run.
+  void checkIndex() const;
   bool hasStringKeys() const;
   uint32_t addGroup();
   uint32_t findOrAddSerialized(std::string_view key);
@@ -188,8 +194,9 @@ class GroupTable {
   static constexpr size_t kTwoLevelGroups = 65536;
   std::vector<SubTable> subTables_;
   bool twoLevel_ = false;
+  bool indexDropped_ = false;
   std::vector<std::unique_ptr<SlotArena>> arenas_;  // by trailing zero bits of the slot words per sub-table
-  std::mutex arenaMutex_;  // partitions of a parallel merge grow at once
+  std::mutex arenaMutex_;  // guards arenas_ and their user counts
   // kDirect and kPacked: the key words of each group.
   std::vector<uint64_t> keysByGroup_;
 

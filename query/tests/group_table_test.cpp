@@ -71,6 +71,31 @@ TEST_F(GroupTableTest, TwoWordKeysWithEqualLowBits) {
   EXPECT_EQ(sortedRows(groups, 3), one);
 }
 
+// Groups that every thread's table contains next to groups that only one or
+// two tables contain. The merge numbers the groups new to the merged table in
+// the order of the other tables' group ids, and a group that two other
+// tables add must get one number. Rows that are a multiple of 4 have key
+// number % 500000, so each of those 125,000 keys has two rows 500,000 apart,
+// in different morsels. The other rows fall into 37,500 keys of 20 rows
+// each, which are never a multiple of 4.
+TEST_F(GroupTableTest, OwnAndSharedGroupsMerge) {
+  const std::string sql =
+      "SELECT if(number % 4 = 0, number % 500000, number % 50000) AS k, count(*), sum(number) "
+      "FROM numbers(1000000) GROUP BY k";
+  std::vector<std::string> want;
+  for (uint64_t k = 0; k < 500000; k += 4) want.push_back(std::to_string(k) + "\t2\t" + std::to_string(2 * k + 500000));
+  for (uint64_t k = 0; k < 50000; ++k) {
+    if (k % 4 == 0) continue;
+    want.push_back(std::to_string(k) + "\t20\t" + std::to_string(20 * k + 50000 * 190));
+  }
+  std::sort(want.begin(), want.end());
+  for (int threads : {1, 2, 3, 4}) {
+    std::vector<std::string> rows = sortedRows(sql, threads);
+    ASSERT_EQ(rows.size(), 162500u) << threads << " threads";
+    EXPECT_EQ(rows, want) << threads << " threads";
+  }
+}
+
 // A nullable key: NULL is one group of its own, merged across threads like
 // any other key.
 TEST_F(GroupTableTest, NullKeyIsOneGroup) {
