@@ -1,13 +1,29 @@
 #include "ingest/json_row.h"
 
+#include <algorithm>
+#include <cstring>
 
+#include "ingest/text_util.h"
 #include "simdjson.h"
 
 namespace furl::ingest {
 namespace {
 
-/// Decodes a scalar the spec reads; false for arrays and objects.
-bool readScalar(simdjson::dom::element element, ScalarField& out) {
+// The walk below calls simdjson's number and literal parsers, which the
+// header defines for the implementation this file is compiled for. They are
+// the code the DOM parser runs in its stage 2, so both modes decode numbers
+// alike. NOTE: these are internal to simdjson (checked with 3.0.1), so a new
+// simdjson may move them; the mode comparison tests catch a change in results.
+namespace numberparsing = simdjson::SIMDJSON_BUILTIN_IMPLEMENTATION::numberparsing;
+namespace atomparsing = simdjson::SIMDJSON_BUILTIN_IMPLEMENTATION::atomparsing;
+namespace jsoncharutils = simdjson::SIMDJSON_BUILTIN_IMPLEMENTATION::jsoncharutils;
+
+/// Deeper messages go to the general path. simdjson's DOM parser rejects
+/// depths above its default maximum of 1024, so this stays below it.
+constexpr int kMaxDepth = 1000;
+
+/// Decodes a scalar the spec reads from the DOM; false for arrays and objects.
+bool readDomScalar(simdjson::dom::element element, ScalarField& out) {
   switch (element.type()) {
     case simdjson::dom::element_type::STRING:
       out.kind = ScalarField::Kind::kString;
@@ -39,6 +55,268 @@ bool readScalar(simdjson::dom::element element, ScalarField& out) {
   return false;
 }
 
+/// Receives the number simdjson's parse_number() decodes, in the form of
+/// the DOM's tape writer. parse_number() passes copies of it around, which
+/// write to the same field.
+struct NumberWriter {
+  ScalarField& out;
+
+  /// The tape writer moves past a double that a copy wrote; nothing to do here.
+  void skip_double() {}
+
+  void append_s64(int64_t value) {
+    out.kind = ScalarField::Kind::kInt64;
+    out.intValue = value;
+  }
+  void append_u64(uint64_t value) {
+    out.kind = ScalarField::Kind::kUInt64;
+    out.uintValue = value;
+  }
+  void append_double(double value) {
+    out.kind = ScalarField::Kind::kDouble;
+    out.doubleValue = value;
+  }
+};
+
+bool isJsonWhitespace(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+bool isDigit(uint8_t c) { return static_cast<uint8_t>(c - '0') < 10; }
+
+/// True when the 8 bytes at `text` are all ASCII digits (the test simdjson
+/// uses for the same purpose).
+bool isEightDigits(const uint8_t* text) {
+  uint64_t word;
+  std::memcpy(&word, text, sizeof(word));
+  return ((word & 0xF0F0F0F0F0F0F0F0) | (((word + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) >> 4)) ==
+         0x3333333333333333;
+}
+
+
+/// Walks the structural index of one message that simdjson's stage 1
+/// produced: the offsets of every operator ({}[]:,) and of the first byte of
+/// every string, number and literal, in order. Stage 1 has already checked
+/// UTF-8, that strings are closed and that they hold no unescaped control
+/// characters. The walk checks the rest of what the DOM parser's stage 2
+/// checks: the grammar, escapes, numbers and literals, for every value, so
+/// that it accepts exactly the messages the DOM parser accepts. It decodes
+/// only the values of read fields.
+///
+/// `text` must be followed by SIMDJSON_PADDING readable bytes. Each method
+/// reads the token at position_, returns false when the message is invalid
+/// or needs the general path, and otherwise moves position_ past the value.
+class StructuralWalk {
+ public:
+  /// `hasEscapes` is false when the message contains no backslash, so that
+  /// no string needs decoding.
+  StructuralWalk(const uint8_t* text, const uint32_t* indexes, uint32_t count, bool hasEscapes,
+                 const simdjson::internal::dom_parser_implementation& stage1, uint8_t* strings)
+      : text_(text), indexes_(indexes), count_(count), hasEscapes_(hasEscapes), stage1_(stage1), strings_(strings) {}
+
+  /// Reads a message that must be one object; read fields go to their slot.
+  bool readRootObject(const FieldNameSet& names, std::vector<ScalarField>& fields) {
+    if (charAt(0) != '{') return false;
+    position_ = 1;
+    if (charAt(position_) == '}') return ++position_ == count_;
+    while (true) {
+      std::string_view key;
+      if (!readKey(key)) return false;
+      int slot = names.slotOf(key);
+      if (slot >= 0) {
+        if (!readScalar(fields[static_cast<size_t>(slot)])) return false;
+      } else if (!skipValue(1)) {
+        return false;
+      }
+      uint8_t next = charAt(position_++);
+      if (next == '}') break;
+      if (next != ',') return false;
+    }
+    // Nothing may follow the object.
+    return position_ == count_;
+  }
+
+ private:
+  /// The first byte of token `position`, or a space for `count_`: the caller
+  /// puts a sentinel index there. Every method stops at a space, so none
+  /// reads past the sentinel.
+  uint8_t charAt(uint32_t position) const { return text_[indexes_[position]]; }
+
+  /// Reads `"key" :`, leaving position_ at the value.
+  bool readKey(std::string_view& key) {
+    if (charAt(position_) != '"' || !readString(key, /*keep=*/false)) return false;
+    return charAt(position_++) == ':';
+  }
+
+  /// Reads the string at position_. Text without escapes is returned in
+  /// place. Escaped text is decoded into the string buffer, where it stays
+  /// until the next message when `keep` is true and is overwritten by the
+  /// next decoded string otherwise.
+  bool readString(std::string_view& out, bool keep) {
+    // The string ends at the last quote before the next token: stage 1 makes
+    // a token of anything else that follows it.
+    if (position_ + 1 >= count_) return false;
+    const uint8_t* begin = text_ + indexes_[position_] + 1;
+    const uint8_t* end = text_ + indexes_[position_ + 1] - 1;
+    while (end >= begin && isJsonWhitespace(*end)) --end;
+    if (end < begin || *end != '"') return false;
+    ++position_;
+
+    auto size = static_cast<size_t>(end - begin);
+    if (!hasEscapes_ || std::memchr(begin, '\\', size) == nullptr) {
+      out = std::string_view(reinterpret_cast<const char*>(begin), size);
+      return true;
+    }
+    // parse_string() checks each escape and stops at the first unescaped
+    // quote, which is `end`.
+    uint8_t* written = stage1_.parse_string(begin, strings_);
+    if (written == nullptr) return false;
+    out = std::string_view(reinterpret_cast<const char*>(strings_), static_cast<size_t>(written - strings_));
+    if (keep) strings_ = written;
+    return true;
+  }
+
+  bool readNumber(ScalarField& out) {
+    NumberWriter writer{out};
+    if (numberparsing::parse_number(text_ + indexes_[position_], writer) != simdjson::SUCCESS) return false;
+    ++position_;
+    return true;
+  }
+
+  /// Checks a number that no slot reads. An integer short enough to fit
+  /// every 64-bit type only needs its digits checked, which is faster than
+  /// decoding it. Any other number goes through parse_number().
+  bool skipNumber() {
+    const uint8_t* token = text_ + indexes_[position_];
+    bool negative = *token == '-';
+    const uint8_t* digits = token + (negative ? 1 : 0);
+    const uint8_t* end = digits;
+    while (isEightDigits(end)) end += 8;
+    while (isDigit(*end)) ++end;
+    auto count = end - digits;
+    bool plainInteger = count > 0 && count <= (negative ? 18 : 19) && (count == 1 || *digits != '0') &&
+                        !jsoncharutils::is_not_structural_or_whitespace(*end);
+    if (!plainInteger) {
+      ScalarField unused;
+      return readNumber(unused);
+    }
+    ++position_;
+    return true;
+  }
+
+  /// Reads a literal: true, false or null.
+  bool readLiteral(ScalarField& out) {
+    const uint8_t* token = text_ + indexes_[position_];
+    switch (*token) {
+      case 't':
+        if (!atomparsing::is_valid_true_atom(token)) return false;
+        out.kind = ScalarField::Kind::kBool;
+        out.boolValue = true;
+        break;
+      case 'f':
+        if (!atomparsing::is_valid_false_atom(token)) return false;
+        out.kind = ScalarField::Kind::kBool;
+        out.boolValue = false;
+        break;
+      case 'n':
+        if (!atomparsing::is_valid_null_atom(token)) return false;
+        out.kind = ScalarField::Kind::kNull;
+        break;
+      default:
+        return false;
+    }
+    ++position_;
+    return true;
+  }
+
+  /// Reads the value of a read field; arrays and objects need the general path.
+  bool readScalar(ScalarField& out) {
+    switch (charAt(position_)) {
+      case '"':
+        out.kind = ScalarField::Kind::kString;
+        return readString(out.text, /*keep=*/true);
+      case 't':
+      case 'f':
+      case 'n':
+        return readLiteral(out);
+      case '-':
+      case '0': case '1': case '2': case '3': case '4':
+      case '5': case '6': case '7': case '8': case '9':
+        return readNumber(out);
+      default:
+        return false;
+    }
+  }
+
+  /// Checks a value that no slot reads, at nesting depth `depth`.
+  bool skipValue(int depth) {
+    uint8_t first = charAt(position_);
+    // Stage 1 has checked everything about a string without escapes, and
+    // that only whitespace lies between its closing quote and the next token.
+    if (first == '"' && !hasEscapes_) {
+      ++position_;
+      return true;
+    }
+    if (isDigit(first)) return skipNumber();
+    switch (first) {
+      case '{':
+        return skipObject(depth + 1);
+      case '[':
+        return skipArray(depth + 1);
+      case '"': {
+        std::string_view text;
+        return readString(text, /*keep=*/false);
+      }
+      case '-':
+      case '0': case '1': case '2': case '3': case '4':
+      case '5': case '6': case '7': case '8': case '9':
+        return skipNumber();
+      default: {
+        ScalarField unused;
+        return readScalar(unused);
+      }
+    }
+  }
+
+  bool skipObject(int depth) {
+    if (depth > kMaxDepth) return false;
+    ++position_;
+    if (charAt(position_) == '}') {
+      ++position_;
+      return true;
+    }
+    while (true) {
+      std::string_view key;
+      if (!readKey(key) || !skipValue(depth)) return false;
+      uint8_t next = charAt(position_++);
+      if (next == '}') return true;
+      if (next != ',') return false;
+    }
+  }
+
+  bool skipArray(int depth) {
+    if (depth > kMaxDepth) return false;
+    ++position_;
+    if (charAt(position_) == ']') {
+      ++position_;
+      return true;
+    }
+    while (true) {
+      if (!skipValue(depth)) return false;
+      uint8_t next = charAt(position_++);
+      if (next == ']') return true;
+      if (next != ',') return false;
+    }
+  }
+
+  const uint8_t* text_;
+  const uint32_t* indexes_;
+  uint32_t count_;
+  bool hasEscapes_;
+  const simdjson::internal::dom_parser_implementation& stage1_;
+  /// The start of the next decoded string in the string buffer.
+  uint8_t* strings_;
+  uint32_t position_ = 0;
+};
+
 }  // namespace
 
 Value ScalarField::toValue() const {
@@ -61,28 +339,136 @@ Value ScalarField::toValue() const {
 }
 
 struct JsonRowParser::Impl {
-  simdjson::dom::parser parser;
+  const simdjson::implementation* implementation = nullptr;
+
+  // kDom.
+  simdjson::dom::parser domParser;
+
+  // kStructuralIndex. `text` is a copy of the message followed by
+  // SIMDJSON_PADDING spaces, because stage 1 and the number parser read past
+  // the end and Kafka's buffers have no padding. `strings` receives decoded
+  // escaped strings. Both grow to the largest message seen.
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1;
+  std::unique_ptr<uint8_t[]> text;
+  std::unique_ptr<uint8_t[]> strings;
+  size_t capacity = 0;
+
+  /// Makes the buffers fit a message of `size` bytes; false when simdjson
+  /// cannot allocate them.
+  bool reserve(size_t size) {
+    if (size <= capacity) return true;
+    size_t newCapacity = std::max(size, 2 * capacity);
+    if (stage1->set_capacity(newCapacity) != simdjson::SUCCESS) return false;
+    text = std::make_unique<uint8_t[]>(newCapacity + simdjson::SIMDJSON_PADDING);
+    // A decoded string is never longer than its JSON text; parse_string()
+    // may write up to SIMDJSON_PADDING bytes past its end.
+    strings = std::make_unique<uint8_t[]>(newCapacity + 2 * simdjson::SIMDJSON_PADDING);
+    capacity = newCapacity;
+    return true;
+  }
 };
 
-JsonRowParser::JsonRowParser(const FieldNameSet& fields)
-    : names_(fields), fields_(fields.size()), impl_(std::make_unique<Impl>()) {}
+namespace {
+
+constexpr size_t kInitialCapacity = 4096;
+
+std::unique_ptr<simdjson::internal::dom_parser_implementation> createStage1(
+    const simdjson::implementation& implementation) {
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1;
+  if (implementation.create_dom_parser_implementation(kInitialCapacity, simdjson::DEFAULT_MAX_DEPTH, stage1) !=
+      simdjson::SUCCESS) {
+    return nullptr;
+  }
+  return stage1;
+}
+
+}  // namespace
+
+JsonRowParser::JsonRowParser(const FieldNameSet& fields, Mode mode, std::unique_ptr<Impl> impl)
+    : names_(fields), mode_(mode), fields_(fields.size()), impl_(std::move(impl)) {
+  if (mode_ == Mode::kStructuralIndex) {
+    impl_->stage1 = createStage1(*impl_->implementation);
+    impl_->capacity = kInitialCapacity;
+    impl_->text = std::make_unique<uint8_t[]>(kInitialCapacity + simdjson::SIMDJSON_PADDING);
+    impl_->strings = std::make_unique<uint8_t[]>(kInitialCapacity + 2 * simdjson::SIMDJSON_PADDING);
+  } else {
+    impl_->domParser.implementation = createStage1(*impl_->implementation);
+  }
+}
+
+JsonRowParser::JsonRowParser(const FieldNameSet& fields, Mode mode)
+    : JsonRowParser(fields, mode, [] {
+        auto impl = std::make_unique<Impl>();
+        impl->implementation = simdjson::get_active_implementation();
+        return impl;
+      }()) {}
 
 JsonRowParser::~JsonRowParser() = default;
 
+absl::StatusOr<std::unique_ptr<JsonRowParser>> JsonRowParser::withImplementation(const FieldNameSet& fields,
+                                                                                 Mode mode,
+                                                                                 std::string_view implementation) {
+  const simdjson::implementation* found = simdjson::get_available_implementations()[std::string(implementation)];
+  if (found == nullptr) {
+    std::string names;
+    for (const simdjson::implementation* available : simdjson::get_available_implementations()) {
+      strAppend(&names, names.empty() ? "" : ", ", available->name());
+    }
+    return absl::NotFoundError(
+        strCat("simdjson has no implementation named '", implementation, "'; it has ", names));
+  }
+  if (!found->supported_by_runtime_system()) {
+    return absl::FailedPreconditionError(
+        strCat("this CPU cannot run simdjson's '", implementation, "' implementation (", found->description(), ")"));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->implementation = found;
+  return std::unique_ptr<JsonRowParser>(new JsonRowParser(fields, mode, std::move(impl)));
+}
+
+std::string_view JsonRowParser::implementationName() const { return impl_->implementation->name(); }
+
 bool JsonRowParser::parse(std::string_view json) {
   for (ScalarField& field : fields_) field.kind = ScalarField::Kind::kAbsent;
+  return mode_ == Mode::kStructuralIndex ? parseStructuralIndex(json) : parseDom(json);
+}
 
+bool JsonRowParser::parseDom(std::string_view json) {
   // The DOM parser validates the whole text, so a message it accepts is one
   // parseJsonEvent() accepts too.
   simdjson::dom::element root;
-  if (impl_->parser.parse(json.data(), json.size()).get(root)) return false;
+  if (impl_->domParser.parse(json.data(), json.size()).get(root)) return false;
   simdjson::dom::object object;
   if (root.get_object().get(object)) return false;
   for (simdjson::dom::key_value_pair member : object) {
     int slot = names_.slotOf(member.key);
-    if (slot >= 0 && !readScalar(member.value, fields_[static_cast<size_t>(slot)])) return false;
+    if (slot >= 0 && !readDomScalar(member.value, fields_[static_cast<size_t>(slot)])) return false;
   }
   return true;
+}
+
+bool JsonRowParser::parseStructuralIndex(std::string_view json) {
+  Impl& impl = *impl_;
+  if (impl.stage1 == nullptr || json.size() > simdjson::SIMDJSON_MAXSIZE_BYTES || !impl.reserve(json.size())) {
+    return false;
+  }
+  std::memcpy(impl.text.get(), json.data(), json.size());
+  std::memset(impl.text.get() + json.size(), ' ', simdjson::SIMDJSON_PADDING);
+
+  if (impl.stage1->stage1(impl.text.get(), json.size(), simdjson::stage1_mode::regular) != simdjson::SUCCESS) {
+    return false;
+  }
+  // The walk reads the token after the last one: make it a space of the
+  // padding. simdjson sizes the index for more tokens than a message of
+  // `capacity` bytes can have.
+  uint32_t* indexes = impl.stage1->structural_indexes.get();
+  uint32_t count = impl.stage1->n_structural_indexes;
+  indexes[count] = static_cast<uint32_t>(json.size());
+
+  // One search of the whole message is cheaper than one per string.
+  bool hasEscapes = std::memchr(json.data(), '\\', json.size()) != nullptr;
+  StructuralWalk walk(impl.text.get(), indexes, count, hasEscapes, *impl.stage1, impl.strings.get());
+  return walk.readRootObject(names_, fields_);
 }
 
 }  // namespace furl::ingest

@@ -1,11 +1,11 @@
 #pragma once
 
 // JsonRowParser: the fast path for JSON messages. It reads the fields a spec
-// needs straight from simdjson's DOM into slots (FieldNameSet numbers them),
-// with no Event map and no allocation per field. It accepts only messages
-// whose read fields are scalars. For anything else the caller goes through
-// parseJsonEvent(), which also writes the error messages, so both paths count
-// and explain bad input the same way.
+// needs into slots (FieldNameSet numbers them), with no Event map and no
+// allocation per field. It accepts only messages whose read fields are
+// scalars. For anything else the caller goes through parseJsonEvent(), which
+// also writes the error messages, so both paths count and explain bad input
+// the same way.
 
 #include <cstdint>
 #include <memory>
@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "common/value.h"
 #include "ingest/event.h"
 
@@ -37,26 +38,57 @@ struct ScalarField {
 /// Not thread-safe: one supervisor worker owns one.
 class JsonRowParser {
  public:
+  /// How parse() decodes a message. Both modes accept the same messages and
+  /// read the same fields; the tests compare them.
+  enum class Mode : uint8_t {
+    /// simdjson's stage 1 finds the structural characters, then a walk over
+    /// them checks the grammar and every value as simdjson's DOM parser
+    /// does, but decodes only the read fields and builds no DOM.
+    kStructuralIndex,
+    /// simdjson's DOM parser decodes the whole message, then the read
+    /// fields are taken from the DOM.
+    kDom,
+  };
+
   /// Reads the fields in `fields`, which must outlive the parser; field i of
-  /// fields() is the name with slot number i.
-  explicit JsonRowParser(const FieldNameSet& fields);
+  /// fields() is the name with slot number i. Stage 1 runs on the simdjson
+  /// implementation that simdjson picks for this CPU at run time.
+  explicit JsonRowParser(const FieldNameSet& fields, Mode mode = Mode::kStructuralIndex);
   ~JsonRowParser();
   JsonRowParser(const JsonRowParser&) = delete;
   JsonRowParser& operator=(const JsonRowParser&) = delete;
 
+  /// A parser whose stage 1 runs on the named simdjson implementation
+  /// ("haswell", "westmere", "fallback", ...). NotFound when simdjson has no
+  /// such implementation, FailedPrecondition when this CPU cannot run it.
+  static absl::StatusOr<std::unique_ptr<JsonRowParser>> withImplementation(const FieldNameSet& fields, Mode mode,
+                                                                          std::string_view implementation);
+
   /// Decodes one message. Returns false when the message needs
   /// parseJsonEvent(): it is not valid JSON, not an object, or a read field
-  /// is an array or an object.
+  /// is an array or an object. kStructuralIndex also returns false for an
+  /// object nested deeper than simdjson's default maximum depth of 1024, and
+  /// for a message too large for simdjson (4 GiB).
   bool parse(std::string_view json);
 
   /// The read fields by slot, after a parse() that returned true. A field
   /// that occurs twice keeps its last value, as in parseJsonEvent().
   const std::vector<ScalarField>& fields() const { return fields_; }
 
+  Mode mode() const { return mode_; }
+  /// The name of the simdjson implementation that runs stage 1.
+  std::string_view implementationName() const;
+
  private:
   struct Impl;
 
+  JsonRowParser(const FieldNameSet& fields, Mode mode, std::unique_ptr<Impl> impl);
+
+  bool parseDom(std::string_view json);
+  bool parseStructuralIndex(std::string_view json);
+
   const FieldNameSet& names_;
+  Mode mode_;
   std::vector<ScalarField> fields_;
   std::unique_ptr<Impl> impl_;
 };

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
 #include "common/hll_sketch.h"
 #include "ingest/ingestion_spec.h"
 #include "ingest/row_buffer.h"
@@ -11,30 +16,82 @@
 namespace furl::ingest {
 namespace {
 
-/// Checks that the fast parser accepts `json` and reads every field of
-/// `names` as parseJsonEvent() does.
+/// Every way a JsonRowParser can decode: both modes, with stage 1 on each
+/// simdjson implementation this CPU can run (the AVX2 "haswell", the SSE4.2
+/// "westmere" and the portable "fallback" here).
+std::vector<std::unique_ptr<JsonRowParser>> allParsers(const FieldNameSet& names) {
+  std::vector<std::unique_ptr<JsonRowParser>> parsers;
+  for (const simdjson::implementation* implementation : simdjson::get_available_implementations()) {
+    if (!implementation->supported_by_runtime_system()) continue;
+    for (JsonRowParser::Mode mode : {JsonRowParser::Mode::kStructuralIndex, JsonRowParser::Mode::kDom}) {
+      auto parser = JsonRowParser::withImplementation(names, mode, implementation->name());
+      EXPECT_TRUE(parser.ok()) << parser.status();
+      if (parser.ok()) parsers.push_back(std::move(*parser));
+    }
+  }
+  return parsers;
+}
+
+std::string parserName(const JsonRowParser& parser) {
+  return strCat(parser.mode() == JsonRowParser::Mode::kDom ? "dom" : "structural index", " on ",
+                parser.implementationName());
+}
+
+/// Checks that every parser accepts `json` and reads every field of `names`
+/// as parseJsonEvent() does.
 void expectSameFields(const FieldNameSet& names, std::string_view json) {
   SCOPED_TRACE(std::string(json));
   simdjson::dom::parser domParser;
   absl::StatusOr<Event> event = parseJsonEvent(json, domParser, &names);
   ASSERT_TRUE(event.ok()) << event.status();
 
-  JsonRowParser parser(names);
-  ASSERT_TRUE(parser.parse(json));
-  for (const std::string& name : names.names()) {
-    SCOPED_TRACE(name);
-    const ScalarField& field = parser.fields()[static_cast<size_t>(names.slotOf(name))];
-    const FieldValues* values = event->find(name);
-    if (values == nullptr) {
-      EXPECT_EQ(field.kind, ScalarField::Kind::kAbsent);
-      continue;
+  for (const std::unique_ptr<JsonRowParser>& parser : allParsers(names)) {
+    SCOPED_TRACE(parserName(*parser));
+    ASSERT_TRUE(parser->parse(json));
+    for (const std::string& name : names.names()) {
+      SCOPED_TRACE(name);
+      const ScalarField& field = parser->fields()[static_cast<size_t>(names.slotOf(name))];
+      const FieldValues* values = event->find(name);
+      if (values == nullptr) {
+        EXPECT_EQ(field.kind, ScalarField::Kind::kAbsent);
+        continue;
+      }
+      ASSERT_EQ(values->size(), 1u);
+      ASSERT_NE(field.kind, ScalarField::Kind::kAbsent);
+      Value value = field.toValue();
+      EXPECT_EQ(value.type(), (*values)[0].type());
+      EXPECT_EQ(value, (*values)[0]);
+      // Value's equality calls -0.0 and 0.0 equal.
+      if (field.kind == ScalarField::Kind::kDouble) {
+        EXPECT_EQ(std::signbit(field.doubleValue), std::signbit((*values)[0].asDouble()));
+      }
     }
-    ASSERT_EQ(values->size(), 1u);
-    ASSERT_NE(field.kind, ScalarField::Kind::kAbsent);
-    Value value = field.toValue();
-    EXPECT_EQ(value.type(), (*values)[0].type());
-    EXPECT_EQ(value, (*values)[0]);
   }
+}
+
+TEST(JsonRowParserTest, HasAParserPerModeAndImplementation) {
+  FieldNameSet names = {"a"};
+  std::vector<std::unique_ptr<JsonRowParser>> parsers = allParsers(names);
+  std::vector<std::string> found;
+  for (const std::unique_ptr<JsonRowParser>& parser : parsers) found.push_back(parserName(*parser));
+  EXPECT_NE(std::find(found.begin(), found.end(), "structural index on fallback"), found.end());
+  EXPECT_NE(std::find(found.begin(), found.end(), "dom on fallback"), found.end());
+  EXPECT_NE(std::find(found.begin(), found.end(), strCat("structural index on ",
+                                                        simdjson::get_active_implementation()->name())),
+            found.end());
+
+  JsonRowParser defaultParser(names);
+  EXPECT_EQ(defaultParser.mode(), JsonRowParser::Mode::kStructuralIndex);
+  EXPECT_EQ(defaultParser.implementationName(), simdjson::get_active_implementation()->name());
+}
+
+TEST(JsonRowParserTest, WithImplementationRejectsUnknownNames) {
+  FieldNameSet names = {"a"};
+  auto parser = JsonRowParser::withImplementation(names, JsonRowParser::Mode::kStructuralIndex, "avx9000");
+  ASSERT_FALSE(parser.ok());
+  EXPECT_TRUE(absl::IsNotFound(parser.status())) << parser.status();
+  EXPECT_NE(parser.status().message().find("'avx9000'"), std::string_view::npos) << parser.status();
+  EXPECT_NE(parser.status().message().find("fallback"), std::string_view::npos) << parser.status();
 }
 
 TEST(JsonRowParserTest, ReadsScalarsLikeParseJsonEvent) {
@@ -51,14 +108,57 @@ TEST(JsonRowParserTest, ReadsScalarsLikeParseJsonEvent) {
   expectSameFields(names, "{}");
 }
 
+TEST(JsonRowParserTest, ReadsEdgeCaseScalars) {
+  FieldNameSet names = {"s", "i", "u", "d", "b", "n", "page"};
+  // Numbers at the limits of each type, and doubles that take simdjson's
+  // slow paths (more than 19 digits, exponents beyond the fast tables).
+  expectSameFields(names, R"({"u":18446744073709551615,"i":-9223372036854775808,"d":1.7976931348623157e308})");
+  expectSameFields(names, R"({"u":9223372036854775808,"i":-9223372036854775807,"d":4.9e-324})");
+  expectSameFields(names, R"({"u":10000000000000000000,"i":-0,"d":-0.0})");
+  expectSameFields(names, R"({"d":3.1415926535897932384626433832795028841971693993751,"i":0})");
+  expectSameFields(names, R"({"d":1.00000000000000000000000000000000000000000001e+300,"u":1e-400})");
+  expectSameFields(names, R"({"d":-0.0e-999,"u":123456789012345678901234567890.5,"i":1E+2})");
+  expectSameFields(names, R"({"d":2.2250738585072011e-308,"u":0.1,"i":9007199254740993})");
+  // Escapes of every kind, surrogate pairs, and strings whose ends fall near
+  // the 32- and 64-byte blocks simdjson works in.
+  expectSameFields(names, R"({"s":"\"\\\/\b\f\n\r\t\u0041\u00e9\u20ac\ud83d\ude00","page":"\u0000"})");
+  expectSameFields(names, R"({"s":"0123456789abcdef0123456789abcde\"","page":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\n"})");
+  std::string longText(5000, 'x');
+  expectSameFields(names, strCat(R"({"s":")", longText, R"(","page":")", longText, R"(\u00e9"})"));
+  // Escaped read and unread keys, keys that only differ after unescaping,
+  // and an escaped string in a duplicate that the last value replaces.
+  expectSameFields(names, R"({"\u0073":"s by escape","\"x\"":1,"p\u0061ge":"a\tb","page":"c\td"})");
+  expectSameFields(names, R"({"s":"a\nb","s":"plain","x":{"\u0064":"\ud83d\ude00"}})");
+  // Whitespace of every kind between every token, and deep unread nesting.
+  expectSameFields(names, "\t\r\n{\t\"s\"\r:\n\"v\"\t,\r\"x\"\n:\t[\r1\n,\t{\r}\n,\t[\r]\n]\t}\r\n");
+  expectSameFields(names, strCat(R"({"x":)", std::string(500, '['), std::string(500, ']'), R"(,"i":5})"));
+}
+
 TEST(JsonRowParserTest, ResetsFieldsBetweenMessages) {
   FieldNameSet names = {"a", "b"};
-  JsonRowParser parser(names);
-  ASSERT_TRUE(parser.parse(R"({"a":1,"b":"x"})"));
-  ASSERT_TRUE(parser.parse(R"({"b":"y"})"));
-  EXPECT_EQ(parser.fields()[0].kind, ScalarField::Kind::kAbsent);
-  EXPECT_EQ(parser.fields()[1].kind, ScalarField::Kind::kString);
-  EXPECT_EQ(parser.fields()[1].text, "y");
+  for (const std::unique_ptr<JsonRowParser>& parser : allParsers(names)) {
+    SCOPED_TRACE(parserName(*parser));
+    ASSERT_TRUE(parser->parse(R"({"a":1,"b":"x"})"));
+    ASSERT_TRUE(parser->parse(R"({"b":"y"})"));
+    EXPECT_EQ(parser->fields()[0].kind, ScalarField::Kind::kAbsent);
+    EXPECT_EQ(parser->fields()[1].kind, ScalarField::Kind::kString);
+    EXPECT_EQ(parser->fields()[1].text, "y");
+  }
+}
+
+TEST(JsonRowParserTest, KeepsDecodedStringsUntilTheNextMessage) {
+  // Escaped strings are decoded into a buffer that grows with the message.
+  FieldNameSet names = {"a", "b"};
+  std::string longText(20000, 'y');
+  for (const std::unique_ptr<JsonRowParser>& parser : allParsers(names)) {
+    SCOPED_TRACE(parserName(*parser));
+    ASSERT_TRUE(parser->parse(R"({"a":"one\ttwo","x":"skipped\n","b":"three\u00e9"})"));
+    EXPECT_EQ(parser->fields()[0].text, "one\ttwo");
+    EXPECT_EQ(parser->fields()[1].text, "three\xc3\xa9");
+    ASSERT_TRUE(parser->parse(strCat(R"({"a":")", longText, R"(\n","b":"\n)", longText, R"("})")));
+    EXPECT_EQ(parser->fields()[0].text, strCat(longText, "\n"));
+    EXPECT_EQ(parser->fields()[1].text, strCat("\n", longText));
+  }
 }
 
 TEST(JsonRowParserTest, RejectsEveryInputParseJsonEventRejects) {
@@ -111,23 +211,139 @@ TEST(JsonRowParserTest, RejectsEveryInputParseJsonEventRejects) {
       "{\"x\":\"control \x01 char\"}",
       "{\"x\":\"invalid utf-8 \xff\"}",
       "{\"x\":\"\xc3\"}",
+      // Tokens that only the grammar walk can catch: stage 1 splits them
+      // into separate tokens or leaves them inside one.
+      R"({"a":"x""y"})",
+      R"({"a":"x"y})",
+      R"({"x":"x" "y"})",
+      R"({"x":truefalse})",
+      R"({"x":true"s"})",
+      R"({"x":1"s"})",
+      R"({"x":-01})",
+      R"({"x":1e+})",
+      R"({"x":.5})",
+      R"({"x":+1})",
+      R"({"x":18446744073709551616})",
+      R"({"x":123456789012345678901234567890})",
+      R"({"a":10000000000000000000000000000000000000000000e+308})",
+      R"({"a":-9223372036854775809})",
+      R"({"x":"\ud83d"})",
+      R"({"x":"\udc00\ud83d"})",
+      R"({"x":[1]]})",
+      R"({"x":[1}})",
+      R"({"x":{"y":1]})",
+      R"({"x":{"y"}})",
+      R"({"x":{"y":}})",
+      R"({"x":[,1]})",
+      R"({:1})",
+      R"({"a"::1})",
+      R"({"a":1,,"b":2})",
+      R"({"a":1}})",
+      R"({"a":1}])",
+      R"({"a":1},)",
+      R"({"a",1})",
+      R"({"a":[1,{"b":[2,{"c":}]}]})",
   };
+  std::vector<std::unique_ptr<JsonRowParser>> parsers = allParsers(names);
   simdjson::dom::parser domParser;
-  JsonRowParser parser(names);
   for (const char* input : inputs) {
     SCOPED_TRACE(input);
     ASSERT_FALSE(parseJsonEvent(input, domParser, &names).ok());
-    EXPECT_FALSE(parser.parse(input));
+    for (const std::unique_ptr<JsonRowParser>& parser : parsers) {
+      SCOPED_TRACE(parserName(*parser));
+      EXPECT_FALSE(parser->parse(input));
+    }
   }
 }
 
 TEST(JsonRowParserTest, LeavesNestedReadFieldsToParseJsonEvent) {
   FieldNameSet names = {"a"};
-  JsonRowParser parser(names);
-  EXPECT_FALSE(parser.parse(R"({"a":["x","y"]})"));
-  EXPECT_FALSE(parser.parse(R"({"a":{"b":1}})"));
-  EXPECT_FALSE(parser.parse(R"({"a":[]})"));
-  EXPECT_TRUE(parser.parse(R"({"b":["x","y"],"a":"z"})"));
+  for (const std::unique_ptr<JsonRowParser>& parser : allParsers(names)) {
+    SCOPED_TRACE(parserName(*parser));
+    EXPECT_FALSE(parser->parse(R"({"a":["x","y"]})"));
+    EXPECT_FALSE(parser->parse(R"({"a":{"b":1}})"));
+    EXPECT_FALSE(parser->parse(R"({"a":[]})"));
+    EXPECT_TRUE(parser->parse(R"({"b":["x","y"],"a":"z"})"));
+  }
+}
+
+/// What the supervisor does with one message. "fast" and the read fields
+/// when JsonRowParser accepts it. Otherwise the general path decides:
+/// "general" when parseJsonEvent() decodes it, or else the error that the
+/// supervisor counts and keeps under reason invalid_json.
+std::string outcome(JsonRowParser& parser, const FieldNameSet& names, std::string_view json,
+                    simdjson::dom::parser& domParser) {
+  if (parser.parse(json)) {
+    std::string out = "fast";
+    for (const ScalarField& field : parser.fields()) {
+      strAppend(&out, " ", static_cast<int>(field.kind), ":",
+                field.kind == ScalarField::Kind::kAbsent ? "" : field.toValue().toString());
+      if (field.kind == ScalarField::Kind::kDouble) strAppend(&out, std::signbit(field.doubleValue) ? "-" : "+");
+    }
+    return out;
+  }
+  absl::StatusOr<Event> event = parseJsonEvent(json, domParser, &names);
+  return event.ok() ? "general" : strCat("invalid_json: ", event.status().message());
+}
+
+TEST(JsonRowParserTest, ModesAgreeOnMutatedMessages) {
+  // Messages with every kind of value, mutated at random (with a fixed seed)
+  // by deleting, inserting, replacing and duplicating bytes. Every parser
+  // must reach the same outcome, and the fast path must accept exactly the
+  // messages that parseJsonEvent() decodes with scalars in the read fields.
+  FieldNameSet names = {"a", "s", "n", "page", "time"};
+  const std::string seeds[] = {
+      R"({"time":"2013-07-01 00:00:02","a":5589340829477369442,"s":"Работа \"отзывы\"","n":-8583180,)"
+      R"("x":[1,-2.5e-3,true,false,null,"y\u00e9"],"o":{"k":{"l":[{}]}},"page":"http:\/\/zera.su\/?id=1"})",
+      R"({"a":1.5,"s":null,"n":true,"page":"","e":[],"f":{},"g":"tab\tnew\nline","h":1E+22,"i":0})",
+      R"( { "page" : "a" , "\u0070age" : "b" , "a" : [ 1 , 2 ] , "z" : -0 , "n" : 18446744073709551615 } )",
+  };
+  const char alphabet[] = "{}[]:,\"\\ \t\n0123456789-+.eEtrufalsn/xu\x01\xff\xc3";
+
+  std::vector<std::unique_ptr<JsonRowParser>> parsers = allParsers(names);
+  ASSERT_GE(parsers.size(), 4u);
+  simdjson::dom::parser domParser;
+  std::mt19937 random(20261205);
+  std::map<std::string, int> kinds;
+  for (const std::string& seed : seeds) {
+    for (int i = 0; i < 3000; ++i) {
+      std::string json = seed;
+      int mutations = 1 + static_cast<int>(random() % 3);
+      for (int m = 0; m < mutations && !json.empty(); ++m) {
+        size_t at = random() % json.size();
+        char c = alphabet[random() % (sizeof(alphabet) - 1)];
+        switch (random() % 5) {
+          case 0: json.erase(at, 1); break;
+          case 1: json.insert(at, 1, c); break;
+          case 2: json[at] = c; break;
+          case 3: json.insert(at, json.substr(at, random() % 8)); break;
+          default: json.resize(at); break;
+        }
+      }
+      SCOPED_TRACE(json);
+
+      std::string expected = outcome(*parsers[0], names, json, domParser);
+      for (size_t p = 1; p < parsers.size(); ++p) {
+        SCOPED_TRACE(parserName(*parsers[p]));
+        ASSERT_EQ(outcome(*parsers[p], names, json, domParser), expected);
+      }
+
+      simdjson::dom::element root;
+      simdjson::dom::object object;
+      bool decodable = !domParser.parse(json).get(root) && !root.get_object().get(object);
+      if (decodable) {
+        for (simdjson::dom::key_value_pair member : object) {
+          if (names.contains(member.key) && (member.value.is_array() || member.value.is_object())) decodable = false;
+        }
+      }
+      EXPECT_EQ(expected.rfind("fast", 0) == 0, decodable);
+      ++kinds[expected.substr(0, expected.find(' '))];
+    }
+  }
+  // The mutations must produce every outcome often, or the test shows little.
+  EXPECT_GT(kinds["fast"], 500);
+  EXPECT_GT(kinds["general"], 50);
+  EXPECT_GT(kinds["invalid_json:"], 1000);
 }
 
 IngestionSpec makeSpec(std::string_view dimensions, std::string_view metrics, bool rollup) {
