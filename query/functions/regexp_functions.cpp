@@ -6,6 +6,7 @@
 // results for the whole query, so a segment's blocks share them.
 
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -214,8 +215,24 @@ class Extract final : public ScalarFunction {
 // same groups, and the match runs to the end of the text. RE2 then need not
 // scan the rest of the text backwards and run its capture engine over it.
 bool isAsciiWithoutNewline(std::string_view s) {
+  // Checks eight bytes at a time. A set high bit marks a non-ASCII byte.
+  // With x = w XOR '\n' in every byte, (x - 0x0101..01) & ~x & 0x8080..80
+  // is non-zero exactly when some byte of x is zero, so when w has a newline.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  const char* p = s.data();
+  const size_t n = s.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    const uint64_t x = w ^ (kOnes * '\n');
+    if (((w | ((x - kOnes) & ~x)) & kHighBits) != 0) return false;
+  }
   unsigned char bad = 0;
-  for (char c : s) bad |= static_cast<unsigned char>((static_cast<unsigned char>(c) & 0x80) | (c == '\n'));
+  for (; i < n; ++i) {
+    bad |= static_cast<unsigned char>((static_cast<unsigned char>(p[i]) & 0x80) | (p[i] == '\n'));
+  }
   return bad == 0;
 }
 
@@ -266,6 +283,9 @@ class ReplaceRegexp final : public ScalarFunction {
  public:
   ReplaceRegexp(std::string name, DataType type, std::unique_ptr<RE2> regex, std::string rewrite, bool all)
       : ScalarFunction(std::move(name), type), regex_(std::move(regex)), rewrite_(std::move(rewrite)), all_(all) {
+    if (rewrite_.size() == 2 && rewrite_[0] == '\\' && rewrite_[1] >= '0' && rewrite_[1] <= '9') {
+      onlyGroup_ = rewrite_[1] - '0';
+    }
     if (auto prefix = withoutTrailingAnyToEnd(regex_->pattern())) {
       RE2::Options options;
       options.set_log_errors(false);
@@ -316,6 +336,11 @@ class ReplaceRegexp final : public ScalarFunction {
       RE2::GlobalReplace(&buffer, *regex_, rewrite_);
       return heap.add(buffer);
     }
+    if (onlyGroup_ >= 0 && begin == 0 && end == s.size()) {
+      // The whole text becomes one group: a view of the input, not a copy.
+      const re2::StringPiece& group = groups[onlyGroup_];
+      return group.data() == nullptr ? std::string_view() : std::string_view(group.data(), group.size());
+    }
     buffer.assign(s.data(), begin);
     if (!regex_->Rewrite(&buffer, rewrite_, groups.data(), n)) return s;
     buffer.append(s.data() + end, s.size() - end);
@@ -327,6 +352,8 @@ class ReplaceRegexp final : public ScalarFunction {
   // the pattern does not end that way.
   std::unique_ptr<RE2> prefixRegex_;
   std::string rewrite_;
+  // N when the rewrite is exactly the reference \N, else -1.
+  int onlyGroup_ = -1;
   bool all_;
 };
 

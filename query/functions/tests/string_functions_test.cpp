@@ -139,7 +139,13 @@ TEST(StringFunctionsTest, ReplaceRegexpMatchesRe2) {
   std::vector<std::string> values = {"http://www.site.example/p/1", "https://other.example/x", "no match", "",
                                      "aXbXc", "ééé", "x", "abc", "user=42;user=7", "line1\nline2",
                                      "http://a.example/b\nc", "http://\xC3.example/x", "h\xC3/x", "é/é",
-                                     "aaa.b", "x..y"};
+                                     "aaa.b", "x..y",
+                                     // Non-ASCII bytes and newlines in each 8-byte word and in the
+                                     // tail, which decide whether a final `.*$` may be dropped.
+                                     "http://www.site.example/p/1\n", "http://www.site.example/\np",
+                                     "http://w\nw.site.example/p", "http://www.site.example/\xC3\xA9",
+                                     "http://www.sit\xC3\xA9.example/x", "http://\xC3\xA9.example/x12345678",
+                                     "http://", "http://a.b/c/de", "http://a.b/cdef"};
   struct Case {
     const char* pattern;
     const char* rewrite;
@@ -150,7 +156,11 @@ TEST(StringFunctionsTest, ReplaceRegexpMatchesRe2) {
                              // Patterns that end in `.*$`, some of which run without the suffix.
                              {"^(a+?).*$", "<\\1>"},  {"(\\w+).*$", "<\\1|\\0>"}, {".*$", "-"},
                              {"a|b.*$", "-"},  {"x\\.*$", "-"},  {"[.*$].*$", "-"},  {"(?s)^(h).*$", "\\1"},
-                             {"(?m)^(l\\w+).*$", "\\1"},  {"(?:é|h)(t*).*$", "\\1"},  {"([^/]+)/.*$", "\\1"}};
+                             {"(?m)^(l\\w+).*$", "\\1"},  {"(?:é|h)(t*).*$", "\\1"},  {"([^/]+)/.*$", "\\1"},
+                             // A rewrite that is one group, the match covering all or part of the
+                             // text, the group matched or not.
+                             {"^(x)?h.*$", "\\1"},  {"^.*$", "\\0"},  {"(\\w+)=", "\\1"},  {"=(\\d+)$", "\\1"},
+                             {"^(?:(http)|h)(t*)", "\\2"},  {"^https?://(?:www\\.)?([^/]+)/.*$", "\\0"}};
   for (const Case& c : cases) {
     for (bool all : {false, true}) {
       const char* name = all ? "replaceRegexpAll" : "replaceRegexpOne";
