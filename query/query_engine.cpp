@@ -143,6 +143,9 @@ class StatementRunner {
   std::shared_ptr<const SystemTable> systemTable(const sql::TableName& name) const;
   /// Throws unless `name` is in the default database.
   void rejectSystemTable(const sql::TableName& name) const;
+  /// Throws for a DEFAULT, MATERIALIZED or ALIAS clause that Furl would not
+  /// honour; a DEFAULT equal to the value Furl fills in anyway passes.
+  void rejectColumnDefault(const sql::ColumnDef& column) const;
 
   storage::Database& database_;
   const SystemTables& systemTables_;
@@ -249,6 +252,51 @@ void StatementRunner::applyResultLimit(QueryResult& result) const {
   }
 }
 
+void StatementRunner::rejectColumnDefault(const sql::ColumnDef& column) const {
+  const sql::Expr& expr = *column.defaultExpr;
+  if (column.defaultKind != sql::DefaultKind::kDefault) {
+    std::string keyword = column.defaultKind == sql::DefaultKind::kMaterialized ? "MATERIALIZED" : "ALIAS";
+    throw QueryError(ErrorCode::kNotImplemented,
+                     "column '" + column.name + "' is declared " + keyword + " " + expr.toString() + ", which Furl " +
+                         "does not support because it computes no column from an expression; remove " + keyword +
+                         " and compute the value in the INSERT or in the SELECT",
+                     expr.position);
+  }
+
+  // Furl fills a column that an INSERT leaves out with NULL when it is
+  // nullable, else with the type's zero value, so a DEFAULT is accepted only
+  // when it names that same value.
+  DataType type = column.type.type;
+  Value filled = type.nullable ? Value::null(type.id) : Column::makeFlat(type, 1)->getValue(0);
+  std::optional<Value> value;
+  try {
+    value = evaluateLiteralExpr(expr);
+    if (!value->isNull() && value->type() != type.id) {
+      BoundExprPtr cast = bindFunctionCall(
+          "cast",
+          {BoundExpr::literal(*value, DataType(value->type())),
+           BoundExpr::literal(Value::string(type.withNullable(false).toString()), DataType(TypeId::kString))},
+          expr.position);
+      value = cast->isConstant() ? cast->constant : evaluateConstant(*cast);
+    }
+  } catch (const QueryError&) {
+    value.reset();
+  }
+  bool same = value && value->isNull() == filled.isNull() && (filled.isNull() || *value == filled);
+  if (same) return;
+  std::string filledText = "NULL";
+  if (!type.nullable) {
+    filledText = isNumeric(type.id) ? filled.toString() : "'" + filled.toString() + "'";
+    filledText = "the zero value " + filledText + " of its type";
+  }
+  throw QueryError(ErrorCode::kNotImplemented,
+                   "DEFAULT " + expr.toString() + " of column '" + column.name + "' is not supported: Furl fills " +
+                       "a column that an INSERT leaves out with " + filledText +
+                       ", not with a default expression; remove DEFAULT and list the column with its value in "
+                       "every INSERT",
+                   expr.position);
+}
+
 QueryResult StatementRunner::runCreate(const sql::CreateTableStatement& create) {
   storage::TableDef def;
   rejectSystemTable(create.table);
@@ -261,12 +309,13 @@ QueryResult StatementRunner::runCreate(const sql::CreateTableStatement& create) 
     out.name = column.name;
     out.type = column.type.type;
     out.lowCardinality = column.type.lowCardinality;
+    if (!column.type.columnError.empty()) {
+      throw QueryError(ErrorCode::kUnknownType, "column '" + column.name + "': " + column.type.columnError,
+                       column.position);
+    }
+    if (column.defaultKind != sql::DefaultKind::kNone) rejectColumnDefault(column);
     def.columns.push_back(out);
     if (!column.type.note.empty()) warnings_.push_back(column.type.note);
-    if (column.defaultKind != sql::DefaultKind::kNone) {
-      warnings_.push_back("the default expression of column '" + column.name +
-                          "' is ignored; missing values take NULL or the type's zero value");
-    }
   }
   if (def.columns.empty()) throw QueryError(ErrorCode::kBadArguments, "a table needs at least one column");
   def.engine = create.engine.empty() ? "MergeTree" : create.engine;

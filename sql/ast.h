@@ -54,6 +54,11 @@ struct TypeName {
   /// Set when the type was mapped to a less exact one, such as Decimal(P, S)
   /// stored as Float64. The binder may pass it on as a warning.
   std::string note;
+  /// Set when a column of this type would not keep its values: a time zone
+  /// other than UTC, DateTime64 finer than milliseconds, Decimal. The text
+  /// says why and what to declare instead. CREATE TABLE rejects such a
+  /// column, while a CAST in a query still converts to the stored type.
+  std::string columnError;
 };
 
 // ---------------------------------------------------------------------------

@@ -115,7 +115,10 @@ ColumnDef Parser::parseColumnDef() {
       advance();
       advance();
       column.primaryKey = true;
-    } else if (token.isKeyword("TTL") || token.isKeyword("EPHEMERAL") || token.isKeyword("SETTINGS") ||
+    } else if (token.isKeyword("EPHEMERAL")) {
+      failNotImplemented(token, "EPHEMERAL column '" + column.name +
+                                    "' is not supported; remove it and compute the values that use it in the INSERT");
+    } else if (token.isKeyword("TTL") || token.isKeyword("SETTINGS") ||
                token.isKeyword("STATISTICS")) {
       failNotImplemented(token, "column " + std::string(token.text) + " is not supported");
     } else {

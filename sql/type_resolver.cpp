@@ -185,6 +185,31 @@ std::string quoted(const std::string& s) {
   return out + "'";
 }
 
+// Zone names that mean UTC; every other zone changes the stored values.
+bool isUtcZone(std::string_view zone) {
+  constexpr std::array<std::string_view, 10> kUtcNames = {"UTC",       "Etc/UTC",       "GMT",  "Etc/GMT",
+                                                          "UCT",       "Etc/UCT",       "Zulu", "Etc/Zulu",
+                                                          "Universal", "Etc/Universal"};
+  for (std::string_view name : kUtcNames) {
+    if (equalsIgnoringCase(name, zone)) return true;
+  }
+  return false;
+}
+
+std::string zoneError(const TypeSyntax& syntax, const std::string& zone) {
+  if (isUtcZone(zone)) return "";
+  return "time zone '" + zone + "' in type " + syntax.text +
+         " is not supported: Furl stores and returns every DateTime in UTC, so local times would be shifted; "
+         "declare the column without a time zone (or with 'UTC') and insert UTC times";
+}
+
+std::string decimalError(const TypeSyntax& syntax, uint64_t scale) {
+  return "type " + syntax.text +
+         " is not supported for a column: Furl has no exact decimal type and would store approximate Float64 "
+         "values; declare the column Float64 to accept that, or Int64 holding the value times 10^" +
+         std::to_string(scale) + " to keep it exact";
+}
+
 TypeName resolveWrapper(const TypeSyntax& syntax, const TypeEntry& entry) {
   if (!argumentsAre(syntax, {TypeArgument::Kind::kType})) throwBadArguments(syntax, "one type");
   TypeName inner = resolveType(*syntax.args[0].type);
@@ -245,6 +270,7 @@ TypeName resolveType(const TypeSyntax& syntax) {
         if (!argumentsAre(syntax, {Kind::kString})) throwBadArguments(syntax, "one optional time zone string");
         result.timeZone = syntax.args[0].string;
         result.text = "DateTime(" + quoted(result.timeZone) + ")";
+        result.columnError = zoneError(syntax, result.timeZone);
       }
       break;
 
@@ -261,8 +287,12 @@ TypeName resolveType(const TypeSyntax& syntax) {
         result.text += ", " + quoted(result.timeZone);
       }
       result.text += ")";
+      if (withZone) result.columnError = zoneError(syntax, result.timeZone);
       if (result.precision > 3) {
         result.note = result.text + " is stored with millisecond precision; finer digits are dropped";
+        result.columnError = "type " + syntax.text +
+                             " is not supported for a column: Furl stores DateTime64 values in milliseconds, so "
+                             "the digits after the third would be lost; declare the column DateTime64(3)";
       }
       break;
     }
@@ -273,11 +303,14 @@ TypeName resolveType(const TypeSyntax& syntax) {
         throwBadArguments(syntax, "a precision and an optional scale");
       }
       result.note = "type '" + syntax.text + "' is stored as Float64, so values are not exact decimals";
+      // As in ClickHouse, Decimal(P) and a bare DECIMAL have scale 0.
+      result.columnError = decimalError(syntax, syntax.args.size() == 2 ? syntax.args[1].integer : 0);
       break;
 
     case ArgumentRule::kDecimalScale:
       if (!argumentsAre(syntax, {Kind::kInteger})) throwBadArguments(syntax, "one scale");
       result.note = "type '" + syntax.text + "' is stored as Float64, so values are not exact decimals";
+      result.columnError = decimalError(syntax, syntax.args[0].integer);
       break;
 
     case ArgumentRule::kFloatBits:

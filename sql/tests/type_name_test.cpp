@@ -110,6 +110,22 @@ TEST(TypeNameTest, DetailsKeptBesideDataType) {
   EXPECT_FALSE(parseTypeNameDetails("FixedString(2)").note.empty());
 }
 
+TEST(TypeNameTest, ColumnErrorForLossyTypes) {
+  // Types whose column would not keep the values inserted.
+  for (std::string_view text : {"DateTime('Europe/Berlin')", "DateTime64(3, 'Asia/Tokyo')", "DateTime64(6)",
+                                "DateTime64(9, 'UTC')", "Decimal(18, 2)", "Decimal32(2)", "NUMERIC",
+                                "Nullable(Decimal(10, 2))", "LowCardinality(Nullable(DateTime('Europe/Paris')))"}) {
+    EXPECT_FALSE(parseTypeNameDetails(text).columnError.empty()) << text;
+  }
+  // Types that keep them, including the spellings of UTC.
+  for (std::string_view text : {"DateTime", "DateTime('UTC')", "DateTime('Etc/UTC')", "DateTime64(3, 'GMT')",
+                                "DateTime64(0)", "FixedString(4)", "Float64", "Nullable(DateTime('utc'))"}) {
+    std::string error = parseTypeNameDetails(text).columnError;
+    EXPECT_TRUE(error.empty()) << text << ": " << error;
+  }
+  EXPECT_NE(parseTypeNameDetails("Decimal(18, 2)").columnError.find("10^2"), std::string::npos);
+}
+
 QueryError typeErrorOf(std::string_view text) {
   try {
     parseTypeName(text);
