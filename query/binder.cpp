@@ -198,6 +198,14 @@ std::optional<Value> pruneValue(const Value& value, DataType type) {
   return std::nullopt;
 }
 
+[[noreturn]] void throwUnknownFunction(const std::string& name, SourcePosition position) {
+  const auto& registry = FunctionRegistry::instance();
+  std::string message = "unknown function '" + name + "'" + where(position);
+  std::string suggestion = closestName(name, registry.names());
+  if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+  throw QueryError(ErrorCode::kUnknownFunction, message, position);
+}
+
 class Binder {
  public:
   /// `database` may be null when only constants are bound.
@@ -584,6 +592,9 @@ BoundExprPtr Binder::bindExpr(const sql::Expr& expr, Scope& scope, Mode mode) {
                          "DISTINCT is only allowed in aggregate functions, not in " + f.name + where(f.position),
                          f.position);
       }
+      // An unknown name is the first error to report, before any error in
+      // its arguments (such as a column outside GROUP BY).
+      if (FunctionRegistry::instance().find(f.name) == nullptr) throwUnknownFunction(f.name, f.position);
       std::vector<BoundExprPtr> args;
       for (const auto& arg : f.args) args.push_back(bindChild(*arg));
       return call(f.name, std::move(args));
@@ -1000,14 +1011,8 @@ std::string closestName(const std::string& name, const std::vector<std::string>&
 }
 
 BoundExprPtr bindFunctionCall(const std::string& name, std::vector<BoundExprPtr> args, SourcePosition position) {
-  const auto& registry = FunctionRegistry::instance();
-  const ScalarFunctionFactory* factory = registry.find(name);
-  if (factory == nullptr) {
-    std::string message = "unknown function '" + name + "'" + where(position);
-    std::string suggestion = closestName(name, registry.names());
-    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-    throw QueryError(ErrorCode::kUnknownFunction, message, position);
-  }
+  const ScalarFunctionFactory* factory = FunctionRegistry::instance().find(name);
+  if (factory == nullptr) throwUnknownFunction(name, position);
   std::vector<FunctionArgument> arguments;
   bool allConstant = true;
   for (const auto& arg : args) {
