@@ -1,6 +1,7 @@
 #include "query/query_engine.h"
 
 #include <chrono>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "common/error.h"
@@ -143,6 +144,10 @@ class StatementRunner {
   std::shared_ptr<const SystemTable> systemTable(const sql::TableName& name) const;
   /// Throws unless `name` is in the default database.
   void rejectSystemTable(const sql::TableName& name) const;
+  /// Throws kValueIsOutOfRange when a VALUES number does not fit the integer
+  /// column it is inserted into, instead of letting the cast wrap it.
+  void checkIntegerRange(const Value& value, const storage::ColumnDef& column, size_t row,
+                         SourcePosition position) const;
   /// Throws for a DEFAULT, MATERIALIZED or ALIAS clause that Furl would not
   /// honour; a DEFAULT equal to the value Furl fills in anyway passes.
   void rejectColumnDefault(const sql::ColumnDef& column) const;
@@ -410,6 +415,53 @@ std::vector<Batch> StatementRunner::castToTable(const std::vector<Batch>& batche
   return out;
 }
 
+namespace {
+
+template <typename T>
+std::pair<int64_t, uint64_t> integerRange() {
+  return {static_cast<int64_t>(std::numeric_limits<T>::min()), static_cast<uint64_t>(std::numeric_limits<T>::max())};
+}
+
+// Whether a numeric `value` fits the integer type `type`; true for every
+// other type.
+bool fitsIntegerType(const Value& value, TypeId type) {
+  std::pair<int64_t, uint64_t> range;
+  switch (type) {
+    case TypeId::kInt8: range = integerRange<int8_t>(); break;
+    case TypeId::kInt16: range = integerRange<int16_t>(); break;
+    case TypeId::kInt32: range = integerRange<int32_t>(); break;
+    case TypeId::kInt64: range = integerRange<int64_t>(); break;
+    case TypeId::kUInt8: range = integerRange<uint8_t>(); break;
+    case TypeId::kUInt16: range = integerRange<uint16_t>(); break;
+    case TypeId::kUInt32: range = integerRange<uint32_t>(); break;
+    case TypeId::kUInt64: range = integerRange<uint64_t>(); break;
+    default: return true;
+  }
+  auto [min, max] = range;
+  const Value::Storage& storage = value.storage();
+  if (const auto* v = std::get_if<int64_t>(&storage)) {
+    return *v >= min && (*v < 0 || static_cast<uint64_t>(*v) <= max);
+  }
+  if (const auto* v = std::get_if<uint64_t>(&storage)) return *v <= max;
+  if (const auto* v = std::get_if<double>(&storage)) {
+    // max + 1 is a power of two, so exact as a double.
+    return *v >= static_cast<double>(min) && *v < static_cast<double>(max) + 1.0;
+  }
+  return true;
+}
+
+}  // namespace
+
+void StatementRunner::checkIntegerRange(const Value& value, const storage::ColumnDef& column, size_t row,
+                                        SourcePosition position) const {
+  if (value.isNull() || !isNumeric(value.type()) || fitsIntegerType(value, column.type.id)) return;
+  throw QueryError(ErrorCode::kValueIsOutOfRange,
+                   "value " + value.toString() + " is out of range for " + column.type.withNullable(false).toString() +
+                       " column '" + column.name + "' at row " + std::to_string(row + 1) +
+                       " of VALUES; use a wider column type",
+                   position);
+}
+
 QueryResult StatementRunner::runInsert(const sql::InsertStatement& insert) {
   auto table = snapshot(insert.table);
   const storage::TableDef& def = table->def;
@@ -455,6 +507,7 @@ QueryResult StatementRunner::runInsert(const sql::InsertStatement& insert) {
         for (size_t i = 0; i < row.size(); ++i) {
           Value value = evaluateLiteralExpr(*row[i]);
           DataType target = inputTypes[i];
+          checkIntegerRange(value, def.columns[targets[i]], r, row[i]->position);
           if (target.id == TypeId::kDateTime64 && isInteger(value.type())) {
             value = dateTime64Value(value, row[i]->position);
           }
