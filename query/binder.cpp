@@ -209,8 +209,14 @@ std::optional<Value> pruneValue(const Value& value, DataType type) {
 class Binder {
  public:
   /// `database` may be null when only constants are bound.
-  Binder(const storage::Database* database, const SystemTables* systemTables, std::vector<std::string>& warnings)
-      : database_(database), systemTables_(systemTables), warnings_(warnings) {}
+  /// Unqualified table names are looked up in `currentDatabase`: `default`
+  /// or a system schema.
+  Binder(const storage::Database* database, const SystemTables* systemTables, std::vector<std::string>& warnings,
+         std::string currentDatabase = "default")
+      : database_(database),
+        systemTables_(systemTables),
+        warnings_(warnings),
+        currentDatabase_(std::move(currentDatabase)) {}
 
   std::unique_ptr<SelectPlan> bind(const sql::SelectQuery& query);
 
@@ -254,11 +260,12 @@ class Binder {
                                            const Scope& scope);
   void addPruneRules(const sql::Expr& conjunct, Scope& scope);
 
-  void bindSystemTable(const sql::TableRef& from, Scope& scope);
+  void bindSystemTable(const sql::TableRef& from, const std::string& schema, Scope& scope);
 
   const storage::Database* database_;
   const SystemTables* systemTables_;
   std::vector<std::string>& warnings_;
+  std::string currentDatabase_;
 };
 
 BoundExprPtr Binder::scanColumn(size_t sourceColumn, Scope& scope) {
@@ -276,8 +283,9 @@ void Binder::bindSource(const sql::SelectQuery& query, Scope& scope) {
   const sql::TableRef& from = *query.from;
   switch (from.kind) {
     case sql::TableRefKind::kTable: {
-      if (!from.name.database.empty() && lower(from.name.database) != "default") {
-        bindSystemTable(from, scope);
+      const std::string& schema = from.name.database.empty() ? currentDatabase_ : from.name.database;
+      if (lower(schema) != "default") {
+        bindSystemTable(from, schema, scope);
         break;
       }
       auto snapshot = database_->snapshot(from.name.table);
@@ -344,8 +352,7 @@ void Binder::bindSource(const sql::SelectQuery& query, Scope& scope) {
   scope.scanIndex.assign(scope.names.size(), -1);
 }
 
-void Binder::bindSystemTable(const sql::TableRef& from, Scope& scope) {
-  const std::string& schema = from.name.database;
+void Binder::bindSystemTable(const sql::TableRef& from, const std::string& schema, Scope& scope) {
   if (systemTables_ == nullptr || !systemTables_->isSystemSchema(schema)) {
     std::string message = "unknown database '" + schema + "'" + where(from.position) + "; Furl has 'default'";
     if (systemTables_ != nullptr) {
@@ -355,7 +362,7 @@ void Binder::bindSystemTable(const sql::TableRef& from, Scope& scope) {
   }
   auto table = systemTables_->find(schema, from.name.table);
   if (!table) {
-    std::string message = "unknown table '" + from.name.toString() + "'" + where(from.position);
+    std::string message = "unknown table '" + schema + "." + from.name.table + "'" + where(from.position);
     std::string suggestion = closestName(from.name.table, systemTables_->list(schema));
     if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
     throw QueryError(ErrorCode::kUnknownTable, message, from.position);
@@ -1037,8 +1044,9 @@ BoundExprPtr bindFunctionCall(const std::string& name, std::vector<BoundExprPtr>
 }
 
 std::unique_ptr<SelectPlan> bindSelect(const sql::SelectQuery& query, const storage::Database& database,
-                                       const SystemTables& systemTables, std::vector<std::string>& warnings) {
-  Binder binder(&database, &systemTables, warnings);
+                                       const SystemTables& systemTables, std::vector<std::string>& warnings,
+                                       const std::string& currentDatabase) {
+  Binder binder(&database, &systemTables, warnings, currentDatabase);
   return binder.bind(query);
 }
 

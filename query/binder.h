@@ -16,11 +16,12 @@ namespace furl::query {
 
 /// Binds `query`. Throws QueryError for unknown tables, columns and
 /// functions (with suggestions), type errors and misplaced aggregates.
-/// Adds notes for the client to `warnings`. Tables qualified by a system
-/// schema (`system.tables`) come from `systemTables`, whose rows are
-/// produced here.
+/// Adds notes for the client to `warnings`. Tables of a system schema
+/// (`system.tables`, or `tables` when `currentDatabase` is `system`) come
+/// from `systemTables`, whose rows are produced here.
 std::unique_ptr<SelectPlan> bindSelect(const sql::SelectQuery& query, const storage::Database& database,
-                                       const SystemTables& systemTables, std::vector<std::string>& warnings);
+                                       const SystemTables& systemTables, std::vector<std::string>& warnings,
+                                       const std::string& currentDatabase = "default");
 
 /// Binds an expression that uses no columns (INSERT ... VALUES rows) and
 /// returns its value.

@@ -144,10 +144,17 @@ class StatementRunner {
   std::shared_ptr<const SystemTable> systemTable(const sql::TableName& name) const;
   /// Throws unless `name` is in the default database.
   void rejectSystemTable(const sql::TableName& name) const;
+  /// Throws kUnknownDatabase unless `database` is `default` or a system schema.
+  void checkDatabase(const std::string& database, SourcePosition position) const;
+  /// The database of `name`: its qualifier, else the current database.
+  const std::string& databaseOf(const sql::TableName& name) const;
   /// Throws kValueIsOutOfRange when a VALUES number does not fit the integer
   /// column it is inserted into, instead of letting the cast wrap it.
   void checkIntegerRange(const Value& value, const storage::ColumnDef& column, size_t row,
                          SourcePosition position) const;
+  /// Throws kReadonly when the statement's SETTINGS or SET would change
+  /// `setting` while the request is read-only.
+  void checkSettingChange(const sql::Setting& setting) const;
   /// Throws for a DEFAULT, MATERIALIZED or ALIAS clause that Furl would not
   /// honour; a DEFAULT equal to the value Furl fills in anyway passes.
   void rejectColumnDefault(const sql::ColumnDef& column) const;
@@ -160,17 +167,25 @@ class StatementRunner {
   std::vector<std::string> warnings_;
 };
 
+const std::string& StatementRunner::databaseOf(const sql::TableName& name) const {
+  return name.database.empty() ? options_.database : name.database;
+}
+
+void StatementRunner::checkDatabase(const std::string& database, SourcePosition position) const {
+  if (lower(database) == "default" || systemTables_.isSystemSchema(database)) return;
+  std::string message = "unknown database '" + database + "'; Furl has 'default'";
+  for (const auto& schema : systemTables_.schemas()) message += ", '" + schema + "'";
+  throw QueryError(ErrorCode::kUnknownDatabase, message, position);
+}
+
 std::shared_ptr<const SystemTable> StatementRunner::systemTable(const sql::TableName& name) const {
-  if (name.database.empty() || lower(name.database) == "default") return nullptr;
-  if (!systemTables_.isSystemSchema(name.database)) {
-    std::string message = "unknown database '" + name.database + "'; Furl has 'default'";
-    for (const auto& schema : systemTables_.schemas()) message += ", '" + schema + "'";
-    throw QueryError(ErrorCode::kUnknownDatabase, message, name.position);
-  }
-  auto table = systemTables_.find(name.database, name.table);
+  const std::string& database = databaseOf(name);
+  if (lower(database) == "default") return nullptr;
+  checkDatabase(database, name.position);
+  auto table = systemTables_.find(database, name.table);
   if (!table) {
-    std::string message = "unknown table '" + name.toString() + "'";
-    std::string suggestion = closestName(name.table, systemTables_.list(name.database));
+    std::string message = "unknown table '" + database + "." + name.table + "'";
+    std::string suggestion = closestName(name.table, systemTables_.list(database));
     if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
     throw QueryError(ErrorCode::kUnknownTable, message, name.position);
   }
@@ -178,14 +193,48 @@ std::shared_ptr<const SystemTable> StatementRunner::systemTable(const sql::Table
 }
 
 void StatementRunner::rejectSystemTable(const sql::TableName& name) const {
-  if (name.database.empty() || lower(name.database) == "default") return;
-  if (systemTables_.isSystemSchema(name.database)) {
-    throw QueryError(ErrorCode::kReadonly,
-                     "table '" + name.toString() + "' is a read-only system table; only SELECT and DESCRIBE apply to it",
-                     name.position);
+  const std::string& database = databaseOf(name);
+  if (lower(database) == "default") return;
+  if (systemTables_.isSystemSchema(database)) {
+    std::string message = "table '" + database + "." + name.table +
+                          "' is a read-only system table; only SELECT and DESCRIBE apply to it";
+    if (name.database.empty()) {
+      message += "; the current database is '" + database + "', so write default." + name.table +
+                 " for the table of 'default'";
+    }
+    throw QueryError(ErrorCode::kReadonly, message, name.position);
   }
-  throw QueryError(ErrorCode::kUnknownDatabase, "unknown database '" + name.database + "'; Furl has one writable database, 'default'",
-                   name.position);
+  throw QueryError(ErrorCode::kUnknownDatabase,
+                   "unknown database '" + database + "'; Furl has one writable database, 'default'", name.position);
+}
+
+namespace {
+
+// The readonly level of `settings`: 0 allows everything, 1 allows reading
+// only, 2 reading and changing settings other than readonly.
+int readonlyLevel(const std::map<std::string, std::string>& settings) {
+  auto readonly = settings.find("readonly");
+  if (readonly == settings.end() || readonly->second == "0" || lower(readonly->second) == "false") return 0;
+  return readonly->second == "2" ? 2 : 1;
+}
+
+}  // namespace
+
+void StatementRunner::checkSettingChange(const sql::Setting& setting) const {
+  // The readonly level from the request (URL parameter, native request or
+  // HTTP GET) binds the statement, so its own SETTINGS and SET cannot lift it.
+  int level = std::max(readonlyLevel(options_.settings), options_.readOnly ? 2 : 0);
+  if (level == 0) return;
+  auto current = options_.settings.find(setting.name);
+  std::string value = setting.value.toString();
+  if (current != options_.settings.end() && current->second == value) return;
+  if (level == 1 || lower(setting.name) == "readonly") {
+    throw QueryError(ErrorCode::kReadonly,
+                     "cannot change setting '" + setting.name + "' to " + value + " in read-only mode" +
+                         (level == 1 ? " (readonly = 1 allows no setting changes)" : "") +
+                         "; send the request without readonly, or as POST when it is a GET request",
+                     setting.position);
+  }
 }
 
 void StatementRunner::applySettings(const sql::Statement& statement) {
@@ -193,11 +242,13 @@ void StatementRunner::applySettings(const sql::Statement& statement) {
   if (statement.kind == sql::StatementKind::kSelect) clause = &statement.as<sql::SelectStatement>().settings;
   if (statement.kind == sql::StatementKind::kInsert) clause = &statement.as<sql::InsertStatement>().settings;
   if (clause != nullptr) {
+    for (const auto& setting : *clause) checkSettingChange(setting);
     for (const auto& setting : *clause) options_.settings[setting.name] = setting.value.toString();
   }
   if (statement.kind == sql::StatementKind::kSet) {
     std::map<std::string, std::string> assigned;
     for (const auto& setting : statement.as<sql::SetStatement>().settings) {
+      checkSettingChange(setting);
       assigned[setting.name] = setting.value.toString();
     }
     checkSettingNames(assigned, warnings_);
@@ -228,7 +279,7 @@ std::shared_ptr<const storage::TableSnapshot> StatementRunner::snapshot(const sq
 }
 
 QueryResult StatementRunner::runSelect(const sql::SelectStatement& statement) {
-  auto plan = bindSelect(*statement.query, database_, systemTables_, warnings_);
+  auto plan = bindSelect(*statement.query, database_, systemTables_, warnings_, options_.database);
   QueryResult result;
   result.columnNames = plan->names;
   for (size_t i = 0; i < plan->numVisible; ++i) result.columnTypes.push_back(plan->projections[i]->type);
@@ -551,7 +602,7 @@ QueryResult StatementRunner::runInsert(const sql::InsertStatement& insert) {
       break;
     }
     case sql::InsertSource::kSelect: {
-      auto plan = bindSelect(*insert.select, database_, systemTables_, warnings_);
+      auto plan = bindSelect(*insert.select, database_, systemTables_, warnings_, options_.database);
       if (plan->numVisible != targets.size()) {
         throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
                          "INSERT SELECT returns " + std::to_string(plan->numVisible) + " columns but " +
@@ -748,6 +799,7 @@ bool changesData(sql::StatementKind kind) {
 }
 
 QueryResult StatementRunner::run(const sql::Statement& statement) {
+  checkDatabase(options_.database, {});
   applySettings(statement);
   auto readonly = options_.settings.find("readonly");
   bool readOnlySetting = readonly != options_.settings.end() && readonly->second != "0" && readonly->second != "false";
@@ -792,11 +844,10 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
       break;
     case sql::StatementKind::kShowTables: {
       const auto& show = statement.as<sql::ShowTablesStatement>();
-      bool systemSchema = !show.database.empty() && lower(show.database) != "default";
-      if (systemSchema && !systemTables_.isSystemSchema(show.database)) {
-        systemTable(sql::TableName{show.database, "", show.position});  // throws the unknown-database error
-      }
-      auto listTables = [&] { return systemSchema ? systemTables_.list(show.database) : database_.listTables(); };
+      const std::string& database = show.database.empty() ? options_.database : show.database;
+      checkDatabase(database, show.position);
+      bool systemSchema = lower(database) != "default";
+      auto listTables = [&] { return systemSchema ? systemTables_.list(database) : database_.listTables(); };
       std::vector<std::string> names = listTables();
       std::sort(names.begin(), names.end());
       if (show.hasLike) {
@@ -837,9 +888,9 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
       break;
     case sql::StatementKind::kExistsTable: {
       const auto& exists = statement.as<sql::ExistsTableStatement>();
-      bool found = exists.table.database.empty() || lower(exists.table.database) == "default"
-                       ? database_.snapshot(exists.table.table).ok()
-                       : systemTables_.find(exists.table.database, exists.table.table) != nullptr;
+      const std::string& database = databaseOf(exists.table);
+      bool found = lower(database) == "default" ? database_.snapshot(exists.table.table).ok()
+                                                : systemTables_.find(database, exists.table.table) != nullptr;
       result.columnNames = {"result"};
       result.columnTypes = {DataType(TypeId::kUInt8)};
       Batch batch;
@@ -851,11 +902,13 @@ QueryResult StatementRunner::run(const sql::Statement& statement) {
       break;
     }
     case sql::StatementKind::kUse: {
+      // Each request names its database, so USE only checks the name. As in
+      // ClickHouse's HTTP interface without a session, it lasts for this
+      // request only.
       const auto& use = statement.as<sql::UseStatement>();
-      if (use.database != "default") {
-        throw QueryError(ErrorCode::kUnknownDatabase,
-                         "unknown database '" + use.database + "'; Furl has one database, 'default'");
-      }
+      checkDatabase(use.database, statement.position);
+      warnings_.push_back("USE has no effect across requests; pass the database with ?database= or the "
+                          "X-ClickHouse-Database header");
       break;
     }
     case sql::StatementKind::kSet:
@@ -892,7 +945,9 @@ QueryEngine::~QueryEngine() = default;
 QueryResult QueryEngine::execute(std::string_view sql, const QueryOptions& options) {
   auto start = std::chrono::steady_clock::now();
   sql::StatementPtr statement = sql::parseStatement(sql);
-  StatementRunner runner(database_, *systemTables_, sql, options);
+  QueryOptions runOptions = options;
+  if (runOptions.database.empty()) runOptions.database = "default";
+  StatementRunner runner(database_, *systemTables_, sql, runOptions);
   QueryResult result = runner.run(*statement);
   result.stats.resultRows = result.numRows();
   result.stats.elapsedNs = static_cast<uint64_t>(

@@ -71,6 +71,10 @@ struct QueryOptions {
   /// in the message (HTTP GET requests, the readonly setting).
   bool readOnly = false;
   std::string readOnlyReason;
+  /// The current database: `default`, or a system schema such as `system`,
+  /// in which unqualified table names are then looked up. The engine rejects
+  /// other names with UNKNOWN_DATABASE.
+  std::string database = "default";
 };
 
 struct QueryResult {

@@ -3,7 +3,8 @@
 //   - the query comes in `?query=` or in the POST body; with both, the URL
 //     query comes first and the body contains the INSERT data;
 //   - `query_id`, `database` and `default_format` are read from the URL,
-//     every other URL parameter becomes a query setting;
+//     every other URL parameter becomes a query setting; the
+//     X-ClickHouse-Database header sets the database too;
 //   - the output format is the statement's FORMAT clause, else
 //     `default_format`, else TabSeparated;
 //   - errors are `Code: N. DB::Exception: ...` bodies with
@@ -135,11 +136,6 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
                          std::string_view(auth.message().data(), auth.message().size()));
   }
 
-  // Parameters that furl does not serve are rejected rather than ignored.
-  if (const std::string* database = param("database"); database && !database->empty() && *database != "default") {
-    return errorResponse(context, request, queryId, ErrorCode::kUnknownDatabase,
-                         fmt::format("database '{}' does not exist; furl has only the database 'default'", *database));
-  }
   std::string_view contentType = headerValue(request, http::field::content_type);
   if (contentType.rfind("multipart/", 0) == 0) {
     return errorResponse(context, request, queryId, ErrorCode::kNotImplemented,
@@ -207,6 +203,14 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
   }
   for (const auto& [key, value] : params) {
     if (!isReservedParam(key)) options.settings[key] = value;
+  }
+  // As in ClickHouse, the X-ClickHouse-Database header wins over ?database=;
+  // the engine rejects names other than `default` and the system schemas.
+  std::string_view databaseHeader = headerValue(request, "X-ClickHouse-Database");
+  if (!databaseHeader.empty()) {
+    options.database = std::string(databaseHeader);
+  } else if (const std::string* database = param("database"); database && !database->empty()) {
+    options.database = *database;
   }
 
   logger("server.http")->debug("query started query_id={} bytes={}", queryId, sql.size() + insertData.size());

@@ -72,6 +72,7 @@ QueryResult QueryEngine::execute(std::string_view sql, const QueryOptions& optio
     log.insertData = options.insertData;
     log.queryId = options.queryId;
     log.settings = options.settings;
+    log.database = options.database;
   }
 
   if (sql == "SELECT 1") return selectOne();

@@ -29,6 +29,7 @@ struct FakeEngineLog {
   std::string insertData;
   std::string queryId;
   std::map<std::string, std::string> settings;
+  std::string database;
 };
 
 FakeEngineLog& fakeEngineLog();

@@ -234,10 +234,21 @@ TEST_F(HttpApiTest, GzipResponseWhenRequested) {
   EXPECT_EQ(*decoded, "1\n");
 }
 
-TEST_F(HttpApiTest, UnsupportedParametersAreRejected) {
-  HttpResponse otherDatabase = send(http::verb::get, "/?query=SELECT%201&database=analytics");
-  EXPECT_EQ(otherDatabase.result_int(), 404u);
-  EXPECT_NE(otherDatabase.body().find("(UNKNOWN_DATABASE)"), std::string::npos) << otherDatabase.body();
+// The engine checks the database name; the handler passes it on.
+TEST_F(HttpApiTest, DatabaseFromParameterOrHeader) {
+  auto databaseSeen = [] {
+    auto& log = testing::fakeEngineLog();
+    std::lock_guard lock(log.mutex);
+    return log.database;
+  };
+  send(http::verb::get, "/?query=SELECT%201");
+  EXPECT_EQ(databaseSeen(), "default");
+  send(http::verb::get, "/?query=SELECT%201&database=analytics");
+  EXPECT_EQ(databaseSeen(), "analytics");
+  send(http::verb::get, "/?query=SELECT%201", "", {{"X-ClickHouse-Database", "system"}});
+  EXPECT_EQ(databaseSeen(), "system");
+  send(http::verb::get, "/?query=SELECT%201&database=analytics", "", {{"X-ClickHouse-Database", "system"}});
+  EXPECT_EQ(databaseSeen(), "system") << "the header wins over the parameter, as in ClickHouse";
 }
 
 TEST_F(HttpApiTest, QueryParametersAreBound) {
