@@ -147,6 +147,24 @@ QueryLimits parseQueryLimits(const std::map<std::string, std::string>& settings)
   if (const std::string* value = findSetting(settings, "timeout_overflow_mode")) {
     parseOverflowMode("timeout_overflow_mode", *value, /*allowBreak=*/false);
   }
+  // The executor reads max_threads itself; a value it cannot read is
+  // rejected here rather than silently replaced by the default.
+  if (const std::string* value = findSetting(settings, "max_threads")) {
+    uint64_t threads = 0;
+    if (!absl::SimpleAtoi(*value, &threads) && !lower(*value).starts_with("auto")) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       "invalid value '" + *value + "' of setting max_threads; use a thread count, or 0 or 'auto' "
+                       "for one thread per core");
+    }
+  }
+  if (const std::string* value = findSetting(settings, "readonly")) {
+    std::string level = lower(*value);
+    if (level != "0" && level != "1" && level != "2" && level != "false" && level != "true") {
+      throw QueryError(ErrorCode::kBadArguments,
+                       "invalid value '" + *value + "' of setting readonly; use 0 (read and write), 1 (read only) "
+                       "or 2 (read only, settings may change)");
+    }
+  }
   return limits;
 }
 

@@ -240,7 +240,9 @@ unsigned httpStatusFor(ErrorCode code) {
 }
 
 std::string clickhouseErrorBody(ErrorCode code, std::string_view message) {
-  std::string_view separator = !message.empty() && message.back() == '.' ? "" : ".";
+  // No period after a message that already ends a sentence ("did you mean 'cos'?").
+  bool ended = !message.empty() && (message.back() == '.' || message.back() == '?' || message.back() == '!');
+  std::string_view separator = ended ? "" : ".";
   return fmt::format("Code: {}. DB::Exception: {}{} ({}) (version {})\n", static_cast<int>(code), message,
                      separator, errorCodeName(code), FURL_VERSION);
 }

@@ -122,7 +122,11 @@ void Parser::fail(std::string_view expected) { failAt(peek(), expected); }
 void Parser::failAt(const Token& token, std::string_view expected) {
   std::string message = positionPrefix(token.position) + "expected " + std::string(expected);
   uint32_t contextEnd = std::min(previousEnd_, token.position.offset);
-  if (contextEnd > statementStart_) message += " after '" + contextBefore(sql_, statementStart_, contextEnd) + "'";
+  if (contextEnd > statementStart_) {
+    // "expected '(' after CAST in 'SELECT CAST'" rather than two "after"s.
+    bool saysAfter = expected.find(" after ") != std::string_view::npos;
+    message += (saysAfter ? " in '" : " after '") + contextBefore(sql_, statementStart_, contextEnd) + "'";
+  }
   message += ", found " + describeToken(token);
   throw QueryError(ErrorCode::kSyntaxError, message, token.position);
 }

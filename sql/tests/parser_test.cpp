@@ -848,7 +848,8 @@ TEST(ParserErrorTest, MoreErrorMessages) {
   EXPECT_NE(messageOf("SELECT FROM t").find("expected an expression after 'SELECT', found 'FROM'"),
             std::string::npos);
   EXPECT_NE(messageOf("SELECT (a + 1 FROM t").find("expected an operator, ',' or ')'"), std::string::npos);
-  EXPECT_NE(messageOf("SELECT a FROM t LIMIT -1").find("expected a non-negative integer after LIMIT"),
+  EXPECT_NE(messageOf("SELECT a FROM t LIMIT -1")
+                .find("expected a non-negative integer after LIMIT in 'SELECT a FROM t LIMIT', found"),
             std::string::npos);
   EXPECT_NE(messageOf("SELECT CASE END").find("expected an expression"), std::string::npos);
   EXPECT_NE(messageOf("SELECT CASE WHEN a THEN b").find("expected WHEN, ELSE or END"), std::string::npos);

@@ -77,6 +77,14 @@ def check_database(checks, server):
     checks.true("database.use_unknown", status != 200 and "nope" in body, f"status {status}: {body}")
 
 
+def check_setting_values(checks, server):
+    status, body, _ = server.request("SELECT 1", params={"max_threads": "abc"})
+    checks.equal("settings.max_threads_abc.status", 400, status)
+    checks.true("settings.max_threads_abc.message", "max_threads" in body and "'abc'" in body, body)
+    status, body, _ = server.request("SELECT 1", params={"max_threads": "2"})
+    checks.equal("settings.max_threads_2", (200, "1\n"), (status, body))
+
+
 def main():
     server = FurlServer.from_args(description=__doc__.split("\n\n")[0])
     checks = Checks("clickhouse_http_compat")
@@ -90,6 +98,7 @@ def main():
 
         check_readonly(checks, server)
         check_database(checks, server)
+        check_setting_values(checks, server)
         if checks.failed:
             print(server.log_tail(), file=sys.stderr)
     return checks.finish()
