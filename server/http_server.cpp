@@ -3,6 +3,7 @@
 #include <array>
 
 #include <chrono>
+#include <limits>
 #include <optional>
 
 #include "boost/asio/ip/address.hpp"
@@ -24,6 +25,9 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr uint32_t kHeaderLimitBytes = 1 << 20;  // long GET URLs carry whole queries
+// Beast's header fields keep offsets in 16 bits and throw std::length_error on
+// a longer name or value (Boost 1.74), so RequestParser rejects those first.
+constexpr size_t kMaxFieldBytes = std::numeric_limits<uint16_t>::max() - 2;
 constexpr int kCancelGraceMs = 5000;
 
 HttpResponse plainResponse(http::status status, std::string body, unsigned version) {
@@ -32,6 +36,34 @@ HttpResponse plainResponse(http::status status, std::string body, unsigned versi
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
+}
+
+/// Beast's request parser, except that a header field too long for Beast's
+/// field storage ends the read with header_limit instead of throwing.
+class RequestParser : public http::request_parser<http::string_body> {
+ public:
+  /// The name of the field that was too long, or empty.
+  const std::string& oversizedField() const { return oversizedField_; }
+
+ private:
+  void on_field_impl(http::field name, beast::string_view nameText, beast::string_view value,
+                     beast::error_code& ec) override {
+    if (nameText.size() > kMaxFieldBytes || value.size() > kMaxFieldBytes) {
+      oversizedField_ = std::string(nameText.substr(0, 64));
+      ec = http::error::header_limit;
+      return;
+    }
+    get().insert(name, nameText, value);
+  }
+
+  std::string oversizedField_;
+};
+
+bool isMalformedRequest(beast::error_code ec) {
+  static const boost::system::error_category& kHttpCategory =
+      http::make_error_code(http::error::bad_method).category();
+  return ec.category() == kHttpCategory && ec != http::error::end_of_stream && ec != http::error::partial_message &&
+         ec != http::error::need_more;
 }
 
 }  // namespace
@@ -84,10 +116,27 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
       send(plainResponse(http::status::payload_too_large, std::move(body), 11), false, false, true);
       return;
     }
+    if (ec == http::error::header_limit && !parser_->oversizedField().empty()) {
+      auto body = fmt::format("request header field '{}' is longer than {} bytes; send long values such as "
+                              "queries in the POST body\n",
+                              parser_->oversizedField(), kMaxFieldBytes);
+      send(plainResponse(http::status::request_header_fields_too_large, std::move(body), 11), false, false, true);
+      return;
+    }
     if (ec == http::error::header_limit) {
       send(plainResponse(http::status::request_header_fields_too_large,
                          "request header exceeds 1 MiB; send the query in the POST body\n", 11),
            false);
+      return;
+    }
+    if (isMalformedRequest(ec)) {
+      logger("server.http")->info("malformed request from {}: {}", remoteAddress(), ec.message());
+      send(plainResponse(http::status::bad_request,
+                         fmt::format("malformed HTTP request: {}; send an HTTP/1.1 request with a valid request "
+                                     "line, headers and Content-Length or chunked body\n",
+                                     ec.message()),
+                         11),
+           false, false, true);
       return;
     }
     if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted && ec != beast::error::timeout &&
@@ -105,7 +154,18 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     // The request counts as active until its response is written, so a
     // draining stop() does not cut the write short.
     server_.activeRequests_.fetch_add(1);
-    HttpResponse response = server_.handler_(request);
+    HttpResponse response;
+    try {
+      response = server_.handler_(request);
+    } catch (const std::exception& e) {
+      logger("server.http")->error("request {} {} failed with an unexpected exception: {}",
+                                   std::string(request.method_string()), std::string(request.target().substr(0, 200)),
+                                   e.what());
+      response = plainResponse(http::status::internal_server_error,
+                               fmt::format("internal error: {}; the server keeps running, please report this\n",
+                                           e.what()),
+                               request.version());
+    }
     send(std::move(response), keepAlive && !server_.stopping_.load(), true);
   }
 
@@ -153,7 +213,13 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remoteAddress() {
+    beast::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    return ignored ? std::string("unknown") : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+  }
+
+  std::optional<RequestParser> parser_;
   HttpServer& server_;
 };
 
@@ -184,9 +250,21 @@ absl::Status HttpServer::start() {
   accept();
   uint32_t numThreads = std::max<uint32_t>(1, options_.numThreads);
   for (uint32_t i = 0; i < numThreads; ++i) {
-    threads_.emplace_back([this] { ioContext_.run(); });
+    threads_.emplace_back([this] { runThread(); });
   }
   return absl::OkStatus();
+}
+
+void HttpServer::runThread() {
+  // An exception that escapes a handler closes only the connection involved.
+  while (true) {
+    try {
+      ioContext_.run();
+      return;
+    } catch (const std::exception& e) {
+      logger("server.http")->error("an HTTP connection failed with an unexpected exception: {}", e.what());
+    }
+  }
 }
 
 void HttpServer::accept() {

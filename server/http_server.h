@@ -65,6 +65,8 @@ class HttpServer {
   class Session;
 
   void accept();
+  /// Runs the I/O context on one of the server's threads until it stops.
+  void runThread();
 
   HttpServerOptions options_;
   HttpHandler handler_;

@@ -110,12 +110,16 @@ bool isNumericLiteral(const Expr& expr) {
 }  // namespace
 
 ExprPtr Parser::parseExpression() {
+  DepthGuard depth(*this);
+  depth.deeper();
   return parseOr();
 }
 
 ExprPtr Parser::parseOr() {
   ExprPtr left = parseAnd();
+  DepthGuard depth(*this);
   while (peekKeyword("OR")) {
+    depth.deeper();
     SourcePosition position = advance().position;
     left = makeBinary(BinaryOp::kOr, std::move(left), parseAnd(), position);
   }
@@ -124,7 +128,9 @@ ExprPtr Parser::parseOr() {
 
 ExprPtr Parser::parseAnd() {
   ExprPtr left = parseNot();
+  DepthGuard depth(*this);
   while (peekKeyword("AND")) {
+    depth.deeper();
     SourcePosition position = advance().position;
     left = makeBinary(BinaryOp::kAnd, std::move(left), parseNot(), position);
   }
@@ -133,6 +139,8 @@ ExprPtr Parser::parseAnd() {
 
 ExprPtr Parser::parseNot() {
   if (!peekKeyword("NOT")) return parseComparison();
+  DepthGuard depth(*this);
+  depth.deeper();
   SourcePosition position = advance().position;
   auto unary = std::make_unique<UnaryExpr>(position);
   unary->op = UnaryOp::kNot;
@@ -142,15 +150,18 @@ ExprPtr Parser::parseNot() {
 
 ExprPtr Parser::parseComparison() {
   ExprPtr left = parseConcat();
+  DepthGuard depth(*this);
   while (true) {
     const Token& token = peek();
     if (auto op = comparisonOp(token.type)) {
+      depth.deeper();
       SourcePosition position = advance().position;
       left = makeBinary(*op, std::move(left), parseConcat(), position);
       continue;
     }
 
     if (token.isKeyword("IS")) {
+      depth.deeper();
       SourcePosition position = advance().position;
       auto isNull = std::make_unique<IsNullExpr>(position);
       isNull->negated = acceptKeyword("NOT");
@@ -164,6 +175,10 @@ ExprPtr Parser::parseComparison() {
     bool negated = token.isKeyword("NOT");
     size_t at = negated ? 1 : 0;
     const Token& keyword = peek(at);
+    if (keyword.isKeyword("BETWEEN") || keyword.isKeyword("IN") || keyword.isKeyword("LIKE") ||
+        keyword.isKeyword("ILIKE")) {
+      depth.deeper();
+    }
     if (keyword.isKeyword("BETWEEN")) {
       Token operatorToken = negated ? advance() : peek();
       advance();
@@ -214,7 +229,9 @@ ExprPtr Parser::parseIn(ExprPtr operand, bool negated, const Token& operatorToke
 
 ExprPtr Parser::parseConcat() {
   ExprPtr left = parseAdditive();
+  DepthGuard depth(*this);
   while (peekIs(TokenType::kConcat)) {
+    depth.deeper();
     SourcePosition position = advance().position;
     left = makeBinary(BinaryOp::kConcat, std::move(left), parseAdditive(), position);
   }
@@ -223,7 +240,9 @@ ExprPtr Parser::parseConcat() {
 
 ExprPtr Parser::parseAdditive() {
   ExprPtr left = parseMultiplicative();
+  DepthGuard depth(*this);
   while (peekIs(TokenType::kPlus) || peekIs(TokenType::kMinus)) {
+    depth.deeper();
     Token token = advance();
     BinaryOp op = token.type == TokenType::kPlus ? BinaryOp::kAdd : BinaryOp::kSubtract;
     left = makeBinary(op, std::move(left), parseMultiplicative(), token.position);
@@ -233,6 +252,7 @@ ExprPtr Parser::parseAdditive() {
 
 ExprPtr Parser::parseMultiplicative() {
   ExprPtr left = parseUnary();
+  DepthGuard depth(*this);
   while (true) {
     std::optional<BinaryOp> op;
     if (peekIs(TokenType::kStar)) op = BinaryOp::kMultiply;
@@ -240,12 +260,15 @@ ExprPtr Parser::parseMultiplicative() {
     if (peekIs(TokenType::kPercent) || peekKeyword("MOD")) op = BinaryOp::kModulo;
     if (peekKeyword("DIV")) op = BinaryOp::kIntegerDivide;
     if (!op) return left;
+    depth.deeper();
     SourcePosition position = advance().position;
     left = makeBinary(*op, std::move(left), parseUnary(), position);
   }
 }
 
 ExprPtr Parser::parseUnary() {
+  DepthGuard depth(*this);
+  if (peekIs(TokenType::kPlus) || peekIs(TokenType::kMinus)) depth.deeper();
   if (peekIs(TokenType::kPlus)) {
     advance();
     return parseUnary();
@@ -263,7 +286,9 @@ ExprPtr Parser::parseUnary() {
 
 ExprPtr Parser::parsePostfix() {
   ExprPtr expr = parsePrimary();
+  DepthGuard depth(*this);
   while (peekIs(TokenType::kDoubleColon)) {
+    depth.deeper();
     SourcePosition position = advance().position;
     auto cast = std::make_unique<CastExpr>(position);
     cast->syntax = CastSyntax::kDoubleColon;

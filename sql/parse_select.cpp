@@ -56,6 +56,8 @@ StatementPtr Parser::parseSelectStatement() {
 }
 
 SelectQueryPtr Parser::parseSelectQuery() {
+  DepthGuard depth(*this);
+  depth.deeper();
   std::vector<WithItem> with;
   if (peekKeyword("WITH")) {
     SelectQuery holder;

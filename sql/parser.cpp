@@ -67,6 +67,17 @@ std::string locationPrefix(const SourcePosition& position) {
 
 Parser::Parser(std::string_view sql) : lexer_(sql), sql_(sql) {}
 
+void DepthGuard::deeper() {
+  ++added_;
+  if (++parser_.depth_ <= kMaxDepth) return;
+  const Token& token = parser_.peek();
+  throw QueryError(ErrorCode::kSyntaxError,
+                   positionPrefix(token.position) + "the query nests more than " + std::to_string(kMaxDepth) +
+                       " levels deep (parentheses, function calls, subqueries or chained operators); "
+                       "simplify it, for example write a long chain of OR equalities as x IN (...)",
+                   token.position);
+}
+
 // ---------------------------------------------------------------------------
 // Tokens and errors
 

@@ -135,6 +135,34 @@ class Parser {
   /// Nesting depth of parenthesized subqueries; a query inside parentheses
   /// ends at `)` rather than at the end of the statement.
   int subqueryDepth_ = 0;
+  /// Depth of the expression or query being parsed: nested parentheses,
+  /// function arguments, subqueries, NOT and unary minus, and each operator
+  /// of a chain such as `a + b + c`. The limit keeps the recursive passes
+  /// over the tree within a thread's stack (20,000 levels crashed furld).
+  int depth_ = 0;
+
+  friend class DepthGuard;
+};
+
+/// Adds levels to Parser::depth_ and removes them when it goes out of scope.
+class DepthGuard {
+ public:
+  /// The maximum depth. ClickHouse limits its parser the same way with the
+  /// max_parser_depth setting.
+  static constexpr int kMaxDepth = 1000;
+
+  explicit DepthGuard(Parser& parser) : parser_(parser) {}
+  ~DepthGuard() { parser_.depth_ -= added_; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+
+  /// Adds one level; throws a syntax error naming the limit when the depth
+  /// exceeds kMaxDepth.
+  void deeper();
+
+ private:
+  Parser& parser_;
+  int added_ = 0;
 };
 
 /// `at line L, column C: `, the prefix of messages that are not syntax errors.
