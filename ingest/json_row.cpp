@@ -123,7 +123,7 @@ class StructuralWalk {
       int slot = names.slotOf(key);
       if (slot >= 0) {
         if (!readScalar(fields[static_cast<size_t>(slot)])) return false;
-      } else if (!skipValue(1)) {
+      } else if (!skipFlatValue()) {
         return false;
       }
       uint8_t next = charAt(position_++);
@@ -246,11 +246,24 @@ class StructuralWalk {
     }
   }
 
-  /// Checks a value that no slot reads, at nesting depth `depth`.
-  bool skipValue(int depth) {
+  /// Checks a value of the root object that no slot reads. Strings and
+  /// integers, the most common values, are checked here and the rest in
+  /// skipValue(), which the compiler does not inline because it recurses.
+  bool skipFlatValue() {
     uint8_t first = charAt(position_);
     // Stage 1 has checked everything about a string without escapes, and
     // that only whitespace lies between its closing quote and the next token.
+    if (first == '"' && !hasEscapes_) {
+      ++position_;
+      return true;
+    }
+    if (isDigit(first)) return skipNumber();
+    return skipValue(1);
+  }
+
+  /// Checks a value that no slot reads, at nesting depth `depth`.
+  bool skipValue(int depth) {
+    uint8_t first = charAt(position_);
     if (first == '"' && !hasEscapes_) {
       ++position_;
       return true;
