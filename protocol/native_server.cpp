@@ -29,6 +29,7 @@
 #include "protocol/gen-cpp/FurlNative.h"
 #include "protocol/gen-cpp/furl_constants.h"
 #include "query/query_engine.h"
+#include "query/query_settings.h"
 #include "sql/parser.h"
 #include "storage/database.h"
 
@@ -114,6 +115,8 @@ struct Session {
   std::string user;
   std::string clientName;
   std::map<std::string, std::string> settings;
+  /// The current database: `default` or a system schema.
+  std::string database = "default";
   wire::Compression::type compression = wire::Compression::NONE;
   size_t maxBatchBytes = static_cast<size_t>(wire::g_furl_constants.MAX_BATCH_BYTES);
   int32_t protocolVersion = 1;  // negotiated in the handshake
@@ -261,9 +264,12 @@ class ConnectionHandler : public wire::FurlNativeIf {
       throw makeException(ErrorCode::kAuthenticationFailed,
                           "authentication failed for user '" + request.user + "': unknown user or wrong password");
     }
-    if (!request.database.empty() && request.database != "default") {
-      throw makeException(ErrorCode::kUnknownDatabase,
-                          "unknown database '" + request.database + "'; Furl has one database, 'default'");
+    const query::SystemTables& systemTables = server_.engine_.systemTables();
+    if (!request.database.empty() && request.database != "default" &&
+        !systemTables.isSystemSchema(request.database)) {
+      std::string message = "unknown database '" + request.database + "'; Furl has 'default'";
+      for (const auto& schema : systemTables.schemas()) message += ", '" + schema + "'";
+      throw makeException(ErrorCode::kUnknownDatabase, message);
     }
     if (sessions_.size() >= kMaxSessionsPerConnection) {
       throw makeException(ErrorCode::kBadArguments,
@@ -276,6 +282,7 @@ class ConnectionHandler : public wire::FurlNativeIf {
     session.user = request.user;
     session.clientName = request.clientName;
     session.settings = request.settings;
+    if (!request.database.empty()) session.database = request.database;
     for (auto compression : request.acceptedCompression) {
       if (compression == wire::Compression::LZ4 || compression == wire::Compression::NONE) {
         session.compression = compression;
@@ -299,6 +306,12 @@ class ConnectionHandler : public wire::FurlNativeIf {
 
   void setSettings(const std::string& sessionId, const std::map<std::string, std::string>& settings) override {
     Session& session = requireSession(sessionId);
+    int level = query::readonlyLevel(session.settings);
+    try {
+      for (const auto& [name, value] : settings) query::checkSettingChange(level, session.settings, name, value);
+    } catch (const QueryError& error) {
+      throw makeException(error.code(), error.what());
+    }
     for (const auto& [name, value] : settings) session.settings[name] = value;
   }
 
@@ -402,6 +415,19 @@ class ConnectionHandler : public wire::FurlNativeIf {
                          "format name; send rows with insertBatch");
       }
       format = parsed.insertFormat;
+      std::map<std::string, std::string> merged = session.settings;
+      for (const auto& [name, value] : settings) merged[name] = value;
+      if (query::readonlyLevel(session.settings) > 0 || query::readonlyLevel(merged) > 0) {
+        throw QueryError(ErrorCode::kReadonly,
+                         "cannot run INSERT in read-only mode: the readonly setting is on", parsed.position);
+      }
+      const std::string& database = parsed.table.database.empty() ? session.database : parsed.table.database;
+      if (absl::AsciiStrToLower(database) != "default") {
+        throw QueryError(ErrorCode::kReadonly,
+                         "cannot insert into '" + database + "." + parsed.table.table +
+                             "': only the tables of database 'default' take rows",
+                         parsed.table.position);
+      }
       resolveInsertTarget(parsed, insert);
     } catch (const QueryError& error) {
       throw makeException(error.code(), error.what(), error.position(), id);
@@ -500,7 +526,17 @@ class ConnectionHandler : public wire::FurlNativeIf {
     query->connectionId = id_;
     query->options.queryId = query->id;
     query->options.settings = session.settings;
-    for (const auto& [name, value] : settings) query->options.settings[name] = value;
+    query->options.database = session.database;
+    int level = query::readonlyLevel(session.settings);
+    for (const auto& [name, value] : settings) {
+      // Settings sent with one query cannot lift the session's readonly.
+      try {
+        query::checkSettingChange(level, session.settings, name, value);
+      } catch (const QueryError& error) {
+        throw makeException(error.code(), error.what(), error.position(), query->id);
+      }
+      query->options.settings[name] = value;
+    }
     query->options.cancelled = &query->cancelled;
     query->options.progress = &query->liveProgress;
     query->encodeOptions.compression = session.compression;
@@ -514,9 +550,12 @@ class ConnectionHandler : public wire::FurlNativeIf {
   void applySet(Session& session, const std::shared_ptr<RunningQuery>& query) {
     try {
       sql::StatementPtr statement = sql::parseStatement(query->sql);
-      for (const auto& setting : statement->as<sql::SetStatement>().settings) {
-        session.settings[setting.name] = setting.value.toString();
+      const auto& assignments = statement->as<sql::SetStatement>().settings;
+      int level = query::readonlyLevel(session.settings);
+      for (const auto& setting : assignments) {
+        query::checkSettingChange(level, session.settings, setting.name, setting.value.toString(), setting.position);
       }
+      for (const auto& setting : assignments) session.settings[setting.name] = setting.value.toString();
     } catch (const QueryError& error) {
       throw makeException(error.code(), error.what(), error.position(), query->id);
     }

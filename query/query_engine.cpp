@@ -195,46 +195,28 @@ std::shared_ptr<const SystemTable> StatementRunner::systemTable(const sql::Table
 void StatementRunner::rejectSystemTable(const sql::TableName& name) const {
   const std::string& database = databaseOf(name);
   if (lower(database) == "default") return;
+  if (systemTables_.isSystemSchema(database) && name.database.empty()) {
+    throw QueryError(ErrorCode::kReadonly,
+                     "table '" + name.table + "' is looked up in the current database '" + database +
+                         "', whose system tables only SELECT and DESCRIBE apply to; write default." + name.table +
+                         " for the table of database 'default'",
+                     name.position);
+  }
   if (systemTables_.isSystemSchema(database)) {
-    std::string message = "table '" + database + "." + name.table +
-                          "' is a read-only system table; only SELECT and DESCRIBE apply to it";
-    if (name.database.empty()) {
-      message += "; the current database is '" + database + "', so write default." + name.table +
-                 " for the table of 'default'";
-    }
-    throw QueryError(ErrorCode::kReadonly, message, name.position);
+    throw QueryError(ErrorCode::kReadonly,
+                     "table '" + database + "." + name.table +
+                         "' is a read-only system table; only SELECT and DESCRIBE apply to it",
+                     name.position);
   }
   throw QueryError(ErrorCode::kUnknownDatabase,
                    "unknown database '" + database + "'; Furl has one writable database, 'default'", name.position);
 }
 
-namespace {
-
-// The readonly level of `settings`: 0 allows everything, 1 allows reading
-// only, 2 reading and changing settings other than readonly.
-int readonlyLevel(const std::map<std::string, std::string>& settings) {
-  auto readonly = settings.find("readonly");
-  if (readonly == settings.end() || readonly->second == "0" || lower(readonly->second) == "false") return 0;
-  return readonly->second == "2" ? 2 : 1;
-}
-
-}  // namespace
-
 void StatementRunner::checkSettingChange(const sql::Setting& setting) const {
   // The readonly level from the request (URL parameter, native request or
   // HTTP GET) binds the statement, so its own SETTINGS and SET cannot lift it.
   int level = std::max(readonlyLevel(options_.settings), options_.readOnly ? 2 : 0);
-  if (level == 0) return;
-  auto current = options_.settings.find(setting.name);
-  std::string value = setting.value.toString();
-  if (current != options_.settings.end() && current->second == value) return;
-  if (level == 1 || lower(setting.name) == "readonly") {
-    throw QueryError(ErrorCode::kReadonly,
-                     "cannot change setting '" + setting.name + "' to " + value + " in read-only mode" +
-                         (level == 1 ? " (readonly = 1 allows no setting changes)" : "") +
-                         "; send the request without readonly, or as POST when it is a GET request",
-                     setting.position);
-  }
+  query::checkSettingChange(level, options_.settings, setting.name, setting.value.toString(), setting.position);
 }
 
 void StatementRunner::applySettings(const sql::Statement& statement) {

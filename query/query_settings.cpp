@@ -124,6 +124,26 @@ void checkSettingNames(const std::map<std::string, std::string>& settings, std::
   }
 }
 
+int readonlyLevel(const std::map<std::string, std::string>& settings) {
+  const std::string* value = findSetting(settings, "readonly");
+  if (value == nullptr || *value == "0" || lower(*value) == "false") return 0;
+  return *value == "2" ? 2 : 1;
+}
+
+void checkSettingChange(int level, const std::map<std::string, std::string>& current, const std::string& name,
+                        const std::string& value, SourcePosition position) {
+  if (level == 0) return;
+  const std::string* old = findSetting(current, name);
+  if (old != nullptr && *old == value) return;
+  if (level == 1 || lower(name) == "readonly") {
+    throw QueryError(ErrorCode::kReadonly,
+                     "cannot change setting '" + name + "' to " + value + " in read-only mode" +
+                         (level == 1 ? " (readonly = 1 allows no setting changes)" : "") +
+                         "; send the request without readonly (an HTTP GET request counts as readonly = 2)",
+                     position);
+  }
+}
+
 QueryLimits parseQueryLimits(const std::map<std::string, std::string>& settings) {
   QueryLimits limits;
   if (const std::string* value = findSetting(settings, "max_result_rows")) {

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
+
 namespace furl::query {
 
 /// The limits a query runs under, parsed from its settings.
@@ -34,6 +36,17 @@ struct QueryLimits {
 /// Throws QueryError kUnknownSetting for any other name, with the closest
 /// known name as a suggestion.
 void checkSettingNames(const std::map<std::string, std::string>& settings, std::vector<std::string>& warnings);
+
+/// The readonly level that `settings` set: 0 (read and write, also when
+/// unset), 1 (read only) or 2 (read only, other settings may change).
+int readonlyLevel(const std::map<std::string, std::string>& settings);
+
+/// Throws QueryError kReadonly when a statement (its SETTINGS clause or a
+/// SET) may not change setting `name` from its value in `current` to
+/// `value` under readonly `level`: with 1 no setting may change, with 2
+/// readonly may not. Setting the current value again is no change.
+void checkSettingChange(int level, const std::map<std::string, std::string>& current, const std::string& name,
+                        const std::string& value, SourcePosition position = {});
 
 /// Parses the limit settings. Throws QueryError kBadArguments naming the
 /// setting when a value is not valid (a negative time, an unknown mode).

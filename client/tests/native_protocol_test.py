@@ -93,7 +93,8 @@ def load_python_client(args):
 class PyClient:
     """A minimal Python client: handshake, execute, fetch and decode."""
 
-    def __init__(self, modules, port, password=PASSWORD, compression=True, protocol_version=1):
+    def __init__(self, modules, port, password=PASSWORD, compression=True, protocol_version=1,
+                 settings=None, database="default"):
         FurlNative, self.ttypes, TCompactProtocol, TSocket, TTransport = modules
         self.socket = TSocket.TSocket("127.0.0.1", port)
         self.socket.setTimeout(60_000)
@@ -104,7 +105,7 @@ class PyClient:
         accepted = [t.Compression.LZ4, t.Compression.NONE] if compression else [t.Compression.NONE]
         self.handshake = self.client.handshake(t.HandshakeRequest(
             clientName="python-test", clientVersion="1", protocolVersion=protocol_version, user="default",
-            password=password, acceptedCompression=accepted))
+            password=password, acceptedCompression=accepted, settings=settings or {}, database=database))
         self.session = self.handshake.sessionId
 
     def close(self):
@@ -240,6 +241,43 @@ def test_python_client(args, server, modules):
         check(error.code == 62 and error.line == 1 and error.column > 0,
               f"syntax error code and position: {error.code} {error.line}:{error.column}")
     client.close()
+
+
+def expect_exception(modules, call, code, description):
+    try:
+        call()
+        check(False, f"{description}: expected QueryException {code}, got success")
+    except modules[1].QueryException as error:
+        check(error.code == code, f"{description}: code {error.code}: {error.message}")
+
+
+def test_readonly_session(args, server, modules):
+    client = PyClient(modules, server.port, settings={"readonly": "1"})
+    count = "SELECT count() FROM t"
+    columns, before, _ = client.fetch_all(client.execute(count))
+    # Neither SET, nor settings sent with a query, nor a streaming INSERT lift it.
+    expect_exception(modules, lambda: client.fetch_all(client.execute("SET readonly = 0")), 164, "SET readonly = 0")
+    expect_exception(modules, lambda: client.fetch_all(client.execute("INSERT INTO t VALUES (9, 'z')")), 164,
+                     "INSERT after SET readonly = 0")
+    expect_exception(modules, lambda: client.execute("INSERT INTO t VALUES (9, 'z')", settings={"readonly": "0"}),
+                     164, "INSERT with readonly = 0 sent with the query")
+    expect_exception(modules, lambda: client.client.beginInsert(client.session, "INSERT INTO t FORMAT Native", "", {}),
+                     164, "beginInsert in a read-only session")
+    columns, after, _ = client.fetch_all(client.execute(count))
+    check(before == after, f"rows unchanged in a read-only session: {before} then {after}")
+    client.close()
+
+
+def test_current_database(args, server, modules):
+    client = PyClient(modules, server.port, database="system")
+    columns, rows, _ = client.fetch_all(client.execute("SELECT name FROM tables WHERE name = 't'"))
+    check(rows == [["t"]], f"system.tables as the current database: {rows}")
+    columns, rows, _ = client.fetch_all(client.execute("SELECT a FROM default.t WHERE a = 1"))
+    check(rows == [[1]], f"a qualified default table: {rows}")
+    expect_exception(modules, lambda: client.client.beginInsert(client.session, "INSERT INTO t FORMAT Native", "", {}),
+                     164, "beginInsert into a table of 'system'")
+    client.close()
+    expect_exception(modules, lambda: PyClient(modules, server.port, database="nope"), 81, "unknown database")
 
 
 def test_sketch_columns(args, server, modules):
@@ -482,6 +520,8 @@ def main():
     try:
         for name, test in [("query_cli", lambda: test_query_cli(args, server)),
                            ("python_client", lambda: test_python_client(args, server, modules)),
+                           ("readonly_session", lambda: test_readonly_session(args, server, modules)),
+                           ("current_database", lambda: test_current_database(args, server, modules)),
                            ("sketch_columns", lambda: test_sketch_columns(args, server, modules)),
                            ("large_result", lambda: test_large_result(args, server)),
                            ("cancel", lambda: test_cancel(args, server, modules)),
