@@ -127,10 +127,7 @@ void HotTable::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-uint64_t HotTable::generation() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return generation_;
-}
+uint64_t HotTable::generation() const { return generation_.load(); }
 
 absl::Status HotTable::add(uint64_t generation, int32_t partition, int64_t nextOffset, const Event& event,
                            int64_t timeMs, std::vector<FieldProblem>& problems, ProblemRecorder recordProblems) {
@@ -208,6 +205,9 @@ void HotTable::advance(uint64_t generation, int32_t partition, int64_t nextOffse
 
 void HotTable::advanceLocked(int32_t partition, int64_t nextOffset) {
   offsets_[partition] = nextOffset;
+  // Once set, offsetsChanged_ and firstChangeMs_ stay set until the next
+  // persist, so the comparison with the committed offset can be skipped.
+  if (offsetsChanged_ && firstChangeMs_ != 0) return;
   auto committed = committedOffsets_.find(partition);
   if (committed == committedOffsets_.end() || committed->second != nextOffset) {
     offsetsChanged_ = true;

@@ -222,7 +222,8 @@ class HotTable {
 
   mutable std::mutex mutex_;
   std::map<int64_t, Chunk> chunks_;
-  uint64_t generation_ = 1;
+  /// Written under mutex_, read without it by generation().
+  std::atomic<uint64_t> generation_ = 1;
   uint64_t nextSegmentNumber_ = 1;
   std::map<int32_t, int64_t> offsets_;
   /// Counters and errors of the messages behind offsets_, not yet committed.

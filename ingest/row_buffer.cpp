@@ -443,9 +443,30 @@ void RowBuffer::aggregateFast(MetricColumn& column, const MetricInput& input, ui
 
 uint32_t RowBuffer::rowFor(int64_t timeMs) {
   if (!rollup_) return appendRow(timeMs);
-  encodeKey(timeMs);
-  auto [it, inserted] = rowsByKey_.try_emplace(keyBuffer_, static_cast<uint32_t>(timesMs_.size()));
-  return inserted ? appendRow(timeMs) : it->second;
+  uint64_t hash = hashKey(timeMs);
+  if ((timesMs_.size() + 1) * 4 > rowSlots_.size() * 3) growRowIndex();
+  size_t mask = rowSlots_.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    uint32_t entry = rowSlots_[slot];
+    if (entry == 0) {
+      uint32_t row = appendRow(timeMs);
+      rowSlots_[slot] = row + 1;
+      rowHashes_.push_back(hash);
+      return row;
+    }
+    if (rowHashes_[entry - 1] == hash && rowHasKey(entry - 1, timeMs)) return entry - 1;
+  }
+}
+
+void RowBuffer::growRowIndex() {
+  size_t size = std::max<size_t>(64, rowSlots_.size() * 2);
+  rowSlots_.assign(size, 0);
+  size_t mask = size - 1;
+  for (uint32_t row = 0; row < rowHashes_.size(); ++row) {
+    size_t slot = rowHashes_[row] & mask;
+    while (rowSlots_[slot] != 0) slot = (slot + 1) & mask;
+    rowSlots_[slot] = row + 1;
+  }
 }
 
 void RowBuffer::markChanged(uint32_t row) { staleBlocks_[row / blockRows_] = 1; }
@@ -569,29 +590,69 @@ void RowBuffer::convertDimensions(const Event& event, std::vector<FieldProblem>&
   }
 }
 
-void RowBuffer::encodeKey(int64_t timeMs) {
-  keyBuffer_.clear();
-  keyBuffer_.append(reinterpret_cast<const char*>(&timeMs), sizeof(timeMs));
+namespace {
+
+/// Mixes `value` into `hash` with a multiply and an xor-shift.
+uint64_t mixHash(uint64_t hash, uint64_t value) {
+  hash ^= value;
+  hash *= 0x9e3779b97f4a7c15ULL;
+  return hash ^ (hash >> 29);
+}
+
+}  // namespace
+
+uint64_t RowBuffer::hashKey(int64_t timeMs) const {
+  uint64_t hash = mixHash(0x2545f4914f6cdd1dULL, static_cast<uint64_t>(timeMs));
   for (size_t d = 0; d < dimensions_.size(); ++d) {
     const DimensionValue& value = eventDimensions_[d];
-    keyBuffer_ += value.valid ? '\1' : '\0';
-    if (!value.valid) continue;
+    if (!value.valid) {
+      hash = mixHash(hash, 0x6a09e667f3bcc909ULL);  // NULL
+      continue;
+    }
     switch (dimensions_[d].spec.type) {
-      case DimensionType::kString: {
-        uint32_t length = static_cast<uint32_t>(value.text.size());
-        keyBuffer_.append(reinterpret_cast<const char*>(&length), sizeof(length));
-        keyBuffer_.append(value.text.data(), value.text.size());
+      case DimensionType::kString:
+        hash = mixHash(hash, hashString(value.text));
+        break;
+      case DimensionType::kLong:
+        hash = mixHash(hash, static_cast<uint64_t>(value.intValue));
+        break;
+      case DimensionType::kFloat:
+      case DimensionType::kDouble: {
+        uint64_t bits = 0;
+        std::memcpy(&bits, &value.doubleValue, sizeof(bits));
+        hash = mixHash(hash, bits);
         break;
       }
+    }
+  }
+  // The final avalanche, so that the low bits used for the slot depend on every input bit.
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdULL;
+  return hash ^ (hash >> 33);
+}
+
+bool RowBuffer::rowHasKey(uint32_t row, int64_t timeMs) const {
+  if (timesMs_[row] != timeMs) return false;
+  for (size_t d = 0; d < dimensions_.size(); ++d) {
+    const DimensionColumn& column = dimensions_[d];
+    const DimensionValue& value = eventDimensions_[d];
+    if ((column.valid[row] != 0) != value.valid) return false;
+    if (!value.valid) continue;
+    switch (column.spec.type) {
+      case DimensionType::kString:
+        if (column.strings[row] != value.text) return false;
+        break;
       case DimensionType::kLong:
-        keyBuffer_.append(reinterpret_cast<const char*>(&value.intValue), sizeof(value.intValue));
+        if (column.ints[row] != value.intValue) return false;
         break;
       case DimensionType::kFloat:
       case DimensionType::kDouble:
-        keyBuffer_.append(reinterpret_cast<const char*>(&value.doubleValue), sizeof(value.doubleValue));
+        // Bit patterns, so that NaN matches NaN and -0.0 differs from 0.0.
+        if (std::memcmp(&column.doubles[row], &value.doubleValue, sizeof(double)) != 0) return false;
         break;
     }
   }
+  return true;
 }
 
 uint32_t RowBuffer::appendRow(int64_t timeMs) {
@@ -841,8 +902,8 @@ uint64_t RowBuffer::memoryBytes() const {
     if (isStringMetric(column.spec.type)) perRow += sizeof(std::string_view);
     if (isHllMetric(column.spec.type)) perRow += sizeof(HllSketch) + sizeof(std::string_view) + 1;
   }
-  // The key index holds a copy of each key plus the hash table slot.
-  uint64_t keyBytes = rollup_ ? rows * (perRow / 2 + 48) : 0;
+  // The key index: a hash per row and slots kept at most three quarters full.
+  uint64_t keyBytes = rollup_ ? rows * sizeof(uint64_t) + rowSlots_.capacity() * sizeof(uint32_t) : 0;
   return rows * perRow + keyBytes + sketchBytes_ + heap_->sizeBytes() + publishedBytes_;
 }
 
@@ -892,7 +953,8 @@ void RowBuffer::reset() {
   published_.clear();
   publishedBytes_ = 0;
   sketchBytes_ = 0;
-  rowsByKey_.clear();
+  rowSlots_.clear();
+  rowHashes_.clear();
   // Batches already handed out keep the old heap alive.
   heap_ = std::make_shared<StringHeap>();
 }

@@ -13,7 +13,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "common/column.h"
 #include "common/hll_sketch.h"
 #include "storage/memory_segment.h"
@@ -132,7 +131,12 @@ class RowBuffer {
   void aggregateFast(MetricColumn& column, const MetricInput& input, uint32_t row, int64_t timeMs);
   /// Sets eventDimensions_ from row `row` of the dimension columns of `batch`.
   void readDimensions(const Batch& batch, size_t row);
-  void encodeKey(int64_t timeMs);
+  /// Hash of the time and eventDimensions_, as rowHashes_ keeps it per row.
+  uint64_t hashKey(int64_t timeMs) const;
+  /// True when row `row` has the time and the values of eventDimensions_.
+  bool rowHasKey(uint32_t row, int64_t timeMs) const;
+  /// Makes room for one more row in rowSlots_, rehashing from rowHashes_.
+  void growRowIndex();
   /// The row for the time and eventDimensions_: found by key with rollup,
   /// else appended.
   uint32_t rowFor(int64_t timeMs);
@@ -163,9 +167,12 @@ class RowBuffer {
   std::vector<MetricColumn> metrics_;
   std::shared_ptr<StringHeap> heap_;
 
-  // Rollup: the encoded (time, dimension values) key of each row.
-  absl::flat_hash_map<std::string, uint32_t> rowsByKey_;
-  std::string keyBuffer_;
+  // Rollup: an open-addressing index from (time, dimension values) to the
+  // row. rowSlots_ has a power-of-two size and contains row + 1 (0 is empty).
+  // A lookup compares the stored hash and then the row's own columns, so
+  // the index keeps no copy of the key.
+  std::vector<uint32_t> rowSlots_;
+  std::vector<uint64_t> rowHashes_;
   std::vector<DimensionValue> eventDimensions_;
 
   // tryAdd(): the slot of each dimension's and metric's input field (-1 for

@@ -30,7 +30,8 @@ struct MemoryBlock {
 };
 
 /// Statistics of a flat column, as SegmentWriter computes them: NaN is
-/// ignored, and a block of only NaN claims the whole range.
+/// ignored, a block of only NaN claims the whole range, and sketch columns
+/// get a NULL count but no min or max.
 BlockStats computeBlockStats(const Column& column);
 
 class MemorySegment final : public Segment {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <tuple>
+
 #include "common/hll_sketch.h"
 #include "ingest/ingestion_spec.h"
 #include "ingest/target_table.h"
@@ -110,6 +114,60 @@ TEST(RowBufferTest, RollupMergesEqualKeys) {
   ASSERT_TRUE(users.ok()) << users.status();
   EXPECT_EQ(users->estimate(), 2.0);
   EXPECT_EQ(batch.columns[0]->data<int64_t>()[2], kBaseMs + kMinuteMs);
+}
+
+TEST(RowBufferTest, RollupIndexMatchesReference) {
+  // Enough distinct keys to grow the row index several times, with NULL and
+  // empty strings, NULL and zero longs, and keys spread over three minutes.
+  RowBuffer buffer(makeSpec(true));
+  std::vector<FieldProblem> problems;
+  using Key = std::tuple<int64_t, std::optional<std::string>, std::optional<int64_t>>;
+  std::map<Key, uint64_t> expected;
+  uint64_t state = 12345;
+  for (int i = 0; i < 20'000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    uint64_t k = (state >> 33) % 6000;
+    std::optional<std::string> channel;
+    if (k % 50 == 1) {
+      channel = "";
+    } else if (k % 50 != 0) {
+      channel = "#c" + std::to_string(k % 50);
+    }
+    std::optional<int64_t> size;
+    if ((k / 50) % 40 != 0) size = static_cast<int64_t>((k / 50) % 40) - 1;
+    int64_t minute = kBaseMs + static_cast<int64_t>(k / 2000) * kMinuteMs;
+
+    Event event;
+    if (channel.has_value()) event.set("channel", Value::string(*channel));
+    if (size.has_value()) event.set("size", Value::int64(*size));
+    event.set("added", Value::int64(1));
+    buffer.add(event, minute + static_cast<int64_t>(k % 60) * 1000, problems);
+    ASSERT_TRUE(problems.empty());
+    ++expected[Key{minute, channel, size}];
+  }
+  ASSERT_EQ(buffer.numRows(), expected.size());
+
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  const Batch& batch = batches[0];
+  std::map<Key, uint64_t> actual;
+  for (size_t r = 0; r < batch.numRows; ++r) {
+    std::optional<std::string> channel;
+    if (!batch.columns[1]->isNull(r)) channel = std::string(batch.columns[1]->stringAt(r));
+    std::optional<int64_t> size;
+    if (!batch.columns[2]->isNull(r)) size = batch.columns[2]->data<int64_t>()[r];
+    Key key{batch.columns[0]->data<int64_t>()[r], channel, size};
+    EXPECT_EQ(actual.count(key), 0u) << "two rows for one key";
+    actual[key] = batch.columns[3]->data<uint64_t>()[r];
+  }
+  EXPECT_EQ(actual, expected);
+
+  // After takeBatches() the index starts empty: the same key makes a new row.
+  Event event;
+  event.set("channel", Value::string("#c2"));
+  buffer.add(event, kBaseMs, problems);
+  buffer.add(event, kBaseMs, problems);
+  EXPECT_EQ(buffer.numRows(), 1u);
 }
 
 TEST(RowBufferTest, SketchBytesCountedAsTheyChange) {

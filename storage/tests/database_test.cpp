@@ -508,5 +508,18 @@ TEST(BlockStatsTest, StringMinMaxFollowByteOrder) {
   }
 }
 
+TEST(BlockStatsTest, SketchColumnHasNoMinMax) {
+  // As SegmentWriter writes sketch columns: a NULL count, no min or max.
+  ColumnPtr column = Column::makeFlat(DataType(TypeId::kHllSketch, true), 3);
+  column->setValue(0, Value::hllSketch("\x01\x02sketch-a"));
+  column->setNull(1);
+  column->setValue(2, Value::hllSketch("\x01\x02sketch-b"));
+  BlockStats stats = computeBlockStats(*column);
+  EXPECT_EQ(stats.numRows, 3u);
+  EXPECT_EQ(stats.nullCount, 1u);
+  EXPECT_TRUE(stats.min.isNull());
+  EXPECT_TRUE(stats.max.isNull());
+}
+
 }  // namespace
 }  // namespace furl::storage
