@@ -10,6 +10,7 @@
 #include "common/hll_sketch.h"
 #include "common/time_util.h"
 #include "query/function.h"
+#include "query/functions/cast.h"
 
 namespace furl::query {
 namespace {
@@ -666,6 +667,14 @@ BoundExprPtr Binder::bindExpr(const sql::Expr& expr, Scope& scope, Mode mode) {
     }
     case ExprKind::kCast: {
       const auto& c = expr.as<sql::CastExpr>();
+      // DataType drops the zone, so check it here: a string would otherwise
+      // be read as UTC time instead of the time in that zone.
+      if (!c.target.timeZone.empty() && !parseTypeName("DateTime('" + c.target.timeZone + "')")) {
+        throw QueryError(ErrorCode::kBadArguments,
+                         "time zone '" + c.target.timeZone + "' in CAST to " + c.target.text + where(c.position) +
+                             " is not supported; only UTC is, so cast to DateTime and give UTC times",
+                         c.position);
+      }
       std::string typeText = c.target.type.toString();
       return call("cast", {bindChild(*c.operand),
                            BoundExpr::literal(Value::string(typeText), DataType(TypeId::kString))});
