@@ -70,10 +70,8 @@ struct Supervisor::Worker {
   std::map<int32_t, Partition> partitions;
   /// The hot table generation this worker's offsets belong to.
   uint64_t generation = 0;
-  /// Offsets or errors changed since the last updateStatus().
+  /// Offsets changed since the last updateStatus().
   bool statusPending = false;
-  /// Errors of the messages read since the last publish, for the status.
-  std::vector<ParseErrorRecord> pendingErrors;
 };
 
 class Supervisor::RebalanceHandler : public RdKafka::RebalanceCb {
@@ -483,10 +481,12 @@ IngestError Supervisor::recordError(Worker& worker, int32_t partition, int64_t o
   recent.reason = record.reason;
   recent.error = record.error;
   recent.rawPrefix = std::string(payload.substr(0, options_.rawPrefixBytes));
-  worker.pendingErrors.push_back(std::move(recent));
-  if (worker.pendingErrors.size() > options_.maxRecentErrors) {
-    worker.pendingErrors.erase(worker.pendingErrors.begin());
-  }
+  // Into the status at once: a query may see the rows after this message
+  // before the next updateStatus(). NOTE: after a discard the messages
+  // read again are recorded again, so the list may show an error twice.
+  std::lock_guard<std::mutex> lock(statusMutex_);
+  recentErrors_.push_back(std::move(recent));
+  while (recentErrors_.size() > options_.maxRecentErrors) recentErrors_.pop_front();
   return record;
 }
 
@@ -494,16 +494,11 @@ void Supervisor::updateStatus(Worker& worker) {
   worker.statusPending = false;
 
   std::lock_guard<std::mutex> lock(statusMutex_);
-  for (ParseErrorRecord& record : worker.pendingErrors) recentErrors_.push_back(std::move(record));
-  worker.pendingErrors.clear();
-  while (recentErrors_.size() > options_.maxRecentErrors) recentErrors_.pop_front();
   partitions_[worker.index] = worker.partitions;
 }
 
 void Supervisor::rewind(Worker& worker) {
-  // The messages read since the last persist are read again; their counters
-  // were not published yet only when they are still pending.
-  worker.pendingErrors.clear();
+  // The messages read since the last persist are read again.
   worker.statusPending = false;
   worker.generation = table_->generation();
   std::map<int32_t, int64_t> committed = table_->committedOffsets();

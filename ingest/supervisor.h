@@ -113,8 +113,8 @@ struct SupervisorStatus {
 };
 
 struct SupervisorOptions {
-  /// The interval at which a consumer copies its partition offsets and new
-  /// parse errors to the status while messages keep arriving. When no
+  /// The interval at which a consumer copies its partition offsets to the
+  /// status while messages keep arriving. When no
   /// message is waiting, it copies them at once. Rows do not wait for this,
   /// because a query publishes them (HotTable::refreshView()).
   int64_t statusIntervalMs = 5;
@@ -185,7 +185,7 @@ class Supervisor {
   /// The record of a malformed message; also keeps it for the status.
   IngestError recordError(Worker& worker, int32_t partition, int64_t offset, std::string_view reason,
                           std::string error, std::string_view payload);
-  /// Copies the worker's partition offsets and new parse errors to the status.
+  /// Copies the worker's partition offsets to the status.
   void updateStatus(Worker& worker);
   /// Seeks every partition of the worker back to its committed offset after
   /// the hot rows were discarded.
