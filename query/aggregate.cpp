@@ -97,6 +97,14 @@ class CountState final : public AggregateState {
     return out;
   }
 
+  ColumnPtr finalizeGroups(size_t numGroups, const uint32_t* groups, size_t n, std::optional<int64_t> shift) override {
+    if (shift) return AggregateState::finalizeGroups(numGroups, groups, n, shift);
+    auto out = Column::makeFlat(DataType(TypeId::kUInt64), n);
+    auto* values = out->data<uint64_t>();
+    for (size_t r = 0; r < n; ++r) values[r] = counts_[groups[r]];
+    return out;
+  }
+
  private:
   bool countStar_;
   std::vector<uint64_t> counts_;
@@ -263,6 +271,17 @@ class SumState final : public AggregateState {
 
   ColumnPtr finalize(size_t numGroups) override { return finalizeWithShift(numGroups, 0); }
 
+  ColumnPtr finalizeGroups(size_t numGroups, const uint32_t* groups, size_t n, std::optional<int64_t> shift) override {
+    if (shift && (average_ || std::is_floating_point_v<T>)) {
+      return AggregateState::finalizeGroups(numGroups, groups, n, shift);
+    }
+    if constexpr (!std::is_floating_point_v<T>) {
+      // The groups left out would still make finalize() throw.
+      if (!average_) finalizeWithShift(numGroups, shift.value_or(0), nullptr, true);
+    }
+    return finalizeWithShift(n, shift.value_or(0), groups);
+  }
+
   ColumnPtr finalizeShifted(size_t numGroups, int64_t shift) override {
     if constexpr (std::is_floating_point_v<T>) {
       return AggregateState::finalizeShifted(numGroups, shift);
@@ -273,19 +292,23 @@ class SumState final : public AggregateState {
   }
 
  private:
-  ColumnPtr finalizeWithShift(size_t numGroups, int64_t shift) {
-    auto out = Column::makeFlat(resultType_, numGroups);
-    for (size_t g = 0; g < numGroups; ++g) {
+  // The results of groups groups[0..n), or of groups 0 to n-1 when `groups`
+  // is null. With `checkOnly` nothing is stored and null is returned, but a
+  // sum out of range still throws.
+  ColumnPtr finalizeWithShift(size_t n, int64_t shift, const uint32_t* groups = nullptr, bool checkOnly = false) {
+    auto out = checkOnly ? nullptr : Column::makeFlat(resultType_, n);
+    for (size_t r = 0; r < n; ++r) {
+      const size_t g = groups ? groups[r] : r;
       if (counts_[g] == 0) {
-        out->setNull(g);
+        if (out) out->setNull(r);
         continue;
       }
       if (average_) {
-        out->data<double>()[g] = static_cast<double>(sums_[g]) / static_cast<double>(counts_[g]);
+        if (out) out->data<double>()[r] = static_cast<double>(sums_[g]) / static_cast<double>(counts_[g]);
         continue;
       }
       if constexpr (std::is_floating_point_v<T>) {
-        out->data<double>()[g] = sums_[g];
+        if (out) out->data<double>()[r] = sums_[g];
       } else if constexpr (std::is_signed_v<T>) {
         Int128 s = sums_[g] + static_cast<Int128>(shift) * static_cast<Int128>(counts_[g]);
         if (s > INT64_MAX || s < INT64_MIN) {
@@ -293,7 +316,7 @@ class SumState final : public AggregateState {
                            "sum " + int128ToString(s) +
                                " does not fit Int64; sum the values as Float64 instead: sum(toFloat64(x))");
         }
-        out->data<int64_t>()[g] = static_cast<int64_t>(s);
+        if (out) out->data<int64_t>()[r] = static_cast<int64_t>(s);
       } else {
         Int128 shifted = static_cast<Int128>(sums_[g]) + static_cast<Int128>(shift) * static_cast<Int128>(counts_[g]);
         if (shifted < 0 && resultType_.id == TypeId::kInt64) {
@@ -302,7 +325,7 @@ class SumState final : public AggregateState {
                              "sum " + int128ToString(shifted) +
                                  " does not fit Int64; sum the values as Float64 instead: sum(toFloat64(x))");
           }
-          out->data<int64_t>()[g] = static_cast<int64_t>(shifted);
+          if (out) out->data<int64_t>()[r] = static_cast<int64_t>(shifted);
           continue;
         }
         if (resultType_.id == TypeId::kInt64) {
@@ -311,7 +334,7 @@ class SumState final : public AggregateState {
                              "sum " + int128ToString(shifted) +
                                  " does not fit Int64; sum the values as Float64 instead: sum(toFloat64(x))");
           }
-          out->data<int64_t>()[g] = static_cast<int64_t>(shifted);
+          if (out) out->data<int64_t>()[r] = static_cast<int64_t>(shifted);
           continue;
         }
         UInt128 s = static_cast<UInt128>(shifted);
@@ -320,7 +343,7 @@ class SumState final : public AggregateState {
                            "sum " + int128ToString(static_cast<Int128>(s)) +
                                " does not fit UInt64; sum the values as Float64 instead: sum(toFloat64(x))");
         }
-        out->data<uint64_t>()[g] = static_cast<uint64_t>(s);
+        if (out) out->data<uint64_t>()[r] = static_cast<uint64_t>(s);
       }
     }
     return out;
@@ -839,6 +862,12 @@ void AggregateState::updateSingleGroup(const Column* arg, const uint32_t* rows, 
 
 ColumnPtr AggregateState::finalizeShifted(size_t, int64_t) {
   throw QueryError(ErrorCode::kLogicalError, "only an integer sum can be finalized with a shift");
+}
+
+ColumnPtr AggregateState::finalizeGroups(size_t numGroups, const uint32_t* groups, size_t n,
+                                         std::optional<int64_t> shift) {
+  ColumnPtr all = shift ? finalizeShifted(numGroups, *shift) : finalize(numGroups);
+  return Column::gather(all, groups, n);
 }
 
 std::optional<std::pair<BoundExprPtr, int64_t>> splitShiftedSum(const AggregateSpec& spec) {

@@ -86,6 +86,12 @@ class AggregateState {
   /// is sum(x) + shift * count(x), range-checked like finalize(). Other
   /// aggregates throw kLogicalError.
   virtual ColumnPtr finalizeShifted(size_t numGroups, int64_t shift);
+  /// The results of groups groups[0..n) in that order, out of numGroups:
+  /// finalize(numGroups), or finalizeShifted(numGroups, *shift) when
+  /// `shift` is set, gathered at `groups`, with the same errors. count,
+  /// sum and avg compute only those groups; the default computes all.
+  virtual ColumnPtr finalizeGroups(size_t numGroups, const uint32_t* groups, size_t n,
+                                   std::optional<int64_t> shift);
 };
 
 /// When `spec` is sum(x + c), sum(c + x) or sum(x - c) with x an integer of

@@ -477,6 +477,31 @@ class TopNFilter {
   mutable std::vector<std::pair<std::shared_ptr<const StringDictionary>, bool>> sortedDictionaries_;
 };
 
+// Marks in `columns` the batch columns that `expr` reads.
+void markColumns(const BoundExpr& expr, std::vector<bool>& columns) {
+  if (expr.kind == BoundExpr::Kind::kColumn) {
+    if (expr.columnIndex < columns.size()) columns[expr.columnIndex] = true;
+    return;
+  }
+  for (const auto& arg : expr.args) markColumns(*arg, columns);
+}
+
+// The aggregated batch of `table`. With ORDER BY and a small LIMIT but no
+// HAVING or DISTINCT, only the columns of the sort keys are built for every
+// group, and the other columns only for the groups that can reach the
+// result. The groups chosen, and their order, are the same as the top-N
+// filter picks over the whole batch.
+Batch finishAggregate(const SelectPlan& plan, GroupTable& table, uint64_t rowsNeeded) {
+  const bool topGroups = plan.having.empty() && !plan.distinct && !plan.sort.empty() && plan.limit.has_value() &&
+                         rowsNeeded > 0 && rowsNeeded <= kMaxTopNRows && table.numGroups() > rowsNeeded;
+  if (!topGroups) return table.finish();
+  std::vector<bool> columns(plan.groupKeys.size() + plan.aggregates.size(), false);
+  for (const SortKey& key : plan.sort) markColumns(*plan.projections[key.column], columns);
+  Batch sortKeys = table.finishColumns(columns);
+  TopNFilter best(plan, rowsNeeded);
+  return table.finishGroups(best.candidates(sortKeys));
+}
+
 // Answers a global aggregate without filters from segment metadata when
 // every aggregate is count(*), count(column) or min/max of an integer or
 // date column; returns nullopt otherwise.
@@ -742,7 +767,7 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
       std::vector<GroupTable*> others;
       for (size_t t = 1; t < threads; ++t) others.push_back(tables[t].get());
       tables[0]->mergeAll(others, threads);
-      aggregated = tables[0]->finish();
+      aggregated = finishAggregate(plan, *tables[0], rowsNeeded);
     }
     for (const auto& filter : plan.having) {
       aggregated.sel = filterRows(*filter, aggregated);

@@ -973,123 +973,152 @@ void GroupTable::merge(GroupTable& other) {
   for (size_t a = 0; a < states_.size(); ++a) states_[a]->merge(*other.states_[a], gidMap.data(), other.numGroups_);
 }
 
-ColumnPtr GroupTable::constantKey(size_t part) const {
+ColumnPtr GroupTable::constantKey(size_t part, size_t numRows) const {
   const BoundExpr& expr = *plan_.groupKeys[part];
-  return Column::flatten(Column::makeConstant(expr.type, expr.constant, numGroups_));
+  return Column::flatten(Column::makeConstant(expr.type, expr.constant, numRows));
 }
 
-void GroupTable::computeDerivedKeys(Batch& out) const {
+void GroupTable::computeDerivedKeys(Batch& out, const std::vector<bool>* columns) const {
   // The plain column keys, placed where the scanned batch has their column.
   Batch source;
-  source.numRows = numGroups_;
+  source.numRows = out.numRows;
   source.columns.resize(plan_.scanColumns.size());
   bool anyDerived = false;
   for (size_t p = 0; p < parts_.size(); ++p) {
     const BoundExpr& expr = *plan_.groupKeys[p];
-    if (parts_[p].isDerived) anyDerived = true;
+    if (parts_[p].isDerived && (!columns || (*columns)[p])) anyDerived = true;
     if (expr.kind == BoundExpr::Kind::kColumn && expr.columnIndex < source.columns.size()) {
       source.columns[expr.columnIndex] = out.columns[p];
     }
   }
   if (!anyDerived) return;
   for (size_t p = 0; p < parts_.size(); ++p) {
-    if (!parts_[p].isDerived) continue;
+    if (!parts_[p].isDerived || (columns && !(*columns)[p])) continue;
     ColumnPtr column = evaluate(*plan_.groupKeys[p], source);
     if (column->encoding() != Column::Encoding::kFlat) column = Column::flatten(column);
     out.columns[p] = std::move(column);
   }
 }
 
-Batch GroupTable::finish() {
+Batch GroupTable::finish() { return finishGroups(nullptr, nullptr); }
+
+Batch GroupTable::finishColumns(const std::vector<bool>& columns) { return finishGroups(nullptr, &columns); }
+
+Batch GroupTable::finishGroups(const std::vector<uint32_t>& groups) { return finishGroups(&groups, nullptr); }
+
+Batch GroupTable::finishGroups(const std::vector<uint32_t>* groups, const std::vector<bool>* columns) {
+  const size_t n = groups ? groups->size() : numGroups_;
+  auto groupAt = [&](size_t r) { return groups ? (*groups)[r] : r; };
+  // A derived key is computed from the plain column keys, so those are
+  // built whenever a derived key is needed.
+  bool derivedNeeded = false;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    if (parts_[p].isDerived && (!columns || (*columns)[p])) derivedNeeded = true;
+  }
+  auto isNeeded = [&](size_t c) {
+    if (!columns || (*columns)[c]) return true;
+    return c < parts_.size() && derivedNeeded && !parts_[c].isDerived;
+  };
   Batch out;
-  out.numRows = numGroups_;
-  switch (mode_) {
-    case Mode::kGlobal:
-      break;
-    case Mode::kSingleString:
-      for (size_t p = 0; p < parts_.size(); ++p) {
-        if (p != stringPart_) {
-          out.columns.push_back(parts_[p].isDerived ? nullptr : constantKey(p));
-          continue;
-        }
-        auto column = Column::makeFlat(parts_[p].type, numGroups_);
+  out.numRows = n;
+  out.columns.resize(parts_.size());
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    const KeyPart& part = parts_[p];
+    if (!isNeeded(p) || part.isDerived) continue;
+    if (part.isConstant || (mode_ == Mode::kSingleString && p != stringPart_)) {
+      out.columns[p] = constantKey(p, n);
+      continue;
+    }
+    switch (mode_) {
+      case Mode::kGlobal:
+        break;
+      case Mode::kSingleString: {
+        auto column = Column::makeFlat(part.type, n);
         auto* values = column->data<std::string_view>();
-        for (size_t g = 0; g < numGroups_; ++g) {
-          auto id = static_cast<uint32_t>(g);
+        for (size_t r = 0; r < n; ++r) {
+          auto id = static_cast<uint32_t>(groupAt(r));
           if (strings_.isNull(id)) {
-            column->setNull(g);
+            column->setNull(r);
           } else {
-            values[g] = strings_.at(id);
+            values[r] = strings_.at(id);
           }
         }
         column->keepAlive(strings_.heap());
-        out.columns.push_back(column);
+        out.columns[p] = column;
+        break;
       }
-      break;
-    case Mode::kDirect:
-    case Mode::kPacked:
-      for (size_t p = 0; p < parts_.size(); ++p) {
-        const KeyPart& part = parts_[p];
-        if (part.isConstant || part.isDerived) {
-          out.columns.push_back(part.isDerived ? nullptr : constantKey(p));
-          continue;
-        }
-        auto column = Column::makeFlat(part.type, numGroups_);
+      case Mode::kDirect:
+      case Mode::kPacked: {
+        auto column = Column::makeFlat(part.type, n);
         const bool hasFlag = part.type.nullable || part.type.id == TypeId::kNull;
         auto* dst = reinterpret_cast<char*>(column->data<uint8_t>());
-        for (size_t g = 0; g < numGroups_; ++g) {
-          const auto* key = reinterpret_cast<const char*>(&keysByGroup_[g * words_]);
+        for (size_t r = 0; r < n; ++r) {
+          const auto* key = reinterpret_cast<const char*>(&keysByGroup_[groupAt(r) * words_]);
           if (hasFlag && key[part.offset + part.width] != 0) {
-            column->setNull(g);
+            column->setNull(r);
             continue;
           }
           if (part.isString) {
             uint32_t id;
             std::memcpy(&id, key + part.offset, sizeof(id));
-            column->data<std::string_view>()[g] = strings_.at(id);
+            column->data<std::string_view>()[r] = strings_.at(id);
           } else {
-            std::memcpy(dst + g * part.width, key + part.offset, part.width);
+            std::memcpy(dst + r * part.width, key + part.offset, part.width);
           }
         }
         if (part.isString) column->keepAlive(strings_.heap());
-        out.columns.push_back(column);
+        out.columns[p] = column;
+        break;
       }
-      break;
-    case Mode::kSerialized: {
-      std::vector<ColumnPtr> keyColumns;
-      for (size_t p = 0; p < parts_.size(); ++p) {
-        keyColumns.push_back(parts_[p].isDerived ? nullptr : Column::makeFlat(parts_[p].type, numGroups_));
-      }
-      for (size_t g = 0; g < numGroups_; ++g) {
-        size_t pos = 0;
-        for (auto& column : keyColumns) {
-          if (column) decodeKey(serializedKeys_[g], pos, *column, g);
-        }
-      }
-      for (auto& column : keyColumns) {
-        if (!column) {
-          out.columns.push_back(nullptr);
-          continue;
-        }
-        // Key strings point into keyBytes_, which this table owns; copy them
-        // so the batch outlives the table.
-        if (isByteString(column->type().id)) {
-          auto* values = column->data<std::string_view>();
-          for (size_t g = 0; g < numGroups_; ++g) {
-            if (!column->isNull(g)) values[g] = column->heap().add(values[g]);
-          }
-        }
-        out.columns.push_back(column);
-      }
-      break;
+      case Mode::kSerialized:
+        break;  // below, all key columns at once
     }
   }
-  computeDerivedKeys(out);
-  for (const Output& output : outputs_) {
+  if (mode_ == Mode::kSerialized) finishSerializedKeys(out, groupAt, isNeeded);
+  computeDerivedKeys(out, columns);
+  for (size_t a = 0; a < outputs_.size(); ++a) {
+    if (!isNeeded(parts_.size() + a)) {
+      out.columns.push_back(nullptr);
+      continue;
+    }
+    const Output& output = outputs_[a];
     AggregateState& state = *states_[output.state];
-    out.columns.push_back(output.shift ? state.finalizeShifted(numGroups_, *output.shift) : state.finalize(numGroups_));
+    if (groups) {
+      out.columns.push_back(state.finalizeGroups(numGroups_, groups->data(), n, output.shift));
+    } else {
+      out.columns.push_back(output.shift ? state.finalizeShifted(numGroups_, *output.shift)
+                                         : state.finalize(numGroups_));
+    }
   }
   return out;
+}
+
+template <typename GroupAt, typename IsNeeded>
+void GroupTable::finishSerializedKeys(Batch& out, const GroupAt& groupAt, const IsNeeded& isNeeded) const {
+  const size_t n = out.numRows;
+  std::vector<ColumnPtr> keyColumns;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    keyColumns.push_back(parts_[p].isDerived ? nullptr : Column::makeFlat(parts_[p].type, n));
+  }
+  for (size_t r = 0; r < n; ++r) {
+    size_t pos = 0;
+    for (auto& column : keyColumns) {
+      if (column) decodeKey(serializedKeys_[groupAt(r)], pos, *column, r);
+    }
+  }
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    ColumnPtr& column = keyColumns[p];
+    if (!column || !isNeeded(p)) continue;
+    // Key strings point into keyBytes_, which this table owns; copy them
+    // so the batch outlives the table.
+    if (isByteString(column->type().id)) {
+      auto* values = column->data<std::string_view>();
+      for (size_t r = 0; r < n; ++r) {
+        if (!column->isNull(r)) values[r] = column->heap().add(values[r]);
+      }
+    }
+    out.columns[p] = column;
+  }
 }
 
 }  // namespace furl::query

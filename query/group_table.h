@@ -56,6 +56,14 @@ class GroupTable {
   void mergeAll(const std::vector<GroupTable*>& others, size_t threads);
   /// The aggregated batch: group key columns, then aggregate columns.
   Batch finish();
+  /// finish() with only the columns c where columns[c] is set; the others
+  /// are null. Key columns that a requested derived key is computed from are
+  /// built too.
+  Batch finishColumns(const std::vector<bool>& columns);
+  /// The rows of finish() for the group ids `groups`, in that order.
+  /// Aggregates that finalize() would reject (a sum out of range) throw
+  /// even when their group is left out.
+  Batch finishGroups(const std::vector<uint32_t>& groups);
 
   size_t numGroups() const { return numGroups_; }
 
@@ -159,11 +167,18 @@ class GroupTable {
   uint32_t addGroup();
   uint32_t findOrAddSerialized(std::string_view key);
   void resizeStates();
-  // The column of a literal key: its value in every group.
-  ColumnPtr constantKey(size_t part) const;
+  // The column of a literal key: its value in each of `numRows` rows.
+  ColumnPtr constantKey(size_t part, size_t numRows) const;
+  // finish() for the groups `groups` (all when null) and the columns c
+  // with (*columns)[c] set (all when null).
+  Batch finishGroups(const std::vector<uint32_t>* groups, const std::vector<bool>* columns);
+  // The key columns of kSerialized mode.
+  template <typename GroupAt, typename IsNeeded>
+  void finishSerializedKeys(Batch& out, const GroupAt& groupAt, const IsNeeded& isNeeded) const;
   // Replaces the placeholder columns of derived keys in `out` by their
-  // values, computed from the finished plain column keys.
-  void computeDerivedKeys(Batch& out) const;
+  // values, computed from the finished plain column keys. With `columns`,
+  // only the derived keys c with (*columns)[c] set.
+  void computeDerivedKeys(Batch& out, const std::vector<bool>* columns) const;
 
   const SelectPlan& plan_;
   Mode mode_ = Mode::kGlobal;

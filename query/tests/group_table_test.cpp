@@ -175,5 +175,41 @@ TEST_F(GroupTableTest, TopGroupsAfterMerge) {
   }
 }
 
+// ORDER BY ... LIMIT without HAVING builds the sort key columns for every
+// group and the other columns only for the groups that can reach the
+// result. A HAVING that keeps every group turns that off, and each query
+// must return the same rows with it: the same groups and ties in the same
+// order. The cases cover packed, derived, literal, string, nullable and
+// serialized keys, shifted sums and averages.
+TEST_F(GroupTableTest, TopGroupsBuildOnlyTheirColumns) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"SELECT number, number + 1 AS d, 'x' AS l, count(*) AS c, sum(number + 3) AS s3, avg(number) FROM "
+       "numbers(200000) GROUP BY number, d, l",
+       "ORDER BY s3 DESC LIMIT 4"},
+      {"SELECT number % 70000 AS k, count(*) AS c, sum(number) AS s FROM numbers(280000) GROUP BY k",
+       "ORDER BY c DESC LIMIT 5"},
+      {"SELECT toString(number % 90000) AS s, count(*) AS c, min(number) AS m FROM numbers(270000) GROUP BY s",
+       "ORDER BY m DESC, s LIMIT 3"},
+      {"SELECT nullIf(number % 80000, 7) AS k, toString(number % 3) AS t, count(*) AS c, max(number) AS x "
+       "FROM numbers(240000) GROUP BY k, t",
+       "ORDER BY c DESC, x LIMIT 6"},
+      {"SELECT number % 70001 AS a, number % 70003 AS b, number % 70007 AS c, number % 70009 AS d, "
+       "number % 70011 AS e, count(*) AS n, sum(number) AS s FROM numbers(150000) GROUP BY a, b, c, d, e",
+       "ORDER BY s LIMIT 5"},
+  };
+  for (const auto& [select, order] : cases) {
+    for (int threads : {1, 2}) {
+      std::vector<std::string> top = textRows(run(select + " " + order, {}, threads));
+      std::vector<std::string> all = textRows(run(select + " HAVING count(*) > 0 " + order, {}, threads));
+      ASSERT_FALSE(top.empty()) << select;
+      EXPECT_EQ(top, all) << select << " " << order << " on " << threads << " threads";
+    }
+  }
+  // The first case by value: keys 199999, 199998, ... have the largest sums.
+  std::vector<std::string> top = textRows(run(cases[0].first + " " + cases[0].second, {}, 2));
+  EXPECT_EQ(top, (std::vector<std::string>{"199999\t200000\tx\t1\t200002\t199999", "199998\t199999\tx\t1\t200001\t199998",
+                                           "199997\t199998\tx\t1\t200000\t199997", "199996\t199997\tx\t1\t199999\t199996"}));
+}
+
 }  // namespace
 }  // namespace furl::query
