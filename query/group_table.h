@@ -92,8 +92,10 @@ class GroupTable {
   // Interned ids of rows rows_[0..n) of a string key column.
   void internStrings(const Column& column, size_t part, size_t n, uint32_t* out);
   void packKeys(const std::vector<ColumnPtr>& keys, size_t n);
+  // Looks up the packed keys of live rows rows_[0..n) of a batch of
+  // `batchRows` rows, read after `rowsBefore` rows of earlier batches.
   template <size_t N>
-  void lookupPacked(size_t n);
+  void lookupPacked(size_t n, uint64_t rowsBefore, uint64_t batchRows);
   template <size_t N>
   uint32_t findOrAddPacked(const uint64_t* key, uint64_t hash);
   // One open-addressing table of the packed mode: `capacity` slots of N key
@@ -134,8 +136,12 @@ class GroupTable {
   // Splits the table into sub-tables with room for `expectedGroups`.
   template <size_t N>
   void splitIntoSubTables(size_t expectedGroups);
-  // The groups the table will likely hold after all expected rows.
-  size_t estimateGroups() const;
+  // The groups the table will likely hold after all expected rows, once
+  // `rowsRead` of them have been read.
+  size_t estimateGroups(uint64_t rowsRead) const;
+  // Splits the table once it has more than kTwoLevelGroups groups.
+  template <size_t N>
+  void splitWhenLarge(uint64_t rowsRead);
   template <size_t N>
   void mergeSubTables(GroupTable& other, uint32_t* gidMap);
   // The groups of one other table with string keys, their string ids
