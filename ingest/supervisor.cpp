@@ -25,6 +25,16 @@ constexpr int kMaxPollMs = 100;
 constexpr int kMessagesPerClockRead = 16;
 /// Repeated librdkafka errors are logged at most once per this interval.
 constexpr int64_t kErrorLogIntervalMs = 10'000;
+// A supervisor whose last three errors all fell within 30 seconds, with no
+// message counted since, reports itself unhealthy (Druid's supervisors turn
+// unhealthy after three failed runs by default).
+constexpr size_t kUnhealthyErrors = 3;
+constexpr int64_t kUnhealthyWindowMs = 30'000;
+
+// Returns the number of messages whose outcome the table counted, whatever it was.
+uint64_t messagesCounted(const IngestCounters& counters) {
+  return counters.processed + counters.processedWithError + counters.thrownAway + counters.unparseable;
+}
 
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -796,10 +806,20 @@ void Supervisor::publishPartitions(Worker& worker) {
 void Supervisor::setLastError(std::string error) {
   bool log = false;
   uint64_t suppressed = 0;
+  std::shared_ptr<HotTable> table;
+  {
+    std::lock_guard<std::mutex> lock(statusMutex_);
+    table = table_;
+  }
+  // No caller holds the table's lock here, so reading its counters is safe.
+  IngestCounters counters = table != nullptr ? table->counters() : IngestCounters{};
   {
     std::lock_guard<std::mutex> lock(statusMutex_);
     lastError_ = error;
     int64_t now = nowMs();
+    errorTimesMs_.push_back(now);
+    messagesAtLastError_ = messagesCounted(counters);
+    if (errorTimesMs_.size() > kUnhealthyErrors) errorTimesMs_.pop_front();
     if (now - lastErrorLogMs_ >= kErrorLogIntervalMs) {
       lastErrorLogMs_ = now;
       suppressed = suppressedErrorLogs_;
@@ -883,6 +903,9 @@ SupervisorStatus Supervisor::status() const {
   status.stats.offsetResetsSkipUnknown = counters.offsetResetsSkipUnknown;
   status.recentErrors.assign(recentErrors_.begin(), recentErrors_.end());
   status.lastError = lastError_;
+  status.failing = errorTimesMs_.size() == kUnhealthyErrors &&
+                   nowMs() - errorTimesMs_.front() <= kUnhealthyWindowMs &&
+                   messagesCounted(counters) == messagesAtLastError_;
   return status;
 }
 

@@ -110,6 +110,10 @@ struct SupervisorStatus {
   std::string lastError;
   /// True while some partition stopped at an out-of-range offset.
   bool offsetsOutOfRange = false;
+  /// True when the last three errors all happened within 30 seconds and no
+  /// message was counted since the last one: the broker is unreachable, the
+  /// table is gone, and so on.
+  bool failing = false;
 };
 
 struct SupervisorOptions {
@@ -238,6 +242,10 @@ class Supervisor {
   std::deque<ParseErrorRecord> recentErrors_;  // guarded by statusMutex_
   std::string lastError_;                    // guarded by statusMutex_
   int64_t lastErrorLogMs_ = 0;               // guarded by statusMutex_
+  /// When the latest errors happened, newest last (at most three), and the
+  /// messages counted when the newest one happened.
+  std::deque<int64_t> errorTimesMs_;         // guarded by statusMutex_
+  uint64_t messagesAtLastError_ = 0;         // guarded by statusMutex_
   uint64_t suppressedErrorLogs_ = 0;         // guarded by statusMutex_
 };
 

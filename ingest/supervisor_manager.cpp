@@ -152,7 +152,7 @@ absl::StatusOr<SupervisorReport> SupervisorManager::report(const std::string& id
   }
   if (entry.suspended) {
     report.state = "SUSPENDED";
-  } else if (!entry.startError.empty() || report.status.offsetsOutOfRange) {
+  } else if (!entry.startError.empty() || report.status.offsetsOutOfRange || report.status.failing) {
     report.state = "UNHEALTHY_SUPERVISOR";
   } else {
     report.state = "RUNNING";

@@ -28,8 +28,9 @@ namespace furl::ingest {
 
 /// The operator's view of one supervisor.
 struct SupervisorReport {
-  /// RUNNING, SUSPENDED, or UNHEALTHY_SUPERVISOR when it could not start or
-  /// a partition stopped at an out-of-range offset.
+  /// RUNNING, SUSPENDED, or UNHEALTHY_SUPERVISOR when it could not start, a
+  /// partition stopped at an out-of-range offset, or errors keep recurring
+  /// (SupervisorStatus::failing).
   std::string state;
   /// Why it could not start; empty otherwise.
   std::string startError;
