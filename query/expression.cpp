@@ -118,6 +118,67 @@ void scatterValues(const Column& src, const std::vector<uint32_t>& to, Column& d
   }
 }
 
+// Copies row `from` of the flat column `src` to row `to` of the flat column
+// `dst` of the same type. Strings are copied to the heap of `dst`, so `dst`
+// does not keep `src` alive.
+void copyValue(const Column& src, size_t from, Column& dst, size_t to) {
+  if (src.isNull(from)) {
+    dst.setNull(to);
+    return;
+  }
+  dispatchPhysical(dst.type().id, [&]<typename T>() {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      dst.data<T>()[to] = dst.heap().add(src.data<T>()[from]);
+    } else {
+      dst.data<T>()[to] = src.data<T>()[from];
+    }
+  });
+}
+
+// The most recently used complete entry of the call `expr` over another
+// sorted dictionary whose results are a flat column, or null.
+const DictionaryResults* previousSortedEntry(const BoundExpr& expr, const DictionaryResults& entry) {
+  for (size_t i = tDictionaryCache.size(); i-- > 0;) {
+    const DictionaryResults& other = tDictionaryCache[i];
+    if (&other != &entry && other.callId == expr.callId && other.complete && other.dictionary->sorted &&
+        other.values->encoding() == Column::Encoding::kFlat) {
+      return &other;
+    }
+  }
+  return nullptr;
+}
+
+// For a costly function of a sorted dictionary, copies the results that
+// this thread computed for equal strings of the previous segment's
+// dictionary to the entries `missing` (ascending codes), and removes those
+// entries from `missing`. Each segment has its own dictionary, but values
+// recur across segments. Both dictionaries are sorted, so one merge pass
+// reads both in order. Only equal strings share a result, so the order
+// decides how many are found, never what is copied.
+void takeResultsOfPreviousDictionary(const BoundExpr& expr, DictionaryResults& entry,
+                                     std::vector<uint32_t>& missing) {
+  if (!expr.function->costlyPerValue() || !entry.dictionary->sorted || missing.empty()) return;
+  const DictionaryResults* previous = previousSortedEntry(expr, entry);
+  if (previous == nullptr) return;
+  const std::vector<std::string_view>& values = entry.dictionary->values;
+  const std::vector<std::string_view>& previousValues = previous->dictionary->values;
+  const Column& previousResults = *previous->values;
+  Column& results = *entry.values;
+  size_t stillMissing = 0;
+  size_t p = 0;
+  for (uint32_t code : missing) {
+    const std::string_view value = values[code];
+    while (p < previousValues.size() && previousValues[p] < value) ++p;
+    if (p < previousValues.size() && previousValues[p] == value) {
+      copyValue(previousResults, p, results, code);
+      ++p;
+    } else {
+      missing[stillMissing++] = code;
+    }
+  }
+  missing.resize(stillMissing);
+}
+
 // Builds the dictionary of the distinct String results of a complete entry
 // and the result code of each input code.
 void buildResultDictionary(DictionaryResults& entry) {
@@ -155,9 +216,10 @@ DictionaryResults& resultsForLiveCodes(const BoundExpr& expr, std::vector<Column
       for (uint32_t code = 0; code < dictionarySize; ++code) {
         if (entry.done[code] == 0) missing.push_back(code);
       }
-      wholeDictionary = missing.size() == dictionarySize;
       entry.complete = true;
       entry.done = {};
+      takeResultsOfPreviousDictionary(expr, entry, missing);
+      wholeDictionary = missing.size() == dictionarySize;
     } else {
       forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) {
         uint32_t code = codes[i];

@@ -45,6 +45,11 @@ class BoundScalarFunction {
   /// (integer division by zero, overflow, unparsable cast).
   virtual ColumnPtr execute(const std::vector<ColumnPtr>& args, size_t numRows,
                             const SelectionVector* sel) const = 0;
+
+  /// Whether one value costs far more to compute than comparing two strings
+  /// (a regular expression match). evaluate() then reuses the results that
+  /// an earlier segment's dictionary has for equal strings.
+  virtual bool costlyPerValue() const { return false; }
 };
 
 using ScalarFunctionFactory =

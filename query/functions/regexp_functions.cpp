@@ -166,6 +166,7 @@ std::unique_ptr<RE2> compileRegex(std::string_view function, const FunctionArgs&
 class Match final : public ScalarFunction {
  public:
   Match(DataType type, std::unique_ptr<RE2> regex) : ScalarFunction("match", type), regex_(std::move(regex)) {}
+  bool costlyPerValue() const override { return true; }
 
  protected:
   ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
@@ -185,6 +186,7 @@ class Match final : public ScalarFunction {
 class Extract final : public ScalarFunction {
  public:
   Extract(DataType type, std::unique_ptr<RE2> regex) : ScalarFunction("extract", type), regex_(std::move(regex)) {}
+  bool costlyPerValue() const override { return true; }
 
  protected:
   ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
@@ -296,6 +298,8 @@ class ReplaceRegexp final : public ScalarFunction {
       }
     }
   }
+
+  bool costlyPerValue() const override { return true; }
 
  protected:
   ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {

@@ -2,6 +2,7 @@
 // dictionary entry (first for the entries that live rows meet, then for the
 // whole dictionary at once) must equal the function run on the flat rows.
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -102,6 +103,66 @@ TEST(DictionaryEvaluation, StringResultOutlivesCache) {
   EXPECT_EQ(result->stringAt(kEntries - 1), "");
   EXPECT_EQ(result->stringAt(kEntries - 2), "VB");
   EXPECT_EQ(result->stringAt(0), "V" + std::string((kEntries - 1) % 37, 'A' + static_cast<char>((kEntries - 1) % 26)));
+}
+
+// A sorted dictionary of URLs numbered first..first+count-1 on 97 hosts.
+std::shared_ptr<StringDictionary> makeSortedUrls(size_t first, size_t count) {
+  std::vector<std::string> urls;
+  for (size_t n = first; n < first + count; ++n) {
+    urls.push_back("http://www.host" + std::to_string(n % 97) + ".example/p/" + std::to_string(n));
+  }
+  std::sort(urls.begin(), urls.end());
+  auto dictionary = std::make_shared<StringDictionary>();
+  for (const std::string& url : urls) dictionary->add(url);
+  dictionary->sorted = true;
+  return dictionary;
+}
+
+// Runs `expr` over sorted dictionaries whose values partly recur in the one
+// before. Each block holds every code twice, so the whole dictionary is
+// computed at once. Checks each result against the flat rows, and again
+// once the dictionaries and the per-thread results are gone.
+void checkSortedSequence(const BoundExprPtr& expr) {
+  clearEvaluationCache();
+  std::vector<std::shared_ptr<StringDictionary>> dictionaries = {
+      makeSortedUrls(0, 600), makeSortedUrls(300, 600), makeSortedUrls(0, 1200), makeSortedUrls(1150, 100)};
+  std::vector<ColumnPtr> expected;
+  std::vector<ColumnPtr> actual;
+  for (size_t d = 0; d < dictionaries.size(); ++d) {
+    const size_t entries = dictionaries[d]->values.size();
+    ColumnPtr codes = Column::makeDictionary(DataType(TypeId::kString), dictionaries[d], 2 * entries);
+    for (size_t i = 0; i < 2 * entries; ++i) codes->codes()[i] = static_cast<uint32_t>((7 * i) % entries);
+    Batch onDictionary;
+    onDictionary.numRows = 2 * entries;
+    onDictionary.columns = {codes};
+    Batch flat = onDictionary;
+    flat.columns = {Column::flatten(codes)};
+    expected.push_back(evaluate(*expr, flat));
+    actual.push_back(evaluate(*expr, onDictionary));
+  }
+  auto compare = [&](const char* when) {
+    for (size_t d = 0; d < actual.size(); ++d) {
+      for (size_t row = 0; row < actual[d]->size(); ++row) {
+        ASSERT_EQ(actual[d]->isNull(row), expected[d]->isNull(row))
+            << expr->functionName << " " << when << " dictionary " << d << " row " << row;
+        if (expected[d]->isNull(row)) continue;
+        ASSERT_EQ(actual[d]->getValue(row), expected[d]->getValue(row))
+            << expr->functionName << " " << when << " dictionary " << d << " row " << row;
+      }
+    }
+  };
+  compare("while cached");
+  dictionaries.clear();
+  clearEvaluationCache();
+  compare("after the dictionaries are freed");
+}
+
+TEST(DictionaryEvaluation, RegexpResultsReusedAcrossSortedDictionaries) {
+  checkSortedSequence(
+      callOn("replaceRegexpOne", {Value::string("^https?://(?:www\\.)?([^/]+)/.*$"), Value::string("\\1")}));
+  checkSortedSequence(callOn("replaceRegexpAll", {Value::string("[0-9]"), Value::string("#")}));
+  checkSortedSequence(callOn("extract", {Value::string("p/(\\d+)")}));
+  checkSortedSequence(callOn("match", {Value::string("host1\\d\\.")}));
 }
 
 }  // namespace
