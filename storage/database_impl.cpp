@@ -282,6 +282,17 @@ absl::Status DatabaseImpl::createTable(const TableDef& def, bool orReplace, bool
   if (exists && !orReplace) {
     return absl::AlreadyExistsError(absl::StrCat("table '", def.name, "' already exists"));
   }
+  if (exists) {
+    // Replacing would drop the hot rows' registration while the ingestion
+    // source still keeps them, so they would come back with its next rows.
+    std::lock_guard<std::mutex> stateLock(stateMutex_);
+    auto it = tables_.find(def.name);
+    if (it != tables_.end() && (it->second.hotSource != nullptr || it->second.hot != nullptr)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "table '", def.name, "' is fed by a Kafka supervisor, so it cannot be truncated or replaced; terminate "
+          "the supervisor first (POST /druid/indexer/v1/supervisor/", def.name, "/terminate)"));
+    }
+  }
 
   CatalogChange change;
   if (exists) change.dropTables.push_back(def.name);

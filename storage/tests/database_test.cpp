@@ -450,6 +450,28 @@ TEST(DatabaseTest, ReplaceTableDropsOldSegments) {
   EXPECT_EQ(segmentFileCount(dir.path()), 0u);
 }
 
+// An ingestion source that never installs a view.
+class IdleHotSource : public HotViewSource {
+ public:
+  void refresh() override {}
+};
+
+TEST(DatabaseTest, ReplaceRejectedWhileIngestionFeedsTable) {
+  TempDir dir;
+  auto database = openDatabase(dir.path());
+  ASSERT_NE(database, nullptr);
+  ASSERT_TRUE(database->createTable(eventsTable(), false, false).ok());
+  auto source = std::make_shared<IdleHotSource>();
+  ASSERT_TRUE(database->setHotViewSource("events", source).ok());
+
+  absl::Status replaced = database->createTable(eventsTable(), true, false);
+  EXPECT_TRUE(absl::IsFailedPrecondition(replaced)) << replaced;
+  EXPECT_NE(replaced.message().find("terminate"), std::string::npos) << replaced;
+
+  database->removeHotViewSource("events", source.get());
+  EXPECT_TRUE(database->createTable(eventsTable(), true, false).ok());
+}
+
 TEST(DatabaseTest, ConcurrentInsertsAndSnapshots) {
   TempDir dir;
   StorageTuning tuning;
