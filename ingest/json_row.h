@@ -38,8 +38,8 @@ struct ScalarField {
 /// Not thread-safe: one supervisor worker owns one.
 class JsonRowParser {
  public:
-  /// How parse() decodes a message. Both modes accept the same messages and
-  /// read the same fields; the tests compare them.
+  /// The decoding method of parse(). Both modes accept the same messages and
+  /// read the same fields, and the tests compare them.
   enum class Mode : uint8_t {
     /// simdjson's stage 1 finds the structural characters, then a walk over
     /// them checks the grammar and every value as simdjson's DOM parser

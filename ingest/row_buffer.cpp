@@ -202,6 +202,15 @@ bool isLastMetric(MetricType type) {
          type == MetricType::kStringLast;
 }
 
+// Returns whether an event at `timeMs` replaces a metric's value. First and
+// last keep the value with the smallest or largest event time, and ties go
+// to the event read first or last. Other metrics always take the event.
+bool keepsValue(MetricType type, bool valid, int64_t orderMs, int64_t timeMs) {
+  if (isFirstMetric(type)) return !valid || timeMs < orderMs;
+  if (isLastMetric(type)) return !valid || timeMs >= orderMs;
+  return true;
+}
+
 bool isMinMetric(MetricType type) {
   return type == MetricType::kLongMin || type == MetricType::kDoubleMin || type == MetricType::kFloatMin;
 }
@@ -405,10 +414,7 @@ void RowBuffer::aggregateFast(MetricColumn& column, const MetricInput& input, ui
     return;
   }
 
-  bool keep = true;
-  if (isFirstMetric(type)) keep = !column.valid[row] || timeMs < column.orderMs[row];
-  if (isLastMetric(type)) keep = !column.valid[row] || timeMs >= column.orderMs[row];
-  if (!keep) return;
+  if (!keepsValue(type, column.valid[row] != 0, column.orderMs[row], timeMs)) return;
 
   if (isStringMetric(type)) {
     column.strings[row] = heap_->add(input.text);
@@ -524,10 +530,7 @@ void RowBuffer::combine(MetricColumn& column, uint32_t row, const Column& source
     return;
   }
 
-  bool keep = true;
-  if (isFirstMetric(type)) keep = !column.valid[row] || timeMs < column.orderMs[row];
-  if (isLastMetric(type)) keep = !column.valid[row] || timeMs >= column.orderMs[row];
-  if (!keep) return;
+  if (!keepsValue(type, column.valid[row] != 0, column.orderMs[row], timeMs)) return;
 
   if (isStringMetric(type)) {
     column.strings[row] = heap_->add(source.stringAt(sourceRow));
@@ -749,12 +752,7 @@ void RowBuffer::aggregate(MetricColumn& column, uint32_t row, const Event& event
   if (found == Conversion::kError) report();
   if (found != Conversion::kOk) return;
 
-  // First and last keep the value with the smallest or largest event time;
-  // ties go to the event read first or last.
-  bool keep = true;
-  if (isFirstMetric(type)) keep = !column.valid[row] || timeMs < column.orderMs[row];
-  if (isLastMetric(type)) keep = !column.valid[row] || timeMs >= column.orderMs[row];
-  if (!keep) return;
+  if (!keepsValue(type, column.valid[row] != 0, column.orderMs[row], timeMs)) return;
 
   if (isStringMetric(type)) {
     std::string text = stringText(*value);

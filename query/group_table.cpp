@@ -570,10 +570,7 @@ GroupTable::TranslatedGroups GroupTable::translateGroups(GroupTable& other) {
   for (size_t g = 0; g < groups; ++g) {
     auto* bytes = reinterpret_cast<char*>(&out.keys[g * N]);
     for (const KeyPart& part : parts_) {
-      if (!part.isString || part.isConstant || part.isDerived ||
-          (part.type.nullable && bytes[part.offset + part.width] != 0)) {
-        continue;
-      }
+      if (!part.storesStringId(bytes)) continue;
       uint32_t id;
       std::memcpy(&id, bytes + part.offset, sizeof(id));
       std::memcpy(bytes + part.offset, &ids[id], sizeof(id));
@@ -949,10 +946,7 @@ void GroupTable::merge(GroupTable& other) {
       for (size_t g = 0; g < other.numGroups_; ++g) {
         std::memcpy(key.data(), &other.keysByGroup_[g * words_], words_ * sizeof(uint64_t));
         for (const KeyPart& part : parts_) {
-          if (!part.isString || part.isConstant || part.isDerived ||
-              (part.type.nullable && bytes[part.offset + part.width] != 0)) {
-            continue;
-          }
+          if (!part.storesStringId(bytes)) continue;
           uint32_t id;
           std::memcpy(&id, bytes + part.offset, sizeof(id));
           id = strings_.intern(other.strings_.at(id), other.strings_.hashAt(id));

@@ -81,6 +81,12 @@ class GroupTable {
     bool isDerived = false;
     uint32_t offset = 0;  // byte offset of the value
     uint32_t width = 0;   // value bytes; the NULL flag byte follows when nullable
+
+    /// Returns whether the packed key `key` stores an interned string id for
+    /// this part: a string key that is not constant, derived or NULL.
+    bool storesStringId(const char* key) const {
+      return isString && !isConstant && !isDerived && !(type.nullable && key[offset + width] != 0);
+    }
   };
 
   // Interned ids of one dictionary's codes, filled as codes are met.

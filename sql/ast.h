@@ -56,7 +56,7 @@ struct TypeName {
   std::string note;
   /// Set when a column of this type would not keep its values: a time zone
   /// other than UTC, DateTime64 finer than milliseconds, Decimal. The text
-  /// says why and what to declare instead. CREATE TABLE rejects such a
+  /// explains why and what to declare instead. CREATE TABLE rejects such a
   /// column, while a CAST in a query still converts to the stored type.
   std::string columnError;
 };
