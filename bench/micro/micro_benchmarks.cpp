@@ -1,7 +1,7 @@
 // Google Benchmark programs for the kernels that dominate ClickBench-style
-// queries: segment block decode, filter predicates, hash aggregation and
-// sort/top-N. Not timed tests: CI only runs them briefly to see that they
-// work (see bench/micro/CMakeLists.txt).
+// queries: segment block decode, filter predicates, regular expression
+// groups, hash aggregation and sort/top-N. Not timed tests: CI only runs
+// them briefly to see that they work (see bench/micro/CMakeLists.txt).
 //
 //   build/bin/furl_micro_benchmarks --benchmark_filter=Decode
 //   build/bin/furl_micro_benchmarks --engine_rows=10000000   # default 1000000
@@ -26,12 +26,14 @@
 #include "common/logging.h"
 #include "query/aggregate.h"
 #include "query/expression.h"
+#include "query/functions/backtracking_regex.h"
 #include "query/function.h"
 #include "query/query_engine.h"
 #include "storage/codec.h"
 #include "storage/database.h"
 #include "storage/segment_reader.h"
 #include "storage/segment_writer.h"
+#include "re2/re2.h"
 
 namespace furl {
 namespace {
@@ -244,6 +246,71 @@ void BM_EvaluateDictionaryLength(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBlockRows * kBlocks);
 }
 BENCHMARK(BM_EvaluateDictionaryLength)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+// --- regular expressions ---------------------------------------------------
+
+/// Referer-like URLs: http or https, with or without "www.", a path of
+/// varying length, and some values that do not match ClickBench Q29's
+/// pattern (no path after the host, or empty).
+std::vector<std::string> refererValues(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> values;
+  values.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t id = rng();
+    std::string url = id % 3 == 0 ? "https://" : "http://";
+    if (id % 2 == 0) url += "www.";
+    url += "site" + std::to_string(id % 9973) + (id % 5 == 0 ? ".com.tr" : ".ru");
+    if (id % 17 != 0) url += "/catalog/" + std::to_string(id % 100000) + "/item.html?id=" + std::to_string(id % 977);
+    values.push_back(id % 101 == 0 ? std::string() : std::move(url));
+  }
+  return values;
+}
+
+constexpr const char* kQ29Pattern = "^https?://(?:www\\.)?([^/]+)/.*$";
+
+/// Finds the first group of ClickBench Q29's pattern in each value with
+/// RE2::Match (range(0) = 0) or BacktrackingRegex (range(0) = 1).
+void BM_RegexpGroups(benchmark::State& state) {
+  const std::vector<std::string> values = refererValues(kBlockRows, 8);
+  RE2 re2(kQ29Pattern);
+  auto backtracking = query::BacktrackingRegex::compile(kQ29Pattern);
+  const bool useBacktracking = state.range(0) == 1;
+  state.SetLabel(useBacktracking ? "backtracking" : "RE2");
+  for (auto _ : state) {
+    size_t matched = 0;
+    for (const std::string& value : values) {
+      re2::StringPiece groups[2];
+      if (useBacktracking) {
+        matched += backtracking->match(value, 0, groups, 2) == query::BacktrackingRegex::Outcome::kMatch;
+      } else {
+        matched += re2.Match(value, 0, value.size(), RE2::UNANCHORED, groups, 2);
+      }
+    }
+    benchmark::DoNotOptimize(matched);
+  }
+  state.SetItemsProcessed(state.iterations() * values.size());
+}
+BENCHMARK(BM_RegexpGroups)->Arg(0)->Arg(1);
+
+/// Runs the function call of ClickBench Q29, REGEXP_REPLACE(Referer,
+/// pattern, '\1'), over one block of distinct values.
+void BM_ReplaceRegexpAll(benchmark::State& state) {
+  const std::vector<std::string> values = refererValues(kBlockRows, 9);
+  auto column = Column::makeFlat(DataType(TypeId::kString), values.size());
+  for (size_t i = 0; i < values.size(); ++i) column->data<std::string_view>()[i] = column->heap().add(values[i]);
+  const auto* factory = query::FunctionRegistry::instance().find("replaceRegexpAll");
+  const Value pattern = Value::string(kQ29Pattern);
+  const Value rewrite = Value::string("\\1");
+  std::vector<query::FunctionArgument> arguments = {
+      {DataType(TypeId::kString), nullptr}, {DataType(TypeId::kString), &pattern}, {DataType(TypeId::kString), &rewrite}};
+  auto bound = (*factory)(arguments);
+  std::vector<ColumnPtr> args = {column, Column::makeConstant(DataType(TypeId::kString), pattern, values.size()),
+                                 Column::makeConstant(DataType(TypeId::kString), rewrite, values.size())};
+  for (auto _ : state) benchmark::DoNotOptimize(bound->execute(args, values.size(), nullptr).get());
+  state.SetItemsProcessed(state.iterations() * values.size());
+}
+BENCHMARK(BM_ReplaceRegexpAll);
 
 // --- aggregate state kernels -----------------------------------------------
 

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "fmt/format.h"
+#include "query/functions/backtracking_regex.h"
 #include "query/functions/builtin_functions.h"
 #include "query/functions/function_util.h"
 #include "query/functions/like_matcher.h"
@@ -163,6 +164,18 @@ std::unique_ptr<RE2> compileRegex(std::string_view function, const FunctionArgs&
   return regex;
 }
 
+// Runs RE2::Match(s, startpos, s.size(), UNANCHORED, groups, numGroups)
+// with the backtracking matcher `fast` when there is one and it decides
+// the value, which is cheaper for the groups of most short texts.
+bool matchGroups(const RE2& regex, const BacktrackingRegex* fast, std::string_view s, size_t startpos,
+                 re2::StringPiece* groups, int numGroups) {
+  if (fast != nullptr) {
+    const BacktrackingRegex::Outcome outcome = fast->match(s, startpos, groups, numGroups);
+    if (outcome != BacktrackingRegex::Outcome::kUndecided) return outcome == BacktrackingRegex::Outcome::kMatch;
+  }
+  return regex.Match(re2::StringPiece(s.data(), s.size()), startpos, s.size(), RE2::UNANCHORED, groups, numGroups);
+}
+
 class Match final : public ScalarFunction {
  public:
   Match(DataType type, std::unique_ptr<RE2> regex) : ScalarFunction("match", type), regex_(std::move(regex)) {}
@@ -185,18 +198,18 @@ class Match final : public ScalarFunction {
 /// when the expression has no group; '' when nothing matches.
 class Extract final : public ScalarFunction {
  public:
-  Extract(DataType type, std::unique_ptr<RE2> regex) : ScalarFunction("extract", type), regex_(std::move(regex)) {}
+  Extract(DataType type, std::unique_ptr<RE2> regex)
+      : ScalarFunction("extract", type), regex_(std::move(regex)), fast_(BacktrackingRegex::compile(regex_->pattern())) {}
   bool costlyPerValue() const override { return true; }
 
  protected:
   ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
     ColumnPtr out = makeOutput(resultType(), {args[0]}, numRows);
-    const RE2& regex = *regex_;
-    int group = regex.NumberOfCapturingGroups() > 0 ? 1 : 0;
+    int group = regex_->NumberOfCapturingGroups() > 0 ? 1 : 0;
     mapStrings<std::string_view>(*args[0], out->data<std::string_view>(), numRows, sel,
                                  [&](std::string_view s) -> std::string_view {
                                    re2::StringPiece groups[2];
-                                   if (!regex.Match(s, 0, s.size(), RE2::UNANCHORED, groups, group + 1)) return {};
+                                   if (!matchGroups(*regex_, fast_.get(), s, 0, groups, group + 1)) return {};
                                    if (groups[group].data() == nullptr) return {};
                                    return std::string_view(groups[group].data(), groups[group].size());
                                  });
@@ -206,6 +219,7 @@ class Extract final : public ScalarFunction {
 
  private:
   std::unique_ptr<RE2> regex_;
+  std::unique_ptr<BacktrackingRegex> fast_;  // null when the pattern is outside its subset
 };
 
 // Returns `pattern` without a final `.*$` when that suffix applies to the
@@ -284,7 +298,8 @@ std::optional<std::string> withoutTrailingAnyToEnd(std::string_view pattern) {
 class ReplaceRegexp final : public ScalarFunction {
  public:
   ReplaceRegexp(std::string name, DataType type, std::unique_ptr<RE2> regex, std::string rewrite, bool all)
-      : ScalarFunction(std::move(name), type), regex_(std::move(regex)), rewrite_(std::move(rewrite)), all_(all) {
+      : ScalarFunction(std::move(name), type), regex_(std::move(regex)),
+        fast_(BacktrackingRegex::compile(regex_->pattern())), rewrite_(std::move(rewrite)), all_(all) {
     if (rewrite_.size() == 2 && rewrite_[0] == '\\' && rewrite_[1] >= '0' && rewrite_[1] <= '9') {
       onlyGroup_ = rewrite_[1] - '0';
     }
@@ -295,6 +310,7 @@ class ReplaceRegexp final : public ScalarFunction {
       // The prefix must have the same groups, or the rewrite could not use it.
       if (prefixRegex->ok() && prefixRegex->NumberOfCapturingGroups() == regex_->NumberOfCapturingGroups()) {
         prefixRegex_ = std::move(prefixRegex);
+        prefixFast_ = BacktrackingRegex::compile(*prefix);
       }
     }
   }
@@ -324,18 +340,17 @@ class ReplaceRegexp final : public ScalarFunction {
   // its handling of empty matches applies unchanged.
   std::string_view replace(std::string_view s, std::vector<re2::StringPiece>& groups, std::string& buffer,
                            StringHeap& heap) const {
-    re2::StringPiece text(s.data(), s.size());
     const int n = static_cast<int>(groups.size());
     if (prefixRegex_ != nullptr && isAsciiWithoutNewline(s)) {
-      if (!prefixRegex_->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), n)) return s;
+      if (!matchGroups(*prefixRegex_, prefixFast_.get(), s, 0, groups.data(), n)) return s;
       // The dropped `.*$` extends the match to the end of the text.
       groups[0] = re2::StringPiece(groups[0].data(), static_cast<size_t>(s.data() + s.size() - groups[0].data()));
-    } else if (!regex_->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), n)) {
+    } else if (!matchGroups(*regex_, fast_.get(), s, 0, groups.data(), n)) {
       return s;
     }
     size_t begin = static_cast<size_t>(groups[0].data() - s.data());
     size_t end = begin + groups[0].size();
-    if (all_ && regex_->Match(text, end, text.size(), RE2::UNANCHORED, nullptr, 0)) {
+    if (all_ && matchGroups(*regex_, fast_.get(), s, end, nullptr, 0)) {
       buffer.assign(s);
       RE2::GlobalReplace(&buffer, *regex_, rewrite_);
       return heap.add(buffer);
@@ -352,6 +367,10 @@ class ReplaceRegexp final : public ScalarFunction {
   }
 
   std::unique_ptr<RE2> regex_;
+  // The matchers tried before `regex_` and `prefixRegex_`; null when the
+  // pattern is outside their subset.
+  std::unique_ptr<BacktrackingRegex> fast_;
+  std::unique_ptr<BacktrackingRegex> prefixFast_;
   // `regex_` without a final `.*$`, for ASCII texts without a newline; null when
   // the pattern does not end that way.
   std::unique_ptr<RE2> prefixRegex_;
