@@ -565,6 +565,104 @@ class StringPickState final : public AggregateState {
   std::vector<uint32_t> touched_;
 };
 
+// --- argMin / argMax ------------------------------------------------------------
+
+// argMin(x, key) and argMax(x, key): per group the smallest (largest) key
+// seen and the x of its row. A row is skipped when x or key is NULL, as in
+// ClickHouse. Keys are compared in their physical type K (std::string for
+// strings); the value is kept as a Value and read from its column only when
+// a row replaces the group's best, which after the first rows is rare. Of
+// equal keys the first row seen wins; across threads which one is first is
+// not defined (ClickHouse says the same).
+template <typename K>
+class ArgPickState final : public AggregateState {
+  using Stored = std::conditional_t<std::is_same_v<K, std::string_view>, std::string, K>;
+
+ public:
+  ArgPickState(DataType resultType, bool max) : resultType_(resultType), max_(max) {}
+
+  void resize(size_t numGroups) override {
+    keys_.resize(numGroups);
+    values_.resize(numGroups);
+    seen_.resize(numGroups);
+  }
+
+  void update(const Column*, const uint32_t*, const uint32_t*, size_t) override {
+    throw QueryError(ErrorCode::kLogicalError, "argMin/argMax needs its key column");
+  }
+
+  void updateSingleGroup(const Column*, const uint32_t*, size_t) override {
+    throw QueryError(ErrorCode::kLogicalError, "argMin/argMax needs its key column");
+  }
+
+  void updateWithKey(const Column* arg, const Column* key, const uint32_t* rows, const uint32_t* gids,
+                     size_t n) override {
+    ColumnPtr flatKey;
+    const K* keys = nullptr;
+    if constexpr (!std::is_same_v<K, std::string_view>) {
+      flatKey = flatArg(key);
+      keys = flatKey->template data<K>();
+    }
+    const bool keyNulls = key->mayHaveNulls();
+    const bool argNulls = arg->mayHaveNulls();
+    for (size_t k = 0; k < n; ++k) {
+      uint32_t row = rows[k];
+      if ((keyNulls && key->isNull(row)) || (argNulls && arg->isNull(row))) continue;
+      uint32_t g = gids[k];
+      if constexpr (std::is_same_v<K, std::string_view>) {
+        std::string_view candidate = key->stringAt(row);
+        if (seen_.seen(g) && !better(candidate, keys_[g])) continue;
+        keys_[g].assign(candidate);
+      } else {
+        K candidate = keys[row];
+        if (seen_.seen(g) && !better(candidate, keys_[g])) continue;
+        keys_[g] = candidate;
+      }
+      values_[g] = arg->getValue(row);
+      seen_.mark(g);
+    }
+  }
+
+  void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
+    auto& o = static_cast<ArgPickState&>(other);
+    for (size_t g = 0; g < otherGroups; ++g) {
+      if (!o.seen_.seen(static_cast<uint32_t>(g))) continue;
+      uint32_t to = gidMap[g];
+      if (seen_.seen(to) && !better(o.keys_[g], keys_[to])) continue;
+      keys_[to] = std::move(o.keys_[g]);
+      values_[to] = std::move(o.values_[g]);
+      seen_.mark(to);
+    }
+  }
+
+  ColumnPtr finalize(size_t numGroups) override {
+    auto out = Column::makeFlat(resultType_, numGroups);
+    for (size_t g = 0; g < numGroups; ++g) {
+      if (seen_.seen(static_cast<uint32_t>(g))) {
+        out->setValue(g, values_[g]);
+      } else {
+        out->setNull(g);
+      }
+    }
+    return out;
+  }
+
+ private:
+  // True when `candidate` replaces `best`: strictly smaller (larger), so the
+  // first of equal keys stays. Every comparison with a NaN is false, so a
+  // NaN key replaces nothing, and stays once it is a group's first key.
+  template <typename A, typename B>
+  bool better(const A& candidate, const B& best) const {
+    return max_ ? best < candidate : candidate < best;
+  }
+
+  DataType resultType_;
+  bool max_;
+  std::vector<Stored> keys_;
+  std::vector<Value> values_;
+  SeenFlags seen_;
+};
+
 // --- count(DISTINCT x) ---------------------------------------------------------
 
 // Exact distinct counting: one set of (group, value) pairs for all groups,
@@ -711,12 +809,15 @@ class DistinctStringState final : public AggregateState {
 // min(NULL), max(NULL), any(NULL): always NULL.
 class NullState final : public AggregateState {
  public:
+  explicit NullState(DataType resultType = DataType(TypeId::kNull, true)) : resultType_(resultType) {}
   void resize(size_t) override {}
   void update(const Column*, const uint32_t*, const uint32_t*, size_t) override {}
+  void updateWithKey(const Column*, const Column*, const uint32_t*, const uint32_t*, size_t) override {}
   void merge(AggregateState&, const uint32_t*, size_t) override {}
-  ColumnPtr finalize(size_t numGroups) override {
-    return Column::makeConstant(DataType(TypeId::kNull, true), Value(), numGroups);
-  }
+  ColumnPtr finalize(size_t numGroups) override { return Column::makeConstant(resultType_, Value(), numGroups); }
+
+ private:
+  DataType resultType_;
 };
 
 // Approximate distinct counting with one HyperLogLog sketch per group. Raw
@@ -845,7 +946,11 @@ std::unique_ptr<AggregateState> makeTyped(TypeId type, Args&&... args) {
 
 }  // namespace
 
-void AggregateState::updateSingleGroup(const Column* arg, const uint32_t* rows, size_t n) {
+namespace {
+
+// For a single-group update through update(): `rows`, or 0..n-1 when it is
+// null, and n group ids 0. Both arrays are per thread and reused.
+std::pair<const uint32_t*, const uint32_t*> singleGroupArrays(const uint32_t* rows, size_t n) {
   thread_local std::vector<uint32_t> denseRows;
   thread_local std::vector<uint32_t> zeroGids;
   if (!rows) {
@@ -857,7 +962,23 @@ void AggregateState::updateSingleGroup(const Column* arg, const uint32_t* rows, 
     rows = denseRows.data();
   }
   if (zeroGids.size() < n) zeroGids.resize(n, 0);
-  update(arg, rows, zeroGids.data(), n);
+  return {rows, zeroGids.data()};
+}
+
+}  // namespace
+
+void AggregateState::updateSingleGroup(const Column* arg, const uint32_t* rows, size_t n) {
+  auto [rowIds, gids] = singleGroupArrays(rows, n);
+  update(arg, rowIds, gids, n);
+}
+
+void AggregateState::updateSingleGroupWithKey(const Column* arg, const Column* key, const uint32_t* rows, size_t n) {
+  auto [rowIds, gids] = singleGroupArrays(rows, n);
+  updateWithKey(arg, key, rowIds, gids, n);
+}
+
+void AggregateState::updateWithKey(const Column*, const Column*, const uint32_t*, const uint32_t*, size_t) {
+  throw QueryError(ErrorCode::kLogicalError, "this aggregate has no compared second argument");
 }
 
 ColumnPtr AggregateState::finalizeShifted(size_t, int64_t) {
@@ -928,7 +1049,19 @@ std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct)
     return AggregateKind::kApproxDistinct;
   }
   if (lower == "ds_hll") return AggregateKind::kHllSketch;
+  if (lower == "argmin" || lower == "min_by" || lower == "arg_min") return AggregateKind::kArgMin;
+  if (lower == "argmax" || lower == "max_by" || lower == "arg_max") return AggregateKind::kArgMax;
   return std::nullopt;
+}
+
+const std::vector<std::string_view>& aggregateFunctionNames() {
+  static const std::vector<std::string_view> kNames = {
+      "count",       "sum",          "min",          "max",           "avg",       "any",
+      "any_value",   "anyLast",      "last_value",   "uniq",          "uniqExact", "uniqHLL12",
+      "uniqCombined", "uniqCombined64", "APPROX_COUNT_DISTINCT", "APPROX_COUNT_DISTINCT_DS_HLL", "DS_HLL",
+      "quantile",    "median",       "quantileExact", "medianExact",  "argMin",    "argMax",
+      "min_by",      "max_by",       "arg_min",      "arg_max"};
+  return kNames;
 }
 
 bool takesHllParameters(std::string_view name) {
@@ -972,6 +1105,10 @@ DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_v
     case AggregateKind::kAnyLast:
       if (argType.id == TypeId::kNull) return DataType(TypeId::kNull, true);
       return argType.withNullable(true);
+    case AggregateKind::kArgMin:
+    case AggregateKind::kArgMax:
+      if (argType.id == TypeId::kNull) return DataType(TypeId::kNull, true);
+      return argType.withNullable(true);
     case AggregateKind::kQuantile:
     case AggregateKind::kQuantileExact:
       if (isTemporal(argType.id)) return argType.withNullable(true);
@@ -1013,6 +1150,17 @@ std::unique_ptr<AggregateState> makeAggregateState(const AggregateSpec& spec) {
     case AggregateKind::kCountDistinct:
       if (argType == TypeId::kString) return std::make_unique<DistinctStringState>();
       return std::make_unique<DistinctFixedState>(argType);
+    case AggregateKind::kArgMin:
+    case AggregateKind::kArgMax: {
+      bool max = spec.kind == AggregateKind::kArgMax;
+      // A NULL literal as either argument skips every row.
+      if (argType == TypeId::kNull || spec.key->type.id == TypeId::kNull) {
+        return std::make_unique<NullState>(spec.resultType);
+      }
+      return dispatchPhysical(spec.key->type.id, [&]<typename K>() -> std::unique_ptr<AggregateState> {
+        return std::make_unique<ArgPickState<K>>(spec.resultType, max);
+      });
+    }
   }
   throw QueryError(ErrorCode::kLogicalError, "unknown aggregate kind");
 }

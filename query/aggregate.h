@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/column.h"
 #include "common/types.h"
@@ -30,12 +31,17 @@ enum class AggregateKind : uint8_t {
   kQuantile,        // quantile(level)(x), median: exact, interpolated (quantile_state.cpp)
   kQuantileExact,   // quantileExact(level)(x), medianExact: the value at floor(level * n)
   kHllSketch,       // DS_HLL: the HyperLogLog sketch itself
+  kArgMin,          // argMin(x, key): x of the row with the smallest key
+  kArgMax,          // argMax(x, key): x of the row with the largest key
 };
 
 struct AggregateSpec {
   AggregateKind kind = AggregateKind::kCountStar;
   /// The argument over the scanned batch; null for count(*).
   BoundExprPtr arg;
+  /// kArgMin and kArgMax: the value compared (the second argument); the
+  /// result is `arg` of the row with the smallest or largest `key`.
+  BoundExprPtr key;
   DataType resultType;
   /// kApproxDistinct and kHllSketch: log2 of the sketch's register count.
   /// Over an HLLSketch argument the stored sketches are merged, and the
@@ -55,6 +61,10 @@ bool takesHllParameters(std::string_view name);
 /// nullopt when the name is not an aggregate. A name with ClickHouse's -If
 /// combinator (`sumIf`) maps to the kind of its base aggregate.
 std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct);
+
+/// Every name findAggregate() knows (without the -If combinator), in the
+/// spelling ClickHouse, Druid or standard SQL documents.
+const std::vector<std::string_view>& aggregateFunctionNames();
 
 /// The result type of an aggregate over an argument of type `argType`.
 /// Throws QueryError (kIllegalTypeOfArgument) naming `name` when the type
@@ -76,6 +86,13 @@ class AggregateState {
   /// override it with loops that keep the accumulator in a local and need
   /// no group id array. The default builds the arrays and calls update().
   virtual void updateSingleGroup(const Column* arg, const uint32_t* rows, size_t n);
+  /// For the aggregates with a compared second argument (argMin, argMax):
+  /// update() with that argument's column beside `arg`. Others throw
+  /// kLogicalError.
+  virtual void updateWithKey(const Column* arg, const Column* key, const uint32_t* rows, const uint32_t* gids,
+                             size_t n);
+  /// updateWithKey() into group 0, with rows as in updateSingleGroup().
+  void updateSingleGroupWithKey(const Column* arg, const Column* key, const uint32_t* rows, size_t n);
   /// Adds the groups of `other` (a state of the same aggregate) into this
   /// one: other's group g goes to this state's group gidMap[g].
   virtual void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) = 0;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "common/error.h"
 #include "common/hll_sketch.h"
 #include "common/time_util.h"
@@ -507,12 +508,15 @@ BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) 
   std::vector<const sql::Expr*> args;
   for (const auto& arg : call.args) args.push_back(arg.get());
   const sql::Expr* condition = nullptr;
+  const bool argPick = kind == AggregateKind::kArgMin || kind == AggregateKind::kArgMax;
   if (stripIfCombinator(call.name)) {
-    size_t minArgs = kind == AggregateKind::kCount ? 1 : 2;
+    size_t minArgs = kind == AggregateKind::kCount ? 1 : argPick ? 3 : 2;
     if (args.size() != minArgs) {
       throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
                        "aggregate function " + call.name + " takes " + std::to_string(minArgs) +
-                           (minArgs == 1 ? " argument (the condition)" : " arguments (the value and the condition)") +
+                           (minArgs == 1   ? " argument (the condition)"
+                            : minArgs == 3 ? " arguments (the value, the compared value and the condition)"
+                                           : " arguments (the value and the condition)") +
                            ", got " + std::to_string(args.size()) + where(call.position),
                        call.position);
     }
@@ -525,6 +529,31 @@ BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) 
     spec.kind = AggregateKind::kCountStar;
   } else if (kind == AggregateKind::kCount && condition && args.empty()) {
     spec.arg = BoundExpr::literal(Value::int64(1), DataType(TypeId::kInt64));
+  } else if (argPick) {
+    if (args.size() != 2) {
+      throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                       "aggregate function " + call.name +
+                           " takes 2 arguments (the value returned and the value compared), got " +
+                           std::to_string(args.size()) + where(call.position),
+                       call.position);
+    }
+    for (const sql::Expr* arg : args) {
+      if (containsAggregate(*arg)) {
+        throw QueryError(ErrorCode::kIllegalAggregation,
+                         "aggregate function " + call.name + where(call.position) +
+                             " has another aggregate function inside; nest them through a subquery",
+                         call.position);
+      }
+    }
+    spec.arg = bindExpr(*args[0], scope, Mode::kSource);
+    spec.key = bindExpr(*args[1], scope, Mode::kSource);
+    if (spec.key->type.id == TypeId::kHllSketch) {
+      throw QueryError(ErrorCode::kIllegalTypeOfArgument,
+                       "illegal type " + spec.key->type.toString() + " of the second argument of aggregate function " +
+                           call.name + where(args[1]->position) +
+                           "; sketches have no order: compare a number, a string, a date or a time",
+                       args[1]->position);
+    }
   } else {
     // APPROX_COUNT_DISTINCT_DS_HLL(x [, lgK [, tgtHllType]]) and DS_HLL
     // take Druid's sketch parameters; the other aggregates one argument.
@@ -604,7 +633,19 @@ BoundExprPtr Binder::bindExpr(const sql::Expr& expr, Scope& scope, Mode mode) {
       // its arguments (such as a column outside GROUP BY).
       if (FunctionRegistry::instance().find(f.name) == nullptr) throwUnknownFunction(f.name, f.position);
       std::vector<BoundExprPtr> args;
-      for (const auto& arg : f.args) args.push_back(bindChild(*arg));
+      for (const auto& arg : f.args) {
+        // toStartOfInterval(t, INTERVAL n unit [, zone]) passes the interval
+        // as its length and unit: toStartOfInterval(t, n, 'unit' [, zone]).
+        if (arg->kind == ExprKind::kInterval && args.size() == 1 &&
+            absl::EqualsIgnoreCase(f.name, "toStartOfInterval")) {
+          const auto& interval = arg->as<sql::IntervalExpr>();
+          args.push_back(bindChild(*interval.value));
+          args.push_back(BoundExpr::literal(Value::string(std::string(sql::timeUnitName(interval.unit))),
+                                            DataType(TypeId::kString)));
+          continue;
+        }
+        args.push_back(bindChild(*arg));
+      }
       return call(f.name, std::move(args));
     }
     case ExprKind::kUnary: {

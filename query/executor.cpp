@@ -232,7 +232,10 @@ struct ScanColumns {
     std::vector<const BoundExpr*> all;
     for (const auto& filter : plan.filters) all.push_back(filter.get());
     for (const auto& key : plan.groupKeys) all.push_back(key.get());
-    for (const auto& spec : plan.aggregates) all.push_back(spec.arg.get());
+    for (const auto& spec : plan.aggregates) {
+      all.push_back(spec.arg.get());
+      all.push_back(spec.key.get());
+    }
     if (!plan.aggregate) {
       for (const auto& expr : plan.projections) all.push_back(expr.get());
     }

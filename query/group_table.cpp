@@ -164,7 +164,7 @@ GroupTable::GroupTable(const SelectPlan& plan) : plan_(plan) {
     }
     // Only plain column arguments are recognised as equal.
     std::string key;
-    if (!stateSpec.arg || stateSpec.arg->kind == BoundExpr::Kind::kColumn) {
+    if (!stateSpec.key && (!stateSpec.arg || stateSpec.arg->kind == BoundExpr::Kind::kColumn)) {
       key = std::to_string(static_cast<int>(stateSpec.kind)) + ":" +
             (stateSpec.arg ? std::to_string(stateSpec.arg->columnIndex) : "*") + ":" + stateSpec.resultType.toString() +
             ":" + std::to_string(stateSpec.lgK) + ":" + std::to_string(stateSpec.level);
@@ -833,6 +833,10 @@ void GroupTable::consume(const Batch& batch) {
     for (size_t a = 0; a < states_.size(); ++a) {
       const AggregateSpec& spec = stateSpecs_[a];
       ColumnPtr arg = spec.arg ? evaluate(*spec.arg, batch) : nullptr;
+      if (spec.key) {
+        states_[a]->updateSingleGroupWithKey(arg.get(), evaluate(*spec.key, batch).get(), rows, live);
+        continue;
+      }
       states_[a]->updateSingleGroup(arg.get(), rows, live);
     }
     return;
@@ -903,6 +907,10 @@ void GroupTable::consume(const Batch& batch) {
   for (size_t a = 0; a < states_.size(); ++a) {
     const AggregateSpec& spec = stateSpecs_[a];
     ColumnPtr arg = spec.arg ? evaluate(*spec.arg, batch) : nullptr;
+    if (spec.key) {
+      states_[a]->updateWithKey(arg.get(), evaluate(*spec.key, batch).get(), rows_.data(), gids_.data(), live);
+      continue;
+    }
     states_[a]->update(arg.get(), rows_.data(), gids_.data(), live);
   }
 }

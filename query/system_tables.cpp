@@ -6,6 +6,8 @@
 #include "absl/strings/ascii.h"
 #include "common/error.h"
 #include "common/time_util.h"
+#include "query/aggregate.h"
+#include "query/function.h"
 #include "storage/database.h"
 
 namespace furl::query {
@@ -199,6 +201,28 @@ void addSystemOneTable(SystemTables& tables) {
   tables.add(std::move(table));
 }
 
+// ClickHouse's system.functions with the columns clients read most: every
+// scalar function and alias (all names match in any case) and every
+// aggregate. Aggregates also take the -If combinator (sumIf, argMaxIf...).
+void addSystemFunctionsTable(SystemTables& tables) {
+  SystemTable table;
+  table.schema = "system";
+  table.name = "functions";
+  table.columns = {{"name", kString}, {"is_aggregate", kUInt8}, {"case_insensitive", kUInt8}, {"alias_to", kString}};
+  table.produce = [](SystemRows& rows) {
+    std::vector<std::pair<std::string, bool>> all;
+    for (auto& name : FunctionRegistry::instance().names()) all.emplace_back(std::move(name), false);
+    for (std::string_view name : aggregateFunctionNames()) all.emplace_back(std::string(name), true);
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    for (const auto& [name, aggregate] : all) {
+      rows.addRow({Value::string(name), Value::uint64(aggregate ? 1 : 0, TypeId::kUInt8),
+                   Value::uint64(1, TypeId::kUInt8), Value::string("")});
+    }
+  };
+  tables.add(std::move(table));
+}
+
 // Druid's sys.segments, with the columns Furl can fill. Every Furl segment
 // is published, available and served by this one process.
 void addDruidSegmentsTable(SystemTables& tables, const storage::Database& database) {
@@ -367,6 +391,7 @@ void registerDatabaseSystemTables(SystemTables& tables, const storage::Database&
   addSystemColumnsTable(tables, database);
   addSystemSegmentsTable(tables, database);
   addSystemOneTable(tables);
+  addSystemFunctionsTable(tables);
   addDruidSegmentsTable(tables, database);
   addInformationSchemaTables(tables, database);
   addInformationSchemaColumns(tables, database);

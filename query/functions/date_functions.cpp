@@ -173,11 +173,13 @@ std::optional<TimeUnit> parseUnit(std::string_view text) {
 }
 
 /// A floor to `count` units measured from `originMs` (fixed-length units)
-/// or from 1970-01 (months and years).
+/// or from 1970-01 (months and years; from year 0 when `fromYearZero`, as
+/// ClickHouse's toStartOfInterval counts them).
 struct TimeFloor {
   TimeUnit unit = TimeUnit::kDay;
   int64_t count = 1;
   int64_t originMs = 0;
+  bool fromYearZero = false;
 
   int64_t apply(int64_t ms, CivilCache& cache) const {
     switch (unit) {
@@ -200,12 +202,13 @@ struct TimeFloor {
       case TimeUnit::kQuarter:
       case TimeUnit::kYear: {
         const CivilDate& c = cache.get(daysFromMs(ms));
-        int64_t months = (int64_t{c.year} - 1970) * 12 + (c.month - 1);
+        const int64_t firstYear = fromYearZero ? 0 : 1970;
+        int64_t months = (int64_t{c.year} - firstYear) * 12 + (c.month - 1);
         int64_t step = 12 * count;
         if (unit == TimeUnit::kMonth) step = count;
         if (unit == TimeUnit::kQuarter) step = 3 * count;
         months = floorDiv(months, step) * step;
-        int64_t year = 1970 + floorDiv(months, 12);
+        int64_t year = firstYear + floorDiv(months, 12);
         uint32_t month = static_cast<uint32_t>(floorMod(months, 12)) + 1;
         return int64_t{daysFromCivil(static_cast<int32_t>(year), month, 1)} * kMsPerDay;
       }
@@ -398,6 +401,50 @@ std::unique_ptr<BoundScalarFunction> bindTimeFloor(const FunctionArgs& args) {
   TypeId result = args[0].type.id == TypeId::kDateTime64 ? TypeId::kDateTime64 : TypeId::kDateTime;
   if (floor->unit == TimeUnit::kMillisecond && floor->count % kMsPerSecond != 0) result = TypeId::kDateTime64;
   return std::make_unique<TimeFloorFunction>(name, DataType(result, args[0].type.nullable), *floor, 0);
+}
+
+/// toStartOfInterval(t, INTERVAL n unit [, 'UTC']), as the binder passes it:
+/// toStartOfInterval(t, n, 'unit' [, 'UTC']). Like ClickHouse, intervals
+/// count from the Unix epoch for seconds to days, from Monday 1970-01-05 for
+/// weeks and from year 0 for months, quarters and years; seconds to days
+/// give a DateTime (DateTime64 stays; a day from a Date is a DateTime too,
+/// as in ClickHouse), weeks and longer a Date.
+std::unique_ptr<BoundScalarFunction> bindStartOfInterval(const FunctionArgs& args) {
+  const char* name = "toStartOfInterval";
+  if (args.size() < 3 || args.size() > 4 || !isInteger(args[1].type.id) || !isByteString(args[2].type.id)) {
+    throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                     "toStartOfInterval takes a time and an interval, as in toStartOfInterval(t, INTERVAL 5 MINUTE) "
+                     "or toStartOfInterval(t, INTERVAL 1 DAY, 'UTC')");
+  }
+  int64_t count = requireConstantInteger(name, args, 1, "the interval length");
+  if (count <= 0) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("the interval of toStartOfInterval must be positive, got {}", count));
+  }
+  const std::string& unitText = requireConstantString(name, args, 2, "the unit");
+  std::optional<TimeUnit> unit = parseUnit(unitText);
+  if (!unit) {
+    throw QueryError(ErrorCode::kBadArguments, fmt::format("unknown interval unit '{}' in toStartOfInterval", unitText));
+  }
+  if (args.size() == 4) {
+    const std::string& zone = requireConstantString(name, args, 3, "the time zone");
+    if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       fmt::format("time zone '{}' in toStartOfInterval is not supported; only UTC is", zone));
+    }
+  }
+  if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+  requireTemporal(name, args, 0);
+  TimeFloor floor{*unit, count, 0, true};
+  if (*unit == TimeUnit::kWeek) floor.originMs = 4 * kMsPerDay;  // Monday 1970-01-05
+  TypeId in = args[0].type.id;
+  if (in == TypeId::kDate && *unit < TimeUnit::kDay) {
+    throwArgumentType(name, args, 0, "DateTime or DateTime64 for an interval shorter than a day (a Date has no time of day)");
+  }
+  TypeId result = in == TypeId::kDateTime64 ? TypeId::kDateTime64 : TypeId::kDateTime;
+  if (*unit >= TimeUnit::kWeek) result = TypeId::kDate;
+  if (*unit == TimeUnit::kMillisecond) result = TypeId::kDateTime64;
+  return std::make_unique<TimeFloorFunction>(name, DataType(result, args[0].type.nullable), floor, 0);
 }
 
 // --- formatDateTime ----------------------------------------------------------------------------------
@@ -1065,6 +1112,7 @@ void registerDateFunctions(FunctionRegistry& registry) {
   registry.add("date_trunc", bindDateTrunc);
   registry.addAlias("dateTrunc", "date_trunc");
   registry.add("TIME_FLOOR", bindTimeFloor);
+  registry.add("toStartOfInterval", bindStartOfInterval);
   addIntervalFunctions(registry, "Milliseconds", TimeUnit::kMillisecond);
   addIntervalFunctions(registry, "Seconds", TimeUnit::kSecond);
   addIntervalFunctions(registry, "Minutes", TimeUnit::kMinute);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -215,6 +216,111 @@ TEST(AggregateSingleGroup, AllNullGivesNull) {
   auto count = stateOf(AggregateKind::kCount, TypeId::kInt32);
   count->updateSingleGroup(column.get(), nullptr, 100);
   EXPECT_EQ(count->finalize(1)->data<uint64_t>()[0], 0u);
+}
+
+}  // namespace
+}  // namespace furl::query
+
+namespace furl::query {
+namespace {
+
+// argMax/argMin against a plain loop: random Int32 keys with many ties and
+// NULLs in both arguments, rows spread over 7 groups, fed as two halves into
+// two states that are then merged (as two threads would). Within a state
+// the first of equal keys wins; the first half merges into the second
+// half's state, so its row wins only with a strictly better key, and the
+// reference decides the same way.
+TEST(ArgPickAggregate, MatchesReferenceAcrossMerge) {
+  constexpr size_t kRows = 4000;
+  constexpr uint32_t kGroups = 7;
+  std::mt19937_64 rng(7);
+  ColumnPtr keys = Column::makeFlat(DataType(TypeId::kInt32, true), kRows);
+  ColumnPtr values = Column::makeFlat(DataType(TypeId::kString, true), kRows);
+  std::vector<uint32_t> gids(kRows);
+  for (size_t i = 0; i < kRows; ++i) {
+    keys->data<int32_t>()[i] = static_cast<int32_t>(rng() % 50) - 25;
+    values->data<std::string_view>()[i] = values->heap().add("v" + std::to_string(i));
+    if (rng() % 9 == 0) keys->setNull(i);
+    if (rng() % 11 == 0) values->setNull(i);
+    gids[i] = static_cast<uint32_t>(rng() % kGroups);
+  }
+  for (AggregateKind kind : {AggregateKind::kArgMax, AggregateKind::kArgMin}) {
+    const bool max = kind == AggregateKind::kArgMax;
+    AggregateSpec spec;
+    spec.kind = kind;
+    spec.arg = BoundExpr::column(0, values->type());
+    spec.key = BoundExpr::column(1, keys->type());
+    spec.resultType = aggregateResultType(kind, values->type(), "test");
+    auto first = makeAggregateState(spec);
+    auto second = makeAggregateState(spec);
+    first->resize(kGroups);
+    second->resize(kGroups);
+    std::vector<uint32_t> rows(kRows);
+    std::iota(rows.begin(), rows.end(), 0);
+    const size_t half = kRows / 2;
+    first->updateWithKey(values.get(), keys.get(), rows.data(), gids.data(), half);
+    second->updateWithKey(values.get(), keys.get(), rows.data() + half, gids.data() + half, kRows - half);
+    std::vector<uint32_t> identity(kGroups);
+    std::iota(identity.begin(), identity.end(), 0);
+    second->merge(*first, identity.data(), kGroups);
+    ColumnPtr result = second->finalize(kGroups);
+
+    // The reference: the best row of each half, then the first half's row
+    // replaces the second's only when its key is strictly better.
+    auto bestOf = [&](size_t from, size_t to, uint32_t g) -> std::optional<size_t> {
+      std::optional<size_t> best;
+      for (size_t i = from; i < to; ++i) {
+        if (gids[i] != g || keys->isNull(i) || values->isNull(i)) continue;
+        int32_t k = keys->data<int32_t>()[i];
+        if (!best || (max ? k > keys->data<int32_t>()[*best] : k < keys->data<int32_t>()[*best])) best = i;
+      }
+      return best;
+    };
+    for (uint32_t g = 0; g < kGroups; ++g) {
+      std::optional<size_t> a = bestOf(0, half, g);
+      std::optional<size_t> b = bestOf(half, kRows, g);
+      std::optional<size_t> expected = b;
+      if (a && (!b || (max ? keys->data<int32_t>()[*a] > keys->data<int32_t>()[*b]
+                           : keys->data<int32_t>()[*a] < keys->data<int32_t>()[*b]))) {
+        expected = a;
+      }
+      ASSERT_TRUE(expected.has_value());
+      ASSERT_FALSE(result->isNull(g)) << "group " << g;
+      EXPECT_EQ(result->stringAt(g), "v" + std::to_string(*expected)) << (max ? "argMax" : "argMin") << " group " << g;
+    }
+  }
+}
+
+TEST(ArgPickAggregate, SingleGroupSkipsNullsAndEmptyIsNull) {
+  AggregateSpec spec;
+  spec.kind = AggregateKind::kArgMax;
+  spec.arg = BoundExpr::column(0, DataType(TypeId::kInt64, true));
+  spec.key = BoundExpr::column(1, DataType(TypeId::kFloat64, true));
+  spec.resultType = aggregateResultType(spec.kind, spec.arg->type, "argMax");
+  auto state = makeAggregateState(spec);
+  state->resize(1);
+  EXPECT_TRUE(state->finalize(1)->isNull(0));
+  ColumnPtr values = Column::makeFlat(DataType(TypeId::kInt64, true), 4);
+  ColumnPtr keys = Column::makeFlat(DataType(TypeId::kFloat64, true), 4);
+  const int64_t v[] = {10, 20, 30, 40};
+  const double k[] = {1.5, 9.0, 7.0, 8.0};
+  for (size_t i = 0; i < 4; ++i) {
+    values->data<int64_t>()[i] = v[i];
+    keys->data<double>()[i] = k[i];
+  }
+  keys->setNull(1);    // the largest key, but NULL: skipped
+  values->setNull(2);  // a NULL value: its row is skipped too
+  state->updateSingleGroupWithKey(values.get(), keys.get(), nullptr, 4);
+  ColumnPtr result = state->finalize(1);
+  ASSERT_FALSE(result->isNull(0));
+  EXPECT_EQ(result->data<int64_t>()[0], 40);
+}
+
+TEST(AggregateNames, EveryListedNameResolves) {
+  for (std::string_view name : aggregateFunctionNames()) {
+    EXPECT_TRUE(findAggregate(name, false).has_value()) << name;
+    EXPECT_TRUE(findAggregate(std::string(name) + "If", false).has_value()) << name << "If";
+  }
 }
 
 }  // namespace
