@@ -1,5 +1,6 @@
 #include "query/expression.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <limits>
@@ -48,6 +49,8 @@ struct DictionaryResults {
   uint64_t callId = 0;
   std::shared_ptr<const StringDictionary> dictionary;
   ColumnPtr values;  // flat, one row per dictionary entry; keeps computed strings alive
+  // 1 for each entry that has a result. It is allocated when entries are
+  // first computed one by one, so while it is empty no entry has a result.
   std::vector<uint8_t> done;
   // Live rows evaluated through this entry so far, and whether every
   // dictionary entry has a result (then `done` is no longer read).
@@ -84,7 +87,6 @@ DictionaryResults& dictionaryResults(const BoundExpr& expr, const std::shared_pt
   entry.callId = expr.callId;
   entry.dictionary = dictionary;
   entry.values = Column::makeFlat(expr.type, dictionary->values.size());
-  entry.done.assign(dictionary->values.size(), 0);
   cache.push_back(std::move(entry));
   return cache.back();
 }
@@ -198,6 +200,50 @@ void buildResultDictionary(DictionaryResults& entry) {
   entry.resultDictionary = std::move(dictionary);
 }
 
+// A function of one string whose result depends only on the string's byte
+// length. Its per-entry results come straight from the sizes of the
+// dictionary's string views, so the entries are neither copied into a
+// column nor passed to the function.
+enum class LengthFunction : uint8_t { kLength, kEmpty, kNotEmpty };
+
+// Returns the LengthFunction that the call `expr` computes when it is
+// length(s), empty(s), notEmpty(s), s = '' or s <> '' (the constant on
+// either side) and s, args[input], is a string. Returns nullopt otherwise.
+std::optional<LengthFunction> lengthFunctionOf(const BoundExpr& expr, size_t input) {
+  if (expr.kind != BoundExpr::Kind::kFunction || expr.args[input]->type.id != TypeId::kString) return std::nullopt;
+  const std::string& name = expr.functionName;
+  if (expr.args.size() == 1) {
+    if (absl::EqualsIgnoreCase(name, "length") && expr.type.id == TypeId::kUInt64) return LengthFunction::kLength;
+    if (absl::EqualsIgnoreCase(name, "empty") && expr.type.id == TypeId::kBool) return LengthFunction::kEmpty;
+    if (absl::EqualsIgnoreCase(name, "notEmpty") && expr.type.id == TypeId::kBool) return LengthFunction::kNotEmpty;
+    return std::nullopt;
+  }
+  if (expr.args.size() != 2 || expr.type.id != TypeId::kBool) return std::nullopt;
+  const BoundExpr& other = *expr.args[1 - input];
+  if (!other.isConstant() || other.constant.isNull() || other.constant.type() != TypeId::kString ||
+      !other.constant.asString().empty()) {
+    return std::nullopt;
+  }
+  if (absl::EqualsIgnoreCase(name, "equals")) return LengthFunction::kEmpty;
+  if (absl::EqualsIgnoreCase(name, "notEquals")) return LengthFunction::kNotEmpty;
+  return std::nullopt;
+}
+
+// Stores the result of `function` for every entry of `dictionary` in the
+// flat column `results` (UInt64 for kLength, else Bool).
+void computeLengthResults(LengthFunction function, const StringDictionary& dictionary, Column& results) {
+  const std::vector<std::string_view>& values = dictionary.values;
+  const size_t n = values.size();
+  if (function == LengthFunction::kLength) {
+    uint64_t* out = results.data<uint64_t>();
+    for (size_t code = 0; code < n; ++code) out[code] = values[code].size();
+    return;
+  }
+  const bool empty = function == LengthFunction::kEmpty;
+  uint8_t* out = results.data<uint8_t>();
+  for (size_t code = 0; code < n; ++code) out[code] = values[code].empty() == empty ? 1 : 0;
+}
+
 // Computes a function of one dictionary column without NULLs, args[input],
 // for the entries that the live rows of `batch` meet and that have no
 // result yet. Returns the cache of per-entry results.
@@ -211,16 +257,25 @@ DictionaryResults& resultsForLiveCodes(const BoundExpr& expr, std::vector<Column
   bool wholeDictionary = false;  // true when `missing` is every code in order
   const bool wasComplete = entry.complete;
   if (!entry.complete) {
+    if (std::optional<LengthFunction> function = lengthFunctionOf(expr, input)) {
+      // One sequential pass over the entries' sizes costs less than
+      // checking per row which entries have a result.
+      computeLengthResults(*function, *entry.dictionary, *entry.values);
+      entry.complete = true;
+      entry.done = {};
+      return entry;
+    }
     entry.liveRowsSeen += batch.liveRows();
     if (entry.liveRowsSeen * kWholeDictionaryFraction >= dictionarySize) {
       for (uint32_t code = 0; code < dictionarySize; ++code) {
-        if (entry.done[code] == 0) missing.push_back(code);
+        if (entry.done.empty() || entry.done[code] == 0) missing.push_back(code);
       }
       entry.complete = true;
       entry.done = {};
       takeResultsOfPreviousDictionary(expr, entry, missing);
       wholeDictionary = missing.size() == dictionarySize;
     } else {
+      if (entry.done.empty()) entry.done.assign(dictionarySize, 0);
       forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) {
         uint32_t code = codes[i];
         if (entry.done[code] == 0) {
@@ -452,6 +507,44 @@ std::shared_ptr<SelectionVector> filterByComparison(const BoundExpr& predicate, 
   return out;
 }
 
+// The live rows of `batch` as a selection.
+std::shared_ptr<const SelectionVector> allLiveRows(const Batch& batch) {
+  if (batch.sel) return batch.sel;
+  auto out = std::make_shared<SelectionVector>(batch.numRows);
+  for (size_t i = 0; i < batch.numRows; ++i) (*out)[i] = static_cast<uint32_t>(i);
+  return out;
+}
+
+// Filters `s = ''`, `s <> ''`, empty(s) or notEmpty(s) over a column
+// args[input] with a sorted dictionary and without NULLs by code alone. In
+// a sorted dictionary the empty entries can only be the first ones, because
+// '' sorts before every other string. So no per-entry result is computed,
+// and when no entry is empty the live rows pass (or fail) as a whole.
+// Returns null when the predicate or the dictionary has another form.
+std::shared_ptr<const SelectionVector> filterByEmptiness(const BoundExpr& predicate,
+                                                         const std::vector<ColumnPtr>& args, size_t input,
+                                                         const Batch& batch) {
+  std::optional<LengthFunction> function = lengthFunctionOf(predicate, input);
+  if (!function || *function == LengthFunction::kLength) return nullptr;
+  const Column& column = *args[input];
+  const StringDictionary& dictionary = column.dictionary();
+  if (!dictionary.sorted) return nullptr;
+  const auto& values = dictionary.values;
+  const auto emptyEnd = static_cast<uint32_t>(
+      std::partition_point(values.begin(), values.end(), [](std::string_view v) { return v.empty(); }) -
+      values.begin());
+  const bool keepEmpty = *function == LengthFunction::kEmpty;
+  if (emptyEnd == 0) return keepEmpty ? std::make_shared<SelectionVector>() : allLiveRows(batch);
+  const uint32_t* codes = column.codes();
+  auto out = std::make_shared<SelectionVector>();
+  if (keepEmpty) {
+    selectRows(batch.numRows, batch.sel.get(), *out, [&](size_t i) { return codes[i] < emptyEnd; });
+  } else {
+    selectRows(batch.numRows, batch.sel.get(), *out, [&](size_t i) { return codes[i] >= emptyEnd; });
+  }
+  return out;
+}
+
 }  // namespace
 
 void clearEvaluationCache() { tDictionaryCache.clear(); }
@@ -480,6 +573,9 @@ std::shared_ptr<const SelectionVector> filterRows(const BoundExpr& predicate, co
   if (predicate.kind == BoundExpr::Kind::kFunction) {
     std::vector<ColumnPtr> args;
     std::optional<size_t> input = evaluateArguments(predicate, batch, args);
+    if (input) {
+      if (auto selected = filterByEmptiness(predicate, args, *input, batch)) return selected;
+    }
     if (input && (predicate.type.id == TypeId::kBool || isInteger(predicate.type.id))) {
       // Select rows straight from the per-entry results through the codes.
       const uint32_t* codes = args[*input]->codes();

@@ -82,6 +82,28 @@ TEST(DictionaryEvaluation, WholeDictionaryAtFirstBlock) {
 
 TEST(DictionaryEvaluation, NotEqualsMatchesFlat) { checkAgainstFlat(callOn("notEquals", {Value::string("")})); }
 
+// length(), empty(), notEmpty() and comparisons with '' read the entries'
+// sizes instead of calling the function. The dictionary has an empty entry,
+// and the constant may come first.
+TEST(DictionaryEvaluation, LengthFunctionsMatchFlat) {
+  checkAgainstFlat(callOn("LENGTH", {}));
+  checkAgainstFlat(callOn("empty", {}));
+  checkAgainstFlat(callOn("notEmpty", {}));
+  checkAgainstFlat(callOn("equals", {Value::string("")}));
+  checkAgainstFlat(callOn("notEquals", {Value::string("vbb")}));
+  checkAgainstFlat(callOn("equals", {Value::string("vbb")}));
+  checkAgainstFlat(callOn("length", {}), kEntries * 3);
+
+  auto constantFirst = [](const std::string& name) {
+    BoundExprPtr constant = BoundExpr::literal(Value::string(""), DataType(TypeId::kString));
+    std::vector<FunctionArgument> arguments = {{constant->type, &constant->constant}, {DataType(TypeId::kString), nullptr}};
+    std::vector<BoundExprPtr> args = {constant, BoundExpr::column(0, DataType(TypeId::kString))};
+    return BoundExpr::call(name, (*FunctionRegistry::instance().find(name))(arguments), std::move(args));
+  };
+  checkAgainstFlat(constantFirst("notEquals"));
+  checkAgainstFlat(constantFirst("equals"));
+}
+
 TEST(DictionaryEvaluation, StringResultMatchesFlat) { checkAgainstFlat(callOn("upper", {})); }
 
 TEST(DictionaryEvaluation, NullResultsMatchFlat) { checkAgainstFlat(callOn("nullIf", {Value::string("vbb")})); }

@@ -2,6 +2,7 @@
 // constant, a predicate on a dictionary string) must select the same rows as
 // evaluating the predicate into a Bool column and keeping its true rows.
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -145,6 +146,66 @@ TEST(FilterRows, DictionaryPredicateMatchesFlat) {
     Batch flat = onDictionary;
     flat.columns = {Column::flatten(codes)};
     EXPECT_EQ(*filterRows(*predicate, onDictionary), expectedRows(*predicate, flat)) << "block " << block;
+  }
+  clearEvaluationCache();
+}
+
+// A sorted dictionary of `entries` strings, the first one '' when
+// `withEmpty`.
+std::shared_ptr<StringDictionary> sortedDictionary(size_t entries, bool withEmpty) {
+  std::vector<std::string> values;
+  if (withEmpty) values.emplace_back();
+  while (values.size() < entries) values.push_back("value" + std::to_string(1000 + values.size()));
+  std::sort(values.begin(), values.end());
+  auto dictionary = std::make_shared<StringDictionary>();
+  for (const std::string& value : values) dictionary->add(value);
+  dictionary->sorted = true;
+  return dictionary;
+}
+
+// Comparisons with '', empty() and notEmpty() on a sorted dictionary select
+// rows by code alone. They must keep the rows the functions keep, with and
+// without an empty entry, with and without a selection, and with NULL rows
+// (which take the general path).
+TEST(FilterRows, EmptinessOnSortedDictionaryMatchesFlat) {
+  const BoundExprPtr empty = BoundExpr::literal(Value::string(""), DataType(TypeId::kString));
+  std::mt19937_64 rng(7);
+  auto selection = std::make_shared<SelectionVector>();
+  for (uint32_t i = 2; i < kRows; i += 3) selection->push_back(i);
+  for (bool withEmpty : {true, false}) {
+    for (bool nulls : {false, true}) {
+      clearEvaluationCache();
+      const DataType type(TypeId::kString, nulls);
+      const BoundExprPtr column = BoundExpr::column(0, type);
+      const std::vector<std::pair<std::string, BoundExprPtr>> predicates = {
+          {"s <> ''", callOf("notEquals", {column, empty})}, {"'' <> s", callOf("notEquals", {empty, column})},
+          {"s = ''", callOf("equals", {column, empty})},     {"'' = s", callOf("equals", {empty, column})},
+          {"empty(s)", callOf("empty", {column})},           {"notEmpty(s)", callOf("notEmpty", {column})}};
+      std::shared_ptr<StringDictionary> dictionary = sortedDictionary(200, withEmpty);
+      for (size_t block = 0; block < 4; ++block) {
+        ColumnPtr codes = Column::makeDictionary(type, dictionary, kRows);
+        for (size_t i = 0; i < kRows; ++i) {
+          // Every fourth row takes code 0, the empty entry when there is one.
+          codes->codes()[i] = i % 4 == 0 ? 0 : static_cast<uint32_t>(rng() % 200);
+          if (nulls && i % 7 == 0) codes->setNull(i);
+        }
+        Batch onDictionary;
+        onDictionary.numRows = kRows;
+        onDictionary.columns = {codes};
+        if (block % 2 == 1) onDictionary.sel = selection;
+        Batch flat = onDictionary;
+        flat.columns = {Column::flatten(codes)};
+        for (const auto& [text, predicate] : predicates) {
+          SelectionVector want = expectedRows(*predicate, flat);
+          EXPECT_EQ(*filterRows(*predicate, onDictionary), want)
+              << text << " withEmpty " << withEmpty << " nulls " << nulls << " block " << block;
+          if (withEmpty && block == 0) {
+            EXPECT_FALSE(want.empty()) << text;
+            EXPECT_LT(want.size(), kRows) << text;
+          }
+        }
+      }
+    }
   }
   clearEvaluationCache();
 }
