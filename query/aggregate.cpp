@@ -1049,8 +1049,12 @@ std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct)
     return AggregateKind::kApproxDistinct;
   }
   if (lower == "ds_hll") return AggregateKind::kHllSketch;
-  if (lower == "argmin" || lower == "min_by" || lower == "arg_min") return AggregateKind::kArgMin;
-  if (lower == "argmax" || lower == "max_by" || lower == "arg_max") return AggregateKind::kArgMax;
+  if (lower == "argmin" || lower == "min_by" || lower == "arg_min" || lower == "earliest_by" || lower == "earliest") {
+    return AggregateKind::kArgMin;
+  }
+  if (lower == "argmax" || lower == "max_by" || lower == "arg_max" || lower == "latest_by" || lower == "latest") {
+    return AggregateKind::kArgMax;
+  }
   return std::nullopt;
 }
 
@@ -1060,7 +1064,8 @@ const std::vector<std::string_view>& aggregateFunctionNames() {
       "any_value",   "anyLast",      "last_value",   "uniq",          "uniqExact", "uniqHLL12",
       "uniqCombined", "uniqCombined64", "APPROX_COUNT_DISTINCT", "APPROX_COUNT_DISTINCT_DS_HLL", "DS_HLL",
       "quantile",    "median",       "quantileExact", "medianExact",  "argMin",    "argMax",
-      "min_by",      "max_by",       "arg_min",      "arg_max"};
+      "min_by",      "max_by",       "arg_min",      "arg_max",       "EARLIEST",  "LATEST",
+      "EARLIEST_BY", "LATEST_BY"};
   return kNames;
 }
 

@@ -530,11 +530,41 @@ BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) 
   } else if (kind == AggregateKind::kCount && condition && args.empty()) {
     spec.arg = BoundExpr::literal(Value::int64(1), DataType(TypeId::kInt64));
   } else if (argPick) {
+    // Druid's EARLIEST(x [, maxBytes]) and LATEST(x [, maxBytes]) compare
+    // the row time __time; EARLIEST_BY/LATEST_BY(x, t [, maxBytes]) take it.
+    // maxBytes limits string sizes in Druid; Furl keeps whole strings.
+    std::string lower = absl::AsciiStrToLower(call.name);
+    bool byRowTime = lower == "earliest" || lower == "latest";
+    bool druidBy = lower == "earliest_by" || lower == "latest_by";
+    size_t compared = byRowTime ? 1 : 2;
+    if ((byRowTime || druidBy) && args.size() == compared + 1) {
+      if (args.back()->kind != ExprKind::kLiteral) {
+        throw QueryError(ErrorCode::kBadArguments,
+                         "the last argument of " + call.name + where(args.back()->position) +
+                             " is the maximum bytes per string and must be a number literal",
+                         args.back()->position);
+      }
+      args.pop_back();
+    }
+    if (byRowTime && args.size() == 1) {
+      static const sql::ColumnRefExpr kRowTime({"__time"});
+      try {
+        spec.key = bindExpr(kRowTime, scope, Mode::kSource);
+      } catch (const QueryError&) {
+        throw QueryError(ErrorCode::kUnknownIdentifier,
+                         call.name + where(call.position) +
+                             " compares the row time __time, which this table does not have; use " +
+                             (lower == "latest" ? "LATEST_BY(x, time_column)" : "EARLIEST_BY(x, time_column)"),
+                         call.position);
+      }
+      args.push_back(args[0]);  // checked below like any argument
+    }
     if (args.size() != 2) {
       throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
-                       "aggregate function " + call.name +
-                           " takes 2 arguments (the value returned and the value compared), got " +
-                           std::to_string(args.size()) + where(call.position),
+                       "aggregate function " + call.name + " takes " +
+                           (byRowTime ? std::string("1 argument (the value returned)")
+                                      : std::string("2 arguments (the value returned and the value compared)")) +
+                           ", got " + std::to_string(args.size()) + where(call.position),
                        call.position);
     }
     for (const sql::Expr* arg : args) {
@@ -546,7 +576,7 @@ BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) 
       }
     }
     spec.arg = bindExpr(*args[0], scope, Mode::kSource);
-    spec.key = bindExpr(*args[1], scope, Mode::kSource);
+    if (!spec.key) spec.key = bindExpr(*args[1], scope, Mode::kSource);
     if (spec.key->type.id == TypeId::kHllSketch) {
       throw QueryError(ErrorCode::kIllegalTypeOfArgument,
                        "illegal type " + spec.key->type.toString() + " of the second argument of aggregate function " +

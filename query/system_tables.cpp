@@ -211,7 +211,9 @@ void addSystemFunctionsTable(SystemTables& tables) {
   table.columns = {{"name", kString}, {"is_aggregate", kUInt8}, {"case_insensitive", kUInt8}, {"alias_to", kString}};
   table.produce = [](SystemRows& rows) {
     std::vector<std::pair<std::string, bool>> all;
-    for (auto& name : FunctionRegistry::instance().names()) all.emplace_back(std::move(name), false);
+    for (auto& name : FunctionRegistry::instance().names()) {
+      if (name.rfind("__", 0) != 0) all.emplace_back(std::move(name), false);  // "__" names are the parser's own
+    }
     for (std::string_view name : aggregateFunctionNames()) all.emplace_back(std::string(name), true);
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());

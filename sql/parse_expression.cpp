@@ -57,6 +57,22 @@ bool wordIs(std::string_view word, std::string_view upperKeyword) {
   return token.isKeyword(upperKeyword);
 }
 
+// The ISO-8601 period of one `unit` (TIME_FLOOR's argument); empty for
+// units below a second.
+std::string_view isoPeriodOf(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kSecond: return "PT1S";
+    case TimeUnit::kMinute: return "PT1M";
+    case TimeUnit::kHour: return "PT1H";
+    case TimeUnit::kDay: return "P1D";
+    case TimeUnit::kWeek: return "P1W";
+    case TimeUnit::kMonth: return "P1M";
+    case TimeUnit::kQuarter: return "P3M";
+    case TimeUnit::kYear: return "P1Y";
+    default: return "";
+  }
+}
+
 bool isIntervalUnit(TimeUnit unit) {
   return unit != TimeUnit::kDayOfWeek && unit != TimeUnit::kDayOfYear && unit != TimeUnit::kEpoch;
 }
@@ -366,6 +382,18 @@ ExprPtr Parser::parsePrimary() {
     return std::make_unique<LiteralExpr>(Value::float64(value), advance().position);
   }
 
+  // The standard's niladic time functions, written without parentheses.
+  if (!peekIs(TokenType::kDot, 1)) {
+    const char* function = nullptr;
+    if (token.isKeyword("CURRENT_TIMESTAMP") || token.isKeyword("LOCALTIMESTAMP")) function = "now";
+    if (token.isKeyword("CURRENT_DATE")) function = "today";
+    if (function != nullptr) {
+      auto call = std::make_unique<FunctionExpr>(advance().position);
+      call->name = function;
+      return call;
+    }
+  }
+
   if (isReservedWord(token)) fail("an expression");
   return parseColumnRef();
 }
@@ -571,6 +599,52 @@ ExprPtr Parser::parseFunction() {
     if (characters) args.push_back(std::move(characters));
     expect(TokenType::kRightParen, "')' to close TRIM");
     return makeCall(std::move(function), std::move(args));
+  }
+
+  // Druid (Calcite) time forms: FLOOR(t TO unit) and CEIL(t TO unit) are
+  // TIME_FLOOR and TIME_CEIL with the unit's ISO-8601 period.
+  if ((nameToken.isKeyword("FLOOR") || nameToken.isKeyword("CEIL")) && keywordInFirstArgument({"TO"})) {
+    bool floor = nameToken.isKeyword("FLOOR");
+    expect(TokenType::kLeftParen, floor ? "'(' after FLOOR" : "'(' after CEIL");
+    std::vector<ExprPtr> args;
+    args.push_back(parseExpression());
+    expectKeyword("TO");
+    Token unitToken = peek();
+    std::string_view period = isoPeriodOf(parseTimeUnit(true));
+    if (period.empty()) failAt(unitToken, "a unit from SECOND to YEAR after TO");
+    args.push_back(std::make_unique<LiteralExpr>(Value::string(std::string(period)), unitToken.position));
+    expect(TokenType::kRightParen, floor ? "')' to close FLOOR" : "')' to close CEIL");
+    return makeCall(floor ? "TIME_FLOOR" : "TIME_CEIL", std::move(args));
+  }
+  // TIMESTAMPADD(unit, n, t) is t + INTERVAL n unit, and TIMESTAMPDIFF(unit,
+  // t1, t2) counts whole units from t1 to t2 (Calcite's rule, not dateDiff's
+  // count of unit boundaries).
+  bool timestampAdd = nameToken.isKeyword("TIMESTAMPADD");
+  if ((timestampAdd || nameToken.isKeyword("TIMESTAMPDIFF")) && peekIs(TokenType::kLeftParen) && peekTimeUnit(1) &&
+      peekIs(TokenType::kComma, 2)) {
+    expect(TokenType::kLeftParen, "'('");
+    Token unitToken = peek();
+    TimeUnit unit = parseTimeUnit(true);
+    expect(TokenType::kComma, "',' after the unit");
+    ExprPtr first = parseExpression();
+    expect(TokenType::kComma, "',' and a third argument");
+    ExprPtr second = parseExpression();
+    expect(TokenType::kRightParen, "')' after the third argument");
+    if (timestampAdd) {
+      auto interval = std::make_unique<IntervalExpr>(unitToken.position);
+      interval->value = std::move(first);
+      interval->unit = unit;
+      auto sum = std::make_unique<BinaryExpr>(nameToken.position);
+      sum->op = BinaryOp::kAdd;
+      sum->left = std::move(second);
+      sum->right = std::move(interval);
+      return sum;
+    }
+    std::vector<ExprPtr> args;
+    args.push_back(std::make_unique<LiteralExpr>(Value::string(std::string(timeUnitName(unit))), unitToken.position));
+    args.push_back(std::move(first));
+    args.push_back(std::move(second));
+    return makeCall("__timestampDiffWholeUnits", std::move(args));
   }
 
   auto function = std::make_unique<FunctionExpr>(nameToken.position);

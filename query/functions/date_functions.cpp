@@ -22,6 +22,7 @@
 #include "query/functions/builtin_functions.h"
 #include "query/functions/cast.h"
 #include "query/functions/function_util.h"
+#include "query/functions/joda_time.h"
 
 namespace furl::query {
 
@@ -712,16 +713,23 @@ bool shiftMonths(int64_t ms, int64_t months, CivilCache& cache, int64_t& result)
 /// of milliseconds (stepMs) or a number of calendar months (stepMonths).
 class AddInterval final : public ScalarFunction {
  public:
-  AddInterval(std::string name, DataType type, int64_t stepMs, int64_t stepMonths, bool subtract)
-      : ScalarFunction(std::move(name), type), stepMs_(stepMs), stepMonths_(stepMonths), subtract_(subtract) {}
+  /// `countIndex` is the argument that holds the count: 1 for add<Unit>(t,
+  /// n), 2 for TIME_SHIFT(t, period, n).
+  AddInterval(std::string name, DataType type, int64_t stepMs, int64_t stepMonths, bool subtract,
+              size_t countIndex = 1)
+      : ScalarFunction(std::move(name), type),
+        stepMs_(stepMs),
+        stepMonths_(stepMonths),
+        subtract_(subtract),
+        countIndex_(countIndex) {}
 
  protected:
   ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
     ColumnPtr in = timeArgument(args[0], numRows, sel, name());
     ColumnPtr out = Column::makeFlat(resultType(), numRows);
     mergeValidity(*out, *in, numRows);
-    mergeValidity(*out, *args[1], numRows);
-    Int64Reader counts(args[1], numRows, sel);
+    mergeValidity(*out, *args[countIndex_], numRows);
+    Int64Reader counts(args[countIndex_], numRows, sel);
     std::vector<uint8_t> failed(numRows, 0);
     bool anyFailed = false;
 
@@ -786,6 +794,7 @@ class AddInterval final : public ScalarFunction {
   int64_t stepMs_;
   int64_t stepMonths_;
   bool subtract_;
+  size_t countIndex_;
 };
 
 /// Registers add<Unit> and subtract<Unit>. Result types follow ClickHouse:
@@ -1014,6 +1023,416 @@ void registerNow(FunctionRegistry& registry) {
   });
 }
 
+// --- Druid SQL time functions ------------------------------------------------------------------------
+
+/// Checks Druid's optional time zone argument: only UTC (or NULL) is supported.
+void requireUtcZone(std::string_view name, const FunctionArgs& args, size_t index) {
+  if (args.size() <= index || args[index].type.id == TypeId::kNull) return;
+  const std::string& zone = requireConstantString(name, args, index, "the time zone");
+  if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
+    throw QueryError(ErrorCode::kBadArguments, fmt::format("time zone '{}' in {} is not supported; only UTC is", zone, name));
+  }
+}
+
+/// The floor of a Druid period argument, with the error Druid users expect.
+TimeFloor requirePeriod(std::string_view name, const FunctionArgs& args, size_t index) {
+  const std::string& text = requireConstantString(name, args, index, "the ISO-8601 period");
+  std::optional<TimeFloor> floor = parsePeriod(text);
+  if (!floor) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("invalid period '{}' in {}; expected an ISO-8601 period such as PT1M, PT15M, PT1H, "
+                                 "P1D, P1W, P1M or P1Y",
+                                 text, name));
+  }
+  return *floor;
+}
+
+/// MILLIS_TO_TIMESTAMP(ms): a DateTime64(3) from milliseconds since the epoch.
+class MillisToTimestamp final : public ScalarFunction {
+ public:
+  explicit MillisToTimestamp(DataType type) : ScalarFunction("MILLIS_TO_TIMESTAMP", type) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *args[0], numRows);
+    Int64Reader millis(args[0], numRows, sel);
+    int64_t* dst = out->data<int64_t>();
+    forEachRow(numRows, sel, [&](size_t i) { dst[i] = millis(i); });
+    return out;
+  }
+};
+
+/// TIME_CEIL(t, period): the floor, or the floor plus one period when t is
+/// past it.
+class TimeCeilFunction final : public ScalarFunction {
+ public:
+  TimeCeilFunction(std::string name, DataType type, TimeFloor floor)
+      : ScalarFunction(std::move(name), type), floor_(floor) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr in = timeArgument(args[0], numRows, sel, name());
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *in, numRows);
+    const TimeFloor floor = floor_;
+    bool overflow = false;
+    timeLoop(*in, out->data<int64_t>(), numRows, sel, [&](int64_t ms, CivilCache& cache) {
+      int64_t down = floor.apply(ms, cache);
+      if (down == ms) return ms;
+      int64_t up = 0;
+      bool ok = true;
+      switch (floor.unit) {
+        case TimeUnit::kMonth:
+          ok = shiftMonths(down, floor.count, cache, up);
+          break;
+        case TimeUnit::kQuarter:
+          ok = shiftMonths(down, 3 * floor.count, cache, up);
+          break;
+        case TimeUnit::kYear:
+          ok = shiftMonths(down, 12 * floor.count, cache, up);
+          break;
+        default:
+          ok = !__builtin_add_overflow(down, stepMs(floor), &up);
+          break;
+      }
+      if (!ok) overflow = true;
+      return up;
+    });
+    if (overflow) throw QueryError(ErrorCode::kDecimalOverflow, fmt::format("date arithmetic overflow in {}", name()));
+    return out;
+  }
+
+ private:
+  // The length of one period of a fixed-length floor, in milliseconds.
+  static int64_t stepMs(const TimeFloor& floor) {
+    switch (floor.unit) {
+      case TimeUnit::kMillisecond:
+        return floor.count;
+      case TimeUnit::kSecond:
+        return floor.count * kMsPerSecond;
+      case TimeUnit::kMinute:
+        return floor.count * kMsPerMinute;
+      case TimeUnit::kHour:
+        return floor.count * kMsPerHour;
+      case TimeUnit::kDay:
+        return floor.count * kMsPerDay;
+      case TimeUnit::kWeek:
+        return floor.count * 7 * kMsPerDay;
+      default:
+        return 0;
+    }
+  }
+
+  TimeFloor floor_;
+};
+
+/// The parts TIME_EXTRACT(t, unit) returns, as Druid names them.
+enum class DruidPart : uint8_t {
+  kEpoch, kMillisecond, kSecond, kMinute, kHour, kDay, kDow, kIsoDow, kDoy, kWeek, kMonth, kQuarter, kYear,
+  kIsoYear, kDecade, kCentury, kMillennium
+};
+
+std::optional<DruidPart> parseDruidPart(std::string_view text) {
+  std::string unit = toLowerAscii(text);
+  static const std::pair<std::string_view, DruidPart> kParts[] = {
+      {"epoch", DruidPart::kEpoch},   {"millisecond", DruidPart::kMillisecond}, {"second", DruidPart::kSecond},
+      {"minute", DruidPart::kMinute}, {"hour", DruidPart::kHour},               {"day", DruidPart::kDay},
+      {"dow", DruidPart::kDow},       {"isodow", DruidPart::kIsoDow},           {"doy", DruidPart::kDoy},
+      {"week", DruidPart::kWeek},     {"month", DruidPart::kMonth},             {"quarter", DruidPart::kQuarter},
+      {"year", DruidPart::kYear},     {"isoyear", DruidPart::kIsoYear},         {"decade", DruidPart::kDecade},
+      {"century", DruidPart::kCentury}, {"millennium", DruidPart::kMillennium}};
+  for (const auto& [name, part] : kParts) {
+    if (unit == name) return part;
+  }
+  return std::nullopt;
+}
+
+/// The ISO week-based year and week of `days`.
+std::pair<int32_t, int32_t> isoYearAndWeek(int32_t days) {
+  int32_t thursday = days - weekdayOf(days) + 4;
+  int32_t year = civilFromDays(thursday).year;
+  return {year, (thursday - daysFromCivil(year, 1, 1)) / 7 + 1};
+}
+
+int64_t extractDruidPart(DruidPart part, int64_t ms, CivilCache& cache) {
+  int32_t days = daysFromMs(ms);
+  int64_t msOfDay = ms - int64_t{days} * kMsPerDay;
+  switch (part) {
+    case DruidPart::kEpoch:
+      return floorDiv(ms, kMsPerSecond);
+    case DruidPart::kMillisecond:
+      return msOfDay % kMsPerMinute;  // Calcite's rule: the seconds of the minute in milliseconds
+    case DruidPart::kSecond:
+      return msOfDay / kMsPerSecond % 60;
+    case DruidPart::kMinute:
+      return msOfDay / kMsPerMinute % 60;
+    case DruidPart::kHour:
+      return msOfDay / kMsPerHour;
+    case DruidPart::kDay:
+      return cache.get(days).day;
+    case DruidPart::kDow:
+    case DruidPart::kIsoDow:
+      return weekdayOf(days);
+    case DruidPart::kDoy:
+      return dayOfYear(days, cache);
+    case DruidPart::kWeek:
+      return isoYearAndWeek(days).second;
+    case DruidPart::kMonth:
+      return cache.get(days).month;
+    case DruidPart::kQuarter:
+      return (cache.get(days).month - 1) / 3 + 1;
+    case DruidPart::kYear:
+      return cache.get(days).year;
+    case DruidPart::kIsoYear:
+      return isoYearAndWeek(days).first;
+    case DruidPart::kDecade:
+      return floorDiv(cache.get(days).year, 10);
+    case DruidPart::kCentury: {
+      int64_t year = cache.get(days).year;
+      return year > 0 ? (year + 99) / 100 : -((-year + 99) / 100);
+    }
+    case DruidPart::kMillennium: {
+      int64_t year = cache.get(days).year;
+      return year > 0 ? (year + 999) / 1000 : -((-year + 999) / 1000);
+    }
+  }
+  return 0;
+}
+
+std::unique_ptr<BoundScalarFunction> bindTimeExtract(const FunctionArgs& args) {
+  const char* name = "TIME_EXTRACT";
+  checkArgumentCount(name, args, 2, 3);
+  const std::string& unitText = requireConstantString(name, args, 1, "the unit");
+  std::optional<DruidPart> part = parseDruidPart(unitText);
+  if (!part) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("unknown unit '{}' in TIME_EXTRACT; use EPOCH, SECOND, MINUTE, HOUR, DAY, DOW, "
+                                 "ISODOW, DOY, WEEK, MONTH, QUARTER, YEAR or ISOYEAR",
+                                 unitText));
+  }
+  requireUtcZone(name, args, 2);
+  if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+  requireTemporal(name, args, 0);
+  auto fn = [part = *part](int64_t ms, CivilCache& cache) -> int64_t { return extractDruidPart(part, ms, cache); };
+  return std::make_unique<TimeMap<int64_t, decltype(fn)>>(name, DataType(TypeId::kInt64, args[0].type.nullable), fn);
+}
+
+/// TIME_FORMAT(t [, pattern [, zone]]): a Joda-Time pattern, by default ISO
+/// 8601 with milliseconds and Z.
+class TimeFormatFunction final : public ScalarFunction {
+ public:
+  TimeFormatFunction(DataType type, JodaPattern pattern)
+      : ScalarFunction("TIME_FORMAT", type), pattern_(std::move(pattern)) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr in = timeArgument(args[0], numRows, sel, name());
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *in, numRows);
+    StringHeap& heap = out->heap();
+    std::string buffer;
+    timeLoop(*in, out->data<std::string_view>(), numRows, sel, [&](int64_t ms, CivilCache&) {
+      buffer.clear();
+      pattern_.format(ms, buffer);
+      return heap.add(buffer);
+    });
+    return out;
+  }
+
+ private:
+  JodaPattern pattern_;
+};
+
+constexpr std::string_view kIsoPattern = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+
+std::unique_ptr<BoundScalarFunction> bindTimeFormat(const FunctionArgs& args) {
+  const char* name = "TIME_FORMAT";
+  checkArgumentCount(name, args, 1, 3);
+  std::string_view pattern = kIsoPattern;
+  if (args.size() >= 2 && args[1].type.id != TypeId::kNull) {
+    pattern = requireConstantString(name, args, 1, "the Joda-Time pattern");
+  }
+  JodaPattern compiled = JodaPattern::compile(pattern);
+  requireUtcZone(name, args, 2);
+  if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+  requireTemporal(name, args, 0);
+  return std::make_unique<TimeFormatFunction>(DataType(TypeId::kString, args[0].type.nullable), std::move(compiled));
+}
+
+/// TIME_PARSE(s [, pattern [, zone]]): a DateTime64(3), NULL when `s` does
+/// not parse (as in Druid). Without a pattern it reads ISO 8601.
+class TimeParseFunction final : public ScalarFunction {
+ public:
+  TimeParseFunction(DataType type, std::optional<JodaPattern> pattern)
+      : ScalarFunction("TIME_PARSE", type), pattern_(std::move(pattern)) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *args[0], numRows);
+    StringReader strings(*args[0]);
+    int64_t* dst = out->data<int64_t>();
+    forEachRow(numRows, sel, [&](size_t i) {
+      if (out->isNull(i)) return;
+      std::optional<int64_t> ms = pattern_ ? pattern_->parse(strings(i)) : parseTimestampMs(strings(i));
+      if (ms) {
+        dst[i] = *ms;
+      } else {
+        out->setNull(i);
+      }
+    });
+    return out;
+  }
+
+ private:
+  std::optional<JodaPattern> pattern_;
+};
+
+std::unique_ptr<BoundScalarFunction> bindTimeParse(const FunctionArgs& args) {
+  const char* name = "TIME_PARSE";
+  checkArgumentCount(name, args, 1, 3);
+  std::optional<JodaPattern> pattern;
+  if (args.size() >= 2 && args[1].type.id != TypeId::kNull) {
+    pattern = JodaPattern::compile(requireConstantString(name, args, 1, "the Joda-Time pattern"));
+  }
+  requireUtcZone(name, args, 2);
+  if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+  if (args[0].type.id != TypeId::kString) throwArgumentType(name, args, 0, "String");
+  return std::make_unique<TimeParseFunction>(DataType(TypeId::kDateTime64, true), std::move(pattern));
+}
+
+/// TIMESTAMPDIFF('unit', t1, t2): whole units from t1 to t2, truncated
+/// toward zero (Calcite's rule, which Druid follows): from 10:30 to 11:00 is
+/// 0 hours, where ClickHouse's dateDiff counts 1 hour boundary.
+class TimestampDiffFunction final : public ScalarFunction {
+ public:
+  TimestampDiffFunction(DataType type, TimeUnit unit) : ScalarFunction("TIMESTAMPDIFF", type), unit_(unit) {}
+
+ protected:
+  ColumnPtr compute(const std::vector<ColumnPtr>& args, size_t numRows, const SelectionVector* sel) const override {
+    ColumnPtr from = Column::flatten(timeArgument(args[1], numRows, sel, name()));
+    ColumnPtr to = Column::flatten(timeArgument(args[2], numRows, sel, name()));
+    ColumnPtr out = Column::makeFlat(resultType(), numRows);
+    mergeValidity(*out, *from, numRows);
+    mergeValidity(*out, *to, numRows);
+    auto msAt = [](const Column& column, size_t i) {
+      return column.type().id == TypeId::kDate ? int64_t{column.data<int32_t>()[i]} * kMsPerDay
+                                               : column.data<int64_t>()[i];
+    };
+    int64_t* dst = out->data<int64_t>();
+    forEachRow(numRows, sel, [&](size_t i) { dst[i] = difference(msAt(*from, i), msAt(*to, i)); });
+    return out;
+  }
+
+ private:
+  int64_t difference(int64_t a, int64_t b) const {
+    switch (unit_) {
+      case TimeUnit::kMillisecond:
+        return b - a;
+      case TimeUnit::kSecond:
+        return (b - a) / kMsPerSecond;
+      case TimeUnit::kMinute:
+        return (b - a) / kMsPerMinute;
+      case TimeUnit::kHour:
+        return (b - a) / kMsPerHour;
+      case TimeUnit::kDay:
+        return (b - a) / kMsPerDay;
+      case TimeUnit::kWeek:
+        return (b - a) / (7 * kMsPerDay);
+      default:
+        break;
+    }
+    // Months: the calendar difference, less one when the end's day and
+    // time of month have not reached the start's.
+    int32_t daysA = daysFromMs(a);
+    int32_t daysB = daysFromMs(b);
+    CivilDate ca = civilFromDays(daysA);
+    CivilDate cb = civilFromDays(daysB);
+    int64_t months = (int64_t{cb.year} - ca.year) * 12 + (int64_t{cb.month} - ca.month);
+    int64_t restA = int64_t{ca.day} * kMsPerDay + (a - int64_t{daysA} * kMsPerDay);
+    int64_t restB = int64_t{cb.day} * kMsPerDay + (b - int64_t{daysB} * kMsPerDay);
+    if (months > 0 && restB < restA) --months;
+    if (months < 0 && restB > restA) ++months;
+    if (unit_ == TimeUnit::kQuarter) return months / 3;
+    if (unit_ == TimeUnit::kYear) return months / 12;
+    return months;
+  }
+
+  TimeUnit unit_;
+};
+
+std::unique_ptr<BoundScalarFunction> bindTimestampDiff(const FunctionArgs& args) {
+  const char* name = "TIMESTAMPDIFF";
+  checkArgumentCount(name, args, 3, 3);
+  const std::string& unitText = requireConstantString(name, args, 0, "the unit");
+  std::optional<TimeUnit> unit = parseUnit(unitText);
+  if (!unit) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("unknown unit '{}' in TIMESTAMPDIFF; use SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, "
+                                 "QUARTER or YEAR",
+                                 unitText));
+  }
+  if (hasNullLiteral({args[1], args[2]})) return makeNullResult(name);
+  requireTemporal(name, args, 1);
+  requireTemporal(name, args, 2);
+  return std::make_unique<TimestampDiffFunction>(DataType(TypeId::kInt64, anyNullable(args)), *unit);
+}
+
+void registerDruidTimeFunctions(FunctionRegistry& registry) {
+  registry.add("MILLIS_TO_TIMESTAMP", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    const char* name = "MILLIS_TO_TIMESTAMP";
+    checkArgumentCount(name, args, 1, 1);
+    if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+    if (!isInteger(args[0].type.id)) throwArgumentType(name, args, 0, "an integer (milliseconds since 1970)");
+    return std::make_unique<MillisToTimestamp>(DataType(TypeId::kDateTime64, args[0].type.nullable));
+  });
+  addTimeMap<int64_t>(registry, "TIMESTAMP_TO_MILLIS", TypeId::kInt64, ResultRule::kFixed,
+                      [](int64_t ms, CivilCache&) { return ms; });
+  registry.add("TIME_SHIFT", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    const char* name = "TIME_SHIFT";
+    checkArgumentCount(name, args, 3, 4);
+    TimeFloor period = requirePeriod(name, args, 1);
+    requireUtcZone(name, args, 3);
+    if (hasNullLiteral({args[0], args[2]})) return makeNullResult(name);
+    requireTemporal(name, args, 0);
+    if (!isInteger(args[2].type.id)) throwArgumentType(name, args, 2, "an integer (the number of periods)");
+    int64_t stepMonths = 0;
+    int64_t stepMs = 0;
+    if (period.unit == TimeUnit::kYear) {
+      stepMonths = 12 * period.count;
+    } else if (period.unit == TimeUnit::kMonth) {
+      stepMonths = period.count;
+    } else if (period.unit == TimeUnit::kWeek) {
+      stepMs = period.count * 7 * kMsPerDay;
+    } else {
+      stepMs = period.count;  // parsePeriod returns other fixed periods in milliseconds
+    }
+    DataType result = timestampResult(args[0]).withNullable(anyNullable(args));
+    return std::make_unique<AddInterval>(name, result, stepMs, stepMonths, false, 2);
+  });
+  registry.add("TIME_CEIL", [](const FunctionArgs& args) -> std::unique_ptr<BoundScalarFunction> {
+    const char* name = "TIME_CEIL";
+    checkArgumentCount(name, args, 2, 4);
+    TimeFloor floor = requirePeriod(name, args, 1);
+    if (args.size() >= 3 && args[2].type.id != TypeId::kNull) {
+      throw QueryError(ErrorCode::kNotImplemented, "TIME_CEIL with an origin is not supported; use TIME_FLOOR");
+    }
+    requireUtcZone(name, args, 3);
+    if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
+    requireTemporal(name, args, 0);
+    TypeId result = args[0].type.id == TypeId::kDateTime64 ? TypeId::kDateTime64 : TypeId::kDateTime;
+    if (floor.unit == TimeUnit::kMillisecond && floor.count % kMsPerSecond != 0) result = TypeId::kDateTime64;
+    return std::make_unique<TimeCeilFunction>(name, DataType(result, args[0].type.nullable), floor);
+  });
+  registry.add("TIME_EXTRACT", bindTimeExtract);
+  registry.add("TIME_FORMAT", bindTimeFormat);
+  registry.add("TIME_PARSE", bindTimeParse);
+  // The parser's name for TIMESTAMPDIFF(unit, t1, t2) with a bare unit; the
+  // name timestampDiff is ClickHouse's dateDiff, which counts boundaries.
+  registry.add("__timestampDiffWholeUnits", bindTimestampDiff);
+}
+
 }  // namespace
 
 void registerDateFunctions(FunctionRegistry& registry) {
@@ -1113,6 +1532,7 @@ void registerDateFunctions(FunctionRegistry& registry) {
   registry.addAlias("dateTrunc", "date_trunc");
   registry.add("TIME_FLOOR", bindTimeFloor);
   registry.add("toStartOfInterval", bindStartOfInterval);
+  registerDruidTimeFunctions(registry);
   addIntervalFunctions(registry, "Milliseconds", TimeUnit::kMillisecond);
   addIntervalFunctions(registry, "Seconds", TimeUnit::kSecond);
   addIntervalFunctions(registry, "Minutes", TimeUnit::kMinute);
