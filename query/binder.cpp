@@ -12,6 +12,7 @@
 #include "common/time_util.h"
 #include "query/function.h"
 #include "query/functions/cast.h"
+#include "query/functions/function_util.h"
 
 namespace furl::query {
 namespace {
@@ -264,10 +265,21 @@ class Binder {
 
   void bindSystemTable(const sql::TableRef& from, const std::string& schema, Scope& scope);
 
+  /// Binds the query of the visible common table expression `name` as the
+  /// source of `scope`; false when no CTE has that name.
+  bool bindCommonTableExpression(const sql::TableRef& from, Scope& scope);
+  /// Gives the visible columns of `plan` and its UNION ALL blocks common
+  /// types, casting where a block's type differs.
+  void unifyUnionTypes(SelectPlan& plan, const sql::SelectQuery& query);
+
   const storage::Database* database_;
   const SystemTables* systemTables_;
   std::vector<std::string>& warnings_;
   std::string currentDatabase_;
+  /// The common table expressions (WITH name AS (SELECT ...)) visible while
+  /// binding: those of the queries being bound, outermost first. A CTE's
+  /// own query sees only the CTEs before it.
+  std::vector<std::pair<std::string, const sql::SelectQuery*>> ctes_;
 };
 
 BoundExprPtr Binder::scanColumn(size_t sourceColumn, Scope& scope) {
@@ -279,12 +291,44 @@ BoundExprPtr Binder::scanColumn(size_t sourceColumn, Scope& scope) {
   return BoundExpr::column(static_cast<size_t>(scope.scanIndex[sourceColumn]), scope.types[sourceColumn]);
 }
 
+bool Binder::bindCommonTableExpression(const sql::TableRef& from, Scope& scope) {
+  // The innermost CTE of that name wins, as a name in an inner WITH hides
+  // an outer one.
+  size_t index = ctes_.size();
+  while (index > 0 && ctes_[index - 1].first != from.name.table) --index;
+  if (index == 0) return false;
+  const sql::SelectQuery& query = *ctes_[index - 1].second;
+
+  // Its query sees only the CTEs before it, so it cannot refer to itself.
+  std::vector<std::pair<std::string, const sql::SelectQuery*>> hidden(ctes_.begin() + static_cast<long>(index) - 1,
+                                                                        ctes_.end());
+  ctes_.resize(index - 1);
+  std::unique_ptr<SelectPlan> subquery;
+  try {
+    subquery = bind(query);
+  } catch (...) {
+    ctes_.insert(ctes_.end(), hidden.begin(), hidden.end());
+    throw;
+  }
+  ctes_.insert(ctes_.end(), hidden.begin(), hidden.end());
+
+  SelectPlan& plan = *scope.plan;
+  plan.subquery = std::move(subquery);
+  for (size_t i = 0; i < plan.subquery->numVisible; ++i) {
+    scope.names.push_back(plan.subquery->names[i]);
+    scope.types.push_back(plan.subquery->projections[i]->type);
+  }
+  scope.qualifier = from.alias.empty() ? from.name.table : from.alias;
+  return true;
+}
+
 void Binder::bindSource(const sql::SelectQuery& query, Scope& scope) {
   SelectPlan& plan = *scope.plan;
   if (!query.from) return;
   const sql::TableRef& from = *query.from;
   switch (from.kind) {
     case sql::TableRefKind::kTable: {
+      if (from.name.database.empty() && bindCommonTableExpression(from, scope)) break;
       const std::string& schema = from.name.database.empty() ? currentDatabase_ : from.name.database;
       if (lower(schema) != "default") {
         bindSystemTable(from, schema, scope);
@@ -937,18 +981,34 @@ void collectConjuncts(const sql::Expr& expr, std::vector<const sql::Expr*>& out)
 }
 
 std::unique_ptr<SelectPlan> Binder::bind(const sql::SelectQuery& query) {
-  if (!query.unionAll.empty()) {
-    throw QueryError(ErrorCode::kNotImplemented, "UNION ALL is not supported yet" + where(query.position),
-                     query.position);
+  // WITH name AS (SELECT ...) names a query for FROM clauses, including
+  // those of subqueries; ClickHouse's WITH expr AS name names an expression,
+  // usable like a select alias.
+  const size_t outerCtes = ctes_.size();
+  struct CteScope {
+    std::vector<std::pair<std::string, const sql::SelectQuery*>>& ctes;
+    size_t size;
+    ~CteScope() { ctes.resize(size); }
+  } cteScope{ctes_, outerCtes};
+  for (const auto& item : query.with) {
+    if (!item.query) continue;
+    for (size_t i = outerCtes; i < ctes_.size(); ++i) {
+      if (ctes_[i].first == item.name) {
+        throw QueryError(ErrorCode::kBadArguments,
+                         "WITH defines '" + item.name + "' twice" + where(item.position) + "; rename one of them",
+                         item.position);
+      }
+    }
+    ctes_.emplace_back(item.name, item.query.get());
   }
-  if (!query.with.empty()) {
-    throw QueryError(ErrorCode::kNotImplemented, "WITH is not supported yet" + where(query.position),
-                     query.position);
-  }
+
   auto plan = std::make_unique<SelectPlan>();
   Scope scope;
   scope.plan = plan.get();
   bindSource(query, scope);
+  for (const auto& item : query.with) {
+    if (item.expr) scope.aliases[item.name] = item.expr.get();
+  }
 
   // Select list: expand stars, collect aliases.
   struct Item {
@@ -1079,7 +1139,55 @@ std::unique_ptr<SelectPlan> Binder::bind(const sql::SelectQuery& query) {
   plan->distinct = query.distinct;
   plan->limit = query.limit;
   plan->offset = query.offset;
+
+  // UNION ALL: each block keeps its own ORDER BY and LIMIT, as in
+  // ClickHouse; the results follow one another in the order written.
+  for (const auto& branch : query.unionAll) plan->unionAll.push_back(bind(*branch));
+  if (!plan->unionAll.empty()) unifyUnionTypes(*plan, query);
   return plan;
+}
+
+void Binder::unifyUnionTypes(SelectPlan& plan, const sql::SelectQuery& query) {
+  for (size_t b = 0; b < plan.unionAll.size(); ++b) {
+    if (plan.unionAll[b]->numVisible != plan.numVisible) {
+      const sql::SelectQuery& branch = *query.unionAll[b];
+      throw QueryError(ErrorCode::kTypeMismatch,
+                       "the SELECT blocks of UNION ALL return different numbers of columns: " +
+                           std::to_string(plan.numVisible) + " in the first, " +
+                           std::to_string(plan.unionAll[b]->numVisible) + " in the one" + where(branch.position),
+                       branch.position);
+    }
+  }
+  // Column i of the result has the common type of column i of every block;
+  // a block whose column has another type casts it.
+  std::vector<SelectPlan*> blocks{&plan};
+  for (auto& branch : plan.unionAll) blocks.push_back(branch.get());
+  for (size_t i = 0; i < plan.numVisible; ++i) {
+    TypeId common = plan.projections[i]->type.id;
+    bool nullable = false;
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      DataType type = blocks[b]->projections[i]->type;
+      nullable = nullable || type.nullable || type.id == TypeId::kNull;
+      std::optional<TypeId> merged = commonSupertype(common, type.id);
+      if (!merged) {
+        const sql::SelectQuery& block = b == 0 ? query : *query.unionAll[b - 1];
+        throw QueryError(ErrorCode::kTypeMismatch,
+                         "column " + std::to_string(i + 1) + " of UNION ALL has no common type: " +
+                             plan.projections[i]->type.toString() + " in the first block and " + type.toString() +
+                             " in the one" + where(block.position) + "; cast one of them",
+                         block.position);
+      }
+      common = *merged;
+    }
+    DataType target(common == TypeId::kNull ? TypeId::kNull : common, nullable);
+    for (SelectPlan* block : blocks) {
+      BoundExprPtr& projection = block->projections[i];
+      if (projection->type == target) continue;
+      projection = bindFunctionCall(
+          "cast", {projection, BoundExpr::literal(Value::string(target.toString()), DataType(TypeId::kString))},
+          query.position);
+    }
+  }
 }
 
 }  // namespace

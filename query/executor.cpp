@@ -660,7 +660,21 @@ void addStats(QueryStats& into, const QueryStats& from) {
 
 }  // namespace
 
+namespace {
+std::vector<Batch> executeBlock(const SelectPlan& plan, const QueryOptions& options, QueryStats& stats);
+}  // namespace
+
 std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& options, QueryStats& stats) {
+  std::vector<Batch> batches = executeBlock(plan, options, stats);
+  for (const auto& branch : plan.unionAll) {
+    for (Batch& batch : executeSelect(*branch, options, stats)) batches.push_back(std::move(batch));
+  }
+  return batches;
+}
+
+namespace {
+
+std::vector<Batch> executeBlock(const SelectPlan& plan, const QueryOptions& options, QueryStats& stats) {
   // Source: morsels over segments, subquery or system table batches, or one
   // empty row.
   std::vector<Batch> subqueryBatches;
@@ -888,5 +902,7 @@ std::vector<Batch> executeSelect(const SelectPlan& plan, const QueryOptions& opt
   }
   return result;
 }
+
+}  // namespace
 
 }  // namespace furl::query

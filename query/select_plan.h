@@ -77,6 +77,10 @@ struct SelectPlan {
   std::vector<SortKey> sort;
   std::optional<uint64_t> limit;
   uint64_t offset = 0;
+
+  /// The other SELECT blocks of `... UNION ALL ...`, whose rows follow this
+  /// plan's. Their visible columns have the types of this plan's.
+  std::vector<std::unique_ptr<SelectPlan>> unionAll;
 };
 
 /// Runs a plan and returns dense result batches holding the visible
