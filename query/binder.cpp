@@ -258,6 +258,7 @@ class Binder {
   BoundExprPtr bindIntervalArithmetic(BoundExprPtr time, const sql::IntervalExpr& interval, bool subtract,
                                       Scope& scope, Mode mode);
   std::vector<Value> runListSubquery(const sql::SelectQuery& query, SourcePosition position);
+  BoundExprPtr bindScalarSubquery(const sql::SelectQuery& query, SourcePosition position);
   BoundExprPtr scanColumn(size_t sourceColumn, Scope& scope);
   const sql::Expr& resolveGroupOrOrderItem(const sql::Expr& item, const sql::SelectQuery& query,
                                            const Scope& scope);
@@ -805,6 +806,18 @@ BoundExprPtr Binder::bindExpr(const sql::Expr& expr, Scope& scope, Mode mode) {
       }
       return call(*name, {bindChild(*e.operand)});
     }
+    case ExprKind::kSubquery:
+      return bindScalarSubquery(*expr.as<sql::SubqueryExpr>().query, expr.position);
+    case ExprKind::kExists: {
+      // An uncorrelated EXISTS runs once, here: true when the query has a row.
+      std::unique_ptr<SelectPlan> plan = bind(*expr.as<sql::ExistsExpr>().query);
+      plan->limit = 1;
+      QueryOptions options;
+      QueryStats stats;
+      bool found = false;
+      for (const Batch& batch : executeSelect(*plan, options, stats)) found = found || batch.numRows > 0;
+      return BoundExpr::literal(Value::boolean(found), DataType(TypeId::kBool));
+    }
     case ExprKind::kStar:
       throw QueryError(ErrorCode::kSyntaxError, "'*' is only allowed in the select list and in count(*)" +
                                                     where(expr.position),
@@ -855,6 +868,36 @@ BoundExprPtr Binder::bindIntervalArithmetic(BoundExprPtr time, const sql::Interv
   }
   return bindFunctionCall((subtract ? "subtract" : "add") + unit, {std::move(time), std::move(count)},
                           interval.position);
+}
+
+BoundExprPtr Binder::bindScalarSubquery(const sql::SelectQuery& query, SourcePosition position) {
+  // An uncorrelated subquery runs once, here, and becomes a constant; a
+  // column of the outer query inside it is an unknown column.
+  std::unique_ptr<SelectPlan> plan = bind(query);
+  if (plan->numVisible != 1) {
+    throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
+                     "the scalar subquery" + where(position) + " returns " + std::to_string(plan->numVisible) +
+                         " columns; it must return exactly one",
+                     position);
+  }
+  DataType type = plan->projections[0]->type;
+  QueryOptions options;
+  QueryStats stats;
+  std::optional<Value> value;
+  for (const Batch& batch : executeSelect(*plan, options, stats)) {
+    if (batch.numRows == 0) continue;
+    if (value || batch.numRows > 1) {
+      throw QueryError(ErrorCode::kBadArguments,
+                       "the scalar subquery" + where(position) +
+                           " returns more than one row; add LIMIT 1 or an aggregate such as max()",
+                       position);
+    }
+    value = batch.columns[0]->getValue(0);
+  }
+  // No row gives NULL, as in standard SQL (ClickHouse gives the type's default).
+  if (!value) return BoundExpr::literal(Value::null(type.id), type.withNullable(true));
+  if (value->isNull()) type = type.withNullable(true);
+  return BoundExpr::literal(*value, type);
 }
 
 std::vector<Value> Binder::runListSubquery(const sql::SelectQuery& query, SourcePosition position) {
