@@ -1,7 +1,12 @@
 #include "ingest/json_row.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ingest/text_util.h"
 #include "simdjson.h"
@@ -92,6 +97,80 @@ bool isEightDigits(const uint8_t* text) {
 }
 
 
+/// The read fields' names in an open-addressing table that the walk probes
+/// inline for each key. A JSON message may have a hundred keys of which a
+/// spec reads a few, so most probes find an empty entry at once. Keys are
+/// compared 16 bytes at a time, which needs 16 readable bytes after the
+/// start of every key: the walk's text and string buffers have them.
+class KeyTable {
+ public:
+  /// Specs with more read fields than this probe FieldNameSet instead, so
+  /// that the table stays at most a quarter full.
+  static constexpr size_t kMaxNames = 64;
+
+  explicit KeyTable(const FieldNameSet& names) : names_(names), useTable_(names.size() <= kMaxNames) {
+    if (!useTable_) return;
+    for (size_t slot = 0; slot < names.size(); ++slot) {
+      const std::string& name = names.names()[slot];
+      Entry entry;
+      entry.size = static_cast<uint32_t>(name.size());
+      entry.slot = static_cast<int32_t>(slot);
+      uint8_t prefix[16] = {};
+      std::memcpy(prefix, name.data(), std::min<size_t>(name.size(), sizeof(prefix)));
+      std::memcpy(entry.prefix, prefix, sizeof(prefix));
+      entry.name = name.data();
+      size_t at = bucket(entry.prefix[0] & firstMask(name.size()), name.size());
+      while (entries_[at].slot >= 0) at = (at + 1) % entries_.size();
+      entries_[at] = entry;
+    }
+  }
+
+  /// Returns the slot of the `size` bytes at `key`, or -1 when no field of
+  /// that name is read.
+  int slotOf(const uint8_t* key, size_t size) const {
+    if (!useTable_) return names_.slotOf(std::string_view(reinterpret_cast<const char*>(key), size));
+    uint64_t first = load64(key) & firstMask(size);
+    for (size_t at = bucket(first, size);; at = (at + 1) % entries_.size()) {
+      const Entry& entry = entries_[at];
+      if (entry.slot < 0) return -1;
+      if (entry.size == size && entry.prefix[0] == first && matchesAfterEight(entry, key, size)) return entry.slot;
+    }
+  }
+
+ private:
+  struct Entry {
+    uint32_t size = 0;
+    int32_t slot = -1;  // -1 for an empty entry
+    /// The first 16 bytes of the name, zero-filled beyond its end.
+    uint64_t prefix[2] = {0, 0};
+    /// The whole name, compared past 16 bytes.
+    const char* name = nullptr;
+  };
+
+  static uint64_t load64(const uint8_t* bytes) {
+    uint64_t word;
+    std::memcpy(&word, bytes, sizeof(word));
+    return word;
+  }
+  /// The bits of the first 8 bytes of a name that belong to a name of `size` bytes.
+  static uint64_t firstMask(size_t size) { return size >= 8 ? ~uint64_t{0} : ~(~uint64_t{0} << (8 * size)); }
+  static size_t bucket(uint64_t first, size_t size) {
+    return static_cast<size_t>(((first ^ size) * 0x9E3779B97F4A7C15ULL) >> 56);
+  }
+  static bool matchesAfterEight(const Entry& entry, const uint8_t* key, size_t size) {
+    if (size <= 8) return true;
+    uint64_t second = load64(key + 8);
+    if (size < 16) second &= firstMask(size - 8);
+    if (second != entry.prefix[1]) return false;
+    return size <= 16 || std::memcmp(key + 16, entry.name + 16, size - 16) == 0;
+  }
+
+  const FieldNameSet& names_;
+  bool useTable_;
+  /// 256 entries: bucket() returns the top 8 bits of a hash.
+  std::array<Entry, 256> entries_;
+};
+
 /// Walks the structural index of one message that simdjson's stage 1
 /// produced: the offsets of every operator ({}[]:,) and of the first byte of
 /// every string, number and literal, in order. Stage 1 has already checked
@@ -113,14 +192,14 @@ class StructuralWalk {
       : text_(text), indexes_(indexes), count_(count), hasEscapes_(hasEscapes), stage1_(stage1), strings_(strings) {}
 
   /// Reads a message that must be one object; read fields go to their slot.
-  bool readRootObject(const FieldNameSet& names, std::vector<ScalarField>& fields) {
+  bool readRootObject(const KeyTable& keys, std::vector<ScalarField>& fields) {
     if (charAt(0) != '{') return false;
     position_ = 1;
     if (charAt(position_) == '}') return ++position_ == count_;
     while (true) {
       std::string_view key;
       if (!readKey(key)) return false;
-      int slot = names.slotOf(key);
+      int slot = keys.slotOf(reinterpret_cast<const uint8_t*>(key.data()), key.size());
       if (slot >= 0) {
         if (!readScalar(fields[static_cast<size_t>(slot)])) return false;
       } else if (!skipFlatValue()) {
@@ -188,6 +267,22 @@ class StructuralWalk {
     const uint8_t* token = text_ + indexes_[position_];
     bool negative = *token == '-';
     const uint8_t* digits = token + (negative ? 1 : 0);
+#if defined(__SSE2__)
+    // Integers of up to 15 digits are counted with one 16-byte compare
+    // instead of a loop whose trip count the branch predictor cannot guess.
+    // The padding makes the 16 bytes readable.
+    __m128i offsets = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits)), _mm_set1_epi8('0'));
+    __m128i digitBytes = _mm_cmpeq_epi8(_mm_min_epu8(offsets, _mm_set1_epi8(9)), offsets);
+    auto digitCount = static_cast<unsigned>(__builtin_ctz(~static_cast<unsigned>(_mm_movemask_epi8(digitBytes))));
+    if (digitCount > 0 && digitCount < 16) {
+      if ((digitCount == 1 || *digits != '0') && !jsoncharutils::is_not_structural_or_whitespace(digits[digitCount])) {
+        ++position_;
+        return true;
+      }
+      ScalarField unused;
+      return readNumber(unused);
+    }
+#endif
     const uint8_t* end = digits;
     while (isEightDigits(end)) end += 8;
     while (isDigit(*end)) ++end;
@@ -257,7 +352,7 @@ class StructuralWalk {
       ++position_;
       return true;
     }
-    if (isDigit(first)) return skipNumber();
+    if (isDigit(first) || first == '-') return skipNumber();
     return skipValue(1);
   }
 
@@ -362,6 +457,7 @@ struct JsonRowParser::Impl {
   // the end and Kafka's buffers have no padding. `strings` receives decoded
   // escaped strings. Both grow to the largest message seen.
   std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1;
+  std::unique_ptr<KeyTable> keys;
   std::unique_ptr<uint8_t[]> text;
   std::unique_ptr<uint8_t[]> strings;
   size_t capacity = 0;
@@ -401,6 +497,7 @@ JsonRowParser::JsonRowParser(const FieldNameSet& fields, Mode mode, std::unique_
     : names_(fields), mode_(mode), fields_(fields.size()), impl_(std::move(impl)) {
   if (mode_ == Mode::kStructuralIndex) {
     impl_->stage1 = createStage1(*impl_->implementation);
+    impl_->keys = std::make_unique<KeyTable>(fields);
     impl_->capacity = kInitialCapacity;
     impl_->text = std::make_unique<uint8_t[]>(kInitialCapacity + simdjson::SIMDJSON_PADDING);
     impl_->strings = std::make_unique<uint8_t[]>(kInitialCapacity + 2 * simdjson::SIMDJSON_PADDING);
@@ -481,7 +578,7 @@ bool JsonRowParser::parseStructuralIndex(std::string_view json) {
   // One search of the whole message is cheaper than one per string.
   bool hasEscapes = std::memchr(json.data(), '\\', json.size()) != nullptr;
   StructuralWalk walk(impl.text.get(), indexes, count, hasEscapes, *impl.stage1, impl.strings.get());
-  return walk.readRootObject(names_, fields_);
+  return walk.readRootObject(*impl.keys, fields_);
 }
 
 }  // namespace furl::ingest

@@ -134,6 +134,68 @@ TEST(JsonRowParserTest, ReadsEdgeCaseScalars) {
   expectSameFields(names, strCat(R"({"x":)", std::string(500, '['), std::string(500, ']'), R"(,"i":5})"));
 }
 
+TEST(JsonRowParserTest, MatchesOnlyWholeKeys) {
+  // Read names of 1 to 18 bytes, and unread keys that share their length,
+  // their first 8 or 16 bytes, or all but the last byte.
+  FieldNameSet names = {"a", "ab", "abcdefgh", "abcdefghi", "abcdefghijklmnop", "abcdefghijklmnopq",
+                        "abcdefghijklmnopqr", "UserID"};
+  expectSameFields(names, R"({"":0,"b":1,"aa":2,"abcdefgX":3,"abcdefghX":4,"Xbcdefgh":5,"abcdefghijklmnoX":6,)"
+                          R"("abcdefghijklmnopX":7,"abcdefghijklmnopqX":8,"abcdefghijklmnopqrs":9,"UserId":10})");
+  expectSameFields(names, R"({"a":1,"ab":2,"abcdefgh":3,"abcdefghi":4,"abcdefghijklmnop":5,"abcdefghijklmnopq":6,)"
+                          R"("abcdefghijklmnopqr":7,"UserID":8,"abcdefghijklmnopqX":9,"UserIDs":10,"abc":11})");
+  // Escaped keys match their decoded text, and a duplicate keeps its last value.
+  expectSameFields(names, R"({"a":"escaped a","abcdefghijklmnopq":"escaped 17",)"
+                          R"("abcdefghiX":"unread","UserID":1,"UserID":2})");
+  expectSameFields(names, R"({"abcdefghijklmnopqr":1,"x":"\n","abcdefghijklmnopqr":2,"a":3,"a":"last"})");
+}
+
+TEST(JsonRowParserTest, MatchesKeysOfLargeSpecs) {
+  // 100 read names, beyond what the key table holds, and 64 names, which
+  // fill a quarter of it, with unread keys that differ in one byte.
+  for (int count : {64, 100}) {
+    SCOPED_TRACE(count);
+    FieldNameSet names;
+    std::string json = "{";
+    for (int i = 0; i < count; ++i) {
+      names.insert(strCat("field_", i));
+      if (i % 3 != 0) strAppend(&json, "\"field_", i, "\":", i, ",");
+      strAppend(&json, "\"field-", i, "\":", -i, ",\"fielD_", i, "\":\"x\",");
+    }
+    json += R"("field_":1})";
+    expectSameFields(names, json);
+  }
+}
+
+TEST(JsonRowParserTest, ChecksUnreadIntegersOfEveryLength) {
+  // Unread integers of 1 to 21 digits, with a sign, leading zeros, and
+  // followed by each kind of byte that may end a number.
+  FieldNameSet names = {"a"};
+  simdjson::dom::parser domParser;
+  std::vector<std::unique_ptr<JsonRowParser>> parsers = allParsers(names);
+  std::string digits = "123456789012345678901";
+  int validCount = 0;
+  int invalidCount = 0;
+  for (size_t length = 1; length <= digits.size(); ++length) {
+    for (std::string_view sign : {"", "-"}) {
+      for (std::string_view lead : {"", "0"}) {
+        for (std::string_view after : {",", " ,", "}", "\n}", "x,", ".5,", "e3,", "\"s\","}) {
+          std::string number = strCat(sign, lead, digits.substr(0, length));
+          std::string json = strCat(R"({"x":)", number, after, after.back() == '}' ? "" : R"("a":7})");
+          SCOPED_TRACE(json);
+          bool valid = parseJsonEvent(json, domParser, &names).ok();
+          ++(valid ? validCount : invalidCount);
+          for (const std::unique_ptr<JsonRowParser>& parser : parsers) {
+            SCOPED_TRACE(parserName(*parser));
+            EXPECT_EQ(parser->parse(json), valid);
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(validCount, 200);
+  EXPECT_GT(invalidCount, 200);
+}
+
 TEST(JsonRowParserTest, ResetsFieldsBetweenMessages) {
   FieldNameSet names = {"a", "b"};
   for (const std::unique_ptr<JsonRowParser>& parser : allParsers(names)) {
