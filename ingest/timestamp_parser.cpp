@@ -167,7 +167,73 @@ absl::StatusOr<TimestampParser> TimestampParser::create(std::string_view format)
     return absl::InvalidArgumentError(
         strCat("timestamp pattern '", format, "': hh (12-hour clock) and a (AM/PM) go together"));
   }
+  parser.compileFixedLayout();
   return parser;
+}
+
+void TimestampParser::compileFixedLayout() {
+  int offset = 0;
+  for (const Token& token : tokens_) {
+    int* field = nullptr;
+    switch (token.kind) {
+      case Token::Kind::kLiteral:
+        for (char c : token.literal) fixedLiterals_.emplace_back(offset++, c);
+        continue;
+      case Token::Kind::kYear:
+        // yyyy and longer runs read exactly 4 digits.
+        yearOffset_ = offset;
+        offset += 4;
+        continue;
+      case Token::Kind::kMonth: field = &monthOffset_; break;
+      case Token::Kind::kDay: field = &dayOffset_; break;
+      case Token::Kind::kHour24: field = &hourOffset_; break;
+      case Token::Kind::kMinute: field = &minuteOffset_; break;
+      case Token::Kind::kSecond: field = &secondOffset_; break;
+      default:
+        field = nullptr;
+        break;
+    }
+    // A field of another kind or width, or one that occurs twice, leaves
+    // the pattern to the token loop.
+    if (field == nullptr || token.width != 2 || *field >= 0) {
+      fixedLiterals_.clear();
+      return;
+    }
+    *field = offset;
+    offset += 2;
+  }
+  fixedSize_ = static_cast<size_t>(offset);
+}
+
+std::optional<int64_t> TimestampParser::parseFixedLayout(std::string_view text) const {
+  for (const auto& [offset, c] : fixedLiterals_) {
+    if (text[static_cast<size_t>(offset)] != c) return std::nullopt;
+  }
+  bool digits = true;
+  auto read = [&](int offset, int width, int64_t absent) -> int64_t {
+    if (offset < 0) return absent;
+    int64_t value = 0;
+    for (int i = 0; i < width; ++i) {
+      auto digit = static_cast<unsigned>(text[static_cast<size_t>(offset + i)] - '0');
+      digits = digits && digit < 10;
+      value = value * 10 + digit;
+    }
+    return value;
+  };
+  int64_t year = read(yearOffset_, 4, 0);
+  int64_t month = read(monthOffset_, 2, 1);
+  int64_t day = read(dayOffset_, 2, 1);
+  int64_t hour = read(hourOffset_, 2, 0);
+  int64_t minute = read(minuteOffset_, 2, 0);
+  int64_t second = read(secondOffset_, 2, 0);
+  if (!digits || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  constexpr std::array<int64_t, 12> kDaysInMonth = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (day > kDaysInMonth[static_cast<size_t>(month - 1)] + (month == 2 && leap ? 1 : 0)) return std::nullopt;
+  int32_t days = daysFromCivil(static_cast<int32_t>(year), static_cast<uint32_t>(month), static_cast<uint32_t>(day));
+  return ((static_cast<int64_t>(days) * 24 + hour) * 60 + minute) * 60000 + second * 1000;
 }
 
 absl::Status TimestampParser::invalid(std::string_view text) const {
@@ -254,6 +320,10 @@ absl::StatusOr<int64_t> TimestampParser::parseText(std::string_view text) const 
 }
 
 absl::StatusOr<int64_t> TimestampParser::parsePattern(std::string_view text) const {
+  if (fixedSize_ != 0 && text.size() == fixedSize_) {
+    std::optional<int64_t> ms = parseFixedLayout(text);
+    if (ms.has_value()) return *ms;
+  }
   int64_t year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, millis = 0, offsetMinutes = 0;
   int amPm = -1;
   size_t pos = 0;

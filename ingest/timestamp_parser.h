@@ -5,8 +5,10 @@
 // `yyyy-MM-dd HH:mm:ss`. Results are milliseconds since the Unix epoch, UTC.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -61,11 +63,31 @@ class TimestampParser {
 
   absl::StatusOr<int64_t> parseNumber(double value, bool isIntegral, int64_t integral) const;
   absl::StatusOr<int64_t> parsePattern(std::string_view text) const;
+  /// Parses text of fixedSize_ bytes with every field at its fixed offset;
+  /// nullopt when it does not fit, so that parsePattern() decides.
+  std::optional<int64_t> parseFixedLayout(std::string_view text) const;
+  void compileFixedLayout();
   absl::Status invalid(std::string_view text) const;
 
   TimestampFormat format_ = TimestampFormat::kAuto;
   std::string formatText_ = "auto";
   std::vector<Token> tokens_;
+
+  /// The offsets of the fields in text of the pattern's canonical form, for
+  /// patterns of numeric fields and literals only, such as
+  /// `yyyy-MM-dd HH:mm:ss`. In that form years have 4 digits and the other
+  /// fields 2 (MM, not M). fixedSize_ is its length, or 0 for other
+  /// patterns. parseFixedLayout() reads such text without the token loop.
+  /// A field the pattern does not have has offset -1.
+  size_t fixedSize_ = 0;
+  int yearOffset_ = -1;
+  int monthOffset_ = -1;
+  int dayOffset_ = -1;
+  int hourOffset_ = -1;
+  int minuteOffset_ = -1;
+  int secondOffset_ = -1;
+  /// Every literal byte of the pattern with its offset.
+  std::vector<std::pair<int, char>> fixedLiterals_;
 };
 
 }  // namespace furl::ingest

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/time_util.h"
+#include "ingest/text_util.h"
 
 namespace furl::ingest {
 namespace {
@@ -68,6 +69,59 @@ TEST(TimestampParserTest, JodaPatterns) {
     ASSERT_TRUE(ms.ok()) << c.pattern << " '" << c.text << "': " << ms.status();
     EXPECT_EQ(*ms, c.expected) << c.pattern << " '" << c.text << "' gave " << formatTimestamp(*ms, true);
   }
+}
+
+TEST(TimestampParserTest, FixedLayoutsMatchTheTokenLoop) {
+  // Patterns with every field at a fixed width take a shortcut for text of
+  // that width. The one-letter patterns, which take the token loop, must
+  // read the same text alike, valid or not.
+  struct Pair {
+    const char* fixed;
+    const char* loop;
+  };
+  const Pair pairs[] = {
+      {"yyyy-MM-dd HH:mm:ss", "yyyy-M-d H:m:s"},
+      {"yyyy-MM-dd'T'HH:mm", "yyyy-M-d'T'H:m"},
+      {"dd.MM.yyyy", "d.M.yyyy"},
+  };
+  const char* dates[] = {"2013-07-01", "2000-02-29", "1900-02-29", "2100-02-29", "2013-02-29", "2012-02-29",
+                         "2013-04-31", "2013-04-30", "2013-12-31", "2013-13-01", "2013-00-10", "2013-01-00",
+                         "0000-02-29", "9999-12-31", "1969-12-31", "2013-0a-01", "2013-07-1x", "x013-07-01"};
+  const char* times[] = {"00:00:00", "23:59:59", "24:00:00", "23:60:00", "23:59:60", "1a:00:00", "12:34:56"};
+  for (const Pair& pair : pairs) {
+    TimestampParser fixed = parserFor(pair.fixed);
+    TimestampParser loop = parserFor(pair.loop);
+    std::string_view pattern = pair.fixed;
+    for (const char* date : dates) {
+      for (const char* time : times) {
+        std::string_view d = date;
+        std::string_view t = time;
+        std::string text;
+        if (pattern.starts_with("dd")) {
+          text = strCat(d.substr(8, 2), ".", d.substr(5, 2), ".", d.substr(0, 4));
+        } else if (pattern.find('T') != std::string_view::npos) {
+          text = strCat(d, "T", t.substr(0, 5));
+        } else {
+          text = strCat(d, " ", t);
+        }
+        for (std::string variant : {text, strCat(text, " "), text.substr(1), strCat(text.substr(0, 4), "/",
+                                                                                   text.substr(5))}) {
+          SCOPED_TRACE(strCat(pair.fixed, " '", variant, "'"));
+          absl::StatusOr<int64_t> expected = loop.parseText(variant);
+          absl::StatusOr<int64_t> ms = fixed.parseText(variant);
+          ASSERT_EQ(ms.ok(), expected.ok()) << ms.status() << " / " << expected.status();
+          if (ms.ok()) {
+            EXPECT_EQ(*ms, *expected);
+          } else {
+            EXPECT_NE(ms.status().message().find(variant.substr(0, 10)), std::string_view::npos);
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(*parserFor("yyyy-MM-dd HH:mm:ss").parseText("2013-07-01 00:00:02"), 1372636802000);
+  EXPECT_EQ(*parserFor("yyyy-MM-dd HH:mm:ss").parseText("2000-02-29 23:59:59"), 951868799000);
+  EXPECT_FALSE(parserFor("yyyy-MM-dd HH:mm:ss").parseText("2100-02-29 00:00:00").ok());
 }
 
 TEST(TimestampParserTest, RejectsBadValues) {
