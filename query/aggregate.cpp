@@ -86,6 +86,18 @@ class CountState final : public AggregateState {
     counts_[0] += countStar_ ? n : countValid(*arg, rows, n);
   }
 
+  void updateRuns(const Column* arg, const uint32_t* rows, const uint32_t* gids, const uint32_t* runStarts,
+                  size_t runs, size_t n) override {
+    if (!countStar_ && arg->mayHaveNulls()) {
+      update(arg, rows, gids, n);
+      return;
+    }
+    for (size_t r = 0; r < runs; ++r) {
+      const size_t end = r + 1 < runs ? runStarts[r + 1] : n;
+      counts_[gids[runStarts[r]]] += end - runStarts[r];
+    }
+  }
+
   void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) override {
     auto& o = static_cast<CountState&>(other);
     for (size_t g = 0; g < otherGroups; ++g) counts_[gidMap[g]] += o.counts_[g];
@@ -222,6 +234,27 @@ class SumState final : public AggregateState {
       if (flat->isNull(rows[k])) continue;
       sums_[gids[k]] += values[rows[k]];
       ++counts_[gids[k]];
+    }
+  }
+
+  void updateRuns(const Column* arg, const uint32_t* rows, const uint32_t* gids, const uint32_t* runStarts,
+                  size_t runs, size_t n) override {
+    ColumnPtr flat = flatArg(arg);
+    if (flat->mayHaveNulls()) {
+      update(flat.get(), rows, gids, n);
+      return;
+    }
+    const T* values = flat->template data<T>();
+    for (size_t r = 0; r < runs; ++r) {
+      const size_t start = runStarts[r];
+      const size_t end = r + 1 < runs ? runStarts[r + 1] : n;
+      const uint32_t g = gids[start];
+      // The group's sum stays in a local for the run, and values are added
+      // in row order as update() adds them, so float rounding is the same.
+      auto sum = sums_[g];
+      for (size_t k = start; k < end; ++k) sum += values[rows[k]];
+      sums_[g] = sum;
+      counts_[g] += end - start;
     }
   }
 

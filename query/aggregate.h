@@ -93,6 +93,15 @@ class AggregateState {
                              size_t n);
   /// updateWithKey() into group 0, with rows as in updateSingleGroup().
   void updateSingleGroupWithKey(const Column* arg, const Column* key, const uint32_t* rows, size_t n);
+  /// update() for group ids that come in runs of equal ids, as they do when
+  /// the rows are sorted by the group key. Run r covers k from runStarts[r]
+  /// up to runStarts[r + 1] (n for the last run), and gids[k] is the same for
+  /// all of them. count, sum and avg override it with one group state
+  /// access per run; the default calls update().
+  virtual void updateRuns(const Column* arg, const uint32_t* rows, const uint32_t* gids, const uint32_t* runStarts,
+                          size_t runs, size_t n) {
+    update(arg, rows, gids, n);
+  }
   /// Adds the groups of `other` (a state of the same aggregate) into this
   /// one: other's group g goes to this state's group gidMap[g].
   virtual void merge(AggregateState& other, const uint32_t* gidMap, size_t otherGroups) = 0;

@@ -240,6 +240,8 @@ class GroupTable {
   std::vector<uint32_t> ids_;
   std::vector<uint64_t> keyWords_;
   std::vector<uint64_t> hashes_;
+  std::vector<uint32_t> runStarts_;  // kPacked: the first live row of each run of equal keys
+  size_t runs_ = 0;                  // the runs in runStarts_
   std::vector<uint32_t> newCodes_;
 };
 

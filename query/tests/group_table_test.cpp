@@ -96,6 +96,36 @@ TEST_F(GroupTableTest, OwnAndSharedGroupsMerge) {
   }
 }
 
+// Keys in runs of 7 equal rows, as in a segment sorted by the group key.
+// Only the first row of a run is probed, and the rest take its group. The runs cross morsel boundaries, the table splits into
+// sub-tables in the middle of the input, and the filter drops rows inside
+// runs.
+TEST_F(GroupTableTest, KeysInRunsOfEqualRows) {
+  const std::string sql =
+      "SELECT intDiv(number, 7) AS k, count(*), sum(number), min(number) FROM numbers(2100000) "
+      "WHERE number % 3 <> 0 GROUP BY k";
+  std::vector<std::string> want;
+  for (uint64_t k = 0; k < 300000; ++k) {
+    uint64_t count = 0;
+    uint64_t sum = 0;
+    uint64_t min = UINT64_MAX;
+    for (uint64_t number = 7 * k; number < 7 * k + 7; ++number) {
+      if (number % 3 == 0) continue;
+      ++count;
+      sum += number;
+      min = std::min(min, number);
+    }
+    want.push_back(std::to_string(k) + "\t" + std::to_string(count) + "\t" + std::to_string(sum) + "\t" +
+                   std::to_string(min));
+  }
+  std::sort(want.begin(), want.end());
+  for (int threads : {1, 2}) {
+    std::vector<std::string> rows = sortedRows(sql, threads);
+    ASSERT_EQ(rows.size(), 300000u) << threads << " threads";
+    EXPECT_EQ(rows, want) << threads << " threads";
+  }
+}
+
 // A nullable key: NULL is one group of its own, merged across threads like
 // any other key.
 TEST_F(GroupTableTest, NullKeyIsOneGroup) {
