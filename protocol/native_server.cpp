@@ -28,6 +28,7 @@
 #include "protocol/batch_codec.h"
 #include "protocol/gen-cpp/FurlNative.h"
 #include "protocol/gen-cpp/furl_constants.h"
+#include "query/process_list.h"
 #include "query/query_engine.h"
 #include "query/query_settings.h"
 #include "sql/parser.h"
@@ -128,6 +129,10 @@ struct RunningQuery {
   std::string id;
   std::string sessionId;
   std::string user;
+  std::string clientName;
+  std::string peerHost;
+  uint16_t peerPort = 0;
+  std::string database;
   uint64_t connectionId = 0;
   std::string sql;
   std::string insertData;
@@ -138,6 +143,17 @@ struct RunningQuery {
   Clock::time_point start = Clock::now();
   std::atomic<bool> cancelled{false};
   std::thread worker;
+  /// The entry in system.processes while the worker runs; set before the
+  /// worker starts. The registration is reset by the worker only.
+  std::shared_ptr<query::QueryProcess> processEntry;
+  query::ProcessList::Registration registration;
+
+  /// Sets the cancel flag and wakes the worker and a waiting fetch.
+  void cancel() {
+    cancelled = true;
+    changed.notify_all();
+    if (processEntry) processEntry->cancel();
+  }
 
   std::mutex mutex;
   std::condition_variable changed;
@@ -152,7 +168,8 @@ struct RunningQuery {
   std::optional<wire::QueryException> error;
   wire::QuerySummary summary;
   wire::Progress progress;
-  /// Updated by the engine while the statement runs.
+  /// Updated by the engine while the statement runs, unless the query is in
+  /// a process list, whose entry then has the counters (options.progress).
   query::QueryProgress liveProgress;
 };
 
@@ -235,8 +252,12 @@ class PreboundServerSocket : public apache::thrift::transport::TServerSocket {
 /// thread only, so its members need no lock.
 class ConnectionHandler : public wire::FurlNativeIf {
  public:
-  ConnectionHandler(NativeServer::Impl& server, std::string peer)
-      : server_(server), id_(server.nextConnectionId_++), peer_(std::move(peer)) {
+  ConnectionHandler(NativeServer::Impl& server, std::string peer, std::string peerHost, uint16_t peerPort)
+      : server_(server),
+        id_(server.nextConnectionId_++),
+        peer_(std::move(peer)),
+        peerHost_(std::move(peerHost)),
+        peerPort_(peerPort) {
     log()->debug("connection opened: connection={} peer={}", id_, peer_);
   }
 
@@ -245,8 +266,7 @@ class ConnectionHandler : public wire::FurlNativeIf {
     for (const auto& queryId : queryIds_) {
       auto query = server_.find(queryId);
       if (!query) continue;
-      query->cancelled = true;
-      query->changed.notify_all();
+      query->cancel();
       server_.retire(query);
     }
     log()->debug("connection closed: connection={} peer={} sessions={}", id_, peer_, sessions_.size());
@@ -341,12 +361,12 @@ class ConnectionHandler : public wire::FurlNativeIf {
 
     if (!query->schemaKnown) {
       // Still running: report what the engine has read so far.
-      query->progress.readRows = static_cast<int64_t>(query->liveProgress.readRows.load());
-      query->progress.readBytes = static_cast<int64_t>(query->liveProgress.readBytes.load());
-      query->progress.totalRowsEstimate = static_cast<int64_t>(query->liveProgress.totalRowsToRead.load());
-      query->progress.coldFetchBytes = static_cast<int64_t>(query->liveProgress.coldFetchBytes.load());
-      query->progress.coldFetchRequests = static_cast<int64_t>(query->liveProgress.coldFetchRequests.load());
-      query->progress.coldCacheHits = static_cast<int64_t>(query->liveProgress.coldCacheHits.load());
+      query->progress.readRows = static_cast<int64_t>(query->options.progress->readRows.load());
+      query->progress.readBytes = static_cast<int64_t>(query->options.progress->readBytes.load());
+      query->progress.totalRowsEstimate = static_cast<int64_t>(query->options.progress->totalRowsToRead.load());
+      query->progress.coldFetchBytes = static_cast<int64_t>(query->options.progress->coldFetchBytes.load());
+      query->progress.coldFetchRequests = static_cast<int64_t>(query->options.progress->coldFetchRequests.load());
+      query->progress.coldCacheHits = static_cast<int64_t>(query->options.progress->coldCacheHits.load());
     }
     result.progress = query->progress;
     result.progress.elapsedNs = elapsedNs(query->start);
@@ -387,8 +407,7 @@ class ConnectionHandler : public wire::FurlNativeIf {
     Session& session = requireSession(sessionId);
     auto query = server_.find(queryId);
     if (!query || query->user != session.user) return false;
-    query->cancelled = true;
-    query->changed.notify_all();
+    query->cancel();
     log()->info("query cancelled: query_id={} connection={}", queryId, id_);
     return true;
   }
@@ -523,6 +542,10 @@ class ConnectionHandler : public wire::FurlNativeIf {
     query->id = requestedId.empty() ? randomId() : requestedId;
     query->sessionId = session.id;
     query->user = session.user;
+    query->clientName = session.clientName;
+    query->peerHost = peerHost_;
+    query->peerPort = peerPort_;
+    query->database = session.database;
     query->connectionId = id_;
     query->options.queryId = query->id;
     query->options.settings = session.settings;
@@ -608,6 +631,8 @@ class ConnectionHandler : public wire::FurlNativeIf {
   NativeServer::Impl& server_;
   const uint64_t id_;
   const std::string peer_;
+  const std::string peerHost_;
+  const uint16_t peerPort_;
   std::map<std::string, Session> sessions_;
   std::set<std::string> queryIds_;
   std::map<std::string, PendingInsert> inserts_;
@@ -619,10 +644,14 @@ class HandlerFactory : public wire::FurlNativeIfFactory {
 
   wire::FurlNativeIf* getHandler(const apache::thrift::TConnectionInfo& info) override {
     std::string peer = "unknown";
+    std::string peerHost;
+    uint16_t peerPort = 0;
     if (auto socket = std::dynamic_pointer_cast<apache::thrift::transport::TSocket>(info.transport)) {
       peer = socket->getSocketInfo();
+      peerHost = socket->getPeerAddress();
+      peerPort = static_cast<uint16_t>(socket->getPeerPort());
     }
-    return new ConnectionHandler(server_, peer);
+    return new ConnectionHandler(server_, peer, peerHost, peerPort);
   }
 
   void releaseHandler(wire::FurlNativeIf* handler) override { delete handler; }
@@ -642,6 +671,28 @@ void NativeServer::Impl::add(const std::shared_ptr<RunningQuery>& query) {
 
 void NativeServer::Impl::launch(const std::shared_ptr<RunningQuery>& query) {
   add(query);
+  if (options_.processes != nullptr) {
+    query::ProcessInfo info;
+    info.queryId = query->id;
+    info.user = query->user;
+    info.query = query->sql;
+    info.interface = 1;
+    info.address = query->peerHost;
+    info.port = query->peerPort;
+    info.clientName = query->clientName;
+    info.currentDatabase = query->database;
+    std::weak_ptr<RunningQuery> weak = query;
+    // KILL QUERY cancels through the entry; this sets the query's own flag.
+    query->registration = options_.processes->add(std::move(info), [weak] {
+      if (auto running = weak.lock()) {
+        running->cancelled = true;
+        running->changed.notify_all();
+      }
+    });
+    query->processEntry = query->registration.process();
+    if (query->processEntry->isCancelled()) query->cancelled = true;
+    query->options.progress = &query->processEntry->progress();
+  }
   query->worker = std::thread([this, query] { runQuery(*query); });
 }
 
@@ -661,15 +712,18 @@ std::shared_ptr<RunningQuery> NativeServer::Impl::find(const std::string& queryI
 
 void NativeServer::Impl::cancelAll() {
   std::lock_guard<std::mutex> lock(queriesMutex_);
-  for (auto& [id, query] : queries_) {
-    query->cancelled = true;
-    query->changed.notify_all();
-  }
+  for (auto& [id, query] : queries_) query->cancel();
 }
 
 void NativeServer::Impl::runQuery(RunningQuery& query) {
   try {
-    query::QueryResult result = engine_.execute(query.sql, query.options);
+    query::QueryResult result;
+    auto kill = options_.processes != nullptr ? query::parseKillQuery(query.sql) : std::nullopt;
+    if (kill) {
+      result = query::executeKillQuery(engine_, *options_.processes, *kill, query.options);
+    } else {
+      result = engine_.execute(query.sql, query.options);
+    }
     streamResult(query, result);
   } catch (const QueryError& error) {
     std::lock_guard<std::mutex> lock(query.mutex);
@@ -679,6 +733,7 @@ void NativeServer::Impl::runQuery(RunningQuery& query) {
     std::lock_guard<std::mutex> lock(query.mutex);
     query.error = makeException(ErrorCode::kLogicalError, std::string("internal error: ") + error.what(), {}, query.id);
   }
+  query.registration = query::ProcessList::Registration();
   std::lock_guard<std::mutex> lock(query.mutex);
   query.done = true;
   query.changed.notify_all();
@@ -699,7 +754,7 @@ void NativeServer::Impl::streamResult(RunningQuery& query, query::QueryResult& r
     query.schemaKnown = true;
     query.progress.readRows = static_cast<int64_t>(stats.readRows);
     query.progress.readBytes = static_cast<int64_t>(stats.readBytes);
-    query.progress.totalRowsEstimate = static_cast<int64_t>(query.liveProgress.totalRowsToRead.load());
+    query.progress.totalRowsEstimate = static_cast<int64_t>(query.options.progress->totalRowsToRead.load());
     query.progress.coldFetchBytes = static_cast<int64_t>(stats.coldFetchBytes);
     query.progress.coldFetchRequests = static_cast<int64_t>(stats.coldFetchRequests);
     query.progress.coldCacheHits = static_cast<int64_t>(stats.coldCacheHits);

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 
 namespace furl::query {
+class ProcessList;
 class QueryEngine;
 }
 
@@ -41,6 +42,10 @@ class NativeServer {
     /// Encoded result bytes a running query may queue before its worker waits
     /// for the client to fetch them.
     size_t queueBytes = size_t{32} << 20;
+    /// When set, every statement is listed here while it runs (for
+    /// system.processes) and KILL QUERY statements cancel others in it.
+    /// Must outlive the server.
+    query::ProcessList* processes = nullptr;
   };
 
   NativeServer(query::QueryEngine& engine, Options options);

@@ -4,7 +4,11 @@
 //     query comes first and the body contains the INSERT data;
 //   - `query_id`, `database` and `default_format` are read from the URL,
 //     every other URL parameter becomes a query setting; the
-//     X-ClickHouse-Database header sets the database too;
+//     X-ClickHouse-Database header sets the database too, and the
+//     X-ClickHouse-Query-Id header the query id;
+//   - every query is listed in system.processes while it runs, is cancelled
+//     when the client closes the connection, and `KILL QUERY` cancels
+//     others;
 //   - the output format is the statement's FORMAT clause, else
 //     `default_format`, else TabSeparated;
 //   - errors are `Code: N. DB::Exception: ...` bodies with
@@ -129,7 +133,14 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
   }
 
   const std::string* givenQueryId = param("query_id");
-  std::string queryId = givenQueryId && !givenQueryId->empty() ? *givenQueryId : generateQueryId();
+  std::string queryId;
+  if (givenQueryId && !givenQueryId->empty()) {
+    queryId = *givenQueryId;
+  } else if (std::string_view header = headerValue(request, "X-ClickHouse-Query-Id"); !header.empty()) {
+    queryId = std::string(header);
+  } else {
+    queryId = generateQueryId();
+  }
 
   if (absl::Status auth = authenticateRequest(context.options.credentials, request, params); !auth.ok()) {
     return errorResponse(context, request, queryId, ErrorCode::kAuthenticationFailed,
@@ -194,7 +205,6 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
   query::QueryOptions options;
   options.queryId = queryId;
   options.insertData = insertData;
-  options.cancelled = context.cancelled;
   if (request.method() == http::verb::get) {
     // As in ClickHouse: GET requests may be cached or retried by proxies,
     // so they only read.
@@ -213,10 +223,23 @@ HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& reques
     options.database = *database;
   }
 
+  query::ProcessInfo process;
+  process.queryId = queryId;
+  process.user = requestUser(request, params);
+  process.query = std::string(sql);
+  process.httpMethod = request.method() == http::verb::get ? 1 : 2;
+  process.httpUserAgent = std::string(headerValue(request, http::field::user_agent));
+  process.currentDatabase = options.database;
+  query::ProcessList::Registration registration = registerQuery(context, std::move(process), options);
+
   logger("server.http")->debug("query started query_id={} bytes={}", queryId, sql.size() + insertData.size());
   query::QueryResult result;
   try {
-    result = context.engine.execute(sql, options);
+    if (auto kill = query::parseKillQuery(sql)) {
+      result = query::executeKillQuery(context.engine, context.processes, *kill, options);
+    } else {
+      result = context.engine.execute(sql, options);
+    }
   } catch (const QueryError& error) {
     return errorResponse(context, request, queryId, error.code(), error.what());
   } catch (const std::exception& error) {

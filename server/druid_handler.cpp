@@ -16,6 +16,7 @@
 #include "format/druid_writer.h"
 #include "format/value_text.h"
 #include "server/handler_context.h"
+#include "server/http_auth.h"
 #include "server/query_parameters.h"
 #include "server/request_util.h"
 #include "simdjson.h"
@@ -150,7 +151,6 @@ HttpResponse handleDruidSql(const HandlerContext& context, HttpRequest& request)
   }
 
   query::QueryOptions options;
-  options.cancelled = context.cancelled;
   // Druid's query context is not a set of ClickHouse settings: its
   // `timeout` (milliseconds) becomes max_execution_time, `sqlQueryId` the
   // query id, and other keys are ignored, as Druid ignores keys it does
@@ -173,7 +173,15 @@ HttpResponse handleDruidSql(const HandlerContext& context, HttpRequest& request)
   }
   options.queryId = givenId.empty() ? generateQueryId() : givenId;
 
-  // Run the query and write the result.
+  // Run the query, listed in system.processes, and write the result.
+  query::ProcessInfo process;
+  process.queryId = options.queryId;
+  std::string_view target(request.target().data(), request.target().size());
+  process.user = requestUser(request, parseTarget(target).params);
+  process.query = std::string(sql);
+  process.httpMethod = 2;
+  process.httpUserAgent = std::string(request[http::field::user_agent]);
+  query::ProcessList::Registration registration = registerQuery(context, std::move(process), options);
   logger("server.druid")->debug("query started query_id={} bytes={}", options.queryId, sql.size());
   query::QueryResult result;
   try {

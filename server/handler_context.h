@@ -1,10 +1,9 @@
 #pragma once
 
-// What the dialect handlers share: the engine, the options and the cancel
-// flag. Private to furl_server.
+// What the dialect handlers share: the engine, the options, the list of
+// running queries and the client connection. Private to furl_server.
 
-#include <atomic>
-
+#include "query/process_list.h"
 #include "query/query_engine.h"
 #include "server/http_api.h"
 #include "server/http_server.h"
@@ -14,8 +13,15 @@ namespace furl::server {
 struct HandlerContext {
   query::QueryEngine& engine;
   const HttpApiOptions& options;
-  const std::atomic<bool>* cancelled;
+  query::ProcessList& processes;
+  ClientConnection& connection;
 };
+
+/// Registers a query in `context.processes`, points its options at the
+/// entry's cancel flag and progress counters, and cancels it when the
+/// client closes the connection.
+query::ProcessList::Registration registerQuery(const HandlerContext& context, query::ProcessInfo info,
+                                               query::QueryOptions& options);
 
 /// Serves the ClickHouse HTTP dialect for any path but /druid/.
 HttpResponse handleClickHouse(const HandlerContext& context, HttpRequest& request);

@@ -81,6 +81,23 @@ absl::Status authenticateRequest(const Credentials& accepted, const HttpRequest&
   return absl::OkStatus();
 }
 
+std::string requestUser(const HttpRequest& request, const std::map<std::string, std::string>& params) {
+  if (hasHeader(request, "X-ClickHouse-User")) return std::string(header(request, "X-ClickHouse-User"));
+  if (hasHeader(request, "Authorization")) {
+    std::string_view value = header(request, "Authorization");
+    constexpr std::string_view kBasic = "Basic ";
+    std::string decoded;
+    if (value.substr(0, kBasic.size()) == kBasic &&
+        absl::Base64Unescape(absl::string_view(value.data() + kBasic.size(), value.size() - kBasic.size()),
+                             &decoded)) {
+      return decoded.substr(0, decoded.find(':'));
+    }
+    return "default";
+  }
+  if (auto it = params.find("user"); it != params.end()) return it->second;
+  return "default";
+}
+
 std::optional<HttpResponse> rejectUnauthenticatedJson(const Credentials& accepted, const HttpRequest& request) {
   std::string_view target(request.target().data(), request.target().size());
   absl::Status status = authenticateRequest(accepted, request, parseTarget(target).params);

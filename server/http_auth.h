@@ -36,6 +36,11 @@ struct Credentials {
 absl::Status authenticateRequest(const Credentials& accepted, const HttpRequest& request,
                                  const std::map<std::string, std::string>& params);
 
+/// The user a request names (headers, Basic authentication or URL
+/// parameters, in the order above), or `default` when it names none.
+/// Checks nothing.
+std::string requestUser(const HttpRequest& request, const std::map<std::string, std::string>& params);
+
 /// For the JSON APIs (Druid SQL, supervisors): nullopt when the request's
 /// credentials are accepted, else a 401 response with a JSON error body and
 /// a `WWW-Authenticate: Basic` header, as Druid's basic security sends.

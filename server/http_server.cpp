@@ -15,6 +15,7 @@
 #include "boost/beast/http/write.hpp"
 #include "common/logging.h"
 #include "fmt/format.h"
+#include "server/worker_pool.h"
 
 namespace furl::server {
 
@@ -66,7 +67,38 @@ bool isMalformedRequest(beast::error_code ec) {
          ec != http::error::need_more;
 }
 
+// Bytes of a pipelined next request kept while a handler runs. Beyond this
+// the server stops watching the connection for a close until the response
+// is written.
+constexpr size_t kMaxPipelinedBytes = 1 << 20;
+
 }  // namespace
+
+void ClientConnection::onClose(std::function<void()> callback) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (closed_) {
+    lock.unlock();
+    if (callback) callback();
+    return;
+  }
+  onClose_ = std::move(callback);
+}
+
+void ClientConnection::markClosed() {
+  std::function<void()> callback;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    callback = std::move(onClose_);
+  }
+  if (callback) callback();
+}
+
+bool ClientConnection::closed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return closed_;
+}
 
 /// One connection: read a request header, answer `Expect: 100-continue`,
 /// read the body, run the handler, write the response, repeat while the
@@ -148,25 +180,103 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
 
   void onRequest(beast::error_code ec) {
     if (ec) return failRead(ec);
-    HttpRequest request = parser_->release();
-    bool keepAlive = request.keep_alive();
+    auto request = std::make_shared<HttpRequest>(parser_->release());
+    keepAlive_ = request->keep_alive();
 
     // The request counts as active until its response is written, so a
     // draining stop() does not cut the write short.
     server_.activeRequests_.fetch_add(1);
-    HttpResponse response;
+    const HttpServerOptions& options = server_.options_;
+    if (!server_.workers_ || (options.runsOnIoThread && options.runsOnIoThread(*request))) {
+      ClientConnection connection(remoteHost(), remotePort());
+      HttpResponse response = runHandler(*request, connection);
+      send(std::move(response), keepAlive_ && !server_.stopping_.load(), true);
+      return;
+    }
+
+    connection_ = std::make_shared<ClientConnection>(remoteHost(), remotePort());
+    responseReady_ = false;
+    clientGone_ = false;
+    WorkerPool& pool = options.runsOnControlThread && options.runsOnControlThread(*request) ? *server_.controlWorkers_
+                                                                                            : *server_.workers_;
+    bool queued = pool.trySubmit([self = shared_from_this(), request, connection = connection_] {
+      HttpResponse response = self->runHandler(*request, *connection);
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->onResponseReady(std::move(response));
+      });
+    });
+    if (!queued) {
+      connection_.reset();
+      HttpResponse response = options.overloadedResponse
+                                  ? options.overloadedResponse(*request)
+                                  : plainResponse(http::status::service_unavailable,
+                                                  "every worker thread is busy and the request queue is full; "
+                                                  "retry later\n",
+                                                  request->version());
+      send(std::move(response), keepAlive_ && !server_.stopping_.load(), true);
+      return;
+    }
+    watchForClose();
+  }
+
+  HttpResponse runHandler(HttpRequest& request, ClientConnection& connection) {
     try {
-      response = server_.handler_(request);
+      return server_.handler_(request, connection);
     } catch (const std::exception& e) {
       logger("server.http")->error("request {} {} failed with an unexpected exception: {}",
                                    std::string(request.method_string()), std::string(request.target().substr(0, 200)),
                                    e.what());
-      response = plainResponse(http::status::internal_server_error,
-                               fmt::format("internal error: {}; the server keeps running, please report this\n",
-                                           e.what()),
-                               request.version());
+      return plainResponse(http::status::internal_server_error,
+                           fmt::format("internal error: {}; the server keeps running, please report this\n", e.what()),
+                           request.version());
     }
-    send(std::move(response), keepAlive && !server_.stopping_.load(), true);
+  }
+
+  /// Reads from the socket while a worker runs the handler: a read that
+  /// fails means the client closed the connection (or reset it), and bytes
+  /// that arrive are the start of a pipelined next request, kept in buffer_.
+  void watchForClose() {
+    watching_ = true;
+    stream_.expires_never();
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+      self->onWatchRead(ec, bytes);
+    });
+  }
+
+  void onWatchRead(beast::error_code ec, size_t bytes) {
+    watching_ = false;
+    if (!ec) {
+      buffer_.commit(bytes);
+      if (responseReady_) return sendReadyResponse();
+      if (buffer_.size() < kMaxPipelinedBytes) watchForClose();
+      return;
+    }
+    if (ec != asio::error::operation_aborted) {
+      clientGone_ = true;
+      logger("server.http")->debug("client {} closed the connection while its request was running", remoteAddress());
+      connection_->markClosed();
+    }
+    if (responseReady_) sendReadyResponse();
+  }
+
+  void onResponseReady(HttpResponse response) {
+    readyResponse_ = std::move(response);
+    responseReady_ = true;
+    if (watching_) {
+      // onWatchRead sends the response once the read is cancelled.
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);
+      return;
+    }
+    sendReadyResponse();
+  }
+
+  /// Writes the response of a request a worker ran. After the client closed
+  /// its side the response is still written (a client that only shut down
+  /// sending reads it), and the connection is then closed.
+  void sendReadyResponse() {
+    connection_.reset();
+    send(std::move(readyResponse_), keepAlive_ && !clientGone_ && !server_.stopping_.load(), true);
   }
 
   /// Writes `response`. With `drainInput` the connection then reads and
@@ -211,16 +321,32 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     stream_.socket().close(ignored);
   }
 
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::string remoteAddress() {
+  std::string remoteAddress() { return fmt::format("{}:{}", remoteHost(), remotePort()); }
+
+  std::string remoteHost() {
     beast::error_code ignored;
     auto endpoint = stream_.socket().remote_endpoint(ignored);
-    return ignored ? std::string("unknown") : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+    return ignored ? std::string("unknown") : endpoint.address().to_string();
   }
 
+  uint16_t remotePort() {
+    beast::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    return ignored ? 0 : endpoint.port();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   HttpServer& server_;
+
+  // The request a worker runs; touched on the connection's strand only.
+  bool keepAlive_ = false;
+  std::shared_ptr<ClientConnection> connection_;
+  bool watching_ = false;
+  bool responseReady_ = false;
+  bool clientGone_ = false;
+  HttpResponse readyResponse_;
 };
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
@@ -247,6 +373,10 @@ absl::Status HttpServer::start() {
   }
   boundPort_ = acceptor_.local_endpoint().port();
 
+  if (options_.workerThreads > 0) {
+    workers_ = std::make_unique<WorkerPool>(options_.workerThreads, options_.maxQueuedRequests);
+    controlWorkers_ = std::make_unique<WorkerPool>(options_.controlThreads, options_.maxQueuedRequests);
+  }
   accept();
   uint32_t numThreads = std::max<uint32_t>(1, options_.numThreads);
   for (uint32_t i = 0; i < numThreads; ++i) {
@@ -305,6 +435,10 @@ void HttpServer::stop(uint32_t drainTimeoutMs, const std::function<void()>& onDr
     if (thread.joinable()) thread.join();
   }
   threads_.clear();
+  // Handlers still running after the grace period finish here; their
+  // responses are dropped with the stopped I/O context.
+  if (workers_) workers_->stop();
+  if (controlWorkers_) controlWorkers_->stop();
 }
 
 }  // namespace furl::server

@@ -14,6 +14,7 @@
 #include "common/logging.h"
 #include "ingest/supervisor_manager.h"
 #include "protocol/native_server.h"
+#include "query/process_list.h"
 #include "query/query_engine.h"
 #include "server/http_api.h"
 #include "server/cold_store.h"
@@ -24,6 +25,10 @@
 #include "storage/database_impl.h"
 
 namespace {
+
+// Threads that read and write HTTP sockets; queries run on their own pool,
+// so two are enough to serve health checks at once.
+constexpr uint32_t kHttpIoThreads = 2;
 
 std::string hostName() {
   char buffer[256] = {};
@@ -75,9 +80,10 @@ int main(int argc, char** argv) {
   sigaddset(&stopSignals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
-  uint32_t numThreads = config->maxThreads > 0 ? config->maxThreads : std::max(1u, std::thread::hardware_concurrency());
-  log->info("starting furld version={} data_dir={} http={}:{} threads={}", FURL_VERSION, config->dataDir,
-            config->listenHost, config->httpPort, numThreads);
+  uint32_t queryThreads =
+      config->maxThreads > 0 ? config->maxThreads : std::max(2u, std::thread::hardware_concurrency());
+  log->info("starting furld version={} data_dir={} http={}:{} query_threads={} max_queued_queries={}", FURL_VERSION,
+            config->dataDir, config->listenHost, config->httpPort, queryThreads, config->maxQueuedQueries);
 
   auto coldStore = server::openColdStore(*config);
   if (!coldStore.ok()) {
@@ -102,26 +108,46 @@ int main(int argc, char** argv) {
   query::QueryEngine engine(**database);
   ingest::SupervisorManager supervisors(**database);
   server::registerSupervisorSystemTables(engine.systemTables(), supervisors);
+  // Queries of both servers, for system.processes and KILL QUERY.
+  query::ProcessList processes;
+  query::registerProcessesTable(engine.systemTables(), processes);
 
-  std::atomic<bool> cancelled{false};
   server::HttpApiOptions apiOptions;
   apiOptions.displayName = config->displayName.empty() ? hostName() : config->displayName;
   apiOptions.maxBodyBytes = config->maxBodyBytes;
   apiOptions.credentials = server::Credentials{config->user, config->password};
-  server::HttpApi api(engine, apiOptions, &cancelled);
+  apiOptions.queryThreads = queryThreads;
+  apiOptions.maxQueuedQueries = config->maxQueuedQueries;
+  server::HttpApi api(engine, apiOptions, processes);
 
+  auto isSupervisorRequest = [](const server::HttpRequest& request) {
+    std::string_view target(request.target().data(), request.target().size());
+    return server::isSupervisorPath(target.substr(0, target.find('?')));
+  };
   server::HttpServerOptions serverOptions;
   serverOptions.listenHost = config->listenHost;
   serverOptions.port = config->httpPort;
-  serverOptions.numThreads = numThreads;
+  serverOptions.numThreads = kHttpIoThreads;
+  serverOptions.workerThreads = queryThreads;
+  serverOptions.maxQueuedRequests = config->maxQueuedQueries;
   serverOptions.maxBodyBytes = config->maxBodyBytes;
-  server::HttpServer httpServer(serverOptions, [&api, &supervisors](server::HttpRequest& request) {
-    std::string_view target(request.target().data(), request.target().size());
-    if (server::isSupervisorPath(target.substr(0, target.find('?')))) {
+  // Health checks and supervisor status reads are served while every
+  // query thread is busy.
+  serverOptions.runsOnIoThread = [isSupervisorRequest](const server::HttpRequest& request) {
+    return server::HttpApi::isLightweight(request) ||
+           (isSupervisorRequest(request) && request.method() == boost::beast::http::verb::get);
+  };
+  serverOptions.runsOnControlThread = server::HttpApi::isControlQuery;
+  serverOptions.overloadedResponse = [&api](const server::HttpRequest& request) {
+    return api.overloadedResponse(request);
+  };
+  server::HttpServer httpServer(serverOptions, [&api, &supervisors, isSupervisorRequest](
+                                                   server::HttpRequest& request, server::ClientConnection& connection) {
+    if (isSupervisorRequest(request)) {
       if (auto rejected = server::rejectUnauthenticatedJson(api.credentials(), request)) return std::move(*rejected);
       return server::handleSupervisorRequest(supervisors, request);
     }
-    return api.handle(request);
+    return api.handle(request, connection);
   });
   // The stored supervisors are loaded before the server accepts requests, so a
   // client that sees /ping also sees every supervisor in the list.
@@ -142,6 +168,7 @@ int main(int argc, char** argv) {
   nativeOptions.user = config->user;
   nativeOptions.password = config->password;
   nativeOptions.idleTimeoutMs = config->nativeIdleTimeoutMs;
+  nativeOptions.processes = &processes;
   protocol::NativeServer nativeServer(engine, nativeOptions);
   absl::Status nativeStarted = nativeServer.start();
   if (!nativeStarted.ok()) {
@@ -161,7 +188,7 @@ int main(int argc, char** argv) {
   httpServer.stop(config->shutdownTimeoutMs, [&] {
     log->warn("cancelling queries still running after {} ms running_requests={}", config->shutdownTimeoutMs,
               httpServer.activeRequests());
-    cancelled.store(true);
+    processes.cancelAll();
   });
   supervisors.stopAll();
   database->reset();

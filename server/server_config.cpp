@@ -91,6 +91,8 @@ absl::Status setOption(std::string_view key, std::string_view value, ServerConfi
     config.logLevel = value;
   } else if (key == "max-threads") {
     return parseNumber<uint32_t>(key, value, 0, 4096, config.maxThreads);
+  } else if (key == "max-queued-queries") {
+    return parseNumber<uint32_t>(key, value, 0, 100000, config.maxQueuedQueries);
   } else if (key == "max-body-bytes") {
     return parseNumber<uint64_t>(key, value, 1, uint64_t{1} << 40, config.maxBodyBytes);
   } else if (key == "shutdown-timeout-ms") {
@@ -234,8 +236,12 @@ Options (each may also be set in the config file as `key = value`):
   --listen-host ADDR         address to listen on (default 127.0.0.1)
   --config FILE              config file of `key = value` lines; flags win
   --log-level LEVEL          trace, debug, info, warn or error (default info)
-  --max-threads N            threads serving requests and queries
-                             (default 0: one per CPU core)
+  --max-threads N            threads that run HTTP queries, apart from the
+                             two threads that read and write sockets
+                             (default 0: one per CPU core, at least 2)
+  --max-queued-queries N     HTTP queries that may wait for a free query
+                             thread; more get TOO_MANY_SIMULTANEOUS_QUERIES
+                             (default 64)
   --max-body-bytes N         largest request body in bytes (default 1073741824)
   --shutdown-timeout-ms N    on SIGTERM/SIGINT, milliseconds to let running
                              queries finish before cancelling them (default 30000)

@@ -28,8 +28,11 @@ struct ServerConfig {
   uint32_t nativeIdleTimeoutMs = 300000;
   std::string configFile;
   std::string logLevel = "info";
-  /// Threads that serve HTTP requests and run queries; 0 means one per core.
+  /// Threads that run HTTP queries; 0 means one per core, at least 2.
   uint32_t maxThreads = 0;
+  /// HTTP queries that may wait for a free query thread; more are rejected
+  /// with TOO_MANY_SIMULTANEOUS_QUERIES.
+  uint32_t maxQueuedQueries = 64;
   /// Largest accepted request body, in bytes (INSERT data).
   uint64_t maxBodyBytes = uint64_t{1} << 30;
   /// Tiered storage (docs/tiered-storage.md); empty paths mean the defaults

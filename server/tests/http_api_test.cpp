@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <future>
+#include <sstream>
 #include <thread>
 
 #include "boost/asio/connect.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
@@ -37,18 +39,45 @@ class HttpApiTest : public ::testing::Test {
     HttpApiOptions apiOptions;
     apiOptions.displayName = "furl-test";
     apiOptions.maxBodyBytes = 1 << 20;
-    api_ = std::make_unique<HttpApi>(*engine_, apiOptions, &cancelled_);
-
-    HttpServerOptions serverOptions;
-    serverOptions.port = 0;
-    serverOptions.numThreads = 4;
-    serverOptions.maxBodyBytes = 1 << 20;
-    server_ = std::make_unique<HttpServer>(serverOptions, [this](HttpRequest& request) { return api_->handle(request); });
-    absl::Status status = server_->start();
-    ASSERT_TRUE(status.ok()) << status;
+    apiOptions.queryThreads = 4;
+    apiOptions.maxQueuedQueries = 2;
+    api_ = std::make_unique<HttpApi>(*engine_, apiOptions, processes_);
+    server_ = startServer(4, 2);
   }
 
-  void TearDown() override { server_->stop(1000, [this] { cancelled_.store(true); }); }
+  void TearDown() override { server_->stop(1000, [this] { processes_.cancelAll(); }); }
+
+  /// Starts an HTTP server on a free port over api_, with the routing of
+  /// furld (lightweight requests on the I/O threads, control queries apart).
+  std::unique_ptr<HttpServer> startServer(uint32_t workerThreads, uint32_t maxQueued) {
+    HttpServerOptions serverOptions;
+    serverOptions.port = 0;
+    serverOptions.numThreads = 2;
+    serverOptions.workerThreads = workerThreads;
+    serverOptions.maxQueuedRequests = maxQueued;
+    serverOptions.maxBodyBytes = 1 << 20;
+    serverOptions.runsOnIoThread = HttpApi::isLightweight;
+    serverOptions.runsOnControlThread = HttpApi::isControlQuery;
+    serverOptions.overloadedResponse = [this](const HttpRequest& request) { return api_->overloadedResponse(request); };
+    auto server = std::make_unique<HttpServer>(
+        serverOptions, [this](HttpRequest& request, ClientConnection& connection) {
+          return api_->handle(request, connection);
+        });
+    absl::Status status = server->start();
+    EXPECT_TRUE(status.ok()) << status;
+    return server;
+  }
+
+  /// Waits up to `timeoutMs` for `condition`; returns its last value.
+  template <typename Condition>
+  static bool waitFor(Condition condition, int timeoutMs = 3000) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
 
   /// Sends one request on a new connection and returns the response.
   HttpResponse send(http::verb method, const std::string& target, const std::string& body = "",
@@ -85,7 +114,7 @@ class HttpApiTest : public ::testing::Test {
 
   testing::FakeDatabase database_;
   std::unique_ptr<query::QueryEngine> engine_;
-  std::atomic<bool> cancelled_{false};
+  query::ProcessList processes_;
   std::unique_ptr<HttpApi> api_;
   std::unique_ptr<HttpServer> server_;
 };
@@ -320,9 +349,110 @@ TEST_F(HttpApiTest, StopCancelsQueriesAfterDrainTimeout) {
     return send(http::verb::post, "/", "SELECT wait_for_cancel");
   });
   while (server_->activeRequests() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  server_->stop(100, [this] { cancelled_.store(true); });
+  server_->stop(100, [this] { processes_.cancelAll(); });
   HttpResponse response = pending.get();
   EXPECT_EQ(header(response, "X-ClickHouse-Exception-Code"), "394");
+}
+
+TEST_F(HttpApiTest, PingAnsweredWhileWorkersBusy) {
+  // Six queries on four worker threads: four run, two wait in the queue.
+  std::vector<std::future<HttpResponse>> running;
+  for (int i = 0; i < 6; ++i) {
+    running.push_back(std::async(std::launch::async, [this] {
+      return send(http::verb::post, "/", "SELECT wait_for_cancel");
+    }));
+  }
+  ASSERT_TRUE(waitFor([this] { return processes_.size() == 4; }));
+  ASSERT_TRUE(waitFor([this] { return server_->activeRequests() == 6; }));
+
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(get("/ping"), "Ok.\n");
+  EXPECT_EQ(get("/"), "Ok.\n");
+  auto elapsedMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(elapsedMs, 1000) << "health checks run on the I/O threads, not behind the busy workers";
+
+  processes_.cancelAll();
+  for (auto& response : running) EXPECT_EQ(header(response.get(), "X-ClickHouse-Exception-Code"), "394");
+}
+
+TEST_F(HttpApiTest, FullQueueRejectsWithTooManySimultaneousQueries) {
+  std::unique_ptr<HttpServer> small = startServer(1, 1);
+  auto sendTo = [&small](const std::string& sql) {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), small->port()));
+    return roundTrip(stream, http::verb::post, "/", sql);
+  };
+  auto runningQuery = std::async(std::launch::async, [&] { return sendTo("SELECT wait_for_cancel"); });
+  ASSERT_TRUE(waitFor([this] { return processes_.size() == 1; }));
+  auto queuedQuery = std::async(std::launch::async, [&] { return sendTo("SELECT 1"); });
+  ASSERT_TRUE(waitFor([&small] { return small->activeRequests() == 2; }));
+
+  HttpResponse rejected = sendTo("SELECT 1");
+  EXPECT_EQ(rejected.result_int(), 503u);
+  EXPECT_EQ(header(rejected, "X-ClickHouse-Exception-Code"), "202");
+  EXPECT_NE(rejected.body().find("Code: 202. DB::Exception: Too many simultaneous queries"), std::string::npos)
+      << rejected.body();
+  EXPECT_NE(rejected.body().find("(TOO_MANY_SIMULTANEOUS_QUERIES)"), std::string::npos) << rejected.body();
+
+  processes_.cancel(processes_.list().front()->info().queryId);
+  EXPECT_EQ(header(runningQuery.get(), "X-ClickHouse-Exception-Code"), "394");
+  EXPECT_EQ(queuedQuery.get().body(), "1\n");
+  small->stop(1000);
+}
+
+TEST_F(HttpApiTest, ClientCloseCancelsRunningQuery) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  HttpRequest request(http::verb::post, "/?query_id=left-early", 11);
+  request.set(http::field::host, "127.0.0.1");
+  request.body() = "SELECT wait_for_cancel";
+  request.prepare_payload();
+  http::write(stream, request);
+  ASSERT_TRUE(waitFor([this] { return processes_.size() == 1; }));
+  EXPECT_EQ(processes_.list().front()->info().queryId, "left-early");
+
+  beast::error_code ignored;
+  stream.socket().close(ignored);
+  EXPECT_TRUE(waitFor([this] { return processes_.size() == 0; })) << "the query still runs after the client left";
+  EXPECT_TRUE(waitFor([this] { return server_->activeRequests() == 0; }));
+}
+
+TEST_F(HttpApiTest, QueryIdFromHeaderOrGenerated) {
+  HttpResponse fromHeader = send(http::verb::post, "/", "SELECT 1", {{"X-ClickHouse-Query-Id", "from-header"}});
+  EXPECT_EQ(header(fromHeader, "X-ClickHouse-Query-Id"), "from-header");
+  HttpResponse fromParam =
+      send(http::verb::post, "/?query_id=from-param", "SELECT 1", {{"X-ClickHouse-Query-Id", "from-header"}});
+  EXPECT_EQ(header(fromParam, "X-ClickHouse-Query-Id"), "from-param");
+  HttpResponse generated = send(http::verb::post, "/", "SELECT 1");
+  EXPECT_EQ(header(generated, "X-ClickHouse-Query-Id").size(), 36u) << "a UUID";
+}
+
+TEST_F(HttpApiTest, PipelinedRequestAfterPooledQuery) {
+  // Two requests in one write: the second arrives while the first runs on a
+  // worker, and must still be served afterwards on the same connection.
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  std::string both;
+  for (const char* sql : {"SELECT sleep", "SELECT 1"}) {
+    HttpRequest request(http::verb::post, "/", 11);
+    request.set(http::field::host, "127.0.0.1");
+    request.body() = sql;
+    request.prepare_payload();
+    std::ostringstream text;
+    text << request;
+    both += text.str();
+  }
+  asio::write(stream.socket(), asio::buffer(both));
+  beast::flat_buffer buffer;
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse response;
+    http::read(stream, buffer, response);
+    EXPECT_EQ(response.body(), "1\n");
+  }
 }
 
 TEST_F(HttpApiTest, DruidObjectResult) {
