@@ -195,7 +195,7 @@ class BacktrackingRegex::Parser {
       ++pos_;
       int capture = 0;
       if (!atEnd() && peek() == '?') {
-        // Only '(?:'; flags and named groups are outside the subset.
+        // Only '(?:' groups: flags and named groups are outside the subset.
         if (pos_ + 1 >= pattern_.size() || pattern_[pos_ + 1] != ':') return false;
         pos_ += 2;
       } else {
@@ -237,8 +237,8 @@ class BacktrackingRegex::Parser {
       }
       if (!parseEscape(set)) return false;
     } else {
-      // A quantifier or ')' here is a syntax error in RE2; '{', '}' and ']'
-      // alone have special rules. Non-ASCII literals would need UTF-8.
+      // A quantifier or ')' here is a syntax error in RE2, and '{', '}' and
+      // ']' alone have special rules. Non-ASCII literals would need UTF-8.
       if (c == '*' || c == '+' || c == '?' || c == '{' || c == '}' || c == ']' || c == ')' || c == '|' ||
           static_cast<unsigned char>(c) >= 0x80) {
         return false;
@@ -514,6 +514,27 @@ std::unique_ptr<BacktrackingRegex> BacktrackingRegex::compile(std::string_view p
   Compiler(*regex).emit(root);
   regex->program_.push_back(Inst{Op::kMatch});
 
+  regex->tables_.resize(regex->sets_.size());
+  for (size_t i = 0; i < regex->sets_.size(); ++i) {
+    const CharSet& set = regex->sets_[i];
+    ByteTable& table = regex->tables_[i];
+    for (int b = 0; b < 256; ++b) {
+      if (b < 0x80) {
+        table[b] = set.contains(static_cast<unsigned char>(b)) ? kByteYes : kByteNo;
+      } else {
+        table[b] = set.nonAscii ? kByteUndecided : kByteNo;
+      }
+    }
+  }
+
+  regex->markPossessiveRepeats();
+  static_assert(std::endian::native == std::endian::little, "the literal masks select the first bytes in memory");
+  for (Inst& inst : regex->program_) {
+    if (inst.op != Op::kLiteral || inst.y > 8) continue;
+    std::memcpy(&inst.word, regex->literals_.data() + inst.x, inst.y);
+    inst.mask = inst.y == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * inst.y)) - 1;
+  }
+
   const Inst& first = regex->program_[0];
   regex->anchoredStart_ = first.op == Op::kBeginText;
   if (first.op == Op::kSet || (first.op == Op::kRepeat && first.x >= 1)) {
@@ -524,6 +545,26 @@ std::unique_ptr<BacktrackingRegex> BacktrackingRegex::compile(std::string_view p
     regex->firstSet_.add(static_cast<unsigned char>(regex->literals_[first.x]));
   }
   return regex;
+}
+
+void BacktrackingRegex::markPossessiveRepeats() {
+  for (size_t i = 0; i + 1 < program_.size(); ++i) {
+    Inst& repeat = program_[i];
+    const Inst& next = program_[i + 1];
+    if (repeat.op != Op::kRepeat || !repeat.greedy) continue;
+    // The bytes the next instruction accepts first, as a set.
+    CharSet nextFirst;
+    if (next.op == Op::kSet) {
+      nextFirst = sets_[next.set];
+    } else if (next.op == Op::kLiteral) {
+      nextFirst.add(static_cast<unsigned char>(literals_[next.x]));
+    } else {
+      continue;
+    }
+    // Only ASCII bytes are ever consumed by a repeat, so the ASCII members decide.
+    const CharSet& repeated = sets_[repeat.set];
+    repeat.possessive = (repeated.bits[0] & nextFirst.bits[0]) == 0 && (repeated.bits[1] & nextFirst.bits[1]) == 0;
+  }
 }
 
 // --- match -----------------------------------------------------------------------------------------
@@ -544,21 +585,54 @@ struct Frame {
   int64_t limit;
 };
 
-/// Per-thread scratch space, so that a match allocates nothing once warm.
-struct Scratch {
-  std::vector<Frame> stack;
-  std::vector<int64_t> captures;
+/// The backtrack stack: on the C++ stack while it is small, so that most
+/// matches allocate nothing, and on the heap beyond that.
+class FrameStack {
+ public:
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+  Frame& back() { return data_[size_ - 1]; }
+  void pop_back() { --size_; }
+  void push_back(const Frame& frame) {
+    if (size_ == capacity_) grow();
+    data_[size_++] = frame;
+  }
+
+ private:
+  static constexpr size_t kInlineFrames = 64;
+
+  void grow() {
+    auto bigger = std::make_unique<Frame[]>(2 * capacity_);
+    std::copy(data_, data_ + size_, bigger.get());
+    heap_ = std::move(bigger);
+    data_ = heap_.get();
+    capacity_ *= 2;
+  }
+
+  Frame inline_[kInlineFrames];
+  std::unique_ptr<Frame[]> heap_;
+  Frame* data_ = inline_;
+  size_t size_ = 0;
+  size_t capacity_ = kInlineFrames;
 };
+
+// Capture slots kept in an array on the stack: group 0 and up to 7 groups.
+constexpr size_t kStackCaptureSlots = 16;
 
 }  // namespace
 
 BacktrackingRegex::Outcome BacktrackingRegex::match(std::string_view text, size_t startpos, re2::StringPiece* groups,
                                                     int numGroups) const {
   if (numGroups > 1 + numCaptures_ || startpos > text.size()) return Outcome::kUndecided;
-  thread_local Scratch scratch;
-  std::vector<Frame>& stack = scratch.stack;
-  std::vector<int64_t>& captures = scratch.captures;
-  captures.assign(2 * static_cast<size_t>(numCaptures_ + 1), -1);
+  FrameStack stack;
+  const size_t numSlots = 2 * static_cast<size_t>(numCaptures_ + 1);
+  int64_t stackCaptures[kStackCaptureSlots];
+  std::vector<int64_t> heapCaptures;
+  int64_t* captures = stackCaptures;
+  if (numSlots > kStackCaptureSlots) {
+    heapCaptures.resize(numSlots);
+    captures = heapCaptures.data();
+  }
 
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   const int64_t n = static_cast<int64_t>(text.size());
@@ -574,7 +648,7 @@ BacktrackingRegex::Outcome BacktrackingRegex::match(std::string_view text, size_
       if (start == n) break;
     }
     stack.clear();
-    std::fill(captures.begin() + 2, captures.end(), -1);
+    std::fill(captures + 2, captures + numSlots, -1);
     uint32_t pc = 0;
     int64_t pos = start;
     for (;;) {
@@ -584,11 +658,9 @@ BacktrackingRegex::Outcome BacktrackingRegex::match(std::string_view text, size_
       switch (inst.op) {
         case Op::kSet:
           if (pos < n) {
-            const unsigned char c = bytes[pos];
-            const CharSet& set = sets_[inst.set];
-            if (c >= 0x80) {
-              if (set.nonAscii) return Outcome::kUndecided;
-            } else if (set.contains(c)) {
+            const uint8_t byteClass = tables_[inst.set][bytes[pos]];
+            if (byteClass == kByteUndecided) return Outcome::kUndecided;
+            if (byteClass == kByteYes) {
               ++pos;
               ++pc;
               ok = true;
@@ -596,30 +668,38 @@ BacktrackingRegex::Outcome BacktrackingRegex::match(std::string_view text, size_
           }
           break;
         case Op::kLiteral:
-          if (n - pos >= inst.y && std::memcmp(bytes + pos, literals_.data() + inst.x, inst.y) == 0) {
-            pos += inst.y;
-            ++pc;
-            ok = true;
+          if (inst.mask != 0 && n - pos >= 8) {
+            // One 8-byte load covers a short literal.
+            uint64_t word;
+            std::memcpy(&word, bytes + pos, 8);
+            if ((word & inst.mask) == inst.word) {
+              pos += inst.y;
+              ++pc;
+              ok = true;
+            }
+          } else if (n - pos >= inst.y) {
+            // Literals are a few bytes long, so they are compared inline, not with memcmp.
+            const char* literal = literals_.data() + inst.x;
+            uint32_t i = 0;
+            while (i < inst.y && bytes[pos + i] == static_cast<unsigned char>(literal[i])) ++i;
+            if (i == inst.y) {
+              pos += inst.y;
+              ++pc;
+              ok = true;
+            }
           }
           break;
         case Op::kRepeat: {
-          const CharSet& set = sets_[inst.set];
+          const ByteTable& table = tables_[inst.set];
           const int64_t limit = inst.y == kUnbounded ? n : std::min<int64_t>(n, pos + inst.y);
           int64_t end = pos;
-          while (end < limit) {
-            const unsigned char c = bytes[end];
-            if (c >= 0x80) {
-              if (set.nonAscii) return Outcome::kUndecided;
-              break;
-            }
-            if (!set.contains(c)) break;
-            ++end;
-          }
+          while (end < limit && table[bytes[end]] == kByteYes) ++end;
+          if (end < limit && table[bytes[end]] == kByteUndecided) return Outcome::kUndecided;
           steps += static_cast<size_t>(end - pos);
           const int64_t least = pos + inst.x;
           if (end < least) break;
           if (inst.greedy) {
-            if (end > least) stack.push_back(Frame{Frame::Kind::kGreedy, pc + 1, end, least});
+            if (end > least && !inst.possessive) stack.push_back(Frame{Frame::Kind::kGreedy, pc + 1, end, least});
             pos = end;
           } else {
             if (end > least) stack.push_back(Frame{Frame::Kind::kLazy, pc + 1, least, end});

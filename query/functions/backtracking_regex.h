@@ -25,6 +25,7 @@
 // a negated class, \D \W \S) reaches such a byte, the result depends on
 // RE2's UTF-8 decoding, so match() returns kUndecided.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -83,6 +84,13 @@ class BacktrackingRegex {
     // count (kUnbounded for no maximum).
     uint32_t x = 0;
     uint32_t y = 0;
+    // kRepeat, greedy: the next instruction needs a first byte outside the
+    // repeated set, so giving back characters cannot lead to a match.
+    bool possessive = false;
+    // kLiteral of at most 8 bytes: its bytes as a little-endian word, and
+    // the mask of the bytes it covers.
+    uint64_t word = 0;
+    uint64_t mask = 0;
   };
   static constexpr uint32_t kUnbounded = UINT32_MAX;
 
@@ -90,8 +98,18 @@ class BacktrackingRegex {
   class Parser;
   class Compiler;
 
+  // Sets Inst::possessive on the greedy repeats it applies to.
+  void markPossessiveRepeats();
+
+  /// What a byte means to a set: kByteNo and kByteYes for ASCII bytes and
+  /// for non-ASCII bytes under a set of ASCII characters, kByteUndecided
+  /// for non-ASCII bytes under a set with non-ASCII members.
+  enum ByteClass : uint8_t { kByteNo, kByteYes, kByteUndecided };
+  using ByteTable = std::array<uint8_t, 256>;
+
   std::vector<Inst> program_;
   std::vector<CharSet> sets_;
+  std::vector<ByteTable> tables_;  // one per set, indexed like sets_
   std::string literals_;
   int numCaptures_ = 0;
   bool anchoredStart_ = false;  // the program starts with kBeginText
