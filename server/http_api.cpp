@@ -5,6 +5,7 @@
 #include "boost/beast/http/field.hpp"
 #include "common/logging.h"
 #include "fmt/format.h"
+#include "format/value_text.h"
 #include "server/handler_context.h"
 #include "server/request_util.h"
 
@@ -16,6 +17,9 @@ namespace http = boost::beast::http;
 // ClickHouse's TOO_MANY_SIMULTANEOUS_QUERIES; not in ErrorCode because the
 // engine never raises it.
 constexpr int kTooManySimultaneousQueries = 202;
+
+// Druid's SQL API path; `DELETE /druid/v2/sql/{sqlQueryId}` cancels a query.
+constexpr std::string_view kDruidSqlPrefix = "/druid/v2/sql/";
 
 }  // namespace
 
@@ -45,6 +49,10 @@ HttpResponse HttpApi::handle(HttpRequest& request, ClientConnection& connection)
   HandlerContext context{engine_, options_, processes_, connection};
   std::string_view target(request.target().data(), request.target().size());
   std::string_view path = target.substr(0, target.find('?'));
+  if (isDruidCancel(request)) {
+    if (auto rejected = rejectUnauthenticatedJson(options_.credentials, request)) return std::move(*rejected);
+    return cancelDruidQuery(request);
+  }
   if (path == "/druid/v2/sql" || path == "/druid/v2/sql/") {
     if (auto rejected = rejectUnauthenticatedJson(options_.credentials, request)) return std::move(*rejected);
     return handleDruidSql(context, request);
@@ -52,7 +60,38 @@ HttpResponse HttpApi::handle(HttpRequest& request, ClientConnection& connection)
   return handleClickHouse(context, request);
 }
 
+bool HttpApi::isDruidCancel(const HttpRequest& request) {
+  std::string_view target(request.target().data(), request.target().size());
+  std::string_view path = target.substr(0, target.find('?'));
+  return request.method() == http::verb::delete_ && path.starts_with(kDruidSqlPrefix) &&
+         path.size() > kDruidSqlPrefix.size();
+}
+
+HttpResponse HttpApi::cancelDruidQuery(const HttpRequest& request) {
+  std::string_view target(request.target().data(), request.target().size());
+  std::string queryId = percentDecode(target.substr(kDruidSqlPrefix.size(), target.find('?') - kDruidSqlPrefix.size()));
+  auto cancelled = processes_.cancel(queryId);
+  auto log = logger("server.druid");
+  if (cancelled.empty()) {
+    log->info("cancel request for a query that is not running sql_query_id={}", queryId);
+    HttpResponse response(http::status::not_found, request.version());
+    response.set(http::field::content_type, "application/json");
+    std::string body = "{\"error\":\"notFound\",\"errorMessage\":";
+    format::appendJsonString(body, "no running query has sqlQueryId '" + queryId +
+                                       "'; it may have finished already, see system.processes");
+    body += "}";
+    response.body() = std::move(body);
+    response.prepare_payload();
+    return response;
+  }
+  log->info("query cancelled by DELETE sql_query_id={} queries={}", queryId, cancelled.size());
+  HttpResponse response(http::status::accepted, request.version());
+  response.prepare_payload();
+  return response;
+}
+
 bool HttpApi::isLightweight(const HttpRequest& request) {
+  if (isDruidCancel(request)) return true;
   std::string_view target(request.target().data(), request.target().size());
   RequestTarget parsed = parseTarget(target);
   if (parsed.path == "/ping" || parsed.path == "/replicas_status") return true;

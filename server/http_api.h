@@ -4,6 +4,7 @@
 //   GET  /, /ping, /replicas_status          health checks: `Ok.` and a line end
 //   GET|POST /?query=...                     ClickHouse HTTP dialect
 //   POST /druid/v2/sql                       Druid SQL API
+//   DELETE /druid/v2/sql/{sqlQueryId}        cancels a Druid SQL query
 // See clickhouse_handler.h and druid_handler.h for each dialect.
 
 #include <string>
@@ -38,6 +39,10 @@ class HttpApi {
 
   HttpResponse handle(HttpRequest& request, ClientConnection& connection);
 
+  /// True for Druid's `DELETE /druid/v2/sql/{sqlQueryId}`, which cancels the
+  /// running queries with that id.
+  static bool isDruidCancel(const HttpRequest& request);
+
   /// True for requests that need no worker thread: health checks and other
   /// requests served without running a query.
   static bool isLightweight(const HttpRequest& request);
@@ -56,6 +61,10 @@ class HttpApi {
   const Credentials& credentials() const { return options_.credentials; }
 
  private:
+  /// Returns 202 when a query with the id ran and is now cancelled, else 404
+  /// with a JSON error, as Druid does.
+  HttpResponse cancelDruidQuery(const HttpRequest& request);
+
   query::QueryEngine& engine_;
   HttpApiOptions options_;
   query::ProcessList& processes_;

@@ -455,6 +455,24 @@ TEST_F(HttpApiTest, PipelinedRequestAfterPooledQuery) {
   }
 }
 
+TEST_F(HttpApiTest, DruidDeleteCancelsQuery) {
+  auto running = std::async(std::launch::async, [this] {
+    return send(http::verb::post, "/druid/v2/sql",
+                "{\"query\":\"SELECT wait_for_cancel\",\"context\":{\"sqlQueryId\":\"druid-long\"}}",
+                {{"Content-Type", "application/json"}});
+  });
+  ASSERT_TRUE(waitFor([this] { return processes_.size() == 1; }));
+
+  HttpResponse cancelled = send(http::verb::delete_, "/druid/v2/sql/druid-long");
+  EXPECT_EQ(cancelled.result_int(), 202u) << cancelled.body();
+  HttpResponse result = running.get();
+  EXPECT_NE(result.body().find("\"errorName\":\"QUERY_WAS_CANCELLED\""), std::string::npos) << result.body();
+
+  HttpResponse missing = send(http::verb::delete_, "/druid/v2/sql/druid-long");
+  EXPECT_EQ(missing.result_int(), 404u);
+  EXPECT_NE(missing.body().find("no running query has sqlQueryId 'druid-long'"), std::string::npos) << missing.body();
+}
+
 TEST_F(HttpApiTest, DruidObjectResult) {
   HttpResponse response = send(http::verb::post, "/druid/v2/sql",
                                "{\"query\":\"SELECT rows\",\"context\":{\"sqlQueryId\":\"d-1\",\"timeout\":2500,"
