@@ -8,6 +8,7 @@ void registerBuiltinFunctions(FunctionRegistry& registry) {
   registerConditionalFunctions(registry);
   registerConversionFunctions(registry);
   registerDateFunctions(registry);
+  registerJsonFunctions(registry);
   registerRegexpFunctions(registry);
   registerSketchFunctions(registry);
   registerStringFunctions(registry);

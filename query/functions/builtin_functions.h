@@ -12,6 +12,7 @@ void registerComparisonFunctions(FunctionRegistry& registry);
 void registerConditionalFunctions(FunctionRegistry& registry);
 void registerConversionFunctions(FunctionRegistry& registry);
 void registerDateFunctions(FunctionRegistry& registry);
+void registerJsonFunctions(FunctionRegistry& registry);
 void registerRegexpFunctions(FunctionRegistry& registry);
 void registerSketchFunctions(FunctionRegistry& registry);
 void registerStringFunctions(FunctionRegistry& registry);
