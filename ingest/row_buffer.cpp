@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/escaping.h"
@@ -202,15 +203,6 @@ bool isLastMetric(MetricType type) {
          type == MetricType::kStringLast;
 }
 
-// Returns whether an event at `timeMs` replaces a metric's value. First and
-// last keep the value with the smallest or largest event time, and ties go
-// to the event read first or last. Other metrics always take the event.
-bool keepsValue(MetricType type, bool valid, int64_t orderMs, int64_t timeMs) {
-  if (isFirstMetric(type)) return !valid || timeMs < orderMs;
-  if (isLastMetric(type)) return !valid || timeMs >= orderMs;
-  return true;
-}
-
 bool isMinMetric(MetricType type) {
   return type == MetricType::kLongMin || type == MetricType::kDoubleMin || type == MetricType::kFloatMin;
 }
@@ -246,16 +238,50 @@ RowBuffer::RowBuffer(const IngestionSpec& spec, uint32_t blockRows)
       rollup_(spec.granularitySpec.rollup),
       blockRows_(std::max<uint32_t>(1, blockRows)),
       heap_(std::make_shared<StringHeap>()) {
-  for (const DimensionSpec& dimension : spec.dimensionsSpec.dimensions) {
-    dimensions_.push_back(DimensionColumn{dimension, {}, {}, {}, {}});
-  }
+  dimensions_ = spec.dimensionsSpec.dimensions;
   for (const MetricSpec& metric : spec.metrics) {
-    metrics_.push_back(MetricColumn{metric, {}, {}, {}, {}, {}, {}, {}, {}});
+    MetricColumn column;
+    column.spec = metric;
+    MetricType type = metric.type;
+    if (type == MetricType::kCount) {
+      column.op = MetricOp::kCount;
+    } else if (isHllMetric(type)) {
+      column.op = MetricOp::kSketch;
+    } else if (isMinMetric(type)) {
+      column.op = MetricOp::kMin;
+    } else if (isMaxMetric(type)) {
+      column.op = MetricOp::kMax;
+    } else if (isFirstMetric(type)) {
+      column.op = MetricOp::kFirst;
+    } else if (isLastMetric(type)) {
+      column.op = MetricOp::kLast;
+    } else {
+      column.op = MetricOp::kSum;
+    }
+    if (isHllMetric(type)) {
+      column.storage = MetricStorage::kSketch;
+    } else if (isStringMetric(type)) {
+      column.storage = MetricStorage::kString;
+    } else if (type == MetricType::kCount || isLongMetric(type)) {
+      column.storage = MetricStorage::kInt;
+    } else {
+      column.storage = MetricStorage::kDouble;
+    }
+    if (column.op == MetricOp::kSketch) {
+      auto sketch = HllSketch::create(metric.lgK);
+      if (sketch.ok()) column.emptySketch = std::move(*sketch);
+    }
+    column.roundsToFloat = type == MetricType::kFloatSum || type == MetricType::kFloatMin ||
+                           type == MetricType::kFloatMax || type == MetricType::kFloatFirst ||
+                           type == MetricType::kFloatLast;
+    metrics_.push_back(std::move(column));
   }
   eventDimensions_.resize(dimensions_.size());
+  keyWords_ = 1 + dimensions_.size() + (dimensions_.size() + 63) / 64;
+  eventKey_.resize(keyWords_);
 
   fastPath_ = spec.inputFields.has_value();
-  for (const DimensionSpec& dimension : spec.dimensionsSpec.dimensions) {
+  for (const DimensionSpec& dimension : dimensions_) {
     int slot = fastPath_ ? spec.inputFields->slotOf(dimension.name) : -1;
     fastPath_ = fastPath_ && slot >= 0;
     dimensionSlots_.push_back(slot);
@@ -298,7 +324,7 @@ bool RowBuffer::convertFastDimensions(const std::vector<ScalarField>& fields) {
     out.valid = false;
     if (field.kind == Kind::kAbsent || field.kind == Kind::kNull) continue;
 
-    switch (dimensions_[d].spec.type) {
+    switch (dimensions_[d].type) {
       case DimensionType::kString:
         if (field.kind == Kind::kString) {
           out.text = field.text;
@@ -321,7 +347,7 @@ bool RowBuffer::convertFastDimensions(const std::vector<ScalarField>& fields) {
         Conversion converted = fastToDouble(field, out.doubleValue);
         if (converted == Conversion::kError) return false;
         // Druid stores a float dimension as a 32-bit float.
-        if (converted == Conversion::kOk && dimensions_[d].spec.type == DimensionType::kFloat) {
+        if (converted == Conversion::kOk && dimensions_[d].type == DimensionType::kFloat) {
           out.doubleValue = static_cast<float>(out.doubleValue);
         }
         out.valid = converted == Conversion::kOk;
@@ -386,9 +412,9 @@ bool RowBuffer::convertFastMetrics(const std::vector<ScalarField>& fields) {
       converted = fastToLong(field, input.intValue);
     } else {
       converted = fastToDouble(field, input.doubleValue);
-      bool isFloat = type == MetricType::kFloatSum || type == MetricType::kFloatMin || type == MetricType::kFloatMax ||
-                     type == MetricType::kFloatFirst || type == MetricType::kFloatLast;
-      if (converted == Conversion::kOk && isFloat) input.doubleValue = static_cast<float>(input.doubleValue);
+      if (converted == Conversion::kOk && metrics_[m].roundsToFloat) {
+        input.doubleValue = static_cast<float>(input.doubleValue);
+      }
     }
     if (converted == Conversion::kError) return false;
     input.present = converted == Conversion::kOk;
@@ -396,15 +422,55 @@ bool RowBuffer::convertFastMetrics(const std::vector<ScalarField>& fields) {
   return true;
 }
 
+bool RowBuffer::keepsValue(const MetricColumn& column, uint32_t row, int64_t timeMs) {
+  // First and last keep the value with the smallest or largest event time,
+  // and ties go to the event read first or last. Other metrics always take
+  // the event.
+  if (column.op == MetricOp::kFirst) return !column.valid[row] || timeMs < column.orderMs[row];
+  if (column.op == MetricOp::kLast) return !column.valid[row] || timeMs >= column.orderMs[row];
+  return true;
+}
+
+void RowBuffer::setKept(MetricColumn& column, uint32_t row, int64_t timeMs) {
+  // Sums start valid, so only the other metrics write their flag.
+  if (column.op != MetricOp::kSum) column.valid[row] = 1;
+  if (column.op == MetricOp::kFirst || column.op == MetricOp::kLast) column.orderMs[row] = timeMs;
+}
+
+template <typename T>
+void RowBuffer::combineNumber(MetricOp op, bool first, T& slot, T value) {
+  switch (op) {
+    case MetricOp::kSum:
+    case MetricOp::kCount:
+      if constexpr (std::is_same_v<T, int64_t>) {
+        // Wraps like Druid's longSum rather than failing the row.
+        slot = static_cast<int64_t>(static_cast<uint64_t>(slot) + static_cast<uint64_t>(value));
+      } else {
+        slot += value;
+      }
+      return;
+    case MetricOp::kMin:
+      slot = first ? value : std::min(slot, value);
+      return;
+    case MetricOp::kMax:
+      slot = first ? value : std::max(slot, value);
+      return;
+    case MetricOp::kFirst:
+    case MetricOp::kLast:
+    case MetricOp::kSketch:
+      slot = value;
+      return;
+  }
+}
+
 void RowBuffer::aggregateFast(MetricColumn& column, const MetricInput& input, uint32_t row, int64_t timeMs) {
-  MetricType type = column.spec.type;
-  if (type == MetricType::kCount) {
+  if (column.op == MetricOp::kCount) {
     ++column.ints[row];
     return;
   }
   if (!input.present) return;
 
-  if (type == MetricType::kHllSketchBuild) {
+  if (column.op == MetricOp::kSketch) {
     HllSketch& sketch = column.sketches[row];
     column.sketchStale[row] = 1;
     if (!input.hasHash) return;
@@ -414,64 +480,114 @@ void RowBuffer::aggregateFast(MetricColumn& column, const MetricInput& input, ui
     return;
   }
 
-  if (!keepsValue(type, column.valid[row] != 0, column.orderMs[row], timeMs)) return;
-
-  if (isStringMetric(type)) {
-    column.strings[row] = heap_->add(input.text);
-  } else if (isLongMetric(type)) {
-    int64_t& slot = column.ints[row];
-    bool first = !column.valid[row];
-    if (type == MetricType::kLongSum) {
-      slot = static_cast<int64_t>(static_cast<uint64_t>(slot) + static_cast<uint64_t>(input.intValue));
-    } else if (isMinMetric(type)) {
-      slot = first ? input.intValue : std::min(slot, input.intValue);
-    } else if (isMaxMetric(type)) {
-      slot = first ? input.intValue : std::max(slot, input.intValue);
-    } else {
-      slot = input.intValue;
-    }
-  } else {
-    double& slot = column.doubles[row];
-    bool first = !column.valid[row];
-    if (type == MetricType::kDoubleSum || type == MetricType::kFloatSum) {
-      slot += input.doubleValue;
-    } else if (isMinMetric(type)) {
-      slot = first ? input.doubleValue : std::min(slot, input.doubleValue);
-    } else if (isMaxMetric(type)) {
-      slot = first ? input.doubleValue : std::max(slot, input.doubleValue);
-    } else {
-      slot = input.doubleValue;
-    }
+  if (!keepsValue(column, row, timeMs)) return;
+  bool first = !column.valid[row];
+  switch (column.storage) {
+    case MetricStorage::kString:
+      column.strings[row] = heap_->add(input.text);
+      break;
+    case MetricStorage::kInt:
+      combineNumber(column.op, first, column.ints[row], input.intValue);
+      break;
+    case MetricStorage::kDouble:
+      combineNumber(column.op, first, column.doubles[row], input.doubleValue);
+      break;
+    case MetricStorage::kSketch:
+      break;
   }
-  column.valid[row] = 1;
-  column.orderMs[row] = timeMs;
+  setKept(column, row, timeMs);
 }
 
+uint32_t RowBuffer::internString(std::string_view text) {
+  // lazy_emplace hashes the bytes once, whether the string is new or not.
+  auto it = stringCodes_.lazy_emplace(text, [&](const auto& construct) {
+    std::string_view stored = heap_->add(text);
+    construct(stored, static_cast<uint32_t>(codeStrings_.size()));
+    codeStrings_.push_back(stored);
+  });
+  return it->second;
+}
+
+void RowBuffer::encodeKey(int64_t timeMs) {
+  uint64_t* key = eventKey_.data();
+  uint64_t* nulls = key + 1 + dimensions_.size();
+  key[0] = static_cast<uint64_t>(timeMs);
+  std::fill(nulls, key + keyWords_, uint64_t{0});
+  for (size_t d = 0; d < dimensions_.size(); ++d) {
+    const DimensionValue& value = eventDimensions_[d];
+    uint64_t word = 0;
+    if (!value.valid) {
+      nulls[d / 64] |= uint64_t{1} << (d % 64);
+    } else {
+      switch (dimensions_[d].type) {
+        case DimensionType::kString:
+          word = internString(value.text);
+          break;
+        case DimensionType::kLong:
+          word = static_cast<uint64_t>(value.intValue);
+          break;
+        case DimensionType::kFloat:
+        case DimensionType::kDouble:
+          std::memcpy(&word, &value.doubleValue, sizeof(word));
+          break;
+      }
+    }
+    key[1 + d] = word;
+  }
+}
+
+namespace {
+
+/// Mixes `value` into `hash` with a multiply and an xor-shift.
+uint64_t mixHash(uint64_t hash, uint64_t value) {
+  hash ^= value;
+  hash *= 0x9e3779b97f4a7c15ULL;
+  return hash ^ (hash >> 29);
+}
+
+/// Hashes a row key of `count` words.
+uint64_t hashKeyWords(const uint64_t* words, size_t count) {
+  uint64_t hash = 0x2545f4914f6cdd1dULL;
+  for (size_t i = 0; i < count; ++i) hash = mixHash(hash, words[i]);
+  // The final avalanche, so that the low bits used for the slot and the
+  // high bits kept in it depend on every input bit.
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdULL;
+  return hash ^ (hash >> 33);
+}
+
+}  // namespace
+
 uint32_t RowBuffer::rowFor(int64_t timeMs) {
-  if (!rollup_) return appendRow(timeMs);
-  uint64_t hash = hashKey(timeMs);
-  if ((timesMs_.size() + 1) * 4 > rowSlots_.size() * 3) growRowIndex();
+  encodeKey(timeMs);
+  if (!rollup_) return appendRow();
+  uint64_t hash = hashKeyWords(eventKey_.data(), keyWords_);
+  if ((numRows_ + 1) * 4 > rowSlots_.size() * 3) growRowIndex();
   size_t mask = rowSlots_.size() - 1;
+  uint32_t hashHigh = static_cast<uint32_t>(hash >> 32);
   for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-    uint32_t entry = rowSlots_[slot];
-    if (entry == 0) {
-      uint32_t row = appendRow(timeMs);
-      rowSlots_[slot] = row + 1;
-      rowHashes_.push_back(hash);
+    RowSlot entry = rowSlots_[slot];
+    if (entry.rowPlusOne == 0) {
+      uint32_t row = appendRow();
+      rowSlots_[slot] = RowSlot{row + 1, hashHigh};
       return row;
     }
-    if (rowHashes_[entry - 1] == hash && rowHasKey(entry - 1, timeMs)) return entry - 1;
+    if (entry.hashHigh != hashHigh) continue;
+    uint32_t row = entry.rowPlusOne - 1;
+    const uint64_t* rowKey = rowKeys_.data() + static_cast<size_t>(row) * keyWords_;
+    if (std::equal(eventKey_.begin(), eventKey_.end(), rowKey)) return row;
   }
 }
 
 void RowBuffer::growRowIndex() {
   size_t size = std::max<size_t>(64, rowSlots_.size() * 2);
-  rowSlots_.assign(size, 0);
+  rowSlots_.assign(size, RowSlot{});
   size_t mask = size - 1;
-  for (uint32_t row = 0; row < rowHashes_.size(); ++row) {
-    size_t slot = rowHashes_[row] & mask;
-    while (rowSlots_[slot] != 0) slot = (slot + 1) & mask;
-    rowSlots_[slot] = row + 1;
+  for (uint32_t row = 0; row < numRows_; ++row) {
+    uint64_t hash = hashKeyWords(rowKeys_.data() + static_cast<size_t>(row) * keyWords_, keyWords_);
+    size_t slot = hash & mask;
+    while (rowSlots_[slot].rowPlusOne != 0) slot = (slot + 1) & mask;
+    rowSlots_[slot] = RowSlot{row + 1, static_cast<uint32_t>(hash >> 32)};
   }
 }
 
@@ -484,10 +600,9 @@ void RowBuffer::readDimensions(const Batch& batch, size_t row) {
     out.valid = !column.isNull(row);
     if (!out.valid) continue;
     size_t i = column.isConstant() ? 0 : row;
-    switch (dimensions_[d].spec.type) {
+    switch (dimensions_[d].type) {
       case DimensionType::kString:
-        out.storage.assign(column.stringAt(row));
-        out.text = out.storage;
+        out.text = column.stringAt(row);
         break;
       case DimensionType::kLong:
         out.intValue = column.data<int64_t>()[i];
@@ -517,11 +632,10 @@ void RowBuffer::absorb(const Batch& input) {
 }
 
 void RowBuffer::combine(MetricColumn& column, uint32_t row, const Column& source, size_t sourceRow, int64_t timeMs) {
-  MetricType type = column.spec.type;
   if (source.isNull(sourceRow)) return;
   size_t i = source.isConstant() ? 0 : sourceRow;
 
-  if (isHllMetric(type)) {
+  if (column.op == MetricOp::kSketch) {
     HllSketch& sketch = column.sketches[row];
     uint64_t bytesBefore = sketchMemoryBytes(sketch);
     mergeSketchCell(sketch, source, sourceRow);
@@ -530,46 +644,23 @@ void RowBuffer::combine(MetricColumn& column, uint32_t row, const Column& source
     return;
   }
 
-  if (!keepsValue(type, column.valid[row] != 0, column.orderMs[row], timeMs)) return;
-
-  if (isStringMetric(type)) {
-    column.strings[row] = heap_->add(source.stringAt(sourceRow));
-  } else if (type == MetricType::kCount) {
+  if (!keepsValue(column, row, timeMs)) return;
+  bool first = !column.valid[row];
+  if (column.op == MetricOp::kCount) {
     column.ints[row] += static_cast<int64_t>(source.data<uint64_t>()[i]);
-  } else if (isLongMetric(type)) {
-    int64_t value = source.data<int64_t>()[i];
-    int64_t& slot = column.ints[row];
-    bool first = !column.valid[row];
-    if (type == MetricType::kLongSum) {
-      slot = static_cast<int64_t>(static_cast<uint64_t>(slot) + static_cast<uint64_t>(value));
-    } else if (isMinMetric(type)) {
-      slot = first ? value : std::min(slot, value);
-    } else if (isMaxMetric(type)) {
-      slot = first ? value : std::max(slot, value);
-    } else {
-      slot = value;
-    }
+  } else if (column.storage == MetricStorage::kString) {
+    column.strings[row] = heap_->add(source.stringAt(sourceRow));
+  } else if (column.storage == MetricStorage::kInt) {
+    combineNumber(column.op, first, column.ints[row], source.data<int64_t>()[i]);
   } else {
-    double value = source.data<double>()[i];
-    double& slot = column.doubles[row];
-    bool first = !column.valid[row];
-    if (type == MetricType::kDoubleSum || type == MetricType::kFloatSum) {
-      slot += value;
-    } else if (isMinMetric(type)) {
-      slot = first ? value : std::min(slot, value);
-    } else if (isMaxMetric(type)) {
-      slot = first ? value : std::max(slot, value);
-    } else {
-      slot = value;
-    }
+    combineNumber(column.op, first, column.doubles[row], source.data<double>()[i]);
   }
-  column.valid[row] = 1;
-  column.orderMs[row] = timeMs;
+  setKept(column, row, timeMs);
 }
 
 void RowBuffer::convertDimensions(const Event& event, std::vector<FieldProblem>& problems) {
   for (size_t d = 0; d < dimensions_.size(); ++d) {
-    const DimensionSpec& spec = dimensions_[d].spec;
+    const DimensionSpec& spec = dimensions_[d];
     DimensionValue& out = eventDimensions_[d];
     std::string error;
     Conversion result = Conversion::kNull;
@@ -593,109 +684,31 @@ void RowBuffer::convertDimensions(const Event& event, std::vector<FieldProblem>&
   }
 }
 
-namespace {
-
-/// Mixes `value` into `hash` with a multiply and an xor-shift.
-uint64_t mixHash(uint64_t hash, uint64_t value) {
-  hash ^= value;
-  hash *= 0x9e3779b97f4a7c15ULL;
-  return hash ^ (hash >> 29);
-}
-
-}  // namespace
-
-uint64_t RowBuffer::hashKey(int64_t timeMs) const {
-  uint64_t hash = mixHash(0x2545f4914f6cdd1dULL, static_cast<uint64_t>(timeMs));
-  for (size_t d = 0; d < dimensions_.size(); ++d) {
-    const DimensionValue& value = eventDimensions_[d];
-    if (!value.valid) {
-      hash = mixHash(hash, 0x6a09e667f3bcc909ULL);  // NULL
-      continue;
-    }
-    switch (dimensions_[d].spec.type) {
-      case DimensionType::kString:
-        hash = mixHash(hash, hashString(value.text));
-        break;
-      case DimensionType::kLong:
-        hash = mixHash(hash, static_cast<uint64_t>(value.intValue));
-        break;
-      case DimensionType::kFloat:
-      case DimensionType::kDouble: {
-        uint64_t bits = 0;
-        std::memcpy(&bits, &value.doubleValue, sizeof(bits));
-        hash = mixHash(hash, bits);
-        break;
-      }
-    }
-  }
-  // The final avalanche, so that the low bits used for the slot depend on every input bit.
-  hash ^= hash >> 33;
-  hash *= 0xff51afd7ed558ccdULL;
-  return hash ^ (hash >> 33);
-}
-
-bool RowBuffer::rowHasKey(uint32_t row, int64_t timeMs) const {
-  if (timesMs_[row] != timeMs) return false;
-  for (size_t d = 0; d < dimensions_.size(); ++d) {
-    const DimensionColumn& column = dimensions_[d];
-    const DimensionValue& value = eventDimensions_[d];
-    if ((column.valid[row] != 0) != value.valid) return false;
-    if (!value.valid) continue;
-    switch (column.spec.type) {
-      case DimensionType::kString:
-        if (column.strings[row] != value.text) return false;
-        break;
-      case DimensionType::kLong:
-        if (column.ints[row] != value.intValue) return false;
-        break;
-      case DimensionType::kFloat:
-      case DimensionType::kDouble:
-        // Bit patterns, so that NaN matches NaN and -0.0 differs from 0.0.
-        if (std::memcmp(&column.doubles[row], &value.doubleValue, sizeof(double)) != 0) return false;
-        break;
-    }
-  }
-  return true;
-}
-
-uint32_t RowBuffer::appendRow(int64_t timeMs) {
-  uint32_t row = static_cast<uint32_t>(timesMs_.size());
-  timesMs_.push_back(timeMs);
-
-  for (size_t d = 0; d < dimensions_.size(); ++d) {
-    DimensionColumn& column = dimensions_[d];
-    const DimensionValue& value = eventDimensions_[d];
-    column.valid.push_back(value.valid ? 1 : 0);
-    switch (column.spec.type) {
-      case DimensionType::kString:
-        column.strings.push_back(value.valid ? heap_->add(value.text) : std::string_view());
-        break;
-      case DimensionType::kLong:
-        column.ints.push_back(value.valid ? value.intValue : 0);
-        break;
-      case DimensionType::kFloat:
-      case DimensionType::kDouble:
-        column.doubles.push_back(value.valid ? value.doubleValue : 0);
-        break;
-    }
-  }
+uint32_t RowBuffer::appendRow() {
+  uint32_t row = static_cast<uint32_t>(numRows_++);
+  rowKeys_.insert(rowKeys_.end(), eventKey_.begin(), eventKey_.end());
 
   // Metrics start empty: sums at 0, the others NULL until a value arrives.
   for (MetricColumn& metric : metrics_) {
-    MetricType type = metric.spec.type;
-    bool startsValid = type == MetricType::kCount || type == MetricType::kLongSum || type == MetricType::kDoubleSum ||
-                       type == MetricType::kFloatSum || isHllMetric(type);
+    bool startsValid = metric.op == MetricOp::kCount || metric.op == MetricOp::kSum || metric.op == MetricOp::kSketch;
     metric.valid.push_back(startsValid ? 1 : 0);
-    metric.ints.push_back(0);
-    metric.doubles.push_back(0);
-    metric.orderMs.push_back(0);
-    if (isStringMetric(type)) metric.strings.emplace_back();
-    if (isHllMetric(type)) {
-      auto sketch = HllSketch::create(metric.spec.lgK);
-      metric.sketches.push_back(sketch.ok() ? std::move(*sketch) : HllSketch());
-      metric.sketchBytes.emplace_back();
-      metric.sketchStale.push_back(1);
+    switch (metric.storage) {
+      case MetricStorage::kInt:
+        metric.ints.push_back(0);
+        break;
+      case MetricStorage::kDouble:
+        metric.doubles.push_back(0);
+        break;
+      case MetricStorage::kString:
+        metric.strings.emplace_back();
+        break;
+      case MetricStorage::kSketch:
+        metric.sketches.push_back(metric.emptySketch);
+        metric.sketchBytes.emplace_back();
+        metric.sketchStale.push_back(1);
+        break;
     }
+    if (metric.op == MetricOp::kFirst || metric.op == MetricOp::kLast) metric.orderMs.push_back(0);
   }
   if (row / blockRows_ >= staleBlocks_.size()) staleBlocks_.push_back(1);
   return row;
@@ -704,7 +717,7 @@ uint32_t RowBuffer::appendRow(int64_t timeMs) {
 void RowBuffer::aggregate(MetricColumn& column, uint32_t row, const Event& event, int64_t timeMs,
                           std::vector<FieldProblem>& problems) {
   MetricType type = column.spec.type;
-  if (type == MetricType::kCount) {
+  if (column.op == MetricOp::kCount) {
     ++column.ints[row];
     return;
   }
@@ -713,7 +726,7 @@ void RowBuffer::aggregate(MetricColumn& column, uint32_t row, const Event& event
     problems.push_back({column.spec.fieldName, strCat(metricTypeName(type), " metric '", column.spec.name, "': ", error)});
   };
 
-  if (isHllMetric(type)) {
+  if (column.op == MetricOp::kSketch) {
     const FieldValues* values = event.find(column.spec.fieldName);
     if (values == nullptr) return;
     HllSketch& sketch = column.sketches[row];
@@ -752,85 +765,69 @@ void RowBuffer::aggregate(MetricColumn& column, uint32_t row, const Event& event
   if (found == Conversion::kError) report();
   if (found != Conversion::kOk) return;
 
-  if (!keepsValue(type, column.valid[row] != 0, column.orderMs[row], timeMs)) return;
+  if (!keepsValue(column, row, timeMs)) return;
+  bool first = !column.valid[row];
 
-  if (isStringMetric(type)) {
+  if (column.storage == MetricStorage::kString) {
     std::string text = stringText(*value);
     if (static_cast<int64_t>(text.size()) > column.spec.maxStringBytes) text.resize(column.spec.maxStringBytes);
     column.strings[row] = heap_->add(text);
-    column.valid[row] = 1;
-    column.orderMs[row] = timeMs;
-    return;
-  }
-
-  if (isLongMetric(type)) {
+  } else if (column.storage == MetricStorage::kInt) {
     int64_t number = 0;
     Conversion converted = toLong(*value, number, error);
     if (converted == Conversion::kError) report();
     if (converted != Conversion::kOk) return;
-    int64_t& slot = column.ints[row];
-    bool first = !column.valid[row];
-    if (type == MetricType::kLongSum) {
-      // Wraps like Druid's longSum rather than failing the row.
-      slot = static_cast<int64_t>(static_cast<uint64_t>(slot) + static_cast<uint64_t>(number));
-    } else if (isMinMetric(type)) {
-      slot = first ? number : std::min(slot, number);
-    } else if (isMaxMetric(type)) {
-      slot = first ? number : std::max(slot, number);
-    } else {
-      slot = number;
-    }
-    column.valid[row] = 1;
-    column.orderMs[row] = timeMs;
-    return;
-  }
-
-  double number = 0;
-  Conversion converted = toDouble(*value, number, error);
-  if (converted == Conversion::kError) report();
-  if (converted != Conversion::kOk) return;
-  bool isFloat = type == MetricType::kFloatSum || type == MetricType::kFloatMin || type == MetricType::kFloatMax ||
-                 type == MetricType::kFloatFirst || type == MetricType::kFloatLast;
-  if (isFloat) number = static_cast<float>(number);
-  double& slot = column.doubles[row];
-  bool first = !column.valid[row];
-  if (type == MetricType::kDoubleSum || type == MetricType::kFloatSum) {
-    slot += number;
-  } else if (isMinMetric(type)) {
-    slot = first ? number : std::min(slot, number);
-  } else if (isMaxMetric(type)) {
-    slot = first ? number : std::max(slot, number);
+    combineNumber(column.op, first, column.ints[row], number);
   } else {
-    slot = number;
+    double number = 0;
+    Conversion converted = toDouble(*value, number, error);
+    if (converted == Conversion::kError) report();
+    if (converted != Conversion::kOk) return;
+    if (column.roundsToFloat) number = static_cast<float>(number);
+    combineNumber(column.op, first, column.doubles[row], number);
   }
-  column.valid[row] = 1;
-  column.orderMs[row] = timeMs;
+  setKept(column, row, timeMs);
 }
 
 ColumnPtr RowBuffer::buildTimeColumn(size_t begin, size_t end) const {
   ColumnPtr time = Column::makeFlat(DataType(TypeId::kDateTime64), end - begin);
-  std::copy(timesMs_.begin() + begin, timesMs_.begin() + end, time->data<int64_t>());
+  int64_t* out = time->data<int64_t>();
+  for (size_t row = begin; row < end; ++row) out[row - begin] = static_cast<int64_t>(rowKeys_[row * keyWords_]);
   return time;
 }
 
-ColumnPtr RowBuffer::buildDimensionColumn(const DimensionColumn& column, size_t begin, size_t end) const {
+ColumnPtr RowBuffer::buildDimensionColumn(size_t dimension, size_t begin, size_t end) const {
   size_t numRows = end - begin;
-  ColumnPtr out = Column::makeFlat(dimensionColumnType(column.spec.type), numRows);
-  switch (column.spec.type) {
-    case DimensionType::kString:
-      std::copy(column.strings.begin() + begin, column.strings.begin() + end, out->data<std::string_view>());
+  DimensionType type = dimensions_[dimension].type;
+  ColumnPtr out = Column::makeFlat(dimensionColumnType(type), numRows);
+  const uint64_t* keys = rowKeys_.data() + begin * keyWords_;
+  const size_t valueWord = 1 + dimension;
+  const size_t nullWord = 1 + dimensions_.size() + dimension / 64;
+  const uint64_t nullBit = uint64_t{1} << (dimension % 64);
+  switch (type) {
+    case DimensionType::kString: {
+      std::string_view* values = out->data<std::string_view>();
+      for (size_t i = 0; i < numRows; ++i) {
+        const uint64_t* key = keys + i * keyWords_;
+        values[i] = (key[nullWord] & nullBit) != 0 ? std::string_view() : codeStrings_[key[valueWord]];
+      }
       out->keepAlive(heap_);
       break;
-    case DimensionType::kLong:
-      std::copy(column.ints.begin() + begin, column.ints.begin() + end, out->data<int64_t>());
+    }
+    case DimensionType::kLong: {
+      int64_t* values = out->data<int64_t>();
+      for (size_t i = 0; i < numRows; ++i) values[i] = static_cast<int64_t>(keys[i * keyWords_ + valueWord]);
       break;
+    }
     case DimensionType::kFloat:
-    case DimensionType::kDouble:
-      std::copy(column.doubles.begin() + begin, column.doubles.begin() + end, out->data<double>());
+    case DimensionType::kDouble: {
+      double* values = out->data<double>();
+      for (size_t i = 0; i < numRows; ++i) std::memcpy(&values[i], &keys[i * keyWords_ + valueWord], sizeof(double));
       break;
+    }
   }
   for (size_t i = 0; i < numRows; ++i) {
-    if (!column.valid[begin + i]) out->setNull(i);
+    if ((keys[i * keyWords_ + nullWord] & nullBit) != 0) out->setNull(i);
   }
   return out;
 }
@@ -839,8 +836,7 @@ ColumnPtr RowBuffer::buildMetricColumn(MetricColumn& column, size_t begin, size_
   size_t numRows = end - begin;
   DataType type = metricColumnType(column.spec);
   ColumnPtr out = Column::makeFlat(type, numRows);
-  MetricType metricType = column.spec.type;
-  if (isHllMetric(metricType)) {
+  if (column.storage == MetricStorage::kSketch) {
     // Only sketches changed since they were last serialized are serialized again.
     for (size_t row = begin; row < end; ++row) {
       if (!column.sketchStale[row]) continue;
@@ -851,7 +847,7 @@ ColumnPtr RowBuffer::buildMetricColumn(MetricColumn& column, size_t begin, size_
     out->keepAlive(heap_);
     return out;
   }
-  if (isStringMetric(metricType)) {
+  if (column.storage == MetricStorage::kString) {
     std::copy(column.strings.begin() + begin, column.strings.begin() + end, out->data<std::string_view>());
     out->keepAlive(heap_);
   } else if (type.id == TypeId::kUInt64) {
@@ -869,7 +865,7 @@ ColumnPtr RowBuffer::buildMetricColumn(MetricColumn& column, size_t begin, size_
 }
 
 const std::vector<std::shared_ptr<const storage::MemoryBlock>>& RowBuffer::publishBlocks() {
-  size_t numRows = timesMs_.size();
+  size_t numRows = numRows_;
   size_t numBlocks = (numRows + blockRows_ - 1) / blockRows_;
   published_.resize(numBlocks);
   for (size_t b = 0; b < numBlocks; ++b) {
@@ -879,7 +875,7 @@ const std::vector<std::shared_ptr<const storage::MemoryBlock>>& RowBuffer::publi
     std::vector<ColumnPtr> columns;
     columns.reserve(1 + dimensions_.size() + metrics_.size());
     columns.push_back(buildTimeColumn(begin, end));
-    for (const DimensionColumn& column : dimensions_) columns.push_back(buildDimensionColumn(column, begin, end));
+    for (size_t d = 0; d < dimensions_.size(); ++d) columns.push_back(buildDimensionColumn(d, begin, end));
     for (MetricColumn& column : metrics_) columns.push_back(buildMetricColumn(column, begin, end));
     if (published_[b] != nullptr) publishedBytes_ -= published_[b]->memoryBytes;
     published_[b] = storage::MemoryBlock::make(std::move(columns), static_cast<uint32_t>(end - begin));
@@ -890,19 +886,32 @@ const std::vector<std::shared_ptr<const storage::MemoryBlock>>& RowBuffer::publi
 }
 
 uint64_t RowBuffer::memoryBytes() const {
-  uint64_t rows = timesMs_.size();
-  uint64_t perRow = sizeof(int64_t) + 1;
-  for (const DimensionColumn& column : dimensions_) {
-    perRow += 1 + (column.spec.type == DimensionType::kString ? sizeof(std::string_view) : sizeof(int64_t));
-  }
+  uint64_t rows = numRows_;
+  uint64_t perRow = keyWords_ * sizeof(uint64_t);
   for (const MetricColumn& column : metrics_) {
-    perRow += 1 + 3 * sizeof(int64_t);
-    if (isStringMetric(column.spec.type)) perRow += sizeof(std::string_view);
-    if (isHllMetric(column.spec.type)) perRow += sizeof(HllSketch) + sizeof(std::string_view) + 1;
+    perRow += 1;
+    switch (column.storage) {
+      case MetricStorage::kInt:
+        perRow += sizeof(int64_t);
+        break;
+      case MetricStorage::kDouble:
+        perRow += sizeof(double);
+        break;
+      case MetricStorage::kString:
+        perRow += sizeof(std::string_view);
+        break;
+      case MetricStorage::kSketch:
+        perRow += sizeof(HllSketch) + sizeof(std::string_view) + 1;
+        break;
+    }
+    if (column.op == MetricOp::kFirst || column.op == MetricOp::kLast) perRow += sizeof(int64_t);
   }
-  // The key index: a hash per row and slots kept at most three quarters full.
-  uint64_t keyBytes = rollup_ ? rows * sizeof(uint64_t) + rowSlots_.capacity() * sizeof(uint32_t) : 0;
-  return rows * perRow + keyBytes + sketchBytes_ + heap_->sizeBytes() + publishedBytes_;
+  // The string dictionary (the bytes are in the heap), and the key index,
+  // kept at most three quarters full.
+  uint64_t dictionaryBytes = codeStrings_.capacity() * sizeof(std::string_view) +
+                             stringCodes_.capacity() * (sizeof(std::pair<std::string_view, uint32_t>) + 1);
+  uint64_t indexBytes = rowSlots_.capacity() * sizeof(RowSlot);
+  return rows * perRow + dictionaryBytes + indexBytes + sketchBytes_ + heap_->sizeBytes() + publishedBytes_;
 }
 
 uint64_t RowBuffer::sketchMemoryBytesSlow() const {
@@ -915,13 +924,13 @@ uint64_t RowBuffer::sketchMemoryBytesSlow() const {
 
 std::vector<Batch> RowBuffer::takeBatches() {
   std::vector<Batch> batches;
-  size_t numRows = timesMs_.size();
+  size_t numRows = numRows_;
   if (numRows == 0) return batches;
 
   Batch batch;
   batch.numRows = numRows;
   batch.columns.push_back(buildTimeColumn(0, numRows));
-  for (const DimensionColumn& column : dimensions_) batch.columns.push_back(buildDimensionColumn(column, 0, numRows));
+  for (size_t d = 0; d < dimensions_.size(); ++d) batch.columns.push_back(buildDimensionColumn(d, 0, numRows));
   for (MetricColumn& column : metrics_) batch.columns.push_back(buildMetricColumn(column, 0, numRows));
   batches.push_back(std::move(batch));
 
@@ -930,13 +939,8 @@ std::vector<Batch> RowBuffer::takeBatches() {
 }
 
 void RowBuffer::reset() {
-  timesMs_.clear();
-  for (DimensionColumn& column : dimensions_) {
-    column.valid.clear();
-    column.ints.clear();
-    column.doubles.clear();
-    column.strings.clear();
-  }
+  numRows_ = 0;
+  rowKeys_.clear();
   for (MetricColumn& column : metrics_) {
     column.valid.clear();
     column.ints.clear();
@@ -952,8 +956,10 @@ void RowBuffer::reset() {
   publishedBytes_ = 0;
   sketchBytes_ = 0;
   rowSlots_.clear();
-  rowHashes_.clear();
-  // Batches already handed out keep the old heap alive.
+  // The dictionary's strings are in the old heap, which batches already
+  // handed out keep alive.
+  stringCodes_.clear();
+  codeStrings_.clear();
   heap_ = std::make_shared<StringHeap>();
 }
 

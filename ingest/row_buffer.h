@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/column.h"
 #include "common/hll_sketch.h"
 #include "storage/memory_segment.h"
@@ -57,7 +58,7 @@ class RowBuffer {
   void absorb(const Batch& batch);
 
   /// Rows in the buffer (after rollup).
-  size_t numRows() const { return timesMs_.size(); }
+  size_t numRows() const { return numRows_; }
 
   /// Counts every add() and absorb(); a change of the value means the rows
   /// changed.
@@ -104,20 +105,23 @@ class RowBuffer {
     bool hasHash = false;
     uint64_t hash = 0;
   };
-  struct DimensionColumn {
-    DimensionSpec spec;
-    std::vector<uint8_t> valid;
-    std::vector<int64_t> ints;                // long
-    std::vector<double> doubles;              // float and double
-    std::vector<std::string_view> strings;    // string; bytes in heap_
-  };
+  /// A metric's aggregation, decided once from its MetricType.
+  enum class MetricOp : uint8_t { kCount, kSum, kMin, kMax, kFirst, kLast, kSketch };
+  /// The vectors of a MetricColumn that a metric uses.
+  enum class MetricStorage : uint8_t { kInt, kDouble, kString, kSketch };
   struct MetricColumn {
     MetricSpec spec;
+    MetricOp op = MetricOp::kCount;
+    MetricStorage storage = MetricStorage::kInt;
+    /// float metrics round every input to a 32-bit float, as Druid does.
+    bool roundsToFloat = false;
     std::vector<uint8_t> valid;
-    std::vector<int64_t> ints;
-    std::vector<double> doubles;
-    std::vector<std::string_view> strings;  // stringFirst/stringLast; bytes in heap_
-    std::vector<int64_t> orderMs;            // first/last: the time of the kept value
+    std::vector<int64_t> ints;               // kInt
+    std::vector<double> doubles;             // kDouble
+    std::vector<std::string_view> strings;   // kString; bytes in heap_
+    std::vector<int64_t> orderMs;            // kFirst and kLast: the time of the kept value
+    /// kSketch: an empty sketch of the metric's lgK, copied into new rows.
+    HllSketch emptySketch;
     std::vector<HllSketch> sketches;
     /// Serialized sketches in heap_, valid where sketchStale is 0.
     std::vector<std::string_view> sketchBytes;
@@ -131,16 +135,25 @@ class RowBuffer {
   void aggregateFast(MetricColumn& column, const MetricInput& input, uint32_t row, int64_t timeMs);
   /// Sets eventDimensions_ from row `row` of the dimension columns of `batch`.
   void readDimensions(const Batch& batch, size_t row);
-  /// Hash of the time and eventDimensions_, as rowHashes_ keeps it per row.
-  uint64_t hashKey(int64_t timeMs) const;
-  /// True when row `row` has the time and the values of eventDimensions_.
-  bool rowHasKey(uint32_t row, int64_t timeMs) const;
-  /// Makes room for one more row in rowSlots_, rehashing from rowHashes_.
+  /// The code of `text` in the string dictionary, added when new.
+  uint32_t internString(std::string_view text);
+  /// Sets eventKey_ from the time and eventDimensions_, interning strings.
+  void encodeKey(int64_t timeMs);
+  /// Makes room for one more row in rowSlots_, rehashing from rowKeys_.
   void growRowIndex();
   /// The row for the time and eventDimensions_: found by key with rollup,
   /// else appended.
   uint32_t rowFor(int64_t timeMs);
-  uint32_t appendRow(int64_t timeMs);
+  /// Appends a row with the key in eventKey_.
+  uint32_t appendRow();
+  /// Whether an event at `timeMs` replaces the metric's value in `row`.
+  static bool keepsValue(const MetricColumn& column, uint32_t row, int64_t timeMs);
+  /// Marks the metric's value in `row` as set by an event at `timeMs`.
+  static void setKept(MetricColumn& column, uint32_t row, int64_t timeMs);
+  /// Combines `value` into `slot` with `op`. `first` is true when the slot
+  /// has no value yet. First and last replace the value, as keepsValue() decided.
+  template <typename T>
+  static void combineNumber(MetricOp op, bool first, T& slot, T value);
   void aggregate(MetricColumn& column, uint32_t row, const Event& event, int64_t timeMs,
                  std::vector<FieldProblem>& problems);
   /// Combines row `sourceRow` of `source`, a column of this metric's type,
@@ -148,7 +161,7 @@ class RowBuffer {
   void combine(MetricColumn& column, uint32_t row, const Column& source, size_t sourceRow, int64_t timeMs);
   void markChanged(uint32_t row);
   ColumnPtr buildTimeColumn(size_t begin, size_t end) const;
-  ColumnPtr buildDimensionColumn(const DimensionColumn& column, size_t begin, size_t end) const;
+  ColumnPtr buildDimensionColumn(size_t dimension, size_t begin, size_t end) const;
   ColumnPtr buildMetricColumn(MetricColumn& column, size_t begin, size_t end);
   void reset();
 
@@ -162,18 +175,36 @@ class RowBuffer {
   uint64_t publishedBytes_ = 0;
   /// Running total of sketchMemoryBytes() over every sketch.
   uint64_t sketchBytes_ = 0;
-  std::vector<int64_t> timesMs_;
-  std::vector<DimensionColumn> dimensions_;
+  std::vector<DimensionSpec> dimensions_;
   std::vector<MetricColumn> metrics_;
   std::shared_ptr<StringHeap> heap_;
 
-  // Rollup: an open-addressing index from (time, dimension values) to the
-  // row. rowSlots_ has a power-of-two size and contains row + 1 (0 is empty).
-  // A lookup compares the stored hash and then the row's own columns, so
-  // the index keeps no copy of the key.
-  std::vector<uint32_t> rowSlots_;
-  std::vector<uint64_t> rowHashes_;
+  // Row keys, stored row-major as keyWords_ 64-bit words per row: the time
+  // (truncated with rollup), one word per dimension, then a bitmap with bit
+  // d set when dimension d is NULL. A dimension's word is its long value,
+  // the bits of its double value (so NaN matches NaN and -0.0 differs from
+  // 0.0), or the dictionary code of its string, 0 for NULL. Equal keys are
+  // equal words, so a lookup compares words and never string bytes. The
+  // dimension columns are built from these keys.
+  size_t keyWords_ = 1;
+  size_t numRows_ = 0;
+  std::vector<uint64_t> rowKeys_;
+  std::vector<uint64_t> eventKey_;
   std::vector<DimensionValue> eventDimensions_;
+
+  // String dictionary of the dimensions: every distinct string is stored
+  // once in heap_, and codeStrings_[code] is that copy.
+  absl::flat_hash_map<std::string_view, uint32_t> stringCodes_;
+  std::vector<std::string_view> codeStrings_;
+
+  // Rollup: an open-addressing index from the row key to the row. rowSlots_
+  // has a power-of-two size. A slot contains row + 1 (0 is empty) and the
+  // high 32 bits of the key's hash, which most mismatches stop at.
+  struct RowSlot {
+    uint32_t rowPlusOne = 0;
+    uint32_t hashHigh = 0;
+  };
+  std::vector<RowSlot> rowSlots_;
 
   // tryAdd(): the slot of each dimension's and metric's input field (-1 for
   // count), and the converted metric inputs of the current event.

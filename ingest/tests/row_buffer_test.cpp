@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <tuple>
 
 #include "common/hll_sketch.h"
+#include "ingest/json_row.h"
 #include "ingest/ingestion_spec.h"
 #include "ingest/target_table.h"
 
@@ -32,6 +35,39 @@ IngestionSpec makeSpec(bool rollup) {
   auto spec = parseIngestionSpec(json);
   EXPECT_TRUE(spec.ok()) << spec.status();
   return *spec;
+}
+
+/// Builds a rollup spec with the given dimensionsSpec.dimensions JSON and a count.
+IngestionSpec makeCountSpec(const std::string& dimensions) {
+  std::string json = R"({"type": "kafka", "spec": {
+    "dataSchema": {
+      "dataSource": "edits",
+      "timestampSpec": {"column": "time", "format": "iso"},
+      "dimensionsSpec": {"dimensions": )" + dimensions + R"(},
+      "metricsSpec": [{"type": "count", "name": "events"}],
+      "granularitySpec": {"segmentGranularity": "HOUR", "queryGranularity": "MINUTE", "rollup": true}
+    },
+    "ioConfig": {"topic": "edits", "inputFormat": {"type": "json"}, "consumerProperties": {"bootstrap.servers": "127.0.0.1:1"}}}})";
+  auto spec = parseIngestionSpec(json);
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  return *spec;
+}
+
+/// Maps the dimensions of every row of `batch` (the columns between the time
+/// and the last one), as text, to the last column's text.
+std::map<std::string, std::string> rowsByKey(const Batch& batch) {
+  std::map<std::string, std::string> rows;
+  size_t last = batch.columns.size() - 1;
+  for (size_t r = 0; r < batch.numRows; ++r) {
+    std::string key;
+    for (size_t c = 1; c < last; ++c) {
+      key += batch.columns[c]->getValue(r).toString();
+      key += '|';
+    }
+    EXPECT_EQ(rows.count(key), 0u) << "two rows for the key " << key;
+    rows[key] = batch.columns[last]->getValue(r).toString();
+  }
+  return rows;
 }
 
 Event makeEvent(std::string channel, int64_t size, std::optional<int64_t> added, std::string user) {
@@ -243,6 +279,136 @@ TEST(RowBufferTest, StringDimensionsSpellScalars) {
   EXPECT_EQ(batches[0].columns[1]->stringAt(1), "[\"x\",null]");
   EXPECT_TRUE(batches[0].columns[1]->isNull(2));
   EXPECT_TRUE(problems.empty());
+}
+
+TEST(RowBufferTest, EqualStringsFromAnyPathShareRow) {
+  // The same text from an Event, from a JSON parser's buffer and from an
+  // absorbed batch rolls up into one row, wherever the bytes are stored.
+  IngestionSpec spec = makeSpec(true);
+  ASSERT_TRUE(spec.inputFields.has_value());
+  RowBuffer buffer(spec);
+  std::vector<FieldProblem> problems;
+  std::string channel = "#e";
+  channel += 'n';
+  buffer.add(makeEvent(channel, 1, 1, "a"), kBaseMs, problems);
+
+  JsonRowParser parser(*spec.inputFields);
+  ASSERT_TRUE(parser.parse(R"({"channel":"#en","size":1,"added":2,"user":"b"})"));
+  ASSERT_TRUE(buffer.tryAdd(parser.fields(), kBaseMs + 1000));
+  // An escape in the JSON text decodes to the same bytes.
+  ASSERT_TRUE(parser.parse(R"({"channel":"#\u0065n","size":1,"added":4,"user":"c"})"));
+  ASSERT_TRUE(buffer.tryAdd(parser.fields(), kBaseMs + 2000));
+  ASSERT_EQ(buffer.numRows(), 1u);
+
+  RowBuffer restored(spec);
+  std::vector<Batch> batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  restored.absorb(batches[0]);
+  restored.add(makeEvent("#en", 1, 8, "d"), kBaseMs + 3000, problems);
+  restored.add(makeEvent("#en ", 1, 16, "e"), kBaseMs + 3000, problems);
+  ASSERT_EQ(restored.numRows(), 2u);
+
+  batches = restored.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  const Batch& batch = batches[0];
+  EXPECT_EQ(batch.columns[1]->stringAt(0), "#en");
+  EXPECT_EQ(batch.columns[3]->data<uint64_t>()[0], 4u);
+  EXPECT_EQ(batch.columns[4]->data<int64_t>()[0], 15);
+  auto users = HllSketch::deserialize(batch.columns[6]->stringAt(0));
+  ASSERT_TRUE(users.ok()) << users.status();
+  EXPECT_EQ(users->estimate(), 4.0);
+  EXPECT_EQ(batch.columns[1]->stringAt(1), "#en ");
+  EXPECT_EQ(batch.columns[3]->data<uint64_t>()[1], 1u);
+}
+
+TEST(RowBufferTest, NullEmptyAndZeroKeysDiffer) {
+  RowBuffer buffer(makeCountSpec(R"(["channel", {"name": "size", "type": "long"}])"));
+  std::vector<FieldProblem> problems;
+  auto add = [&](std::optional<std::string> channel, std::optional<int64_t> size, int times) {
+    Event event;
+    if (channel.has_value()) event.set("channel", Value::string(*channel));
+    if (size.has_value()) event.set("size", Value::int64(*size));
+    for (int i = 0; i < times; ++i) buffer.add(event, kBaseMs, problems);
+  };
+  add(std::nullopt, std::nullopt, 1);
+  add("", std::nullopt, 2);
+  add(std::nullopt, 0, 3);
+  add("", 0, 4);
+  add(std::string("\0", 1), 0, 5);
+  add("0", 0, 6);
+  ASSERT_EQ(buffer.numRows(), 6u);
+
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  std::map<std::string, std::string> expected = {
+      {"NULL|NULL|", "1"}, {"|NULL|", "2"}, {"NULL|0|", "3"},
+      {"|0|", "4"},        {std::string("\0|0|", 4), "5"}, {"0|0|", "6"},
+  };
+  EXPECT_EQ(rowsByKey(batches[0]), expected);
+}
+
+TEST(RowBufferTest, DoubleKeysCompareBits) {
+  // NaN rolls up with NaN, -0.0 and 0.0 stay apart, and a float dimension
+  // rolls up values equal after rounding to 32 bits.
+  RowBuffer buffer(makeCountSpec(R"([{"name": "ratio", "type": "double"}, {"name": "weight", "type": "float"}])"));
+  std::vector<FieldProblem> problems;
+  auto add = [&](double ratio, double weight) {
+    Event event;
+    event.set("ratio", Value::float64(ratio));
+    event.set("weight", Value::float64(weight));
+    buffer.add(event, kBaseMs, problems);
+  };
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  add(nan, 1);
+  add(nan, 1);
+  add(0.0, 1);
+  add(-0.0, 1);
+  add(0.5, 0.1);
+  add(0.5, static_cast<float>(0.1));
+  ASSERT_EQ(buffer.numRows(), 4u);
+
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  const Batch& batch = batches[0];
+  EXPECT_TRUE(std::isnan(batch.columns[1]->data<double>()[0]));
+  EXPECT_EQ(batch.columns[3]->data<uint64_t>()[0], 2u);
+  EXPECT_FALSE(std::signbit(batch.columns[1]->data<double>()[1]));
+  EXPECT_TRUE(std::signbit(batch.columns[1]->data<double>()[2]));
+  EXPECT_EQ(batch.columns[3]->data<uint64_t>()[3], 2u);
+}
+
+TEST(RowBufferTest, NullBitmapCoversManyDimensions) {
+  // 70 long dimensions, so the NULL flags take two words of the key.
+  std::string dimensions = "[";
+  for (int d = 0; d < 70; ++d) {
+    if (d > 0) dimensions += ",";
+    dimensions += R"({"name": "d)" + std::to_string(d) + R"(", "type": "long"})";
+  }
+  dimensions += "]";
+  RowBuffer buffer(makeCountSpec(dimensions));
+  std::vector<FieldProblem> problems;
+  auto add = [&](int nullDimension) {
+    Event event;
+    for (int d = 0; d < 70; ++d) {
+      if (d != nullDimension) event.set("d" + std::to_string(d), Value::int64(0));
+    }
+    buffer.add(event, kBaseMs, problems);
+  };
+  for (int nullDimension : {-1, 3, 63, 64, 66, 69}) add(nullDimension);
+  for (int nullDimension : {-1, 3, 63, 64, 66, 69}) add(nullDimension);
+  ASSERT_EQ(buffer.numRows(), 6u);
+
+  auto batches = buffer.takeBatches();
+  ASSERT_EQ(batches.size(), 1u);
+  const Batch& batch = batches[0];
+  std::vector<int> nullDimensions = {-1, 3, 63, 64, 66, 69};
+  for (size_t r = 0; r < 6; ++r) {
+    SCOPED_TRACE(r);
+    for (int d = 0; d < 70; ++d) {
+      EXPECT_EQ(batch.columns[1 + d]->isNull(r), d == nullDimensions[r]) << "dimension " << d;
+    }
+    EXPECT_EQ(batch.columns[71]->data<uint64_t>()[r], 2u);
+  }
 }
 
 }  // namespace
