@@ -8,6 +8,7 @@
 #include <utility>
 #include <variant>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 
 // Header-only use of xxHash, so no library needs linking for it.
@@ -40,6 +41,10 @@ uint64_t hashNumber(uint8_t tag, uint64_t bits) {
 
 void appendLittleEndian(std::string& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
+}
+
+void writeLittleEndian64(char* out, uint64_t value) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (8 * i));
 }
 
 uint64_t readLittleEndian(const char* data, int bytes) {
@@ -249,9 +254,14 @@ void HllSketch::serializeTo(std::string& out) const {
   appendLittleEndian(out, entries, 4);
   if (isSparse()) {
     // Sorted, so equal sketches serialize to equal bytes.
-    std::vector<uint64_t> hashes(sparse_.begin(), sparse_.end());
+    absl::InlinedVector<uint64_t, 16> hashes(sparse_.begin(), sparse_.end());
     std::sort(hashes.begin(), hashes.end());
-    for (uint64_t hash : hashes) appendLittleEndian(out, hash, 8);
+    size_t offset = out.size();
+    out.resize(offset + hashes.size() * 8);
+    for (uint64_t hash : hashes) {
+      writeLittleEndian64(out.data() + offset, hash);
+      offset += 8;
+    }
   } else {
     out.append(reinterpret_cast<const char*>(dense_.data()), dense_.size());
   }

@@ -222,9 +222,6 @@ void mergeSketchCell(HllSketch& sketch, const Column& column, size_t row) {
   if (other.ok()) sketch.merge(*other);
 }
 
-/// The bytes the table stores for a sketch metric.
-std::string serializeSketchCell(const HllSketch& sketch) { return sketch.serialize(); }
-
 // Estimated bytes of one sketch's state: 16 per hash in sparse mode (hash set
 // slot and control bytes), one per register in dense mode.
 uint64_t sketchMemoryBytes(const HllSketch& sketch) {
@@ -837,10 +834,14 @@ ColumnPtr RowBuffer::buildMetricColumn(MetricColumn& column, size_t begin, size_
   DataType type = metricColumnType(column.spec);
   ColumnPtr out = Column::makeFlat(type, numRows);
   if (column.storage == MetricStorage::kSketch) {
-    // Only sketches changed since they were last serialized are serialized again.
+    // Only sketches changed since they were last serialized are serialized
+    // again, through one buffer.
+    std::string bytes;
     for (size_t row = begin; row < end; ++row) {
       if (!column.sketchStale[row]) continue;
-      column.sketchBytes[row] = heap_->add(serializeSketchCell(column.sketches[row]));
+      bytes.clear();
+      column.sketches[row].serializeTo(bytes);
+      column.sketchBytes[row] = heap_->add(bytes);
       column.sketchStale[row] = 0;
     }
     std::copy(column.sketchBytes.begin() + begin, column.sketchBytes.begin() + end, out->data<std::string_view>());

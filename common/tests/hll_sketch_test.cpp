@@ -254,6 +254,20 @@ TEST(HllSketchTest, SerializationRoundTrip) {
   }
 }
 
+TEST(HllSketchTest, SerializeToAppendsSameBytes) {
+  // Sparse sketches below and above 16 hashes, and a dense one.
+  for (int count : {3, 40, 5000}) {
+    HllSketch sketch = makeSketch(12);
+    for (int i = 0; i < count; ++i) sketch.updateInt64(i * 7919);
+    std::string bytes = "prefix";
+    sketch.serializeTo(bytes);
+    EXPECT_EQ(bytes, "prefix" + sketch.serialize()) << "count=" << count;
+    absl::StatusOr<HllSketch> decoded = HllSketch::deserialize(std::string_view(bytes).substr(6));
+    ASSERT_TRUE(decoded.ok()) << "count=" << count << ": " << decoded.status();
+    EXPECT_EQ(*decoded, sketch) << "count=" << count;
+  }
+}
+
 TEST(HllSketchTest, RejectsTruncatedAndFlippedBytes) {
   for (int count : {5, 2000}) {
     HllSketch sketch = makeSketch(8);
