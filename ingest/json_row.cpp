@@ -452,10 +452,11 @@ struct JsonRowParser::Impl {
   // kDom.
   simdjson::dom::parser domParser;
 
-  // kStructuralIndex. `text` is a copy of the message followed by
-  // SIMDJSON_PADDING spaces, because stage 1 and the number parser read past
-  // the end and Kafka's buffers have no padding. `strings` receives decoded
-  // escaped strings. Both grow to the largest message seen.
+  // kStructuralIndex. `text` is a copy, followed by SIMDJSON_PADDING spaces,
+  // of each message that canParseInPlace() rejects, because the walk and
+  // simdjson's parsers read past the end and Kafka's buffers have no
+  // padding. `strings` receives decoded escaped strings. Both grow to the
+  // largest message seen.
   std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1;
   std::unique_ptr<KeyTable> keys;
   std::unique_ptr<uint8_t[]> text;
@@ -480,6 +481,26 @@ struct JsonRowParser::Impl {
 namespace {
 
 constexpr size_t kInitialCapacity = 4096;
+
+/// The smallest memory page size of the systems Furl runs on (x86-64 and
+/// arm64 Linux); larger pages are multiples of it.
+constexpr uintptr_t kPageSize = 4096;
+
+/// True when the walk may read `json` where it lies instead of a padded
+/// copy: the message ends with a closing brace, and the SIMDJSON_PADDING
+/// bytes after it lie on the memory page of its last byte, so reading them
+/// cannot fault. Stage 1 reads no byte past the end (it copies the last
+/// partial 64-byte block). Every other read of the walk and of simdjson's
+/// string, number and literal parsers starts at a token. It stops at the
+/// first byte that ends the token, which the closing brace puts within the
+/// message, or it reads a fixed block of at most SIMDJSON_PADDING bytes.
+/// NOTE: those reads go past the end of the message's allocation, which
+/// memory checkers such as Valgrind and AddressSanitizer report.
+bool canParseInPlace(std::string_view json) {
+  if (json.empty() || json.back() != '}') return false;
+  auto last = reinterpret_cast<uintptr_t>(json.data() + json.size() - 1);
+  return last % kPageSize + simdjson::SIMDJSON_PADDING < kPageSize;
+}
 
 std::unique_ptr<simdjson::internal::dom_parser_implementation> createStage1(
     const simdjson::implementation& implementation) {
@@ -562,21 +583,34 @@ bool JsonRowParser::parseStructuralIndex(std::string_view json) {
   if (impl.stage1 == nullptr || json.size() > simdjson::SIMDJSON_MAXSIZE_BYTES || !impl.reserve(json.size())) {
     return false;
   }
+  // One search of the whole message is cheaper than one per string.
+  bool hasEscapes = std::memchr(json.data(), '\\', json.size()) != nullptr;
+  uint32_t* indexes = impl.stage1->structural_indexes.get();
+
+  if (canParseInPlace(json)) {
+    const auto* text = reinterpret_cast<const uint8_t*>(json.data());
+    if (impl.stage1->stage1(text, json.size(), simdjson::stage1_mode::regular) != simdjson::SUCCESS) return false;
+    // The walk reads the token after the last one. Point it at the third
+    // token of an object with members, a colon: like a space, a colon is no
+    // valid key, value, comma or closing bracket, so every method stops.
+    uint32_t count = impl.stage1->n_structural_indexes;
+    if (count >= 3 && text[indexes[2]] == ':') {
+      indexes[count] = indexes[2];
+      StructuralWalk walk(text, indexes, count, hasEscapes, *impl.stage1, impl.strings.get());
+      return walk.readRootObject(*impl.keys, fields_);
+    }
+  }
+
   std::memcpy(impl.text.get(), json.data(), json.size());
   std::memset(impl.text.get() + json.size(), ' ', simdjson::SIMDJSON_PADDING);
-
   if (impl.stage1->stage1(impl.text.get(), json.size(), simdjson::stage1_mode::regular) != simdjson::SUCCESS) {
     return false;
   }
   // The walk reads the token after the last one: make it a space of the
   // padding. simdjson sizes the index for more tokens than a message of
   // `capacity` bytes can have.
-  uint32_t* indexes = impl.stage1->structural_indexes.get();
   uint32_t count = impl.stage1->n_structural_indexes;
   indexes[count] = static_cast<uint32_t>(json.size());
-
-  // One search of the whole message is cheaper than one per string.
-  bool hasEscapes = std::memchr(json.data(), '\\', json.size()) != nullptr;
   StructuralWalk walk(impl.text.get(), indexes, count, hasEscapes, *impl.stage1, impl.strings.get());
   return walk.readRootObject(*impl.keys, fields_);
 }

@@ -19,8 +19,8 @@
 
 namespace furl::ingest {
 
-/// One decoded scalar field. `text` points into the parser's buffers and is
-/// valid until its next parse().
+/// One decoded scalar field. `text` points into the message or the parser's
+/// buffers, so it is valid until the next parse() and while the message lives.
 struct ScalarField {
   enum class Kind : uint8_t { kAbsent, kNull, kInt64, kUInt64, kDouble, kBool, kString };
   Kind kind = Kind::kAbsent;
@@ -68,7 +68,9 @@ class JsonRowParser {
   /// parseJsonEvent(): it is not valid JSON, not an object, or a read field
   /// is an array or an object. kStructuralIndex also returns false for an
   /// object nested deeper than simdjson's default maximum depth of 1024, and
-  /// for a message too large for simdjson (4 GiB).
+  /// for a message too large for simdjson (4 GiB). kStructuralIndex reads
+  /// a message that ends with `}` where it lies when the 64 bytes after it
+  /// are on the same 4 KiB memory page, and may read those bytes.
   bool parse(std::string_view json);
 
   /// The read fields by slot, after a parse() that returned true. A field

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <random>
 
@@ -31,6 +35,37 @@ std::vector<std::unique_ptr<JsonRowParser>> allParsers(const FieldNameSet& names
   }
   return parsers;
 }
+
+/// A copy of a message that ends `gap` bytes before a memory page that may
+/// not be read, so that a parser reading further crashes the test.
+class GuardedMessage {
+ public:
+  GuardedMessage(std::string_view json, size_t gap) {
+    auto pageSize = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t readable = (json.size() + gap + pageSize - 1) / pageSize * pageSize;
+    size_ = readable + pageSize;
+    void* pages = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    EXPECT_NE(pages, MAP_FAILED);
+    pages_ = static_cast<char*>(pages);
+    EXPECT_EQ(mprotect(pages_ + readable, pageSize, PROT_NONE), 0);
+    // Digits, so that a parser that reads too far extends a number that
+    // the message cuts off.
+    std::memset(pages_, '7', readable);
+    char* begin = pages_ + readable - gap - json.size();
+    std::memcpy(begin, json.data(), json.size());
+    text_ = std::string_view(begin, json.size());
+  }
+  ~GuardedMessage() { munmap(pages_, size_); }
+  GuardedMessage(const GuardedMessage&) = delete;
+  GuardedMessage& operator=(const GuardedMessage&) = delete;
+
+  std::string_view text() const { return text_; }
+
+ private:
+  char* pages_ = nullptr;
+  size_t size_ = 0;
+  std::string_view text_;
+};
 
 std::string parserName(const JsonRowParser& parser) {
   return strCat(parser.mode() == JsonRowParser::Mode::kDom ? "dom" : "structural index", " on ",
@@ -389,6 +424,13 @@ TEST(JsonRowParserTest, ModesAgreeOnMutatedMessages) {
         SCOPED_TRACE(parserName(*parsers[p]));
         ASSERT_EQ(outcome(*parsers[p], names, json, domParser), expected);
       }
+      // Messages that end 64 bytes before an unreadable page are read in
+      // place, and those that end right before it from a copy.
+      for (size_t gap : {size_t{0}, size_t{64}}) {
+        SCOPED_TRACE(gap);
+        GuardedMessage guarded(json, gap);
+        ASSERT_EQ(outcome(*parsers[0], names, guarded.text(), domParser), expected);
+      }
 
       simdjson::dom::element root;
       simdjson::dom::object object;
@@ -406,6 +448,53 @@ TEST(JsonRowParserTest, ModesAgreeOnMutatedMessages) {
   EXPECT_GT(kinds["fast"], 500);
   EXPECT_GT(kinds["general"], 50);
   EXPECT_GT(kinds["invalid_json:"], 1000);
+}
+
+TEST(JsonRowParserTest, ReadsMessagesBeforeAnUnreadablePage) {
+  // Messages that end where reading past them would fault: messages that
+  // end with a brace are read in place when the 64 bytes after them are
+  // readable, and others from a padded copy. The bytes after each message
+  // are digits, which would extend a number that a parser reads too far.
+  FieldNameSet names = {"a", "s", "t"};
+  const char* inputs[] = {
+      R"({"a":1})",
+      R"({"a":123456789012345678})",
+      R"({"x":1234567890123456789012345,"a":1})",
+      R"({"a":12345678901234567890123})",
+      R"({"a":1.5e3})",
+      R"({"a":-0})",
+      R"({"s":"x"})",
+      R"({"s":"escaped \n at the end"})",
+      R"({"abcdefghijklmnopqrstuvwxyz":"long key","t":true})",
+      R"({"t":t})",
+      R"({"t":nul})",
+      R"({"a":1)",
+      R"({"a":)",
+      R"({"a":"cut)",
+      R"({"a":1,})",
+      R"({"a":1 })",
+      R"({"a":1}  )",
+      R"({})",
+      R"({"x":[1,2,{"y":3}]})",
+      "{",
+      "}",
+      "1}",
+      R"("a"})",
+      R"([1]})",
+  };
+  simdjson::dom::parser domParser;
+  std::vector<std::unique_ptr<JsonRowParser>> parsers = allParsers(names);
+  for (const char* input : inputs) {
+    SCOPED_TRACE(input);
+    for (size_t gap : {size_t{0}, size_t{1}, size_t{16}, size_t{63}, size_t{64}, size_t{65}, size_t{200}}) {
+      SCOPED_TRACE(gap);
+      GuardedMessage guarded(input, gap);
+      for (const std::unique_ptr<JsonRowParser>& parser : parsers) {
+        SCOPED_TRACE(parserName(*parser));
+        EXPECT_EQ(outcome(*parser, names, guarded.text(), domParser), outcome(*parser, names, input, domParser));
+      }
+    }
+  }
 }
 
 IngestionSpec makeSpec(std::string_view dimensions, std::string_view metrics, bool rollup) {
