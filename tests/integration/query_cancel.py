@@ -4,7 +4,7 @@
 furld runs with 2 query threads and a queue of 1. Long queries are sums over
 numbers(10^11) with max_threads=1, which read 65536 rows between cancel
 checks and would run for minutes. The checks:
-  - /ping is served within a second while more long queries run than there
+  - /ping is served within 2 s while more long queries run than there
     are HTTP I/O threads (2) and query threads (2), and a query beyond the
     queue gets TOO_MANY_SIMULTANEOUS_QUERIES (202);
   - system.processes lists the running queries with their read_rows;
@@ -98,7 +98,7 @@ def check_pool_and_kill(checks, server):
         status, body, _ = server.request(path="/ping")
         elapsed = time.monotonic() - start
         checks.equal(f"pool.ping_{attempt}", (200, "Ok.\n"), (status, body))
-        checks.true(f"pool.ping_{attempt}_fast", elapsed < 1.0, f"/ping took {elapsed:.2f} s")
+        checks.true(f"pool.ping_{attempt}_fast", elapsed < 2.0, f"/ping took {elapsed:.2f} s")
 
     status, body, headers = http_request(server.url, LONG_SQL, params=LONG_PARAMS, timeout_s=10)
     checks.equal("pool.overflow_status", 503, status)
@@ -107,15 +107,20 @@ def check_pool_and_kill(checks, server):
 
     rows = server.query_json_rows(
         "SELECT query_id, user, read_rows, is_cancelled, query_kind, elapsed FROM system.processes "
-        "WHERE query_id = 'long-1' ")
+        "WHERE query_id = 'long-1'")
     checks.equal("processes.one_row", 1, len(rows))
     if rows:
         row = rows[0]
         checks.equal("processes.user", "default", row["user"])
         checks.equal("processes.kind", "Select", row["query_kind"])
         checks.equal("processes.not_cancelled", 0, row["is_cancelled"])
-        checks.true("processes.read_rows", int(row["read_rows"]) > 0, row)
         checks.true("processes.elapsed", row["elapsed"] > 0, row)
+
+    # Progress is published as workers finish morsels, so on a busy machine
+    # the first rows may take a moment.
+    read_rows = lambda: server.query_rows(  # noqa: E731
+        "SELECT read_rows FROM system.processes WHERE query_id = 'long-1'")
+    checks.true("processes.read_rows", wait_until(lambda: int((read_rows() or [["0"]])[0][0]) > 0), read_rows())
 
     # TEST only lists what it would kill.
     status, rows = kill(server, "query_id = 'long-1' TEST")
