@@ -61,6 +61,11 @@ struct DictionaryResults {
   // dictionary column and grouping by it interns distinct results only.
   std::shared_ptr<const StringDictionary> resultDictionary;
   std::vector<uint32_t> resultCodes;
+  // For length(), once complete and when every entry is shorter than 65,536
+  // bytes: the lengths again in 16 bits. Rows read their length from this
+  // table, which is a quarter of the size of `values` and so more often in
+  // the CPU caches.
+  std::vector<uint16_t> shortLengths;
 };
 
 // Once the live rows met reach 1/kWholeDictionaryFraction of a dictionary's
@@ -229,18 +234,28 @@ std::optional<LengthFunction> lengthFunctionOf(const BoundExpr& expr, size_t inp
   return std::nullopt;
 }
 
-// Stores the result of `function` for every entry of `dictionary` in the
-// flat column `results` (UInt64 for kLength, else Bool).
-void computeLengthResults(LengthFunction function, const StringDictionary& dictionary, Column& results) {
-  const std::vector<std::string_view>& values = dictionary.values;
+// Stores the result of `function` for every entry of the entry's
+// dictionary in entry.values (UInt64 for kLength, else Bool), and fills
+// entry.shortLengths for kLength when the lengths fit.
+void computeLengthResults(LengthFunction function, DictionaryResults& entry) {
+  const std::vector<std::string_view>& values = entry.dictionary->values;
   const size_t n = values.size();
   if (function == LengthFunction::kLength) {
-    uint64_t* out = results.data<uint64_t>();
-    for (size_t code = 0; code < n; ++code) out[code] = values[code].size();
+    uint64_t* out = entry.values->data<uint64_t>();
+    entry.shortLengths.resize(n);
+    uint16_t* shortOut = entry.shortLengths.data();
+    size_t maxLength = 0;
+    for (size_t code = 0; code < n; ++code) {
+      const size_t length = values[code].size();
+      out[code] = length;
+      shortOut[code] = static_cast<uint16_t>(length);
+      maxLength = std::max(maxLength, length);
+    }
+    if (maxLength > std::numeric_limits<uint16_t>::max()) entry.shortLengths = {};
     return;
   }
   const bool empty = function == LengthFunction::kEmpty;
-  uint8_t* out = results.data<uint8_t>();
+  uint8_t* out = entry.values->data<uint8_t>();
   for (size_t code = 0; code < n; ++code) out[code] = values[code].empty() == empty ? 1 : 0;
 }
 
@@ -260,7 +275,7 @@ DictionaryResults& resultsForLiveCodes(const BoundExpr& expr, std::vector<Column
     if (std::optional<LengthFunction> function = lengthFunctionOf(expr, input)) {
       // One sequential pass over the entries' sizes costs less than
       // checking per row which entries have a result.
-      computeLengthResults(*function, *entry.dictionary, *entry.values);
+      computeLengthResults(*function, entry);
       entry.complete = true;
       entry.done = {};
       return entry;
@@ -327,6 +342,13 @@ ColumnPtr evaluateOnDictionary(const BoundExpr& expr, std::vector<ColumnPtr>& ar
     uint32_t* outCodes = out->codes();
     const uint32_t* resultCodes = entry.resultCodes.data();
     for (size_t i = 0; i < batch.numRows; ++i) outCodes[i] = resultCodes[codes[i]];
+    return out;
+  }
+  if (!entry.shortLengths.empty()) {
+    auto out = Column::makeFlat(expr.type, batch.numRows);
+    const uint16_t* lengths = entry.shortLengths.data();
+    uint64_t* dst = out->data<uint64_t>();
+    forEachRow(batch.numRows, batch.sel.get(), [&](size_t i) { dst[i] = lengths[codes[i]]; });
     return out;
   }
   const Column& values = *entry.values;

@@ -328,7 +328,39 @@ void GroupTable::internStrings(const Column& column, size_t part, size_t n, uint
   }
 }
 
+bool GroupTable::packSingleIntegerKey(const std::vector<ColumnPtr>& keys, size_t n) {
+  if (words_ != 1) return false;
+  size_t keyPart = SIZE_MAX;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    if (parts_[p].isConstant || parts_[p].isDerived) continue;
+    if (keyPart != SIZE_MAX) return false;
+    keyPart = p;
+  }
+  if (keyPart == SIZE_MAX) return false;
+  const KeyPart& part = parts_[keyPart];
+  const Column& column = *keys[keyPart];
+  if (part.isString || part.type.nullable || part.offset != 0 || column.encoding() != Column::Encoding::kFlat ||
+      column.mayHaveNulls() || physicalWidth(column.type().id) != part.width) {
+    return false;
+  }
+  bool packed = false;
+  dispatchPhysical(column.type().id, [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      // The value zero-extended is the word that copying its bytes into a
+      // zeroed word gives on a little-endian host, so no zeroing comes first.
+      using Unsigned = std::make_unsigned_t<T>;
+      keyWords_.resize(n);
+      const T* values = column.data<T>();
+      uint64_t* words = keyWords_.data();
+      for (size_t k = 0; k < n; ++k) words[k] = static_cast<Unsigned>(values[rows_[k]]);
+      packed = true;
+    }
+  });
+  return packed;
+}
+
 void GroupTable::packKeys(const std::vector<ColumnPtr>& keys, size_t n) {
+  if (packSingleIntegerKey(keys, n)) return;
   keyWords_.assign(n * words_, 0);
   const size_t stride = words_ * sizeof(uint64_t);
   auto* base = reinterpret_cast<char*>(keyWords_.data());

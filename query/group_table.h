@@ -98,6 +98,9 @@ class GroupTable {
   // Interned ids of rows rows_[0..n) of a string key column.
   void internStrings(const Column& column, size_t part, size_t n, uint32_t* out);
   void packKeys(const std::vector<ColumnPtr>& keys, size_t n);
+  // packKeys() for a key of one flat integer column without NULLs in the
+  // low bytes of one word. Returns false, packing nothing, for other keys.
+  bool packSingleIntegerKey(const std::vector<ColumnPtr>& keys, size_t n);
   // Looks up the packed keys of live rows rows_[0..n) of a batch of
   // `batchRows` rows, read after `rowsBefore` rows of earlier batches.
   template <size_t N>
