@@ -279,17 +279,31 @@ class TimeFloorFunction final : public ScalarFunction {
   size_t timeIndex_;
 };
 
+/// Checks an optional time zone argument: only UTC (or NULL) is supported.
+void requireUtcZone(std::string_view name, const FunctionArgs& args, size_t index) {
+  if (args.size() <= index || args[index].type.id == TypeId::kNull) return;
+  const std::string& zone = requireConstantString(name, args, index, "the time zone");
+  if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
+    throw QueryError(ErrorCode::kBadArguments, fmt::format("time zone '{}' in {} is not supported; only UTC is", zone, name));
+  }
+}
+
+/// The constant unit name of argument `index`, or an error listing the units.
+TimeUnit requireUnit(std::string_view name, const FunctionArgs& args, size_t index) {
+  const std::string& text = requireConstantString(name, args, index, "the unit");
+  std::optional<TimeUnit> unit = parseUnit(text);
+  if (!unit) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("unknown unit '{}' in {}; use second, minute, hour, day, week, month, quarter or year",
+                                 text, name));
+  }
+  return *unit;
+}
+
 std::unique_ptr<BoundScalarFunction> bindDateTrunc(const FunctionArgs& args) {
   const char* name = "date_trunc";
   checkArgumentCount(name, args, 2, 3);
-  const std::string& unitText = requireConstantString(name, args, 0, "the unit");
-  std::optional<TimeUnit> unit = parseUnit(unitText);
-  if (!unit) {
-    throw QueryError(ErrorCode::kBadArguments,
-                     fmt::format("unknown unit '{}' in date_trunc; use second, minute, hour, day, week, month, "
-                                 "quarter or year",
-                                 unitText));
-  }
+  std::optional<TimeUnit> unit = requireUnit(name, args, 0);
   if (args[1].type.id == TypeId::kNull) return makeNullResult(name);
   requireTemporal(name, args, 1);
   TypeId in = args[1].type.id;
@@ -427,13 +441,7 @@ std::unique_ptr<BoundScalarFunction> bindStartOfInterval(const FunctionArgs& arg
   if (!unit) {
     throw QueryError(ErrorCode::kBadArguments, fmt::format("unknown interval unit '{}' in toStartOfInterval", unitText));
   }
-  if (args.size() == 4) {
-    const std::string& zone = requireConstantString(name, args, 3, "the time zone");
-    if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
-      throw QueryError(ErrorCode::kBadArguments,
-                       fmt::format("time zone '{}' in toStartOfInterval is not supported; only UTC is", zone));
-    }
-  }
+  requireUtcZone(name, args, 3);
   if (args[0].type.id == TypeId::kNull) return makeNullResult(name);
   requireTemporal(name, args, 0);
   TimeFloor floor{*unit, count, 0, true};
@@ -1025,15 +1033,6 @@ void registerNow(FunctionRegistry& registry) {
 
 // --- Druid SQL time functions ------------------------------------------------------------------------
 
-/// Checks Druid's optional time zone argument: only UTC (or NULL) is supported.
-void requireUtcZone(std::string_view name, const FunctionArgs& args, size_t index) {
-  if (args.size() <= index || args[index].type.id == TypeId::kNull) return;
-  const std::string& zone = requireConstantString(name, args, index, "the time zone");
-  if (!parseTypeName(fmt::format("DateTime('{}')", zone))) {
-    throw QueryError(ErrorCode::kBadArguments, fmt::format("time zone '{}' in {} is not supported; only UTC is", zone, name));
-  }
-}
-
 /// The floor of a Druid period argument, with the error Druid users expect.
 TimeFloor requirePeriod(std::string_view name, const FunctionArgs& args, size_t index) {
   const std::string& text = requireConstantString(name, args, index, "the ISO-8601 period");
@@ -1365,14 +1364,7 @@ class TimestampDiffFunction final : public ScalarFunction {
 std::unique_ptr<BoundScalarFunction> bindTimestampDiff(const FunctionArgs& args) {
   const char* name = "TIMESTAMPDIFF";
   checkArgumentCount(name, args, 3, 3);
-  const std::string& unitText = requireConstantString(name, args, 0, "the unit");
-  std::optional<TimeUnit> unit = parseUnit(unitText);
-  if (!unit) {
-    throw QueryError(ErrorCode::kBadArguments,
-                     fmt::format("unknown unit '{}' in TIMESTAMPDIFF; use SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, "
-                                 "QUARTER or YEAR",
-                                 unitText));
-  }
+  std::optional<TimeUnit> unit = requireUnit(name, args, 0);
   if (hasNullLiteral({args[1], args[2]})) return makeNullResult(name);
   requireTemporal(name, args, 1);
   requireTemporal(name, args, 2);
