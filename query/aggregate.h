@@ -62,7 +62,7 @@ bool takesHllParameters(std::string_view name);
 /// combinator (`sumIf`) maps to the kind of its base aggregate.
 std::optional<AggregateKind> findAggregate(std::string_view name, bool distinct);
 
-/// Every name findAggregate() knows (without the -If combinator), in the
+/// Lists every name findAggregate() accepts (without the -If combinator), in the
 /// spelling ClickHouse, Druid or standard SQL documents.
 const std::vector<std::string_view>& aggregateFunctionNames();
 

@@ -300,7 +300,7 @@ bool Binder::bindCommonTableExpression(const sql::TableRef& from, Scope& scope) 
   if (index == 0) return false;
   const sql::SelectQuery& query = *ctes_[index - 1].second;
 
-  // Its query sees only the CTEs before it, so it cannot refer to itself.
+  // Its query can read only the CTEs before it, so it cannot refer to itself.
   std::vector<std::pair<std::string, const sql::SelectQuery*>> hidden(ctes_.begin() + static_cast<long>(index) - 1,
                                                                         ctes_.end());
   ctes_.resize(index - 1);
@@ -555,7 +555,9 @@ BoundExprPtr Binder::bindAggregate(const sql::FunctionExpr& call, Scope& scope) 
   const sql::Expr* condition = nullptr;
   const bool argPick = kind == AggregateKind::kArgMin || kind == AggregateKind::kArgMax;
   if (stripIfCombinator(call.name)) {
-    size_t minArgs = kind == AggregateKind::kCount ? 1 : argPick ? 3 : 2;
+    size_t minArgs = 2;
+    if (kind == AggregateKind::kCount) minArgs = 1;
+    if (argPick) minArgs = 3;
     if (args.size() != minArgs) {
       throw QueryError(ErrorCode::kNumberOfArgumentsDoesntMatch,
                        "aggregate function " + call.name + " takes " + std::to_string(minArgs) +

@@ -288,7 +288,7 @@ void requireUtcZone(std::string_view name, const FunctionArgs& args, size_t inde
   }
 }
 
-/// The constant unit name of argument `index`, or an error listing the units.
+/// Parses the constant unit name of argument `index`; throws listing the valid units.
 TimeUnit requireUnit(std::string_view name, const FunctionArgs& args, size_t index) {
   const std::string& text = requireConstantString(name, args, index, "the unit");
   std::optional<TimeUnit> unit = parseUnit(text);
@@ -382,17 +382,23 @@ std::optional<TimeFloor> parsePeriod(std::string_view text) {
   return TimeFloor{TimeUnit::kMillisecond, fixedMs, 0};
 }
 
+/// Parses the constant ISO-8601 period of argument `index` into a floor; throws naming the value.
+TimeFloor requirePeriod(std::string_view name, const FunctionArgs& args, size_t index) {
+  const std::string& text = requireConstantString(name, args, index, "the ISO-8601 period");
+  std::optional<TimeFloor> floor = parsePeriod(text);
+  if (!floor) {
+    throw QueryError(ErrorCode::kBadArguments,
+                     fmt::format("invalid period '{}' in {}; expected an ISO-8601 period such as PT1M, PT15M, PT1H, "
+                                 "P1D, P1W, P1M or P1Y",
+                                 text, name));
+  }
+  return *floor;
+}
+
 std::unique_ptr<BoundScalarFunction> bindTimeFloor(const FunctionArgs& args) {
   const char* name = "TIME_FLOOR";
   checkArgumentCount(name, args, 2, 4);
-  const std::string& periodText = requireConstantString(name, args, 1, "the ISO-8601 period");
-  std::optional<TimeFloor> floor = parsePeriod(periodText);
-  if (!floor) {
-    throw QueryError(ErrorCode::kBadArguments,
-                     fmt::format("invalid period '{}' in TIME_FLOOR; expected an ISO-8601 period such as PT1M, "
-                                 "PT15M, PT1H, P1D, P1W, P1M or P1Y",
-                                 periodText));
-  }
+  std::optional<TimeFloor> floor = requirePeriod(name, args, 1);
   if (args.size() >= 3 && args[2].type.id != TypeId::kNull) {
     const Value& origin = requireConstant(name, args, 2, "the origin");
     Value ms = castValue(origin, args[2].type, DataType(TypeId::kDateTime64), name);
@@ -721,8 +727,8 @@ bool shiftMonths(int64_t ms, int64_t months, CivilCache& cache, int64_t& result)
 /// of milliseconds (stepMs) or a number of calendar months (stepMonths).
 class AddInterval final : public ScalarFunction {
  public:
-  /// `countIndex` is the argument that holds the count: 1 for add<Unit>(t,
-  /// n), 2 for TIME_SHIFT(t, period, n).
+  /// `countIndex` is the argument with the count: 1 for add<Unit>(t, n),
+  /// 2 for TIME_SHIFT(t, period, n).
   AddInterval(std::string name, DataType type, int64_t stepMs, int64_t stepMonths, bool subtract,
               size_t countIndex = 1)
       : ScalarFunction(std::move(name), type),
@@ -1033,19 +1039,6 @@ void registerNow(FunctionRegistry& registry) {
 
 // --- Druid SQL time functions ------------------------------------------------------------------------
 
-/// The floor of a Druid period argument, with the error Druid users expect.
-TimeFloor requirePeriod(std::string_view name, const FunctionArgs& args, size_t index) {
-  const std::string& text = requireConstantString(name, args, index, "the ISO-8601 period");
-  std::optional<TimeFloor> floor = parsePeriod(text);
-  if (!floor) {
-    throw QueryError(ErrorCode::kBadArguments,
-                     fmt::format("invalid period '{}' in {}; expected an ISO-8601 period such as PT1M, PT15M, PT1H, "
-                                 "P1D, P1W, P1M or P1Y",
-                                 text, name));
-  }
-  return *floor;
-}
-
 /// MILLIS_TO_TIMESTAMP(ms): a DateTime64(3) from milliseconds since the epoch.
 class MillisToTimestamp final : public ScalarFunction {
  public:
@@ -1147,7 +1140,7 @@ std::optional<DruidPart> parseDruidPart(std::string_view text) {
   return std::nullopt;
 }
 
-/// The ISO week-based year and week of `days`.
+/// Returns the ISO week-based year and week of `days`.
 std::pair<int32_t, int32_t> isoYearAndWeek(int32_t days) {
   int32_t thursday = days - weekdayOf(days) + 4;
   int32_t year = civilFromDays(thursday).year;
