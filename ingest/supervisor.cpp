@@ -209,6 +209,33 @@ absl::Status Supervisor::start() {
   return absl::OkStatus();
 }
 
+std::map<std::string, std::string> consumerSettings(const IngestionSpec& spec, size_t index) {
+  // Consumer properties from the spec first, then the ones exactly-once needs.
+  std::map<std::string, std::string> settings = spec.ioConfig.consumerProperties;
+  settings["group.id"] = strCat("furl-", spec.dataSource);
+  settings["enable.auto.commit"] = "false";
+  settings["enable.auto.offset.store"] = "false";
+  // Out-of-range offsets come back as errors instead of a silent jump, so
+  // the supervisor applies the spec's reset policy and counts what it skips.
+  // Start offsets never depend on this setting: onAssign() sets them.
+  settings["auto.offset.reset"] = "error";
+  std::string clientId = settings.contains("client.id") ? settings["client.id"] : strCat("furl-", spec.dataSource);
+  settings["client.id"] = spec.ioConfig.taskCount > 1 ? strCat(clientId, "-", index) : clientId;
+  // librdkafka's default of 500 ms lets the broker hold a fetch that long
+  // when a partition has no new data, which would dominate the time from
+  // produce to visible; the spec may set another value.
+  if (!settings.contains("fetch.wait.max.ms")) settings["fetch.wait.max.ms"] = "20";
+  // librdkafka 2.0 stops fetching once the consumer queue holds more than
+  // queued.max.messages.kbytes (default 64 MiB) or queued.min.messages
+  // (100,000), and looks at the queue again only once a second. A consumer
+  // that drains 64 MiB in a fraction of a second then waits for the rest
+  // of that second: 1M hits rows took 12 s with the defaults and 3.6 to
+  // 5.3 s with these (docs/ingestion.md).
+  if (!settings.contains("queued.max.messages.kbytes")) settings["queued.max.messages.kbytes"] = "262144";
+  if (!settings.contains("queued.min.messages")) settings["queued.min.messages"] = "1000000";
+  return settings;
+}
+
 absl::Status Supervisor::startWorker(size_t index) {
   auto worker = std::make_unique<Worker>();
   worker->index = index;
@@ -217,23 +244,9 @@ absl::Status Supervisor::startWorker(size_t index) {
   }
   worker->rebalanceHandler = std::make_unique<RebalanceHandler>(*this, *worker);
 
-  // Consumer properties from the spec first, then the ones exactly-once needs.
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string error;
-  std::map<std::string, std::string> settings = spec_.ioConfig.consumerProperties;
-  settings["group.id"] = strCat("furl-", spec_.dataSource);
-  settings["enable.auto.commit"] = "false";
-  settings["enable.auto.offset.store"] = "false";
-  // Out-of-range offsets come back as errors instead of a silent jump, so
-  // the supervisor applies the spec's reset policy and counts what it skips.
-  // Start offsets never depend on this setting: onAssign() sets them.
-  settings["auto.offset.reset"] = "error";
-  std::string clientId = settings.contains("client.id") ? settings["client.id"] : strCat("furl-", spec_.dataSource);
-  settings["client.id"] = spec_.ioConfig.taskCount > 1 ? strCat(clientId, "-", index) : clientId;
-  // librdkafka's default of 500 ms lets the broker hold a fetch that long
-  // when a partition has no new data, which would dominate the time from
-  // produce to visible; the spec may set another value.
-  if (!settings.contains("fetch.wait.max.ms")) settings["fetch.wait.max.ms"] = "20";
+  std::map<std::string, std::string> settings = consumerSettings(spec_, index);
   for (const auto& [key, value] : settings) {
     if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
       return absl::InvalidArgumentError(

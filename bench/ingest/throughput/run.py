@@ -21,6 +21,10 @@ Data sets:
   bench/clickbench/gen_hits.py (needs numpy), or an existing file given with
   --hits-file. Spec: hits-rollup-supervisor.json beside this script.
 
+Each spec is submitted with the topic, useEarliestOffset and the broker's
+address in consumerProperties.bootstrap.servers replaced; its other
+consumerProperties are kept, so a copy of a spec can try librdkafka settings.
+
 Reported: events; wall seconds from the moment the consumer owns every
 partition until the stats count every event (the group join before it is
 printed apart); furld CPU seconds from submitting the spec until done (utime +
@@ -186,7 +190,7 @@ def load_spec(path, address, topic):
     io_config = spec["spec"]["ioConfig"]
     io_config["topic"] = topic
     io_config["useEarliestOffset"] = True
-    io_config["consumerProperties"] = {"bootstrap.servers": address}
+    io_config.setdefault("consumerProperties", {})["bootstrap.servers"] = address
     return spec
 
 
