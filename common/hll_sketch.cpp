@@ -160,14 +160,57 @@ void HllSketch::update(const Value& value) {
   }
 }
 
+bool HllSketch::SparseHashes::insert(uint64_t hash) {
+  if (set_.empty()) {
+    for (uint32_t i = 0; i < inlineCount_; ++i) {
+      if (inline_[i] == hash) return false;
+    }
+    if (inlineCount_ < kInline) {
+      inline_[inlineCount_++] = hash;
+      return true;
+    }
+    set_.reserve(2 * kInline);
+    set_.insert(inline_, inline_ + inlineCount_);
+    inlineCount_ = 0;
+  }
+  return set_.insert(hash).second;
+}
+
+bool HllSketch::SparseHashes::contains(uint64_t hash) const {
+  if (!set_.empty()) return set_.contains(hash);
+  for (uint32_t i = 0; i < inlineCount_; ++i) {
+    if (inline_[i] == hash) return true;
+  }
+  return false;
+}
+
+void HllSketch::SparseHashes::reserve(size_t count) {
+  if (count <= kInline) return;
+  set_.reserve(count);
+  set_.insert(inline_, inline_ + inlineCount_);
+  inlineCount_ = 0;
+}
+
+void HllSketch::SparseHashes::release() {
+  inlineCount_ = 0;
+  absl::flat_hash_set<uint64_t>().swap(set_);
+}
+
+bool HllSketch::SparseHashes::operator==(const SparseHashes& other) const {
+  if (size() != other.size()) return false;
+  bool equal = true;
+  forEach([&](uint64_t hash) { equal = equal && other.contains(hash); });
+  return equal;
+}
+
 void HllSketch::insertSparse(uint64_t hash) {
-  if (sparse_.insert(hash).second && sparse_.size() > sparseCapacity(lgK_)) convertToDense();
+  if (sparse_.insert(hash) && sparse_.size() > sparseCapacity(lgK_)) convertToDense();
 }
 
 void HllSketch::convertToDense() {
   dense_.assign(size_t{1} << lgK_, 0);
-  for (uint64_t hash : sparse_) updateDense(hash);
-  absl::flat_hash_set<uint64_t>().swap(sparse_);
+  sparse_.forEach([&](uint64_t hash) { updateDense(hash); });
+  sparse_.release();
 }
 
 void HllSketch::updateDense(uint64_t hash) {
@@ -184,7 +227,7 @@ void HllSketch::merge(const HllSketch& other) {
 
   if (other.isSparse()) {
     if (&other == this) return;
-    for (uint64_t hash : other.sparse_) updateHash(hash);
+    other.sparse_.forEach([&](uint64_t hash) { updateHash(hash); });
     return;
   }
 
@@ -254,7 +297,9 @@ void HllSketch::serializeTo(std::string& out) const {
   appendLittleEndian(out, entries, 4);
   if (isSparse()) {
     // Sorted, so equal sketches serialize to equal bytes.
-    absl::InlinedVector<uint64_t, 16> hashes(sparse_.begin(), sparse_.end());
+    absl::InlinedVector<uint64_t, 16> hashes;
+    hashes.reserve(entries);
+    sparse_.forEach([&](uint64_t hash) { hashes.push_back(hash); });
     std::sort(hashes.begin(), hashes.end());
     size_t offset = out.size();
     out.resize(offset + hashes.size() * 8);

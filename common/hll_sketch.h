@@ -133,9 +133,43 @@ class HllSketch {
   void convertToDense();
   void updateDense(uint64_t hash);
 
+  /// The distinct hashes of sparse mode. Rolled-up rows mostly see a few
+  /// values each, so the first kInline hashes stay in place and only larger
+  /// sets allocate a hash set: one allocation fewer per new row of the
+  /// ingest benchmark, and several regrowths fewer.
+  class SparseHashes {
+   public:
+    static constexpr uint32_t kInline = 4;
+
+    /// Returns true when `hash` was not in the set.
+    bool insert(uint64_t hash);
+    bool contains(uint64_t hash) const;
+    size_t size() const { return set_.empty() ? inlineCount_ : set_.size(); }
+    bool empty() const { return size() == 0; }
+    /// Calls f(hash) for every hash, in no particular order.
+    template <typename F>
+    void forEach(F&& f) const {
+      if (set_.empty()) {
+        for (uint32_t i = 0; i < inlineCount_; ++i) f(inline_[i]);
+      } else {
+        for (uint64_t hash : set_) f(hash);
+      }
+    }
+    void reserve(size_t count);
+    /// Empties the set and frees its memory.
+    void release();
+    bool operator==(const SparseHashes& other) const;
+
+   private:
+    /// While set_ is empty the hashes are inline_[0, inlineCount_).
+    uint32_t inlineCount_ = 0;
+    uint64_t inline_[kInline] = {};
+    absl::flat_hash_set<uint64_t> set_;
+  };
+
   int lgK_;
-  absl::flat_hash_set<uint64_t> sparse_;  // distinct hashes; empty in dense mode
-  std::vector<uint8_t> dense_;    // 2^lgK registers; empty in sparse mode
+  SparseHashes sparse_;         // distinct hashes; empty in dense mode
+  std::vector<uint8_t> dense_;  // 2^lgK registers; empty in sparse mode
 };
 
 }  // namespace furl

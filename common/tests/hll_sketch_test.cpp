@@ -152,6 +152,43 @@ TEST(HllSketchTest, SerializedBytesAreStable) {
   EXPECT_EQ(HllSketch::hashString("furl"), 0x56685b7ac27dafb6ULL) << std::hex << HllSketch::hashString("furl");
 }
 
+// Small sparse sets keep their first hashes in place and move to a hash set
+// past that; the state, the bytes and equality must not depend on which.
+TEST(HllSketchTest, SmallSparseSetsAcrossTheInlineLimit) {
+  for (int count = 0; count <= 12; ++count) {
+    HllSketch forward = makeSketch(12);
+    HllSketch backward = makeSketch(12);
+    HllSketch merged = makeSketch(12);
+    for (int i = 0; i < count; ++i) {
+      forward.updateInt64(i);
+      forward.updateInt64(i);  // repeats change nothing
+      backward.updateInt64(count - 1 - i);
+      HllSketch one = makeSketch(12);
+      one.updateInt64(i);
+      merged.merge(one);
+    }
+    SCOPED_TRACE(count);
+    EXPECT_EQ(forward.estimate(), count);
+    EXPECT_EQ(forward, backward);
+    EXPECT_EQ(forward, merged);
+    EXPECT_EQ(forward.serialize(), backward.serialize());
+    EXPECT_EQ(forward.serialize(), merged.serialize());
+    absl::StatusOr<HllSketch> read = HllSketch::deserialize(forward.serialize());
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, forward);
+    EXPECT_EQ(read->serialize(), forward.serialize());
+    if (count > 0) {
+      HllSketch other = forward;
+      other.updateInt64(1000);
+      EXPECT_FALSE(other == forward);
+      // Same size, one hash different.
+      HllSketch shifted = makeSketch(12);
+      for (int i = 1; i <= count; ++i) shifted.updateInt64(i);
+      EXPECT_FALSE(shifted == forward);
+    }
+  }
+}
+
 TEST(HllSketchTest, MergeOrderIndependent) {
   // Sixty per-minute sketches of overlapping users; each minute alone stays
   // sparse while their union is dense.
