@@ -204,7 +204,12 @@ void HotTable::advance(uint64_t generation, int32_t partition, int64_t nextOffse
 }
 
 void HotTable::advanceLocked(int32_t partition, int64_t nextOffset) {
-  offsets_[partition] = nextOffset;
+  // Messages come in runs from one partition.
+  if (lastOffset_ == nullptr || lastOffsetPartition_ != partition) {
+    lastOffset_ = &offsets_[partition];
+    lastOffsetPartition_ = partition;
+  }
+  *lastOffset_ = nextOffset;
   // Once set, offsetsChanged_ and firstChangeMs_ stay set until the next
   // persist, so the comparison with the committed offset can be skipped.
   if (offsetsChanged_ && firstChangeMs_ != 0) return;
@@ -275,6 +280,7 @@ void HotTable::assign(int32_t partition, int64_t startOffset, bool fromCatalog) 
 
 void HotTable::release(const std::vector<int32_t>& partitions) {
   std::lock_guard<std::mutex> lock(mutex_);
+  lastOffset_ = nullptr;
   for (int32_t partition : partitions) {
     offsets_.erase(partition);
     committedOffsets_.erase(partition);
@@ -302,8 +308,13 @@ HotTableStats HotTable::stats() const {
 }
 
 absl::StatusOr<HotTable::Chunk*> HotTable::chunkLocked(int64_t chunkStart) {
+  // Events mostly come in time order, so most find the chunk of the last one.
+  if (lastChunk_ != nullptr && lastChunk_->startMs == chunkStart) return lastChunk_;
   auto it = chunks_.find(chunkStart);
-  if (it != chunks_.end()) return &it->second;
+  if (it != chunks_.end()) {
+    lastChunk_ = &it->second;
+    return lastChunk_;
+  }
 
   Chunk chunk;
   chunk.startMs = chunkStart;
@@ -407,6 +418,7 @@ void HotTable::discardLocked(std::string_view reason) {
              "reason={}",
              def_.name, chunks_.size(), generation_ + 1, reason);
   chunks_.clear();
+  lastChunk_ = nullptr;
   database_.clearHot(def_.name);
   ++generation_;
   ledger_ = IngestLedger();
@@ -580,6 +592,7 @@ absl::Status HotTable::persist(std::string_view reason) {
       continue;
     }
     released.push_back(it->first);
+    lastChunk_ = nullptr;
     it = chunks_.erase(it);
   }
   evictAllClean_ = false;

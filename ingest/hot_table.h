@@ -226,6 +226,11 @@ class HotTable {
   std::atomic<uint64_t> generation_ = 1;
   uint64_t nextSegmentNumber_ = 1;
   std::map<int32_t, int64_t> offsets_;
+  /// The entry of offsets_ written last and the chunk found last, or null;
+  /// reset wherever entries are erased.
+  int32_t lastOffsetPartition_ = -1;
+  int64_t* lastOffset_ = nullptr;
+  Chunk* lastChunk_ = nullptr;
   /// Counters and errors of the messages behind offsets_, not yet committed.
   IngestLedger ledger_;
   IngestCounters committedCounters_;

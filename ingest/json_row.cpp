@@ -352,9 +352,34 @@ class StructuralWalk {
       ++position_;
       return true;
     }
-    if (isDigit(first) || first == '-') return skipNumber();
+    if (isDigit(first) || first == '-') return skipIntegerBeforeToken() || skipNumber();
     return skipValue(1);
   }
+
+#if defined(__SSE2__)
+  /// The common case of skipNumber(), inline: an integer of at most 15
+  /// digits that the next token follows without whitespace, as in compact
+  /// JSON. All bytes up to the next token are digits then. Whatever the
+  /// next token is, the caller's grammar check reads it. Returns false
+  /// without moving when the token needs skipNumber().
+  bool skipIntegerBeforeToken() {
+    uint32_t start = indexes_[position_];
+    const uint8_t* digits = text_ + start;
+    uint32_t sign = *digits == '-' ? 1 : 0;
+    digits += sign;
+    uint32_t length = indexes_[position_ + 1] - start - sign;
+    if (length == 0 || length > 15) return false;
+    __m128i offsets = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits)), _mm_set1_epi8('0'));
+    __m128i digitBytes = _mm_cmpeq_epi8(_mm_min_epu8(offsets, _mm_set1_epi8(9)), offsets);
+    uint32_t wanted = (1u << length) - 1;
+    if ((static_cast<uint32_t>(_mm_movemask_epi8(digitBytes)) & wanted) != wanted) return false;
+    if (length > 1 && *digits == '0') return false;
+    ++position_;
+    return true;
+  }
+#else
+  bool skipIntegerBeforeToken() { return false; }
+#endif
 
   /// Checks a value that no slot reads, at nesting depth `depth`.
   bool skipValue(int depth) {

@@ -78,6 +78,10 @@ struct Supervisor::Worker {
   std::unique_ptr<JsonRowParser> fastParser;
   std::vector<FieldProblem> problems;
   std::map<int32_t, Partition> partitions;
+  /// The entry of `partitions` processMessage() used last, or null; reset
+  /// where entries are erased.
+  Partition* lastPartition = nullptr;
+  int32_t lastPartitionId = -1;
   /// The hot table generation this worker's offsets belong to.
   uint64_t generation = 0;
   /// Offsets changed since the last updateStatus().
@@ -369,7 +373,12 @@ void Supervisor::run(Worker& worker) {
 }
 
 void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload) {
-  worker.partitions[partition].currentOffset = offset + 1;
+  // Messages come in runs from one partition.
+  if (worker.lastPartition == nullptr || worker.lastPartitionId != partition) {
+    worker.lastPartition = &worker.partitions[partition];
+    worker.lastPartitionId = partition;
+  }
+  worker.lastPartition->currentOffset = offset + 1;
   worker.statusPending = true;
   auto advance = [&](MessageOutcome outcome) {
     table_->advance(worker.generation, partition, offset + 1, outcome, nullptr);
@@ -635,6 +644,7 @@ void Supervisor::onRevoke(Worker& worker, std::vector<RdKafka::TopicPartition*>&
   std::vector<int32_t> revoked;
   for (RdKafka::TopicPartition* tp : partitions) {
     revoked.push_back(tp->partition());
+    worker.lastPartition = nullptr;
     worker.partitions.erase(tp->partition());
     logger("ingest.kafka")
         ->info("partition revoked table={} topic={} partition={} consumer={}", spec_.dataSource, tp->topic(),
