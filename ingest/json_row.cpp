@@ -109,6 +109,16 @@ class KeyTable {
   static constexpr size_t kMaxNames = 64;
 
   explicit KeyTable(const FieldNameSet& names) : names_(names), useTable_(names.size() <= kMaxNames) {
+    for (const std::string& name : names.names()) {
+      size_t row = std::min<size_t>(name.size(), kLengthRows - 1) * 4;
+      if (name.empty()) {
+        // The byte after an empty key is its closing quote or anything else.
+        for (size_t word = 0; word < 4; ++word) firstBytes_[row + word] = ~uint64_t{0};
+      } else {
+        auto first = static_cast<uint8_t>(name[0]);
+        firstBytes_[row + first / 64] |= uint64_t{1} << (first % 64);
+      }
+    }
     if (!useTable_) return;
     for (size_t slot = 0; slot < names.size(); ++slot) {
       const std::string& name = names.names()[slot];
@@ -128,6 +138,10 @@ class KeyTable {
   /// Returns the slot of the `size` bytes at `key`, or -1 when no field of
   /// that name is read.
   int slotOf(const uint8_t* key, size_t size) const {
+    // Most keys of a message are not read: one bit for their length and
+    // first byte turns most of them away before any hashing.
+    size_t bit = std::min<size_t>(size, kLengthRows - 1) * 256 + key[0];
+    if ((firstBytes_[bit / 64] >> (bit % 64) & 1) == 0) return -1;
     if (!useTable_) return names_.slotOf(std::string_view(reinterpret_cast<const char*>(key), size));
     uint64_t first = load64(key) & firstMask(size);
     for (size_t at = bucket(first, size);; at = (at + 1) % entries_.size()) {
@@ -165,8 +179,14 @@ class KeyTable {
     return size <= 16 || std::memcmp(key + 16, entry.name + 16, size - 16) == 0;
   }
 
+  /// Rows of firstBytes_: name lengths 0..62, and 63 for longer names.
+  static constexpr size_t kLengthRows = 64;
+
   const FieldNameSet& names_;
   bool useTable_;
+  /// Bit 256 * min(length, 63) + first byte is set when a read name has
+  /// that length and first byte (every bit of row 0 for an empty name).
+  std::array<uint64_t, kLengthRows * 4> firstBytes_ = {};
   /// 256 entries: bucket() returns the top 8 bits of a hash.
   std::array<Entry, 256> entries_;
 };
@@ -235,8 +255,11 @@ class StructuralWalk {
     if (position_ + 1 >= count_) return false;
     const uint8_t* begin = text_ + indexes_[position_] + 1;
     const uint8_t* end = text_ + indexes_[position_ + 1] - 1;
-    while (end >= begin && isJsonWhitespace(*end)) --end;
-    if (end < begin || *end != '"') return false;
+    // Compact JSON has the closing quote right before the next token.
+    if (end < begin || *end != '"') {
+      while (end >= begin && isJsonWhitespace(*end)) --end;
+      if (end < begin || *end != '"') return false;
+    }
     ++position_;
 
     auto size = static_cast<size_t>(end - begin);
@@ -373,7 +396,9 @@ class StructuralWalk {
     __m128i digitBytes = _mm_cmpeq_epi8(_mm_min_epu8(offsets, _mm_set1_epi8(9)), offsets);
     uint32_t wanted = (1u << length) - 1;
     if ((static_cast<uint32_t>(_mm_movemask_epi8(digitBytes)) & wanted) != wanted) return false;
-    if (length > 1 && *digits == '0') return false;
+    // One branch for both conditions: which numbers have several digits
+    // follows no pattern the branch predictor could learn.
+    if ((length > 1) & (*digits == '0')) return false;
     ++position_;
     return true;
   }
