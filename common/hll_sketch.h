@@ -109,6 +109,11 @@ class HllSketch {
   /// The relative standard error of estimate() in dense mode, 1.04 / sqrt(K).
   double relativeStandardError() const;
 
+  /// Estimated bytes held outside the object: 16 per hash (slot and control
+  /// bytes) once a sparse sketch has more hashes than it keeps in place, one
+  /// per register in dense mode.
+  size_t heapBytes() const;
+
   int lgK() const { return lgK_; }
   bool isSparse() const { return dense_.empty(); }
   bool isEmpty() const { return isSparse() && sparse_.empty(); }

@@ -234,9 +234,10 @@ class StructuralWalk {
   }
 
  private:
-  /// The first byte of token `position`, or a space for `count_`: the caller
-  /// puts a sentinel index there. Every method stops at a space, so none
-  /// reads past the sentinel.
+  /// The first byte of token `position`, or for `count_` a space (a copied
+  /// message) or the first colon (a message read in place): the caller puts
+  /// a sentinel index there. Every method stops at either, so none reads
+  /// past the sentinel.
   uint8_t charAt(uint32_t position) const { return text_[indexes_[position]]; }
 
   /// Reads `"key" :`, leaving position_ at the value.
@@ -390,6 +391,9 @@ class StructuralWalk {
     const uint8_t* digits = text_ + start;
     uint32_t sign = *digits == '-' ? 1 : 0;
     digits += sign;
+    // NOTE: for the last token of a message read in place, the sentinel
+    // index points back at the first colon, so the subtraction wraps and
+    // the length check fails: skipNumber() decides.
     uint32_t length = indexes_[position_ + 1] - start - sign;
     if (length == 0 || length > 15) return false;
     __m128i offsets = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits)), _mm_set1_epi8('0'));

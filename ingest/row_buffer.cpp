@@ -222,11 +222,9 @@ void mergeSketchCell(HllSketch& sketch, const Column& column, size_t row) {
   if (other.ok()) sketch.merge(*other);
 }
 
-// Estimated bytes of one sketch's state: 16 per hash in sparse mode (hash set
-// slot and control bytes), one per register in dense mode.
-uint64_t sketchMemoryBytes(const HllSketch& sketch) {
-  return sketch.isSparse() ? static_cast<uint64_t>(sketch.estimate()) * 16 : (uint64_t{1} << sketch.lgK());
-}
+// Estimated bytes of one sketch's state beyond the HllSketch itself, which
+// the per-row bytes count.
+uint64_t sketchMemoryBytes(const HllSketch& sketch) { return sketch.heapBytes(); }
 
 }  // namespace
 

@@ -229,12 +229,13 @@ std::map<std::string, std::string> consumerSettings(const IngestionSpec& spec, s
   // when a partition has no new data, which would dominate the time from
   // produce to visible; the spec may set another value.
   if (!settings.contains("fetch.wait.max.ms")) settings["fetch.wait.max.ms"] = "20";
-  // librdkafka 2.0 stops fetching once the consumer queue holds more than
+  // librdkafka 2.0 stops fetching once a consumer's queue holds more than
   // queued.max.messages.kbytes (default 64 MiB) or queued.min.messages
   // (100,000), and looks at the queue again only once a second. A consumer
   // that drains 64 MiB in a fraction of a second then waits for the rest
   // of that second: 1M hits rows took 12 s with the defaults and 3.6 to
-  // 5.3 s with these (docs/ingestion.md).
+  // 5.3 s with these (docs/ingestion.md). Each consumer of a supervisor
+  // has a queue of its own.
   if (!settings.contains("queued.max.messages.kbytes")) settings["queued.max.messages.kbytes"] = "262144";
   if (!settings.contains("queued.min.messages")) settings["queued.min.messages"] = "1000000";
   return settings;

@@ -169,6 +169,8 @@ TEST(HllSketchTest, SmallSparseSetsAcrossTheInlineLimit) {
     }
     SCOPED_TRACE(count);
     EXPECT_EQ(forward.estimate(), count);
+    // The first four hashes need no memory outside the sketch.
+    EXPECT_EQ(forward.heapBytes(), count <= 4 ? 0u : 16u * count);
     EXPECT_EQ(forward, backward);
     EXPECT_EQ(forward, merged);
     EXPECT_EQ(forward.serialize(), backward.serialize());

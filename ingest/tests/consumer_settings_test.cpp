@@ -63,14 +63,16 @@ TEST(ConsumerSettingsTest, KeepsTheSpecsFetchSettings) {
 TEST(ConsumerSettingsTest, ExactlyOnceSettingsOverrideTheSpec) {
   std::map<std::string, std::string> settings = consumerSettings(
       specWith(R"({"bootstrap.servers":"127.0.0.1:9092","group.id":"mine","enable.auto.commit":"true",
-                   "auto.offset.reset":"earliest","client.id":"ingest"})",
+                   "enable.auto.offset.store":"true","auto.offset.reset":"earliest","client.id":"ingest"})",
                2),
       1);
   EXPECT_EQ(settings.at("group.id"), "furl-events");
   EXPECT_EQ(settings.at("enable.auto.commit"), "false");
+  EXPECT_EQ(settings.at("enable.auto.offset.store"), "false");
   EXPECT_EQ(settings.at("auto.offset.reset"), "error");
   // One client.id per consumer when there are several.
   EXPECT_EQ(settings.at("client.id"), "ingest-1");
+  expectLibrdkafkaAccepts(settings);
 }
 
 }  // namespace

@@ -386,5 +386,50 @@ TEST_F(HotTableTest, DiscardRaisesGeneration) {
   EXPECT_EQ(snapshot()->segments.size(), 0u);
 }
 
+// The table remembers the chunk and the partition offset it wrote last; each
+// test below removes what it remembers and writes to it again.
+TEST_F(HotTableTest, EvictedChunkIsLoadedAgain) {
+  auto table = makeTable(makeSpec(true));
+  uint64_t generation = table->generation();
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->persist("test").ok());
+  // Unchanged since the last persist, so this one evicts the chunk.
+  ASSERT_TRUE(table->persist("test").ok());
+  ASSERT_TRUE(table->add(generation, 0, 2, makeEvent("#en", 2, "a"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->persist("test").ok());
+  size_t numRows = 0;
+  auto result = rows(*snapshot(), &numRows);
+  EXPECT_EQ(numRows, 1u);
+  EXPECT_EQ(result[std::make_pair(kBaseMs, std::string("#en"))], std::make_pair(uint64_t{2}, int64_t{3}));
+}
+
+TEST_F(HotTableTest, ReleasedPartitionAdvancesAgain) {
+  auto table = makeTable(makeSpec(true));
+  uint64_t generation = table->generation();
+  table->assign(0, 0, false);
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  table->release({0});
+  table->assign(0, 4, false);
+  table->advance(generation, 0, 5);
+  ASSERT_TRUE(table->persist("test").ok());
+  auto properties = database_->tableProperties("edits");
+  ASSERT_TRUE(properties.ok());
+  EXPECT_EQ((*properties)[kafkaOffsetProperty("edits", 0)], "5");
+  EXPECT_EQ(table->committedOffsets()[0], 5);
+}
+
+TEST_F(HotTableTest, AddAfterDiscardMakesANewChunk) {
+  auto table = makeTable(makeSpec(true));
+  uint64_t generation = table->generation();
+  ASSERT_TRUE(table->add(generation, 0, 1, makeEvent("#en", 1, "a"), kBaseMs, problems_).ok());
+  table->discard("test");
+  ASSERT_TRUE(table->add(generation + 1, 0, 1, makeEvent("#de", 2, "a"), kBaseMs, problems_).ok());
+  ASSERT_TRUE(table->persist("test").ok());
+  size_t numRows = 0;
+  auto result = rows(*snapshot(), &numRows);
+  EXPECT_EQ(numRows, 1u);
+  EXPECT_EQ(result[std::make_pair(kBaseMs, std::string("#de"))], std::make_pair(uint64_t{1}, int64_t{2}));
+}
+
 }  // namespace
 }  // namespace furl::ingest
