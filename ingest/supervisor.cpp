@@ -328,7 +328,10 @@ void Supervisor::run(Worker& worker) {
       int64_t dueInUs = lastStatusUs + statusIntervalUs - currentUs;
       waitMs = dueInUs <= 0 ? 0 : static_cast<int>(std::min<int64_t>(kMaxPollMs, (dueInUs + 999) / 1000));
     }
-    std::unique_ptr<RdKafka::Message> message(worker.consumer->consume(waitMs));
+    // A poll that does not wait reads the clock once less in librdkafka,
+    // and messages are usually waiting.
+    std::unique_ptr<RdKafka::Message> message(worker.consumer->consume(0));
+    if (message->err() == RdKafka::ERR__TIMED_OUT && waitMs > 0) message.reset(worker.consumer->consume(waitMs));
     bool idle = false;
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
