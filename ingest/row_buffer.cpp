@@ -304,7 +304,14 @@ bool RowBuffer::tryAdd(const std::vector<ScalarField>& fields, int64_t timeMs) {
   // needs add() leaves the buffer as it was.
   if (!fastPath_ || !convertFastDimensions(fields) || !convertFastMetrics(fields)) return false;
 
+  uint32_t rowsBefore = numRows_;
   uint32_t row = rowFor(rollup_ ? queryGranularity_.bucketStartMs(timeMs) : timeMs);
+  // An existing row's metric cells lie far apart in large columns: ask for
+  // all of them before the first is needed, so that the cache misses
+  // overlap instead of following one another.
+  if (row < rowsBefore) {
+    for (const MetricColumn& column : metrics_) prefetchCells(column, row);
+  }
   for (size_t m = 0; m < metrics_.size(); ++m) aggregateFast(metrics_[m], metricInputs_[m], row, timeMs);
   markChanged(row);
   ++changeCount_;
@@ -456,6 +463,19 @@ void RowBuffer::combineNumber(MetricOp op, bool first, T& slot, T value) {
       slot = value;
       return;
   }
+}
+
+void RowBuffer::prefetchCells(const MetricColumn& column, uint32_t row) {
+  auto prefetch = [row](const auto& cells) {
+    if (row < cells.size()) __builtin_prefetch(cells.data() + row, 1);
+  };
+  prefetch(column.valid);
+  prefetch(column.ints);
+  prefetch(column.doubles);
+  prefetch(column.strings);
+  prefetch(column.orderMs);
+  prefetch(column.sketches);
+  prefetch(column.sketchStale);
 }
 
 void RowBuffer::aggregateFast(MetricColumn& column, const MetricInput& input, uint32_t row, int64_t timeMs) {

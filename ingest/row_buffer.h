@@ -133,6 +133,8 @@ class RowBuffer {
   bool convertFastDimensions(const std::vector<ScalarField>& fields);
   bool convertFastMetrics(const std::vector<ScalarField>& fields);
   void aggregateFast(MetricColumn& column, const MetricInput& input, uint32_t row, int64_t timeMs);
+  /// Asks the CPU to load row `row`'s cells of `column` into the cache.
+  static void prefetchCells(const MetricColumn& column, uint32_t row);
   /// Sets eventDimensions_ from row `row` of the dimension columns of `batch`.
   void readDimensions(const Batch& batch, size_t row);
   /// The code of `text` in the string dictionary, added when new.
