@@ -381,7 +381,7 @@ class StructuralWalk {
   }
 
 #if defined(__SSE2__)
-  /// The common case of skipNumber(), inline: an integer of at most 15
+  /// Skips the common case of skipNumber() inline: an integer of at most 15
   /// digits that the next token follows without whitespace, as in compact
   /// JSON. All bytes up to the next token are digits then. Whatever the
   /// next token is, the caller's grammar check reads it. Returns false

@@ -229,7 +229,7 @@ std::map<std::string, std::string> consumerSettings(const IngestionSpec& spec, s
   // when a partition has no new data, which would dominate the time from
   // produce to visible; the spec may set another value.
   if (!settings.contains("fetch.wait.max.ms")) settings["fetch.wait.max.ms"] = "20";
-  // librdkafka 2.0 stops fetching once a consumer's queue holds more than
+  // librdkafka 2.0 stops fetching once a consumer's queue contains more than
   // queued.max.messages.kbytes (default 64 MiB) or queued.min.messages
   // (100,000), and looks at the queue again only once a second. A consumer
   // that drains 64 MiB in a fraction of a second then waits for the rest

@@ -153,7 +153,7 @@ TEST(HllSketchTest, SerializedBytesAreStable) {
 }
 
 // Small sparse sets keep their first hashes in place and move to a hash set
-// past that; the state, the bytes and equality must not depend on which.
+// past that. The state, the bytes and equality must not depend on which.
 TEST(HllSketchTest, SmallSparseSetsAcrossTheInlineLimit) {
   for (int count = 0; count <= 12; ++count) {
     HllSketch forward = makeSketch(12);

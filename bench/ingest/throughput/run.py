@@ -22,7 +22,7 @@ Data sets:
   --hits-file. Spec: hits-rollup-supervisor.json beside this script.
 
 Each spec is submitted with the topic, useEarliestOffset and the broker's
-address in consumerProperties.bootstrap.servers replaced; its other
+address in consumerProperties.bootstrap.servers replaced. Its other
 consumerProperties are kept, so a copy of a spec can try librdkafka settings.
 
 Reported: events; wall seconds from the moment the consumer owns every
