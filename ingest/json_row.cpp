@@ -8,6 +8,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "ingest/ingestion_spec.h"
 #include "ingest/text_util.h"
 #include "simdjson.h"
 
@@ -616,6 +617,27 @@ std::string_view JsonRowParser::implementationName() const { return impl_->imple
 bool JsonRowParser::parse(std::string_view json) {
   for (ScalarField& field : fields_) field.kind = ScalarField::Kind::kAbsent;
   return mode_ == Mode::kStructuralIndex ? parseStructuralIndex(json) : parseDom(json);
+}
+
+std::optional<int64_t> scalarEventTimeMs(const TimestampSpec& spec, const ScalarField& field) {
+  absl::StatusOr<int64_t> ms;
+  switch (field.kind) {
+    case ScalarField::Kind::kAbsent:
+    case ScalarField::Kind::kNull:
+      return spec.missingValueMs;
+    case ScalarField::Kind::kString:
+      ms = spec.parser.parseText(field.text);
+      break;
+    case ScalarField::Kind::kBool:
+      return std::nullopt;
+    case ScalarField::Kind::kInt64:
+    case ScalarField::Kind::kUInt64:
+    case ScalarField::Kind::kDouble:
+      ms = spec.parser.parse(field.toValue());
+      break;
+  }
+  if (!ms.ok()) return std::nullopt;
+  return *ms;
 }
 
 bool JsonRowParser::parseDom(std::string_view json) {

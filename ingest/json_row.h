@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,13 @@ struct ScalarField {
   /// kind other than kAbsent.
   Value toValue() const;
 };
+
+struct TimestampSpec;
+
+/// Returns the event time in milliseconds of the timestamp field `field` as
+/// `spec` reads it: missingValue for an absent or NULL field, nullopt for a
+/// boolean or a value that does not parse.
+std::optional<int64_t> scalarEventTimeMs(const TimestampSpec& spec, const ScalarField& field);
 
 /// Not thread-safe: one supervisor worker owns one.
 class JsonRowParser {

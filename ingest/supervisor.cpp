@@ -446,25 +446,7 @@ void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offse
 }
 
 std::optional<int64_t> Supervisor::fastEventTimeMs(const std::vector<ScalarField>& fields) const {
-  const ScalarField& field = fields[static_cast<size_t>(timestampSlot_)];
-  absl::StatusOr<int64_t> ms;
-  switch (field.kind) {
-    case ScalarField::Kind::kAbsent:
-    case ScalarField::Kind::kNull:
-      return spec_.timestampSpec.missingValueMs;
-    case ScalarField::Kind::kString:
-      ms = spec_.timestampSpec.parser.parseText(field.text);
-      break;
-    case ScalarField::Kind::kBool:
-      return std::nullopt;
-    case ScalarField::Kind::kInt64:
-    case ScalarField::Kind::kUInt64:
-    case ScalarField::Kind::kDouble:
-      ms = spec_.timestampSpec.parser.parse(field.toValue());
-      break;
-  }
-  if (!ms.ok()) return std::nullopt;
-  return *ms;
+  return scalarEventTimeMs(spec_.timestampSpec, fields[static_cast<size_t>(timestampSlot_)]);
 }
 
 bool Supervisor::processJsonFast(Worker& worker, int32_t partition, int64_t offset, std::string_view payload) {

@@ -93,25 +93,6 @@ double threadCpuSeconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
-std::optional<int64_t> eventTimeMs(const IngestionSpec& spec, const ScalarField& field) {
-  absl::StatusOr<int64_t> ms;
-  switch (field.kind) {
-    case ScalarField::Kind::kAbsent:
-    case ScalarField::Kind::kNull:
-      return spec.timestampSpec.missingValueMs;
-    case ScalarField::Kind::kString:
-      ms = spec.timestampSpec.parser.parseText(field.text);
-      break;
-    case ScalarField::Kind::kBool:
-      return std::nullopt;
-    default:
-      ms = spec.timestampSpec.parser.parse(field.toValue());
-      break;
-  }
-  if (!ms.ok()) return std::nullopt;
-  return *ms;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -171,9 +152,10 @@ int main(int argc, char** argv) {
         continue;
       }
       const std::vector<ScalarField>& values = parser.fields();
-      std::optional<int64_t> timeMs =
-          timestampSlot >= 0 ? eventTimeMs(spec, values[static_cast<size_t>(timestampSlot)])
-                             : spec.timestampSpec.missingValueMs;
+      std::optional<int64_t> timeMs = spec.timestampSpec.missingValueMs;
+      if (timestampSlot >= 0) {
+        timeMs = furl::ingest::scalarEventTimeMs(spec.timestampSpec, values[static_cast<size_t>(timestampSlot)]);
+      }
       if (!timeMs.has_value()) {
         ++declined;
         continue;
