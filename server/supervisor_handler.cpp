@@ -1,9 +1,11 @@
 #include "server/supervisor_handler.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "boost/beast/http/field.hpp"
 #include "common/logging.h"
+#include "common/time_util.h"
 #include "fmt/format.h"
 #include "format/value_text.h"
 #include "server/request_util.h"
@@ -77,7 +79,12 @@ HttpResponse idResponse(const HttpRequest& request, const std::string& id) {
   return jsonResponse(request, http::status::ok, std::move(body));
 }
 
-std::string isoTime(int64_t ms) { return Value::timestampMs(ms).toString(); }
+/// ISO-8601 in UTC with milliseconds, as Druid writes times: 2026-12-05T14:41:40.942Z.
+std::string isoTime(int64_t ms) {
+  std::string text = formatTimestamp(ms, /*withMillis=*/true);
+  std::replace(text.begin(), text.end(), ' ', 'T');
+  return text + "Z";
+}
 
 std::string statusBody(const ingest::SupervisorReport& report) {
   const ingest::SupervisorStatus& status = report.status;
@@ -95,7 +102,10 @@ std::string statusBody(const ingest::SupervisorReport& report) {
   fmt::format_to(std::back_inserter(body), ",\"partitions\":{},\"state\":", status.partitions.size());
   appendString(body, report.state);
   body += ",\"detailedState\":";
-  appendString(body, report.state);
+  // Druid's detailed state while a running supervisor waits for the stream:
+  // here, until Kafka assigns it partitions.
+  bool connecting = report.state == "RUNNING" && status.partitions.empty();
+  appendString(body, connecting ? std::string("CONNECTING_TO_STREAM") : report.state);
   fmt::format_to(std::back_inserter(body), ",\"suspended\":{},\"healthy\":{},\"offsetsEpoch\":{}",
                  report.state == "SUSPENDED", report.state != "UNHEALTHY_SUPERVISOR", report.offsetsEpoch);
 

@@ -35,6 +35,7 @@ import copy
 import gzip
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -230,7 +231,19 @@ def run_checks(checks, server, broker, kcat, lines, events):
     checks.equal("submit plain spec", (200, "wikipedia"), (status, body.get("id") if isinstance(body, dict) else body))
     checks.true("submit returns notes", isinstance(body, dict) and any("replicas" in n for n in body.get("notes", [])),
                 f"body: {body}")
+    # Until Kafka assigns partitions the detailed state is
+    # CONNECTING_TO_STREAM. The development broker takes about 3 s to assign.
+    _, body = api(server, "GET", "/wikipedia/status")
+    payload = body["payload"]
+    checks.equal("detailed state before and after assignment",
+                 "CONNECTING_TO_STREAM" if payload["partitions"] == 0 else "RUNNING", payload["detailedState"])
+    checks.equal("state while connecting", ["RUNNING", True], [payload["state"], payload["healthy"]])
+    checks.true("generationTime is ISO-8601 in UTC",
+                re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", body["generationTime"]) is not None,
+                body["generationTime"])
     wait_for("wikipedia partitions assigned", lambda: assigned(server, "wikipedia", 3), 60)
+    _, body = api(server, "GET", "/wikipedia/status")
+    checks.equal("detailed state once assigned", "RUNNING", body["payload"]["detailedState"])
     started = time.monotonic()
     produce(kcat, address, "wikipedia", lines)
     wait_for("all events in wikipedia", lambda: count(server, "wikipedia") >= len(events), 180)
