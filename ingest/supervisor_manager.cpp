@@ -173,8 +173,9 @@ absl::Status SupervisorManager::suspend(const std::string& id) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return absl::NotFoundError(strCat("supervisor '", id, "' not found"));
   Entry& entry = it->second;
+  // The stopped supervisor stays, so that its status and counters can
+  // still be read; resume() starts a new one.
   if (entry.supervisor != nullptr) entry.supervisor->stop();
-  entry.supervisor.reset();
   entry.startError.clear();
   entry.suspended = true;
   return persistLocked();

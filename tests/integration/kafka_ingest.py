@@ -414,10 +414,12 @@ def run_checks(checks, server, broker, kcat, lines, events):
     checks.true("latency probes visible", len(latencies) == 10)
 
     # Suspend stops reading; resume catches up.
+    counters_before = stats(server, "latency")["totals"]["buildSegments"]
     status, _ = api(server, "POST", "/latency/suspend")
     checks.equal("suspend", 200, status)
     _, body = api(server, "GET", "/latency/status")
     checks.equal("suspended state", "SUSPENDED", body["payload"]["state"])
+    checks.equal("counters kept while suspended", counters_before, stats(server, "latency")["totals"]["buildSegments"])
     produce(kcat, address, "latency", [json.dumps(dict(events[0], page="while-suspended"))])
     time.sleep(1.0)
     checks.equal("nothing read while suspended", 10, count(server, "latency"))
