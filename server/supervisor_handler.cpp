@@ -86,6 +86,30 @@ std::string isoTime(int64_t ms) {
   return text + "Z";
 }
 
+/// Druid's detailed state: the state, or CONNECTING_TO_STREAM while a
+/// running supervisor waits for Kafka to assign it partitions.
+std::string detailedState(const ingest::SupervisorReport& report) {
+  bool connecting = report.state == "RUNNING" && report.status.partitions.empty();
+  return connecting ? "CONNECTING_TO_STREAM" : report.state;
+}
+
+/// Appends the `"state"`, `"detailedState"`, `"healthy"` and
+/// `"suspended"` members of the list with `?state=true`.
+void appendStateMembers(std::string& body, const ingest::SupervisorReport& report) {
+  body += ",\"state\":";
+  appendString(body, report.state);
+  body += ",\"detailedState\":";
+  appendString(body, detailedState(report));
+  fmt::format_to(std::back_inserter(body), ",\"healthy\":{},\"suspended\":{}",
+                 report.state != "UNHEALTHY_SUPERVISOR", report.state == "SUSPENDED");
+}
+
+/// Returns true when the query parameter is given without a value or with one other than "false".
+bool flagSet(const RequestTarget& target, const std::string& name) {
+  auto it = target.params.find(name);
+  return it != target.params.end() && it->second != "false";
+}
+
 std::string statusBody(const ingest::SupervisorReport& report) {
   const ingest::SupervisorStatus& status = report.status;
   int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -102,10 +126,7 @@ std::string statusBody(const ingest::SupervisorReport& report) {
   fmt::format_to(std::back_inserter(body), ",\"partitions\":{},\"state\":", status.partitions.size());
   appendString(body, report.state);
   body += ",\"detailedState\":";
-  // Druid's detailed state while a running supervisor waits for the stream:
-  // here, until Kafka assigns it partitions.
-  bool connecting = report.state == "RUNNING" && status.partitions.empty();
-  appendString(body, connecting ? std::string("CONNECTING_TO_STREAM") : report.state);
+  appendString(body, detailedState(report));
   fmt::format_to(std::back_inserter(body), ",\"suspended\":{},\"healthy\":{},\"offsetsEpoch\":{}",
                  report.state == "SUSPENDED", report.state != "UNHEALTHY_SUPERVISOR", report.offsetsEpoch);
 
@@ -241,11 +262,29 @@ HttpResponse handleSupervisorRequest(ingest::SupervisorManager& manager, HttpReq
       return jsonResponse(request, http::status::ok, std::move(body));
     }
     if (isGet) {
+      // Druid's list: the ids, or with ?full and ?state=true one object
+      // per supervisor with its spec and its state.
+      bool full = flagSet(target, "full");
+      bool state = flagSet(target, "state");
       std::string body = "[";
       std::vector<std::string> ids = manager.ids();
-      for (size_t i = 0; i < ids.size(); ++i) {
-        if (i > 0) body += ",";
-        appendString(body, ids[i]);
+      bool first = true;
+      for (const std::string& id : ids) {
+        if (!full && !state) {
+          if (!first) body += ",";
+          first = false;
+          appendString(body, id);
+          continue;
+        }
+        auto report = manager.report(id);
+        if (!report.ok()) continue;  // terminated meanwhile
+        if (!first) body += ",";
+        first = false;
+        body += "{\"id\":";
+        appendString(body, id);
+        if (full) body += ",\"spec\":" + report->specJson;
+        if (state) appendStateMembers(body, *report);
+        body += "}";
       }
       body += "]";
       return jsonResponse(request, http::status::ok, std::move(body));
@@ -253,11 +292,18 @@ HttpResponse handleSupervisorRequest(ingest::SupervisorManager& manager, HttpReq
     return errorResponse(request, http::status::method_not_allowed, "use POST to submit a spec or GET to list");
   }
 
-  // One supervisor: /{id}/{action}.
+  // One supervisor: /{id} for its spec, /{id}/{action}.
   size_t slash = rest.find('/', 1);
+  if (rest.front() == '/' && slash == std::string_view::npos && rest.size() > 1) {
+    if (!isGet) return errorResponse(request, http::status::method_not_allowed, "use GET for a supervisor's spec");
+    auto report = manager.report(percentDecode(rest.substr(1)));
+    if (!report.ok()) return statusError(request, report.status());
+    return jsonResponse(request, http::status::ok, report->specJson);
+  }
   if (rest.front() != '/' || slash == std::string_view::npos) {
     return errorResponse(request, http::status::not_found,
-                         "unknown path; expected /druid/indexer/v1/supervisor/{id}/{status|stats|suspend|resume|reset|terminate}");
+                         "unknown path; expected /druid/indexer/v1/supervisor/{id} or "
+                         "/druid/indexer/v1/supervisor/{id}/{status|stats|suspend|resume|reset|terminate}");
   }
   std::string id = percentDecode(rest.substr(1, slash - 1));
   std::string_view action = rest.substr(slash + 1);

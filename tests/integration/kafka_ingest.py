@@ -227,7 +227,8 @@ def run_checks(checks, server, broker, kcat, lines, events):
     checks.true("invalid spec message", "segmentGranularity" in str(body), f"body: {body}")
 
     # Plain spec: latest offsets, so wait for the assignment before producing.
-    status, body = api(server, "POST", body=make_spec(PLAIN_SPEC, address))
+    plain_spec = make_spec(PLAIN_SPEC, address)
+    status, body = api(server, "POST", body=plain_spec)
     checks.equal("submit plain spec", (200, "wikipedia"), (status, body.get("id") if isinstance(body, dict) else body))
     checks.true("submit returns notes", isinstance(body, dict) and any("replicas" in n for n in body.get("notes", [])),
                 f"body: {body}")
@@ -270,6 +271,16 @@ def run_checks(checks, server, broker, kcat, lines, events):
     plain_stats = stats(server, "wikipedia")["totals"]["buildSegments"]
     checks.equal("plain stats", {"processed": len(events), "processedWithError": 0, "thrownAway": 0, "unparseable": 0},
                  plain_stats)
+
+    # Druid's reads of specs: one supervisor's spec, and the list with
+    # ?full (specs) and ?state=true (states).
+    checks.equal("spec of one supervisor", (200, plain_spec), api(server, "GET", "/wikipedia"))
+    checks.equal("spec of an unknown supervisor", 404, api(server, "GET", "/nosuch")[0])
+    checks.equal("list", (200, ["wikipedia"]), api(server, "GET", ""))
+    checks.equal("list with specs", (200, [{"id": "wikipedia", "spec": plain_spec}]), api(server, "GET", "?full"))
+    checks.equal("list with states", (200, [{"id": "wikipedia", "state": "RUNNING", "detailedState": "RUNNING",
+                                             "healthy": True, "suspended": False}]),
+                 api(server, "GET", "?state=true"))
 
     # Rollup spec: earliest offsets; the filter drops #en.wikipedia.
     status, body = api(server, "POST", body=make_spec(ROLLUP_SPEC, address))
