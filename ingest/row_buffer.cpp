@@ -173,7 +173,9 @@ Conversion toText(const FieldValues* values, std::string& out) {
   }
   // TODO: Druid keeps multi-value dimensions as arrays that GROUP BY
   // unnests; Furl has no array type yet, so they are stored as JSON text.
-  out = "[";
+  // assign(1, '[') rather than = "[": GCC 12 reports a false -Wrestrict
+  // overlap for the latter once it is inlined here.
+  out.assign(1, '[');
   for (size_t i = 0; i < values->size(); ++i) {
     if (i > 0) out += ',';
     if ((*values)[i].isNull()) {

@@ -233,7 +233,10 @@ absl::Status DatabaseImpl::loadSegments() {
       snapshot->infos.push_back(info);
       snapshot->segments.push_back(std::move(*segment));
     }
-    tables_[name] = TableEntry{nextIncarnation_++, replaceSegments(*snapshot, {}, {})};
+    TableEntry entry;
+    entry.incarnation = nextIncarnation_++;
+    entry.snapshot = replaceSegments(*snapshot, {}, {});
+    tables_[name] = std::move(entry);
   }
   nextSegmentNumber_.store(state.nextSegmentNumber);
   return absl::OkStatus();
@@ -306,7 +309,9 @@ absl::Status DatabaseImpl::createTable(const TableDef& def, bool orReplace, bool
     replaced = std::move(entry.snapshot);
     auto snapshot = std::make_shared<TableSnapshot>();
     snapshot->def = def;
-    entry = TableEntry{nextIncarnation_++, std::move(snapshot)};
+    entry = TableEntry();
+    entry.incarnation = nextIncarnation_++;
+    entry.snapshot = std::move(snapshot);
   }
   if (replaced != nullptr) {
     for (const auto& segment : replaced->segments) {

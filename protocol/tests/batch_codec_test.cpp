@@ -216,7 +216,9 @@ TEST(BatchCodecTest, SplitsBySize) {
     ASSERT_EQ(begin, next);
     ASSERT_LT(begin, end);
     size_t bytes = encodedSizeBytes(batch, begin, end);
-    if (end - begin > 1) ASSERT_LE(bytes, 2000u) << "rows " << begin << ".." << end;
+    if (end - begin > 1) {
+      ASSERT_LE(bytes, 2000u) << "rows " << begin << ".." << end;
+    }
     next = end;
   }
   ASSERT_EQ(next, 1000u);

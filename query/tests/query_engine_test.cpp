@@ -199,7 +199,9 @@ TEST_F(QueryEngineTest, TimeColumnRule) {
     const storage::TableDef& def = (*snapshot)->def;
     std::string chosen = def.timeColumn < 0 ? "" : def.columns[def.timeColumn].name;
     EXPECT_EQ(chosen, c.timeColumn) << c.ddl;
-    if (!c.timeColumn.empty()) EXPECT_EQ(def.segmentGranularity, c.granularity) << c.ddl;
+    if (!c.timeColumn.empty()) {
+      EXPECT_EQ(def.segmentGranularity, c.granularity) << c.ddl;
+    }
   }
 }
 
