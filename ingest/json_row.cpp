@@ -399,8 +399,8 @@ class StructuralWalk {
     if (length == 0 || length > 15) return false;
     __m128i offsets = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits)), _mm_set1_epi8('0'));
     __m128i digitBytes = _mm_cmpeq_epi8(_mm_min_epu8(offsets, _mm_set1_epi8(9)), offsets);
-    uint32_t wanted = (1u << length) - 1;
-    if ((static_cast<uint32_t>(_mm_movemask_epi8(digitBytes)) & wanted) != wanted) return false;
+    uint32_t tokenMask = (1u << length) - 1;
+    if ((static_cast<uint32_t>(_mm_movemask_epi8(digitBytes)) & tokenMask) != tokenMask) return false;
     // One branch for both conditions: which numbers have several digits
     // follows no pattern the branch predictor could learn.
     if ((length > 1) & (*digits == '0')) return false;

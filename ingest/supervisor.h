@@ -130,11 +130,12 @@ struct SupervisorOptions {
   HotTableOptions hot;
 };
 
-/// The librdkafka properties of consumer `index` of a supervisor: the
-/// spec's consumerProperties, the settings exactly-once needs (group.id,
-/// no automatic commits or offset resets, a client.id per consumer) and
-/// Furl's defaults for fetch.wait.max.ms, queued.max.messages.kbytes and
-/// queued.min.messages where the spec does not set them.
+/// Returns the librdkafka properties of consumer `index` of a supervisor.
+/// They start from the spec's consumerProperties. The settings exactly-once
+/// needs override them: group.id, no automatic commits or offset resets and
+/// a client.id per consumer. Furl's defaults for fetch.wait.max.ms,
+/// queued.max.messages.kbytes and queued.min.messages fill what the spec
+/// leaves out.
 std::map<std::string, std::string> consumerSettings(const IngestionSpec& spec, size_t index);
 
 /// Not copyable. start() and stop() are called from one thread at a time;

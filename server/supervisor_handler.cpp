@@ -94,7 +94,7 @@ std::string detailedState(const ingest::SupervisorReport& report) {
 }
 
 /// Appends the `"state"`, `"detailedState"`, `"healthy"` and
-/// `"suspended"` members of the list with `?state=true`.
+/// `"suspended"` members of a status and of the list with `?state=true`.
 void appendStateMembers(std::string& body, const ingest::SupervisorReport& report) {
   body += ",\"state\":";
   appendString(body, report.state);
@@ -123,12 +123,9 @@ std::string statusBody(const ingest::SupervisorReport& report) {
   appendString(body, status.id);
   body += ",\"stream\":";
   appendString(body, status.topic);
-  fmt::format_to(std::back_inserter(body), ",\"partitions\":{},\"state\":", status.partitions.size());
-  appendString(body, report.state);
-  body += ",\"detailedState\":";
-  appendString(body, detailedState(report));
-  fmt::format_to(std::back_inserter(body), ",\"suspended\":{},\"healthy\":{},\"offsetsEpoch\":{}",
-                 report.state == "SUSPENDED", report.state != "UNHEALTHY_SUPERVISOR", report.offsetsEpoch);
+  fmt::format_to(std::back_inserter(body), ",\"partitions\":{}", status.partitions.size());
+  appendStateMembers(body, report);
+  fmt::format_to(std::back_inserter(body), ",\"offsetsEpoch\":{}", report.offsetsEpoch);
 
   // Offsets per partition: read, committed with the rows, and the end of the log.
   auto offsetMap = [&](std::string_view name, auto value) {

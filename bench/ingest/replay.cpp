@@ -3,8 +3,8 @@
 //
 //   furl-ingest-replay --spec SPEC.json --input EVENTS.json [--limit N] [--repeat R]
 //
-// Reads the first N lines of a JSONEachRow file into one buffer (as
-// librdkafka holds a fetched batch) and replays them R times through what a
+// Reads the first N lines of a JSONEachRow file into one buffer, back to
+// back as in a fetched Kafka batch. Then replays them R times through what a
 // supervisor does per JSON message: JsonRowParser, the timestamp, the
 // spec's filter and RowBuffer::tryAdd into one buffer per segment chunk.
 // Not included: Kafka (fetching, decompression, the consumer queue), the

@@ -163,9 +163,9 @@ TEST(HllSketchTest, SmallSparseSetsAcrossTheInlineLimit) {
       forward.updateInt64(i);
       forward.updateInt64(i);  // repeats change nothing
       backward.updateInt64(count - 1 - i);
-      HllSketch one = makeSketch(12);
-      one.updateInt64(i);
-      merged.merge(one);
+      HllSketch single = makeSketch(12);
+      single.updateInt64(i);
+      merged.merge(single);
     }
     SCOPED_TRACE(count);
     EXPECT_EQ(forward.estimate(), count);
