@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/logging.h"
+#include "common/thread_name.h"
 #include "ingest/supervisor.h"
 #include "ingest/text_util.h"
 
@@ -115,7 +116,10 @@ void HotTable::start() {
     std::lock_guard<std::mutex> lock(wakeMutex_);
     stopping_ = false;
   }
-  thread_ = std::thread([this] { persistLoop(); });
+  thread_ = std::thread([this] {
+    setThreadName("furl-persist");
+    persistLoop();
+  });
 }
 
 void HotTable::stop() {

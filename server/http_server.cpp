@@ -14,6 +14,7 @@
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
 #include "common/logging.h"
+#include "common/thread_name.h"
 #include "fmt/format.h"
 #include "server/worker_pool.h"
 
@@ -380,7 +381,10 @@ absl::Status HttpServer::start() {
   accept();
   uint32_t numThreads = std::max<uint32_t>(1, options_.numThreads);
   for (uint32_t i = 0; i < numThreads; ++i) {
-    threads_.emplace_back([this] { runThread(); });
+    threads_.emplace_back([this] {
+      setThreadName("furl-http");
+      runThread();
+    });
   }
   return absl::OkStatus();
 }

@@ -4,13 +4,17 @@
 #include <exception>
 
 #include "common/logging.h"
+#include "common/thread_name.h"
 
 namespace furl::server {
 
 WorkerPool::WorkerPool(uint32_t numThreads, uint32_t maxQueued) : maxQueued_(maxQueued) {
   numThreads = std::max<uint32_t>(1, numThreads);
   threads_.reserve(numThreads);
-  for (uint32_t i = 0; i < numThreads; ++i) threads_.emplace_back([this] { runThread(); });
+  for (uint32_t i = 0; i < numThreads; ++i) threads_.emplace_back([this] {
+    setThreadName("furl-query");
+    runThread();
+  });
 }
 
 WorkerPool::~WorkerPool() { stop(); }

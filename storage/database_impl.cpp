@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "common/logging.h"
 #include "common/status.h"
+#include "common/thread_name.h"
 #include "storage/file_io.h"
 #include "storage/segment_writer.h"
 #include "storage/tiering_rules.h"
@@ -149,11 +150,17 @@ absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::open(const std::stri
   }
 
   if (options.backgroundMerge) {
-    database->mergeThread_ = std::thread([db = database.get()] { db->mergeLoop(); });
+    database->mergeThread_ = std::thread([db = database.get()] {
+      setThreadName("furl-merge");
+      db->mergeLoop();
+    });
     database->requestMerge();
   }
   if (options.tieringIntervalMs > 0) {
-    database->tieringThread_ = std::thread([db = database.get()] { db->tieringLoop(); });
+    database->tieringThread_ = std::thread([db = database.get()] {
+      setThreadName("furl-tiering");
+      db->tieringLoop();
+    });
   }
   logger("storage.database")
       ->info("database opened dir={} tables={} segments={} ms={}", dataDir, database->tables_.size(),

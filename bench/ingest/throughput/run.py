@@ -95,6 +95,21 @@ def process_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S
 
 
+def thread_cpu_seconds(pid):
+    """utime + stime per thread name of a live process: {name: seconds}."""
+    totals = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                head, tail = f.read().rsplit(")", 1)
+        except FileNotFoundError:  # the thread ended
+            continue
+        name = head.split("(", 1)[1]
+        fields = tail.split()
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S
+    return totals
+
+
 def write_wikipedia(path, repeat, limit):
     """Write the sample `repeat` times, copy k shifted by k days; return the event count."""
     with gzip.open(WIKIPEDIA_SAMPLE, "rt", encoding="utf-8") as f:
@@ -151,9 +166,11 @@ def produce(kcat, address, topic, path, limit, compression):
         raise RuntimeError(f"kcat -P failed with status {result.returncode}: {result.stderr.decode()}")
 
 
-def start_perf(output, call_graph, pid):
-    """Sample furld's CPU with perf (the cpu-clock software event, which also works in VMs)."""
-    command = ["perf", "record", "-e", "cpu-clock", "-F", "499", "-p", str(pid), "-o", output]
+def start_perf(output, call_graph, pid, event):
+    """Sample furld with perf: by default its CPU with the cpu-clock software event, which also works in VMs."""
+    command = ["perf", "record", "-e", event, "-p", str(pid), "-o", output]
+    if event == "cpu-clock":
+        command += ["-F", os.environ.get("FURL_PERF_FREQ", "499")]
     if call_graph:
         command += ["--call-graph", call_graph]
     profiler = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -274,6 +291,7 @@ def run(args, work_dir):
         events = count_lines(input_path, args.limit)
         spec_path, topic, count_metric = HITS_SPEC, "hits", "hits"
         produce_limit = args.limit
+    spec_path = args.spec or spec_path
     input_bytes = os.path.getsize(input_path)
     if produce_limit is not None:
         input_bytes = min(input_bytes, produce_limit * 4096)  # only sizes the partition count
@@ -301,8 +319,9 @@ def run(args, work_dir):
 
         spec = load_spec(spec_path, broker.address, topic)
         supervisor_id = spec["spec"]["dataSchema"]["dataSource"]
-        profiler = start_perf(args.perf_record, args.perf_call_graph, pid) if args.perf_record else None
+        profiler = start_perf(args.perf_record, args.perf_call_graph, pid, args.perf_event) if args.perf_record else None
         cpu_before = process_cpu_seconds(pid)
+        threads_before = thread_cpu_seconds(pid)
         broker_cpu_before = process_cpu_seconds(broker.process.pid)
         submitted = time.monotonic()
         status, body = api(server, "POST", body=spec)
@@ -313,6 +332,8 @@ def run(args, work_dir):
         stats = wait_until_consumed(server, supervisor_id, events, args.timeout, args.poll)
         done = time.monotonic()
         cpu_s = process_cpu_seconds(pid) - cpu_before
+        threads_after = thread_cpu_seconds(pid)
+        thread_cpu_s = {name: seconds - threads_before.get(name, 0.0) for name, seconds in threads_after.items()}
         broker_cpu_s = process_cpu_seconds(broker.process.pid) - broker_cpu_before
         if profiler is not None:
             stop_perf(profiler)
@@ -352,6 +373,8 @@ def run(args, work_dir):
     print(f"every kept event visible to queries {visible_lag_s:.3f} s after the stats counted them (not in wall_s)")
     print(f"partitions assigned {assigned - submitted:.2f} s after submitting (not in wall_s); "
           f"broker CPU {broker_cpu_s:.2f} s (not in furld_cpu_s)")
+    busy_threads = sorted(((seconds, name) for name, seconds in thread_cpu_s.items() if seconds > 0), reverse=True)
+    print("furld CPU by thread name: " + ", ".join(f"{name} {seconds:.2f} s" for seconds, name in busy_threads))
     summary = {
         "dataset": args.dataset,
         "events": events,
@@ -404,7 +427,11 @@ def main(argv=None):
                         help="record a perf profile of furld from submit until done into FILE")
     parser.add_argument("--perf-call-graph", metavar="MODE",
                         help="perf --call-graph mode for --perf-record, such as dwarf,16384 [none]")
+    parser.add_argument("--perf-event", default="cpu-clock",
+                        help="perf event for --perf-record, such as page-faults [cpu-clock]")
     parser.add_argument("--json", help="also write the summary to this JSON file")
+    parser.add_argument("--spec", help="submit this spec instead of the data set's own, such as a copy "
+                                       "with other consumerProperties")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.rows < 1 or (args.partitions is not None and args.partitions < 1) or (args.limit is not None and args.limit < 1):
         parser.error("--repeat, --rows, --partitions and --limit must be at least 1")
