@@ -29,6 +29,10 @@
 #include "ingest/ingestion_spec.h"
 #include "storage/database_impl.h"
 
+// librdkafka's C message type (rdkafka.h), which the consume loop reads.
+struct rd_kafka_message_s;
+using rd_kafka_message_t = rd_kafka_message_s;
+
 namespace RdKafka {
 class KafkaConsumer;
 class TopicPartition;
@@ -182,11 +186,21 @@ class Supervisor {
     std::optional<OffsetReset> lastReset;
     /// When an automatic reset that could not read the watermarks is tried again (steady ms).
     int64_t resetRetryMs = 0;
+    /// The worker's move count when the read position last moved.
+    uint64_t movedAt = 0;
   };
 
   absl::Status startWorker(size_t index);
   void run(Worker& worker);
   void processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload);
+  /// Handles a message that carries a librdkafka error or event instead of a value.
+  void handleMessageError(Worker& worker, const rd_kafka_message_t& message);
+  /// True when the read position of `partition` moved after the move count
+  /// was `readAt`, or the partition is no longer assigned.
+  static bool movedSince(const Worker& worker, int32_t partition, uint64_t readAt);
+  /// Records that the read position of `partition` moved, or of every
+  /// partition for nullopt.
+  static void markMoved(Worker& worker, std::optional<int32_t> partition);
   /// Handles a JSON message through the worker's JsonRowParser and
   /// HotTable::tryAdd(). Returns false, with nothing recorded, when the
   /// message needs the general path of processMessage().
