@@ -36,6 +36,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -60,6 +61,7 @@ class Broker:
 
     def __init__(self, binary, topics, port=None, work_dir=None):
         """`work_dir` keeps the port file and broker.log; a new temporary folder by default."""
+        self.owns_work_dir = work_dir is None
         self.work_dir = work_dir or tempfile.mkdtemp(prefix="furl-kafka-test-")
         port_file = os.path.join(self.work_dir, "bootstrap")
         self.port = port or free_port()
@@ -74,6 +76,7 @@ class Broker:
         # The broker may have created the port file but not written it yet.
         while not (os.path.exists(port_file) and os.path.getsize(port_file) > 0):
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.owns_work_dir = False  # the error names the log in it
                 self.stop()
                 raise RuntimeError(f"furl-kafka-broker did not start; see {self.log_path}")
             time.sleep(0.05)
@@ -89,6 +92,12 @@ class Broker:
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log.close()
+        # A folder the caller passed stays; FURL_TEST_KEEP=1 keeps ours for a look.
+        if self.owns_work_dir:
+            if os.environ.get("FURL_TEST_KEEP") == "1":
+                print(f"kept broker directory {self.work_dir}", file=sys.stderr)
+            else:
+                shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
 def produce(kcat, address, topic, lines, keyed=False):
