@@ -260,6 +260,15 @@ std::map<std::string, std::string> consumerSettings(const IngestionSpec& spec, s
   // has a queue of its own.
   if (!settings.contains("queued.max.messages.kbytes")) settings["queued.max.messages.kbytes"] = "262144";
   if (!settings.contains("queued.min.messages")) settings["queued.min.messages"] = "1000000";
+  // librdkafka reads each fetch response (up to fetch.max.bytes, 50 MiB by
+  // default) into one buffer, which glibc maps afresh for every response
+  // above 32 MiB (see tuneMalloc() in server/main.cpp). librdkafka requires
+  // fetch.max.bytes >= message.max.bytes and receive.message.max.bytes >=
+  // fetch.max.bytes + 512, so a spec that sets one of them keeps its own.
+  if (!settings.contains("fetch.max.bytes") && !settings.contains("message.max.bytes") &&
+      !settings.contains("receive.message.max.bytes")) {
+    settings["fetch.max.bytes"] = "16777216";
+  }
   return settings;
 }
 

@@ -41,6 +41,7 @@ TEST(ConsumerSettingsTest, AddsFetchDefaultsTheSpecLeavesOut) {
   EXPECT_EQ(settings.at("fetch.wait.max.ms"), "20");
   EXPECT_EQ(settings.at("queued.max.messages.kbytes"), "262144");
   EXPECT_EQ(settings.at("queued.min.messages"), "1000000");
+  EXPECT_EQ(settings.at("fetch.max.bytes"), "16777216");
   EXPECT_EQ(settings.at("group.id"), "furl-events");
   EXPECT_EQ(settings.at("client.id"), "furl-events");
   EXPECT_EQ(settings.at("enable.auto.commit"), "false");
@@ -58,6 +59,27 @@ TEST(ConsumerSettingsTest, KeepsTheSpecsFetchSettings) {
   EXPECT_EQ(settings.at("queued.max.messages.kbytes"), "65536");
   EXPECT_EQ(settings.at("queued.min.messages"), "100000");
   expectLibrdkafkaAccepts(settings);
+}
+
+// librdkafka checks these sizes against each other when the consumer is
+// created, so a spec's own message size keeps librdkafka's fetch size.
+TEST(ConsumerSettingsTest, FetchSizeDefaultYieldsToTheSpecsMessageSizes) {
+  for (const char* properties : {R"({"bootstrap.servers":"127.0.0.1:9092","message.max.bytes":"33554432"})",
+                                 R"({"bootstrap.servers":"127.0.0.1:9092","fetch.max.bytes":"1048576"})",
+                                 R"({"bootstrap.servers":"127.0.0.1:9092","receive.message.max.bytes":"67108864"})"}) {
+    IngestionSpec spec = specWith(properties);
+    std::map<std::string, std::string> settings = consumerSettings(spec, 0);
+    for (const auto& [key, value] : spec.ioConfig.consumerProperties) EXPECT_EQ(settings.at(key), value) << key;
+    if (!spec.ioConfig.consumerProperties.contains("fetch.max.bytes")) {
+      EXPECT_FALSE(settings.contains("fetch.max.bytes")) << properties;
+    }
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    for (const auto& [key, value] : settings) ASSERT_EQ(conf->set(key, value, error), RdKafka::Conf::CONF_OK) << error;
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+    EXPECT_NE(consumer, nullptr) << properties << ": " << error;
+    if (consumer != nullptr) consumer->close();
+  }
 }
 
 TEST(ConsumerSettingsTest, ExactlyOnceSettingsOverrideTheSpec) {
