@@ -360,9 +360,8 @@ void Supervisor::run(Worker& worker) {
   // into the cache while the current one is parsed: replaying hits messages
   // from memory, loading the next one ahead took 5% less CPU time. A
   // rebalance callback or a seek may move a partition between the two
-  // reads; `held` is then dropped, because the moved partition reads it
-  // again or it belongs to another consumer now. heldAt is the move count
-  // when it was read.
+  // reads. `held` is then dropped: the moved partition reads it again, or
+  // another consumer owns it now. heldAt is the move count at its read.
   MessagePtr held;
   uint64_t heldAt = 0;
   while (!stopRequested_.load()) {

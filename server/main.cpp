@@ -63,8 +63,8 @@ furl::storage::StorageTuning storageTuningFromEnvironment() {
 /// response and a decompressed batch of up to a few MiB many times a
 /// second, so each one came from fresh pages: 235,000 page faults for 1M
 /// hits rows. Blocks up to 32 MiB now come from the heaps, up to 256 MiB
-/// of free heap memory is kept for reuse, and heaps grow 64 MiB at a time:
-/// about 140,000 faults, and 6% more events per CPU second
+/// of free heap memory is kept for reuse, and heaps grow 64 MiB at a time.
+/// That left about 140,000 faults and gave 6% more events per CPU second
 /// (docs/ingestion.md). A GLIBC_TUNABLES setting in the environment leaves
 /// glibc's own choices.
 void tuneMalloc() {

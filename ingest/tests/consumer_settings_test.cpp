@@ -63,7 +63,7 @@ TEST(ConsumerSettingsTest, KeepsTheSpecsFetchSettings) {
 
 // librdkafka checks these sizes against each other when the consumer is
 // created, so a spec's own message size keeps librdkafka's fetch size.
-TEST(ConsumerSettingsTest, FetchSizeDefaultYieldsToTheSpecsMessageSizes) {
+TEST(ConsumerSettingsTest, KeepsSpecMessageSizes) {
   for (const char* properties : {R"({"bootstrap.servers":"127.0.0.1:9092","message.max.bytes":"33554432"})",
                                  R"({"bootstrap.servers":"127.0.0.1:9092","fetch.max.bytes":"1048576"})",
                                  R"({"bootstrap.servers":"127.0.0.1:9092","receive.message.max.bytes":"67108864"})"}) {
