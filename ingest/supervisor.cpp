@@ -108,6 +108,9 @@ struct Supervisor::Worker {
   uint64_t moves = 0;
   /// The last move of every partition at once (Partition::movedAt for one).
   uint64_t allMovedAt = 0;
+  /// Partitions assigned at a logical offset may still wait for their first
+  /// message while this is above 0 (see resolveStart()).
+  size_t unresolvedPartitions = 0;
 };
 
 class Supervisor::RebalanceHandler : public RdKafka::RebalanceCb {
@@ -376,10 +379,16 @@ void Supervisor::run(Worker& worker) {
     MessagePtr next(rd_kafka_consumer_poll(consumer, 0));
     if (next == nullptr && held == nullptr && waitMs > 0) next.reset(rd_kafka_consumer_poll(consumer, waitMs));
     uint64_t nextAt = worker.moves;
-    if (next != nullptr) prefetchPayload(*next);
+    if (next != nullptr) {
+      prefetchPayload(*next);
+      if (worker.unresolvedPartitions > 0 && next->err == RD_KAFKA_RESP_ERR_NO_ERROR) resolveStart(worker, *next);
+    }
 
     bool idle = held == nullptr;
-    if (held != nullptr && !movedSince(worker, held->partition, heldAt)) {
+    // Only data and out-of-range errors belong to a read position.
+    bool positional = held != nullptr && (held->err == RD_KAFKA_RESP_ERR_NO_ERROR ||
+                                          held->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET);
+    if (held != nullptr && (!positional || !movedSince(worker, held->partition, heldAt))) {
       if (held->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         processMessage(worker, held->partition, held->offset,
                        std::string_view(static_cast<const char*>(held->payload), held->len));
@@ -421,6 +430,25 @@ bool Supervisor::movedSince(const Worker& worker, int32_t partition, uint64_t re
   if (partition < 0) return false;
   auto found = worker.partitions.find(partition);
   return found == worker.partitions.end() || found->second.movedAt > readAt;
+}
+
+void Supervisor::resolveStart(Worker& worker, const rd_kafka_message_t& message) {
+  auto found = worker.partitions.find(message.partition);
+  if (found == worker.partitions.end() || found->second.currentOffset >= 0) return;
+  // The first message of a partition assigned at a logical offset fixes its
+  // start before it is processed. A persist, a rewind or an eager offset
+  // reset then starts from it, even if the message held back is dropped.
+  found->second.startOffset = message.offset;
+  found->second.currentOffset = message.offset;
+  table_->assign(message.partition, message.offset, false);
+  countUnresolved(worker);
+}
+
+void Supervisor::countUnresolved(Worker& worker) {
+  worker.unresolvedPartitions = 0;
+  for (const auto& [partition, entry] : worker.partitions) {
+    if (entry.currentOffset < 0) ++worker.unresolvedPartitions;
+  }
 }
 
 void Supervisor::markMoved(Worker& worker, std::optional<int32_t> partition) {
@@ -630,7 +658,10 @@ void Supervisor::rewind(Worker& worker) {
 
 void Supervisor::onAssign(Worker& worker, std::vector<RdKafka::TopicPartition*>& partitions) {
   auto log = logger("ingest.kafka");
-  worker.generation = table_->generation();
+  // A consumer that holds no partitions starts afresh from the catalog. One
+  // that keeps some (cooperative rebalancing) keeps its generation, so that
+  // run() still rewinds them after a discard.
+  if (worker.partitions.empty()) worker.generation = table_->generation();
 
   // Stored offsets count only when they belong to the current epoch.
   std::map<std::string, std::string> properties;
@@ -663,14 +694,18 @@ void Supervisor::onAssign(Worker& worker, std::vector<RdKafka::TopicPartition*>&
       table_->assign(tp->partition(), *start, source == "catalog");
       newStart = newStart || source != "catalog";
     } else {
-      // The logical offset is resolved by the broker on the first fetch.
+      // The logical offset is resolved by the broker on the first fetch,
+      // and run() records it when the first message arrives.
       tp->set_offset(spec_.ioConfig.useEarliestOffset ? RdKafka::Topic::OFFSET_BEGINNING
                                                       : RdKafka::Topic::OFFSET_END);
+      entry.startOffset = -1;
+      entry.currentOffset = -1;
       source = "unresolved";
     }
     log->info("partition assigned table={} topic={} partition={} consumer={} offset={} source={}",
               spec_.dataSource, tp->topic(), tp->partition(), worker.index, tp->offset(), source);
   }
+  countUnresolved(worker);
 
   // Make the start offsets durable before reading, so that a crash before
   // the first persist reads again from them rather than from a later
@@ -717,6 +752,7 @@ void Supervisor::onRevoke(Worker& worker, std::vector<RdKafka::TopicPartition*>&
                tp->partition(), worker.index);
   }
   table_->release(revoked);
+  countUnresolved(worker);
   if (worker.consumer->rebalance_protocol() == "COOPERATIVE") {
     RdKafka::Error* error = worker.consumer->incremental_unassign(partitions);
     delete error;

@@ -201,6 +201,11 @@ class Supervisor {
   /// Records that the read position of `partition` moved, or of every
   /// partition for nullopt.
   static void markMoved(Worker& worker, std::optional<int32_t> partition);
+  /// Records the offset of the first message read from a partition that
+  /// was assigned at a logical offset (earliest or latest) as its start.
+  void resolveStart(Worker& worker, const rd_kafka_message_t& message);
+  /// Counts the partitions that still wait for their first message.
+  static void countUnresolved(Worker& worker);
   /// Handles a JSON message through the worker's JsonRowParser and
   /// HotTable::tryAdd(). Returns false, with nothing recorded, when the
   /// message needs the general path of processMessage().
