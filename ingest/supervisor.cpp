@@ -365,7 +365,7 @@ void Supervisor::run(Worker& worker) {
   // rebalance callback or a seek may move a partition between the two
   // reads. `held` is then dropped: the moved partition reads it again, or
   // another consumer owns it now. heldAt is the move count at its read.
-  MessagePtr held;
+  MessagePtr held;  // polled in the previous iteration, not yet processed
   uint64_t heldAt = 0;
   while (!stopRequested_.load()) {
     // While the status lags, wait no longer than until its update is due.
@@ -658,8 +658,8 @@ void Supervisor::rewind(Worker& worker) {
 
 void Supervisor::onAssign(Worker& worker, std::vector<RdKafka::TopicPartition*>& partitions) {
   auto log = logger("ingest.kafka");
-  // A consumer that holds no partitions starts afresh from the catalog. One
-  // that keeps some (cooperative rebalancing) keeps its generation, so that
+  // A consumer without partitions starts afresh from the catalog. One that
+  // keeps some (cooperative rebalancing) keeps its generation, so that
   // run() still rewinds them after a discard.
   if (worker.partitions.empty()) worker.generation = table_->generation();
 
