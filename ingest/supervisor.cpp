@@ -131,18 +131,23 @@ class Supervisor::RebalanceHandler : public RdKafka::RebalanceCb {
   Worker& worker_;
 };
 
+/// Receives librdkafka's errors and logs, from librdkafka's threads too.
+/// It may outlive its supervisor: see detach().
 class Supervisor::EventHandler : public RdKafka::EventCb {
  public:
-  explicit EventHandler(Supervisor& supervisor) : supervisor_(supervisor) {}
+  explicit EventHandler(Supervisor& supervisor) : supervisor_(&supervisor) {}
 
   void event_cb(RdKafka::Event& event) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (supervisor_ == nullptr) return;
     auto log = logger("ingest.kafka");
     switch (event.type()) {
       case RdKafka::Event::EVENT_ERROR:
-        supervisor_.setLastError(strCat("kafka: ", RdKafka::err2str(event.err()), ": ", event.str()));
+        if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) supervisor_->brokersDown_.store(true);
+        supervisor_->setLastError(strCat("kafka: ", RdKafka::err2str(event.err()), ": ", event.str()));
         break;
       case RdKafka::Event::EVENT_LOG:
-        log->debug("librdkafka table={} facility={} message={}", supervisor_.spec_.dataSource, event.fac(),
+        log->debug("librdkafka table={} facility={} message={}", supervisor_->spec_.dataSource, event.fac(),
                    event.str());
         break;
       default:
@@ -150,8 +155,17 @@ class Supervisor::EventHandler : public RdKafka::EventCb {
     }
   }
 
+  /// Ignores every later event, once the callbacks running now have
+  /// returned, so that a consumer destroyed on a thread of its own may
+  /// outlive the supervisor.
+  void detach() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    supervisor_ = nullptr;
+  }
+
  private:
-  Supervisor& supervisor_;
+  std::mutex mutex_;
+  Supervisor* supervisor_;
 };
 
 Supervisor::Supervisor(IngestionSpec spec, storage::DatabaseImpl& database, uint64_t offsetsEpoch,
@@ -199,7 +213,7 @@ absl::Status Supervisor::start() {
   auto current = database_.snapshot(def->name);
   if (!current.ok()) return current.status();
 
-  eventHandler_ = std::make_unique<EventHandler>(*this);
+  eventHandler_ = std::make_shared<EventHandler>(*this);
   auto table = std::make_shared<HotTable>(spec_, database_, (*current)->def,
                                           std::map<std::string, std::string>{
                                               {std::string(kOffsetsEpochProperty), std::to_string(offsetsEpoch_)}},
@@ -330,14 +344,32 @@ void Supervisor::stop() {
                  spec_.dataSource, persisted.ToString());
     }
   }
-  // close() leaves the group; its revoke callback finds nothing more to persist.
+  // close() leaves the group; its revoke callback finds nothing more to
+  // persist. With every broker unreachable, librdkafka 2.0 waits for the
+  // group coordinator up to session.timeout.ms (45 s by default), in close()
+  // and in destroying the consumer too. Such a consumer is destroyed
+  // without close() on a thread of its own, which keeps the event handler
+  // alive; the group notices the member's absence when its session times
+  // out. The destruction skips the rebalance callbacks.
+  bool unreachable = brokersDown_.load();
   for (auto& worker : workers_) {
-    if (worker->consumer != nullptr) {
-      commitKafkaOffsets(*worker);
-      worker->consumer->close();
+    if (worker->consumer == nullptr) continue;
+    if (unreachable) {
+      logger("ingest.kafka")
+          ->warn("kafka brokers unreachable, consumer stopped without leaving the group table={} consumer={}",
+                 spec_.dataSource, worker->index);
+      std::thread([consumer = std::move(worker->consumer), handler = eventHandler_]() mutable {
+        setThreadName("furl-kafka-end");
+        consumer.reset();
+      }).detach();
+      continue;
     }
+    commitKafkaOffsets(*worker);
+    worker->consumer->close();
   }
   workers_.clear();
+  if (eventHandler_ != nullptr) eventHandler_->detach();
+  brokersDown_.store(false);
   std::shared_ptr<HotTable> table;
   {
     std::lock_guard<std::mutex> lock(statusMutex_);
@@ -381,6 +413,9 @@ void Supervisor::run(Worker& worker) {
     uint64_t nextAt = worker.moves;
     if (next != nullptr) {
       prefetchPayload(*next);
+      if (next->err == RD_KAFKA_RESP_ERR_NO_ERROR && brokersDown_.load(std::memory_order_relaxed)) {
+        brokersDown_.store(false);
+      }
       if (worker.unresolvedPartitions > 0 && next->err == RD_KAFKA_RESP_ERR_NO_ERROR) resolveStart(worker, *next);
     }
 

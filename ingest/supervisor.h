@@ -252,12 +252,14 @@ class Supervisor {
   int timestampSlot_ = -1;
   std::vector<std::pair<std::string, int>> filterFields_;
 
-  std::unique_ptr<EventHandler> eventHandler_;
+  std::shared_ptr<EventHandler> eventHandler_;
   /// Set by start() and reset by stop() under statusMutex_; the workers use
   /// it without the lock while they run.
   std::shared_ptr<HotTable> table_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopRequested_{false};
+  /// Set when librdkafka reports every broker down, cleared by the next message.
+  std::atomic<bool> brokersDown_{false};
 
   mutable std::mutex statusMutex_;
   /// Partitions by worker index, then partition.
