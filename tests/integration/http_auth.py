@@ -82,7 +82,10 @@ def check_druid_endpoints(checks, server):
 
 
 def main():
-    furld = FurlServer.from_args(description=__doc__.split("\n\n")[0]).furld
+    # Only for the --furld argument: remove the unused server's folder.
+    parsed = FurlServer.from_args(description=__doc__.split("\n\n")[0])
+    furld = parsed.furld
+    parsed.close()
     checks = Checks("http_auth")
 
     with FurlServer(furld=furld, extra_args=["--user", USER, "--password", PASSWORD]) as server:
