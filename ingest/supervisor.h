@@ -195,9 +195,9 @@ class Supervisor {
   void processMessage(Worker& worker, int32_t partition, int64_t offset, std::string_view payload);
   /// Handles a message that carries a librdkafka error or event instead of a value.
   void handleMessageError(Worker& worker, const rd_kafka_message_t& message);
-  /// True when the read position of `partition` moved after the move count
-  /// was `readAt`, or the partition is no longer assigned.
-  static bool movedSince(const Worker& worker, int32_t partition, uint64_t readAt);
+  /// Returns true when `message` belongs to a read position that moved after
+  /// the move count was `readAt`, or to a partition no longer assigned.
+  static bool readBeforeMove(const Worker& worker, const rd_kafka_message_t& message, uint64_t readAt);
   /// Records that the read position of `partition` moved, or of every
   /// partition for nullopt.
   static void markMoved(Worker& worker, std::optional<int32_t> partition);

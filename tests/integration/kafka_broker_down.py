@@ -9,21 +9,20 @@ stops the broker and checks:
 - furld exits cleanly within 20 s of SIGTERM (leaving the group would
   wait for the unreachable coordinator up to the session timeout), and
   logs the reason;
-- after a restart the table holds every row that was ingested.
+- after a restart the table contains every row that was ingested.
 
     python3 tests/integration/kafka_broker_down.py --furld build/bin/furld \\
         --broker build/bin/furl-kafka-broker --kcat kcat
 """
 
-import argparse
-import gzip
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from furl_testlib import Checks, FurlServer  # noqa: E402
-from kafka_ingest import PLAIN_SPEC, SAMPLE, Broker, api, count, make_spec, produce, wait_for  # noqa: E402
+from kafka_ingest import (  # noqa: E402
+    PLAIN_SPEC, Broker, api, count, kafka_test_args, make_spec, produce, sample_lines, wait_for)
 
 EVENTS = 500
 STOP_LIMIT_S = 20.0
@@ -35,14 +34,8 @@ def last_error(server, supervisor_id):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--furld", default=os.environ.get("FURLD"))
-    parser.add_argument("--broker", required=True, help="path of furl-kafka-broker")
-    parser.add_argument("--kcat", default="kcat")
-    args, _ = parser.parse_known_args()
-
-    with gzip.open(SAMPLE, "rt", encoding="utf-8") as f:
-        lines = [line.rstrip("\n") for line in f if line.strip()][:EVENTS]
+    args = kafka_test_args()
+    lines = sample_lines(EVENTS)
     checks = Checks("kafka_broker_down")
     broker = Broker(args.broker, ["down:2"])
     server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])

@@ -199,15 +199,26 @@ def check_sketch_column(checks, server, kept):
                 f"{sum(a != b for a, b in zip(merged, built))} differ")
 
 
-def main():
+def kafka_test_args():
+    """Parse the command line of a Kafka test: --furld, --broker and --kcat."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--furld", default=os.environ.get("FURLD"))
     parser.add_argument("--broker", required=True, help="path of furl-kafka-broker")
     parser.add_argument("--kcat", default="kcat")
     args, _ = parser.parse_known_args()
+    return args
 
+
+def sample_lines(limit=None):
+    """Return the first `limit` events of the Wikipedia sample (all by default), one JSON text each."""
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as f:
         lines = [line.rstrip("\n") for line in f if line.strip()]
+    return lines[:limit]
+
+
+def main():
+    args = kafka_test_args()
+    lines = sample_lines()
     events = [json.loads(line) for line in lines]
     checks = Checks("kafka_ingest")
 

@@ -16,16 +16,14 @@ malformed messages with the plain Wikipedia spec, and checks:
         --broker build/bin/furl-kafka-broker --kcat kcat
 """
 
-import argparse
-import gzip
-import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from furl_testlib import Checks, FurlServer  # noqa: E402
-from kafka_ingest import PLAIN_SPEC, SAMPLE, Broker, api, make_spec, produce, wait_for  # noqa: E402
+from kafka_ingest import (  # noqa: E402
+    PLAIN_SPEC, Broker, api, kafka_test_args, make_spec, produce, sample_lines, wait_for)
 
 LONG_RAW_BYTES = 3000
 RAW_LIMIT = 1024
@@ -56,14 +54,8 @@ def errors(server, supervisor_id):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--furld", default=os.environ.get("FURLD"))
-    parser.add_argument("--broker", required=True, help="path of furl-kafka-broker")
-    parser.add_argument("--kcat", default="kcat")
-    args, _ = parser.parse_known_args()
-
-    with gzip.open(SAMPLE, "rt", encoding="utf-8") as f:
-        good = [line.rstrip("\n") for _, line in zip(range(200), f)]
+    args = kafka_test_args()
+    good = sample_lines(200)
     checks = Checks("kafka_ingest_errors")
     broker = Broker(args.broker, ["bad:2"])
     server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])

@@ -26,8 +26,6 @@ checks:
         --broker build/bin/furl-kafka-broker --kcat kcat
 """
 
-import argparse
-import gzip
 import json
 import os
 import subprocess
@@ -36,7 +34,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from furl_testlib import Checks, FurlServer  # noqa: E402
-from kafka_ingest import PLAIN_SPEC, SAMPLE, Broker, api, count, make_spec, produce, wait_for  # noqa: E402
+from kafka_ingest import (  # noqa: E402
+    PLAIN_SPEC, Broker, api, count, kafka_test_args, make_spec, produce, sample_lines, wait_for)
 
 FIRST_ROWS = 20
 # Uncompressed filler messages; about 7 MB, past the mock cluster's 5 MiB
@@ -102,14 +101,8 @@ def filler(good):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--furld", default=os.environ.get("FURLD"))
-    parser.add_argument("--broker", required=True, help="path of furl-kafka-broker")
-    parser.add_argument("--kcat", default="kcat")
-    args, _ = parser.parse_known_args()
-
-    with gzip.open(SAMPLE, "rt", encoding="utf-8") as f:
-        good = [line.rstrip("\n") for _, line in zip(range(200), f)]
+    args = kafka_test_args()
+    good = sample_lines(200)
     checks = Checks("kafka_offset_reset")
     broker = Broker(args.broker, ["halt:1", "auto:1", "latest:2"])
     restart_brokers = []

@@ -96,7 +96,7 @@ def process_cpu_seconds(pid):
 
 
 def thread_cpu_seconds(pid):
-    """utime + stime per thread name of a live process: {name: seconds}."""
+    """Return the utime + stime of a live process per thread name, as {name: seconds}."""
     totals = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
