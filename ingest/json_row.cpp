@@ -8,6 +8,15 @@
 #include <emmintrin.h>
 #endif
 
+// The AVX-512 member walk: x86-64 with GCC or Clang, which compile AVX-512
+// code in functions that ask for it whatever the target of the file.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FURL_JSON_AVX512_WALK 1
+#include <immintrin.h>
+#else
+#define FURL_JSON_AVX512_WALK 0
+#endif
+
 #include "ingest/ingestion_spec.h"
 #include "ingest/text_util.h"
 #include "simdjson.h"
@@ -119,6 +128,8 @@ class KeyTable {
         auto first = static_cast<uint8_t>(name[0]);
         firstBytes_[row + first / 64] |= uint64_t{1} << (first % 64);
       }
+      uint32_t bit = shortFilterBit(shortFilterWord(name));
+      shortFilter_[bit / 32] |= uint32_t{1} << (bit % 32);
     }
     if (!useTable_) return;
     for (size_t slot = 0; slot < names.size(); ++slot) {
@@ -135,6 +146,24 @@ class KeyTable {
       entries_[at] = entry;
     }
   }
+
+  /// A filter of 1,024 bits that fits two AVX-512 registers: bit
+  /// shortFilterBit(word) is set for each read name, where the word holds
+  /// the 3 bytes after the opening quote of the key as compact JSON spells
+  /// it, the byte before its closing quote and min(length, 63). The walk
+  /// finds all of them in 2 gathers. Keys of hits rows that no spec reads
+  /// pass this filter half as often as the first byte and length of
+  /// firstBytes_.
+  static uint32_t shortFilterWord(std::string_view name) {
+    std::string compact = strCat("\"", name, "\":");
+    auto byte = [&](size_t at) { return uint32_t{static_cast<uint8_t>(compact[at])}; };
+    auto length = static_cast<uint32_t>(std::min<size_t>(name.size(), 63));
+    return byte(1) | byte(2) << 8 | byte(name.size()) << 16 | length << 24;
+  }
+  static uint32_t shortFilterBit(uint32_t word) {
+    return (word ^ (word >> 10) ^ (word >> 20) ^ (word >> 30)) % 1024;
+  }
+  const uint32_t* shortFilter() const { return shortFilter_.data(); }
 
   /// Returns the slot of the `size` bytes at `key`, or -1 when no field of
   /// that name is read.
@@ -188,9 +217,48 @@ class KeyTable {
   /// Bit 256 * min(length, 63) + first byte is set when a read name has
   /// that length and first byte (every bit of row 0 for an empty name).
   std::array<uint64_t, kLengthRows * 4> firstBytes_ = {};
+  std::array<uint32_t, 32> shortFilter_ = {};
   /// 256 entries: bucket() returns the top 8 bits of a hash.
   std::array<Entry, 256> entries_;
 };
+
+#if FURL_JSON_AVX512_WALK
+// GCC 12 warns about its own AVX-512 intrinsics, which start from an
+// undefined vector on purpose (a known GCC bug).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define FURL_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline
+
+/// Byte `byte` of each 32-bit lane.
+FURL_AVX512 __m512i byteOf(__m512i words, int byte) {
+  return _mm512_and_si512(_mm512_srli_epi32(words, static_cast<unsigned>(8 * byte)), _mm512_set1_epi32(0xFF));
+}
+
+FURL_AVX512 __mmask16 equals(__m512i values, int c) { return _mm512_cmpeq_epi32_mask(values, _mm512_set1_epi32(c)); }
+
+/// The 4 bytes at text + at in each lane of `lanes`, 0 in the others.
+FURL_AVX512 __m512i gatherWords(__mmask16 lanes, __m512i at, const uint8_t* text) {
+  return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes, at, text, 1);
+}
+
+/// Per 32-bit lane, 0xFF in each byte that is an ASCII digit.
+FURL_AVX512 __m512i digitBytes(__m512i words) {
+  __m512i offsets = _mm512_sub_epi8(words, _mm512_set1_epi8('0'));
+  return _mm512_movm_epi8(_mm512_cmple_epu8_mask(offsets, _mm512_set1_epi8(9)));
+}
+
+/// Per lane, 0xFF in the bytes of word `word` (bytes 4 * word to
+/// 4 * word + 3 of a value) that lie within its first `length` bytes.
+FURL_AVX512 __m512i bytesWithin(__m512i length, int word) {
+  __m512i inWord = _mm512_min_epi32(
+      _mm512_max_epi32(_mm512_sub_epi32(length, _mm512_set1_epi32(4 * word)), _mm512_setzero_si512()),
+      _mm512_set1_epi32(4));
+  // A shift by 32 or more gives 0.
+  __m512i allBits = _mm512_set1_epi32(-1);
+  return _mm512_andnot_si512(_mm512_sllv_epi32(allBits, _mm512_slli_epi32(inWord, 3)), allBits);
+}
+#pragma GCC diagnostic pop
+#endif
 
 /// Walks the structural index of one message that simdjson's stage 1
 /// produced: the offsets of every operator ({}[]:,) and of the first byte of
@@ -217,22 +285,15 @@ class StructuralWalk {
     if (charAt(0) != '{') return false;
     position_ = 1;
     if (charAt(position_) == '}') return ++position_ == count_;
-    while (true) {
-      std::string_view key;
-      if (!readKey(key)) return false;
-      int slot = keys.slotOf(reinterpret_cast<const uint8_t*>(key.data()), key.size());
-      if (slot >= 0) {
-        if (!readScalar(fields[static_cast<size_t>(slot)])) return false;
-      } else if (!skipFlatValue()) {
-        return false;
-      }
-      uint8_t next = charAt(position_++);
-      if (next == '}') break;
-      if (next != ',') return false;
-    }
-    // Nothing may follow the object.
-    return position_ == count_;
+    return readMembers(keys, fields);
   }
+
+#if FURL_JSON_AVX512_WALK
+  /// readRootObject() for messages without escapes, checking 16 members at
+  /// a time with AVX-512 where their values are flat. Requires a CPU with
+  /// AVX-512 F, BW and VL.
+  bool readRootObjectAvx512(const KeyTable& keys, std::vector<ScalarField>& fields);
+#endif
 
  private:
   /// The first byte of token `position`, or for `count_` a space (a copied
@@ -240,6 +301,36 @@ class StructuralWalk {
   /// a sentinel index there. Every method stops at either, so none reads
   /// past the sentinel.
   uint8_t charAt(uint32_t position) const { return text_[indexes_[position]]; }
+
+  /// What readMember() found after a member.
+  enum class Step : uint8_t { kNext, kEnd, kInvalid };
+
+  /// Reads the member whose key is at position_ and the comma or closing
+  /// brace after it. kInvalid when the message is invalid or needs the
+  /// general path.
+  [[gnu::always_inline]] Step readMember(const KeyTable& keys, std::vector<ScalarField>& fields) {
+    std::string_view key;
+    if (!readKey(key)) return Step::kInvalid;
+    int slot = keys.slotOf(reinterpret_cast<const uint8_t*>(key.data()), key.size());
+    if (slot >= 0) {
+      if (!readScalar(fields[static_cast<size_t>(slot)])) return Step::kInvalid;
+    } else if (!skipFlatValue()) {
+      return Step::kInvalid;
+    }
+    uint8_t next = charAt(position_++);
+    if (next == '}') return Step::kEnd;
+    return next == ',' ? Step::kNext : Step::kInvalid;
+  }
+
+  /// Reads the members from position_ to the end of the root object.
+  bool readMembers(const KeyTable& keys, std::vector<ScalarField>& fields) {
+    while (true) {
+      Step step = readMember(keys, fields);
+      if (step == Step::kInvalid) return false;
+      // Nothing may follow the object.
+      if (step == Step::kEnd) return position_ == count_;
+    }
+  }
 
   /// Reads `"key" :`, leaving position_ at the value.
   bool readKey(std::string_view& key) {
@@ -480,6 +571,146 @@ class StructuralWalk {
   uint32_t position_ = 0;
 };
 
+
+#if FURL_JSON_AVX512_WALK
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// Checks 16 members per round: their tokens are at 4 * lane + 0 (key),
+// + 1 (colon), + 2 (value), + 3 (comma or closing brace) from position_,
+// as long as every value before is a single token. Gathers read the first
+// bytes of those tokens, and the vector checks cover what the scalar walk
+// checks for most members: the grammar, keys without whitespace that no
+// slot reads, strings and integers of up to 12 bytes. Members that need
+// more (read fields, other numbers, literals) go through the scalar code,
+// in order; a nested value or an invalid token ends the round.
+//
+// Every gather stays within the message and its padding: a token lies
+// before the closing brace, and reads start at most 2 bytes before one
+// and end at most 12 bytes after one.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) bool StructuralWalk::readRootObjectAvx512(
+    const KeyTable& keys, std::vector<ScalarField>& fields) {
+  if (charAt(0) != '{') return false;
+  position_ = 1;
+  if (charAt(position_) == '}') return ++position_ == count_;
+
+  const __m512i allBits = _mm512_set1_epi32(-1);
+  const __m512i zero = _mm512_setzero_si512();
+
+  // Two steps of permutes take the 64 tokens of a round apart into the 4
+  // tokens of each of 16 members.
+  const __m512i evenTokens = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+  const __m512i oddTokens = _mm512_setr_epi32(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+  const __m512i lowHalves = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const __m512i highHalves = _mm512_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  const __m512i filterLow = _mm512_loadu_si512(keys.shortFilter());
+  const __m512i filterHigh = _mm512_loadu_si512(keys.shortFilter() + 16);
+
+  while (position_ + 4 <= count_) {
+    // The members whose 4 tokens are all in the index: 16 but in the last
+    // round. Masked loads and gathers read nothing for the other lanes.
+    uint32_t available = std::min<uint32_t>(16, (count_ - position_) / 4);
+    auto inRound = static_cast<__mmask16>((1u << available) - 1);
+    auto tokenMask = [available](uint32_t vector) {
+      uint32_t count = std::min<uint32_t>(16, 4 * available - std::min(4 * available, 16 * vector));
+      return static_cast<__mmask16>((1u << count) - 1);
+    };
+    const uint32_t* tokens = indexes_ + position_;
+    __m512i tokens0 = _mm512_maskz_loadu_epi32(tokenMask(0), tokens);
+    __m512i tokens1 = _mm512_maskz_loadu_epi32(tokenMask(1), tokens + 16);
+    __m512i tokens2 = _mm512_maskz_loadu_epi32(tokenMask(2), tokens + 32);
+    __m512i tokens3 = _mm512_maskz_loadu_epi32(tokenMask(3), tokens + 48);
+    // Lanes 0-7 of evens01 hold the keys of members 0-7, lanes 8-15 their
+    // colons; evens23 the same for members 8-15.
+    __m512i evens01 = _mm512_permutex2var_epi32(tokens0, evenTokens, tokens1);
+    __m512i evens23 = _mm512_permutex2var_epi32(tokens2, evenTokens, tokens3);
+    __m512i odds01 = _mm512_permutex2var_epi32(tokens0, oddTokens, tokens1);
+    __m512i odds23 = _mm512_permutex2var_epi32(tokens2, oddTokens, tokens3);
+    __m512i keyAt = _mm512_permutex2var_epi32(evens01, lowHalves, evens23);
+    __m512i colonAt = _mm512_permutex2var_epi32(evens01, highHalves, evens23);
+    __m512i valueAt = _mm512_permutex2var_epi32(odds01, lowHalves, odds23);
+    __m512i nextAt = _mm512_permutex2var_epi32(odds01, highHalves, odds23);
+    __m512i keyBytes = gatherWords(inRound, keyAt, text_);
+    // Bytes 1 and 2: the key's closing quote and the colon.
+    __m512i colonBytes = gatherWords(inRound, _mm512_sub_epi32(colonAt, _mm512_set1_epi32(2)), text_);
+    __m512i next = byteOf(gatherWords(inRound, nextAt, text_), 0);
+    __m512i value0 = gatherWords(inRound, valueAt, text_);
+    __m512i value1 = gatherWords(inRound, _mm512_add_epi32(valueAt, _mm512_set1_epi32(4)), text_);
+    __m512i value2 = gatherWords(inRound, _mm512_add_epi32(valueAt, _mm512_set1_epi32(8)), text_);
+
+    // Members whose value is one token: the next member starts 4 tokens on.
+    __m512i first = byteOf(value0, 0);
+    __mmask16 isClose = equals(next, '}');
+    __mmask16 flat = inRound & equals(byteOf(keyBytes, 0), '"') & equals(byteOf(colonBytes, 2), ':') &
+                     (equals(next, ',') | isClose) & ~equals(first, '{') & ~equals(first, '[');
+    unsigned end = static_cast<unsigned>(__builtin_ctz(static_cast<unsigned>(static_cast<__mmask16>(~flat | isClose)) |
+                                                       0x10000u));
+    bool closes = end < 16 && ((flat >> end) & 1) != 0;
+    auto members = static_cast<__mmask16>((1u << (end + (closes ? 1 : 0))) - 1);
+
+    // Keys that may be read (KeyTable's short filter), or that need
+    // readKey() because whitespace precedes the colon, go to readMember().
+    __m512i keyLength = _mm512_sub_epi32(_mm512_sub_epi32(colonAt, keyAt), _mm512_set1_epi32(2));
+    __mmask16 compactKey = equals(byteOf(colonBytes, 1), '"') & _mm512_cmpge_epi32_mask(keyLength, zero);
+    // KeyTable::shortFilterWord() and shortFilterBit() of compact keys.
+    __m512i word = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(keyBytes, 8), _mm512_set1_epi32(0xFFFF)),
+                           _mm512_or_si512(_mm512_slli_epi32(byteOf(colonBytes, 0), 16),
+                                           _mm512_slli_epi32(_mm512_min_epu32(keyLength, _mm512_set1_epi32(63)), 24)));
+    __m512i bit = _mm512_xor_si512(_mm512_xor_si512(word, _mm512_srli_epi32(word, 10)),
+                                   _mm512_xor_si512(_mm512_srli_epi32(word, 20), _mm512_srli_epi32(word, 30)));
+    __m512i filterWords = _mm512_permutex2var_epi32(filterLow, _mm512_srli_epi32(bit, 5), filterHigh);
+    __mmask16 maybeRead = _mm512_test_epi32_mask(
+        _mm512_srlv_epi32(filterWords, _mm512_and_si512(bit, _mm512_set1_epi32(31))), _mm512_set1_epi32(1));
+    auto scalarMembers = static_cast<__mmask16>(members & (maybeRead | ~compactKey));
+
+    // Integers: an optional minus and 1 to 12 digits up to the next token,
+    // without a leading zero.
+    __mmask16 negative = equals(first, '-');
+    __m512i length = _mm512_sub_epi32(nextAt, valueAt);
+    __m512i required0 = _mm512_mask_and_epi32(bytesWithin(length, 0), negative, bytesWithin(length, 0),
+                                              _mm512_set1_epi32(static_cast<int>(0xFFFFFF00u)));
+    __mmask16 digitsOnly = _mm512_testn_epi32_mask(_mm512_andnot_si512(digitBytes(value0), required0), required0) &
+                           _mm512_testn_epi32_mask(_mm512_andnot_si512(digitBytes(value1), bytesWithin(length, 1)),
+                                                   allBits) &
+                           _mm512_testn_epi32_mask(_mm512_andnot_si512(digitBytes(value2), bytesWithin(length, 2)),
+                                                   allBits);
+    __m512i digits = _mm512_mask_sub_epi32(length, negative, length, _mm512_set1_epi32(1));
+    __m512i firstDigit = _mm512_mask_mov_epi32(first, negative, byteOf(value0, 1));
+    __mmask16 leadingZero = equals(firstDigit, '0') & _mm512_cmpgt_epi32_mask(digits, _mm512_set1_epi32(1));
+    __mmask16 isInteger = digitsOnly & _mm512_cmpge_epi32_mask(digits, _mm512_set1_epi32(1)) &
+                          _mm512_cmple_epi32_mask(length, _mm512_set1_epi32(12)) & ~leadingZero;
+    // Stage 1 has checked strings without escapes.
+    auto checkValues = static_cast<__mmask16>(members & ~scalarMembers & ~equals(first, '"') & ~isInteger);
+
+    uint32_t start = position_;
+    for (auto pending = static_cast<unsigned>(scalarMembers | checkValues); pending != 0; pending &= pending - 1) {
+      auto lane = static_cast<unsigned>(__builtin_ctz(pending));
+      position_ = start + 4 * lane;
+      if ((scalarMembers >> lane) & 1) {
+        if (readMember(keys, fields) == Step::kInvalid) return false;
+      } else {
+        position_ += 2;
+        if (!skipFlatValue()) return false;
+      }
+    }
+    // A constant step in the common case lets the next round's loads start
+    // before this round's checks are done.
+    if (end == 16) {
+      position_ = start + 64;
+      continue;
+    }
+    position_ = start + 4 * end;
+    if (closes) return position_ + 4 == count_;
+    {
+      // A nested value or a token the vector checks reject.
+      Step step = readMember(keys, fields);
+      if (step == Step::kInvalid) return false;
+      if (step == Step::kEnd) return position_ == count_;
+    }
+  }
+  return readMembers(keys, fields);
+}
+#pragma GCC diagnostic pop
+#endif
 }  // namespace
 
 Value ScalarField::toValue() const {
@@ -517,6 +748,17 @@ struct JsonRowParser::Impl {
   std::unique_ptr<uint8_t[]> text;
   std::unique_ptr<uint8_t[]> strings;
   size_t capacity = 0;
+  /// True when stage 1 runs on simdjson's AVX-512 implementation: then
+  /// the walk of messages without escapes uses AVX-512 too.
+  bool avx512Walk = false;
+
+  bool walk(StructuralWalk& walk, bool hasEscapes, size_t size, std::vector<ScalarField>& fields) const {
+#if FURL_JSON_AVX512_WALK
+    // The gathers take signed 32-bit offsets.
+    if (avx512Walk && !hasEscapes && size < (size_t{1} << 30)) return walk.readRootObjectAvx512(*keys, fields);
+#endif
+    return walk.readRootObject(*keys, fields);
+  }
 
   /// Makes the buffers fit a message of `size` bytes; false when simdjson
   /// cannot allocate them.
@@ -574,6 +816,9 @@ JsonRowParser::JsonRowParser(const FieldNameSet& fields, Mode mode, std::unique_
   if (mode_ == Mode::kStructuralIndex) {
     impl_->stage1 = createStage1(*impl_->implementation);
     impl_->keys = std::make_unique<KeyTable>(fields);
+    // simdjson's icelake implementation needs a superset of the walk's
+    // AVX-512 extensions.
+    impl_->avx512Walk = FURL_JSON_AVX512_WALK && impl_->implementation->name() == "icelake";
     impl_->capacity = kInitialCapacity;
     impl_->text = std::make_unique<uint8_t[]>(kInitialCapacity + simdjson::SIMDJSON_PADDING);
     impl_->strings = std::make_unique<uint8_t[]>(kInitialCapacity + 2 * simdjson::SIMDJSON_PADDING);
@@ -673,7 +918,7 @@ bool JsonRowParser::parseStructuralIndex(std::string_view json) {
     if (count >= 3 && text[indexes[2]] == ':') {
       indexes[count] = indexes[2];
       StructuralWalk walk(text, indexes, count, hasEscapes, *impl.stage1, impl.strings.get());
-      return walk.readRootObject(*impl.keys, fields_);
+      return impl.walk(walk, hasEscapes, json.size(), fields_);
     }
   }
 
@@ -688,7 +933,7 @@ bool JsonRowParser::parseStructuralIndex(std::string_view json) {
   uint32_t count = impl.stage1->n_structural_indexes;
   indexes[count] = static_cast<uint32_t>(json.size());
   StructuralWalk walk(impl.text.get(), indexes, count, hasEscapes, *impl.stage1, impl.strings.get());
-  return walk.readRootObject(*impl.keys, fields_);
+  return impl.walk(walk, hasEscapes, json.size(), fields_);
 }
 
 }  // namespace furl::ingest

@@ -54,12 +54,13 @@ struct Options {
   std::string input;
   size_t limit = 100000;
   int repeat = 3;
+  bool parseOnly = false;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "furl-ingest-replay: %s\n"
-               "usage: furl-ingest-replay --spec SPEC.json --input EVENTS.json [--limit N] [--repeat R]\n",
+               "usage: furl-ingest-replay --spec SPEC.json --input EVENTS.json [--limit N] [--repeat R] [--parse-only]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -68,6 +69,10 @@ Options parseOptions(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--parse-only") {
+      options.parseOnly = true;
+      continue;
+    }
     if (i + 1 >= argc) usage("missing value after " + arg);
     std::string value = argv[++i];
     if (arg == "--spec") {
@@ -160,6 +165,7 @@ int main(int argc, char** argv) {
         ++declined;
         continue;
       }
+      if (options.parseOnly) continue;
       if (spec.transformSpec.filter.has_value()) {
         furl::ingest::Event event;
         for (const auto& [name, slot] : filterFields) {
