@@ -276,11 +276,6 @@ double HllSketch::estimate() const {
   return kAlphaInfinity * m * m / z;
 }
 
-size_t HllSketch::heapBytes() const {
-  if (!isSparse()) return dense_.size();
-  return sparse_.size() <= SparseHashes::kInline ? 0 : sparse_.size() * 16;
-}
-
 double HllSketch::relativeStandardError() const { return 1.04 / std::sqrt(static_cast<double>(size_t{1} << lgK_)); }
 
 std::string HllSketch::serialize() const {
