@@ -111,8 +111,8 @@ class HllSketch {
 
   /// Estimated bytes held outside the object: 16 per hash (slot and control
   /// bytes) once a sparse sketch has more hashes than it keeps in place, one
-  /// per register in dense mode. Inline: rollup asks before and after
-  /// each update.
+  /// per register in dense mode. Inline, because rollup calls it before
+  /// and after each update.
   size_t heapBytes() const {
     if (!isSparse()) return dense_.size();
     return sparse_.size() <= SparseHashes::kInline ? 0 : sparse_.size() * 16;

@@ -1,7 +1,7 @@
 // furl-ingest-replay: the CPU cost of the supervisor's fast path per event,
 // without Kafka.
 //
-//   furl-ingest-replay --spec SPEC.json --input EVENTS.json [--limit N] [--repeat R]
+//   furl-ingest-replay --spec SPEC.json --input EVENTS.json [--limit N] [--repeat R] [--parse-only]
 //
 // Reads the first N lines of a JSONEachRow file into one buffer, back to
 // back as in a fetched Kafka batch. Then replays them R times through what a
@@ -10,6 +10,8 @@
 // Not included: Kafka (fetching, decompression, the consumer queue), the
 // hot table's lock and offsets, persists. Messages the fast path declines
 // are counted and skipped, not parsed again.
+// --parse-only stops after the parser and the timestamp, which measures
+// the JSON decoding alone.
 //
 // Prints one line per repeat and a summary:
 //
