@@ -327,6 +327,29 @@ class StructuralWalk {
     return next == ',' ? Step::kNext : Step::kInvalid;
   }
 
+  /// Reads a member like readMember(), for a value that the caller has
+  /// checked to be an integer of 1 to 12 digits, without a sign, that the
+  /// next token follows at once. Such a value is decoded here instead of by
+  /// parse_number(), which gives the same int64.
+  Step readMemberWithShortInteger(const KeyTable& keys, std::vector<ScalarField>& fields) {
+    std::string_view key;
+    if (!readKey(key)) return Step::kInvalid;
+    int slot = keys.slotOf(reinterpret_cast<const uint8_t*>(key.data()), key.size());
+    if (slot >= 0) {
+      const uint8_t* digit = text_ + indexes_[position_];
+      const uint8_t* end = text_ + indexes_[position_ + 1];
+      int64_t value = 0;
+      for (; digit < end; ++digit) value = value * 10 + (*digit - '0');
+      ScalarField& out = fields[static_cast<size_t>(slot)];
+      out.kind = ScalarField::Kind::kInt64;
+      out.intValue = value;
+    }
+    ++position_;
+    uint8_t next = charAt(position_++);
+    if (next == '}') return Step::kEnd;
+    return next == ',' ? Step::kNext : Step::kInvalid;
+  }
+
   /// Reads the members from position_ to the end of the root object.
   bool readMembers(const KeyTable& keys, std::vector<ScalarField>& fields) {
     while (true) {
@@ -686,6 +709,9 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) bool StructuralWalk::readRo
     __mmask16 leadingZero = equals(firstDigit, '0') & _mm512_cmpgt_epi32_mask(digits, _mm512_set1_epi32(1));
     __mmask16 isInteger = digitsOnly & _mm512_cmpge_epi32_mask(digits, _mm512_set1_epi32(1)) &
                           _mm512_cmple_epi32_mask(length, _mm512_set1_epi32(12)) & ~leadingZero;
+    // Read fields with an integer value that needs no sign: the key still
+    // goes through readKey(), which checks it as the scalar walk does.
+    auto shortIntegerMembers = static_cast<__mmask16>(scalarMembers & compactKey & isInteger & ~negative);
     // Stage 1 has checked strings without escapes.
     auto checkValues = static_cast<__mmask16>(members & ~scalarMembers & ~equals(first, '"') & ~isInteger);
 
@@ -693,7 +719,9 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) bool StructuralWalk::readRo
     for (auto pending = static_cast<unsigned>(scalarMembers | checkValues); pending != 0; pending &= pending - 1) {
       auto lane = static_cast<unsigned>(__builtin_ctz(pending));
       position_ = start + 4 * lane;
-      if ((scalarMembers >> lane) & 1) {
+      if ((shortIntegerMembers >> lane) & 1) {
+        if (readMemberWithShortInteger(keys, fields) == Step::kInvalid) return false;
+      } else if ((scalarMembers >> lane) & 1) {
         if (readMember(keys, fields) == Step::kInvalid) return false;
       } else {
         position_ += 2;
