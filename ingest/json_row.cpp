@@ -147,13 +147,13 @@ class KeyTable {
     }
   }
 
-  /// A filter of 1,024 bits that fits two AVX-512 registers: bit
-  /// shortFilterBit(word) is set for each read name. The word contains the 2
-  /// bytes after the opening quote of the key as compact JSON spells it
-  /// (`"a":` gives 'a' and '"'), the byte before its closing quote and
-  /// min(length, 63), which the walk has from 2 gathers. With the hits
-  /// benchmark's spec, 3 of the 94 keys of a hits row that it does not
-  /// read pass this filter, and 5 pass firstBytes_.
+  /// Returns the word of `name` for the short filter: the 2 bytes after the
+  /// opening quote of the key as compact JSON spells it (`"a":` gives 'a'
+  /// and '"'), the byte before its closing quote and min(length, 63). The
+  /// AVX-512 walk has these from 2 gathers. The filter has 1,024 bits, in
+  /// two AVX-512 registers, and bit shortFilterBit(word) is set for each
+  /// read name. With the hits benchmark's spec, 3 of the 94 keys of a hits
+  /// row that it does not read pass this filter, and 5 pass firstBytes_.
   static uint32_t shortFilterWord(std::string_view name) {
     std::string compact = strCat("\"", name, "\":");
     auto byte = [&](size_t at) { return uint32_t{static_cast<uint8_t>(compact[at])}; };
@@ -612,7 +612,7 @@ class StructuralWalk {
 // checks for most members: the grammar, keys without whitespace that no
 // slot reads, strings and integers of up to 12 bytes. Members that need
 // more (read fields, other numbers, literals) go through the scalar code,
-// in order; a nested value or an invalid token ends the round.
+// in order. A nested value or an invalid token ends the round.
 //
 // Every gather stays within the message and its padding: a token lies
 // before the closing brace, and reads start at most 2 bytes before one
