@@ -20,9 +20,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from furl_testlib import Checks, FurlServer  # noqa: E402
 from kafka_ingest import (  # noqa: E402
-    PLAIN_SPEC, Broker, api, count, kafka_test_args, make_spec, produce, sample_lines, wait_for)
+    PLAIN_SPEC, api, count, make_spec, produce, run_kafka_test, sample_lines, wait_for)
 
 EVENTS = 500
 STOP_LIMIT_S = 20.0
@@ -33,49 +32,39 @@ def last_error(server, supervisor_id):
     return str(body["payload"].get("lastError") or "") if status == 200 else ""
 
 
-def main():
-    args = kafka_test_args()
+def check_stop_without_brokers(checks, server, broker, args):
     lines = sample_lines(EVENTS)
-    checks = Checks("kafka_broker_down")
-    broker = Broker(args.broker, ["down:2"])
-    server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])
-    try:
-        server.start()
-        spec = make_spec(PLAIN_SPEC, broker.address, dataSource="down", topic="down", useEarliestOffset=True)
-        # librdkafka's default session timeout, which close() would wait out.
-        spec["spec"]["ioConfig"]["consumerProperties"] = {"bootstrap.servers": broker.address}
-        status, body = api(server, "POST", body=spec)
-        checks.equal("submit spec", 200, status)
-        produce(args.kcat, broker.address, "down", lines)
-        wait_for("every event counted", lambda: count(server, "down") == EVENTS, 120)
+    spec = make_spec(PLAIN_SPEC, broker.address, dataSource="down", topic="down", useEarliestOffset=True)
+    # librdkafka's default session timeout, which close() would wait out.
+    spec["spec"]["ioConfig"]["consumerProperties"] = {"bootstrap.servers": broker.address}
+    status, body = api(server, "POST", body=spec)
+    checks.equal("submit spec", 200, status)
+    produce(args.kcat, broker.address, "down", lines)
+    wait_for("every event counted", lambda: count(server, "down") == EVENTS, 120)
 
-        broker.stop()
-        # librdkafka reports each failed connection, then every broker down.
-        error = wait_for("connection failure reported",
-                         lambda: (e := last_error(server, "down")) and "Connection refused" in e and e, 60)
-        checks.true("lastError names the broker", broker.address in error, f"lastError: {error}")
-        time.sleep(2)
+    broker.stop()
+    # librdkafka reports each failed connection, then every broker down.
+    error = wait_for("connection failure reported",
+                     lambda: (e := last_error(server, "down")) and "Connection refused" in e and e, 60)
+    checks.true("lastError names the broker", broker.address in error, f"lastError: {error}")
+    time.sleep(2)
 
-        started = time.monotonic()
-        returncode = server.stop(timeout_s=60)
-        stopped_s = time.monotonic() - started
-        checks.true("furld stops promptly", stopped_s < STOP_LIMIT_S, f"stopped after {stopped_s:.1f} s")
-        checks.equal("furld exit status", 0, returncode)
-        with open(server.log_path, encoding="utf-8", errors="replace") as f:
-            log = f.read()
-        checks.true("log names the reason", "kafka brokers unreachable" in log and "table=down" in log,
-                    "no 'kafka brokers unreachable' line for table=down")
+    started = time.monotonic()
+    returncode = server.stop(timeout_s=60)
+    stopped_s = time.monotonic() - started
+    checks.true("furld stops promptly", stopped_s < STOP_LIMIT_S, f"stopped after {stopped_s:.1f} s")
+    checks.equal("furld exit status", 0, returncode)
+    with open(server.log_path, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    checks.true("log names the reason", "kafka brokers unreachable" in log and "table=down" in log,
+                "no 'kafka brokers unreachable' line for table=down")
 
-        server.start()
-        checks.equal("rows kept after restart", EVENTS, count(server, "down"))
-    except Exception as error:
-        checks.error("test aborted", error)
-        print(server.log_tail(80), file=sys.stderr)
-    finally:
-        server.close()
-        broker.stop()
-    return checks.finish()
+    server.start()
+    checks.equal("rows kept after restart", EVENTS, count(server, "down"))
 
+
+def main():
+    return run_kafka_test("kafka_broker_down", ["down:2"], check_stop_without_brokers)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -216,17 +216,16 @@ def sample_lines(limit=None):
     return lines[:limit]
 
 
-def main():
+def run_kafka_test(name, topics, body):
+    """Start a broker with `topics` ("name:partitions") and furld, call
+    body(checks, server, broker, args), stop both and return the exit status."""
     args = kafka_test_args()
-    lines = sample_lines()
-    events = [json.loads(line) for line in lines]
-    checks = Checks("kafka_ingest")
-
-    broker = Broker(args.broker, ["wikipedia:3", "crash:3", "latency:1", "rebalance:4"])
+    checks = Checks(name)
+    broker = Broker(args.broker, topics)
     server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])
     try:
         server.start()
-        run_checks(checks, server, broker, args.kcat, lines, events)
+        body(checks, server, broker, args)
     except Exception as error:
         checks.error("test aborted", error)
         print(server.log_tail(80), file=sys.stderr)
@@ -234,6 +233,14 @@ def main():
         server.close()
         broker.stop()
     return checks.finish()
+
+
+def main():
+    lines = sample_lines()
+    events = [json.loads(line) for line in lines]
+    return run_kafka_test(
+        "kafka_ingest", ["wikipedia:3", "crash:3", "latency:1", "rebalance:4"],
+        lambda checks, server, broker, args: run_checks(checks, server, broker, args.kcat, lines, events))
 
 
 def run_checks(checks, server, broker, kcat, lines, events):

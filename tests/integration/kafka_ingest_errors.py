@@ -21,9 +21,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from furl_testlib import Checks, FurlServer  # noqa: E402
 from kafka_ingest import (  # noqa: E402
-    PLAIN_SPEC, Broker, api, kafka_test_args, make_spec, produce, sample_lines, wait_for)
+    PLAIN_SPEC, api, make_spec, produce, run_kafka_test, sample_lines, wait_for)
 
 LONG_RAW_BYTES = 3000
 RAW_LIMIT = 1024
@@ -54,21 +53,9 @@ def errors(server, supervisor_id):
 
 
 def main():
-    args = kafka_test_args()
     good = sample_lines(200)
-    checks = Checks("kafka_ingest_errors")
-    broker = Broker(args.broker, ["bad:2"])
-    server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])
-    try:
-        server.start()
-        run_checks(checks, server, broker, args.kcat, good)
-    except Exception as error:
-        checks.error("test aborted", error)
-        print(server.log_tail(80), file=sys.stderr)
-    finally:
-        server.close()
-        broker.stop()
-    return checks.finish()
+    return run_kafka_test("kafka_ingest_errors", ["bad:2"],
+                          lambda checks, server, broker, args: run_checks(checks, server, broker, args.kcat, good))
 
 
 def run_checks(checks, server, broker, kcat, good):

@@ -33,9 +33,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from furl_testlib import Checks, FurlServer  # noqa: E402
 from kafka_ingest import (  # noqa: E402
-    PLAIN_SPEC, Broker, api, count, kafka_test_args, make_spec, produce, sample_lines, wait_for)
+    PLAIN_SPEC, Broker, api, count, make_spec, produce, run_kafka_test, sample_lines, wait_for)
 
 FIRST_ROWS = 20
 # Uncompressed filler messages; about 7 MB, past the mock cluster's 5 MiB
@@ -101,27 +100,20 @@ def filler(good):
 
 
 def main():
-    args = kafka_test_args()
     good = sample_lines(200)
-    checks = Checks("kafka_offset_reset")
-    broker = Broker(args.broker, ["halt:1", "auto:1", "latest:2"])
-    restart_brokers = []
-    server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])
-    try:
-        server.start()
-        check_halt_and_operator_reset(checks, server, broker, args.kcat, good)
-        check_automatic_reset(checks, server, broker, args.kcat, good)
-        check_reset_to_latest(checks, server, broker, args.kcat, good)
-        check_log_restart(checks, server, args.broker, args.kcat, good, restart_brokers)
-    except Exception as error:
-        checks.error("test aborted", error)
-        print(server.log_tail(80), file=sys.stderr)
-    finally:
-        server.close()
-        broker.stop()
-        for restart_broker in restart_brokers:
-            restart_broker.stop()
-    return checks.finish()
+
+    def body(checks, server, broker, args):
+        restart_brokers = []
+        try:
+            check_halt_and_operator_reset(checks, server, broker, args.kcat, good)
+            check_automatic_reset(checks, server, broker, args.kcat, good)
+            check_reset_to_latest(checks, server, broker, args.kcat, good)
+            check_log_restart(checks, server, args.broker, args.kcat, good, restart_brokers)
+        finally:
+            for restart_broker in restart_brokers:
+                restart_broker.stop()
+
+    return run_kafka_test("kafka_offset_reset", ["halt:1", "auto:1", "latest:2"], body)
 
 
 def submit(checks, server, address, name, reset_automatically, use_earliest=True):
