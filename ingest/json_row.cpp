@@ -637,8 +637,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) bool StructuralWalk::readRo
   const __m512i filterHigh = _mm512_loadu_si512(keys.shortFilter() + 16);
 
   while (position_ + 4 <= count_) {
-    // The members whose 4 tokens are all in the index: 16 but in the last
-    // round. Masked loads and gathers read nothing for the other lanes.
+    // The members whose 4 tokens are all in the index: 16, except in the
+    // last round. Masked loads and gathers read nothing for the other lanes.
     uint32_t available = std::min<uint32_t>(16, (count_ - position_) / 4);
     auto inRound = static_cast<__mmask16>((1u << available) - 1);
     auto tokenMask = [available](uint32_t vector) {
@@ -650,8 +650,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) bool StructuralWalk::readRo
     __m512i tokens1 = _mm512_maskz_loadu_epi32(tokenMask(1), tokens + 16);
     __m512i tokens2 = _mm512_maskz_loadu_epi32(tokenMask(2), tokens + 32);
     __m512i tokens3 = _mm512_maskz_loadu_epi32(tokenMask(3), tokens + 48);
-    // Lanes 0-7 of evens01 hold the keys of members 0-7, lanes 8-15 their
-    // colons; evens23 the same for members 8-15.
+    // Lanes 0-7 of evens01 contain the keys of members 0-7 and lanes 8-15
+    // their colons. evens23 does the same for members 8-15.
     __m512i evens01 = _mm512_permutex2var_epi32(tokens0, evenTokens, tokens1);
     __m512i evens23 = _mm512_permutex2var_epi32(tokens2, evenTokens, tokens3);
     __m512i odds01 = _mm512_permutex2var_epi32(tokens0, oddTokens, tokens1);
@@ -788,10 +788,10 @@ struct JsonRowParser::Impl {
   /// the walk of messages without escapes uses AVX-512 too.
   bool avx512Walk = false;
 
-  bool walk(StructuralWalk& walk, bool hasEscapes, size_t size, std::vector<ScalarField>& fields) const {
+  bool walk(StructuralWalk& walk, size_t size, std::vector<ScalarField>& fields) const {
 #if FURL_JSON_AVX512_WALK
     // The gathers take signed 32-bit offsets.
-    if (avx512Walk && !hasEscapes && size < (size_t{1} << 30)) return walk.readRootObjectAvx512(*keys, fields);
+    if (avx512Walk && size < (size_t{1} << 30)) return walk.readRootObjectAvx512(*keys, fields);
 #endif
     return walk.readRootObject(*keys, fields);
   }
@@ -954,7 +954,7 @@ bool JsonRowParser::parseStructuralIndex(std::string_view json) {
     if (count >= 3 && text[indexes[2]] == ':') {
       indexes[count] = indexes[2];
       StructuralWalk walk(text, indexes, count, hasEscapes, *impl.stage1, impl.strings.get());
-      return impl.walk(walk, hasEscapes, json.size(), fields_);
+      return impl.walk(walk, json.size(), fields_);
     }
   }
 
@@ -969,7 +969,7 @@ bool JsonRowParser::parseStructuralIndex(std::string_view json) {
   uint32_t count = impl.stage1->n_structural_indexes;
   indexes[count] = static_cast<uint32_t>(json.size());
   StructuralWalk walk(impl.text.get(), indexes, count, hasEscapes, *impl.stage1, impl.strings.get());
-  return impl.walk(walk, hasEscapes, json.size(), fields_);
+  return impl.walk(walk, json.size(), fields_);
 }
 
 }  // namespace furl::ingest

@@ -501,7 +501,7 @@ TEST(JsonRowParserTest, ModesAgreeOnWideMessages) {
   std::map<std::string, int> kinds;
   const std::string gaps[] = {" ", "\t", "\n", "\r\n", "  "};
   for (int i = 0; i < 5000; ++i) {
-    // Most messages are compact, like those of most producers; some have
+    // Most messages are compact, like those of most producers. Some have
     // whitespace around every token or in a few places.
     bool spaced = random() % 8 == 0;
     auto gap = [&] { return spaced || random() % 64 == 0 ? gaps[random() % std::size(gaps)] : std::string(); };
