@@ -476,7 +476,7 @@ void RowBuffer::prefetchCells(const MetricColumn& column, uint32_t row) {
   prefetch(column.doubles);
   prefetch(column.strings);
   prefetch(column.orderMs);
-  prefetch(column.sketches);
+  if (row < column.sketches.size()) __builtin_prefetch(&column.sketches[row], 1);
   prefetch(column.sketchStale);
 }
 
@@ -938,7 +938,7 @@ uint64_t RowBuffer::memoryBytes() const {
 uint64_t RowBuffer::sketchMemoryBytesSlow() const {
   uint64_t bytes = 0;
   for (const MetricColumn& column : metrics_) {
-    for (const HllSketch& sketch : column.sketches) bytes += sketchMemoryBytes(sketch);
+    for (size_t row = 0; row < column.sketches.size(); ++row) bytes += sketchMemoryBytes(column.sketches[row]);
   }
   return bytes;
 }

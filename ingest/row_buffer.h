@@ -17,6 +17,7 @@
 #include "common/column.h"
 #include "common/hll_sketch.h"
 #include "storage/memory_segment.h"
+#include "ingest/chunked_vector.h"
 #include "ingest/event.h"
 #include "ingest/ingestion_spec.h"
 #include "ingest/json_row.h"
@@ -122,7 +123,7 @@ class RowBuffer {
     std::vector<int64_t> orderMs;            // kFirst and kLast: the time of the kept value
     /// kSketch: an empty sketch of the metric's lgK, copied into new rows.
     HllSketch emptySketch;
-    std::vector<HllSketch> sketches;
+    ChunkedVector<HllSketch> sketches;
     /// Serialized sketches in heap_, valid where sketchStale is 0.
     std::vector<std::string_view> sketchBytes;
     std::vector<uint8_t> sketchStale;

@@ -1,0 +1,69 @@
+#pragma once
+// A vector whose elements never move: it grows by chunks of a fixed size.
+#include <cstddef>
+#include <new>
+#include <utility>
+#include <vector>
+
+namespace furl::ingest {
+
+/// Appends into chunks of 2^kChunkBits elements. Unlike std::vector, growth
+/// neither copies the elements nor touches twice their memory, which for
+/// the HLL sketches of a large rollup buffer (about 100 bytes each) cost
+/// page faults and copies of tens of megabytes per doubling.
+template <typename T, int kChunkBits = 12>
+class ChunkedVector {
+ public:
+  static constexpr size_t kChunkSize = size_t{1} << kChunkBits;
+
+  ChunkedVector() = default;
+  ChunkedVector(const ChunkedVector&) = delete;
+  ChunkedVector& operator=(const ChunkedVector&) = delete;
+  ChunkedVector(ChunkedVector&& other) noexcept : chunks_(std::move(other.chunks_)), size_(other.size_) {
+    other.chunks_.clear();
+    other.size_ = 0;
+  }
+  ChunkedVector& operator=(ChunkedVector&& other) noexcept {
+    if (this != &other) {
+      clear();
+      chunks_ = std::move(other.chunks_);
+      size_ = other.size_;
+      other.chunks_.clear();
+      other.size_ = 0;
+    }
+    return *this;
+  }
+  ~ChunkedVector() { clear(); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  T& operator[](size_t i) { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
+  const T& operator[](size_t i) const { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
+
+  void push_back(const T& value) {
+    size_t chunk = size_ >> kChunkBits;
+    if (chunk == chunks_.size()) {
+      // After reserve() the push_back cannot throw, so a chunk never leaks.
+      chunks_.reserve(chunks_.size() + 1);
+      chunks_.push_back(static_cast<T*>(::operator new(sizeof(T) * kChunkSize, std::align_val_t{alignof(T)})));
+    }
+    new (chunks_[chunk] + (size_ & (kChunkSize - 1))) T(value);
+    ++size_;
+  }
+
+  /// Destroys the elements and frees the chunks.
+  void clear() {
+    for (size_t i = 0; i < size_; ++i) (*this)[i].~T();
+    for (T* chunk : chunks_) ::operator delete(chunk, std::align_val_t{alignof(T)});
+    chunks_.clear();
+    size_ = 0;
+  }
+
+ private:
+  /// Each holds kChunkSize elements' storage; the first size_ are built.
+  std::vector<T*> chunks_;
+  size_t size_ = 0;
+};
+
+}  // namespace furl::ingest
