@@ -7,10 +7,9 @@
 
 namespace furl::ingest {
 
-/// Appends into chunks of 2^kChunkBits elements. Unlike std::vector, growth
-/// neither copies the elements nor touches twice their memory, which for
-/// the HLL sketches of a large rollup buffer (about 100 bytes each) cost
-/// page faults and copies of tens of megabytes per doubling.
+/// A sequence stored in chunks of 2^kChunkBits elements. Unlike std::vector,
+/// growth neither copies the elements nor faults in twice their memory: for
+/// the HLL sketches of a large rollup buffer that was tens of megabytes.
 template <typename T, int kChunkBits = 12>
 class ChunkedVector {
  public:
@@ -61,7 +60,7 @@ class ChunkedVector {
   }
 
  private:
-  /// Each holds kChunkSize elements' storage; the first size_ are built.
+  /// Storage for kChunkSize elements each. The first size_ elements exist.
   std::vector<T*> chunks_;
   size_t size_ = 0;
 };
