@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <utility>
 #include <variant>
@@ -102,6 +103,18 @@ HllSketch::HllSketch() : HllSketch(kDefaultLgK) {}
 
 HllSketch::HllSketch(int lgK) : lgK_(lgK) {}
 
+HllSketch::HllSketch(const HllSketch& other) : lgK_(other.lgK_), sparse_(other.sparse_) {
+  if (other.dense_ != nullptr) {
+    dense_ = std::make_unique_for_overwrite<uint8_t[]>(registers());
+    std::memcpy(dense_.get(), other.dense_.get(), registers());
+  }
+}
+
+HllSketch& HllSketch::operator=(const HllSketch& other) {
+  if (this != &other) *this = HllSketch(other);
+  return *this;
+}
+
 absl::StatusOr<HllSketch> HllSketch::create(int lgK) {
   if (lgK < kMinLgK || lgK > kMaxLgK) {
     return absl::InvalidArgumentError(
@@ -160,25 +173,35 @@ void HllSketch::update(const Value& value) {
   }
 }
 
+HllSketch::SparseHashes::SparseHashes(const SparseHashes& other) : size_(other.size_) {
+  std::copy(std::begin(other.inline_), std::end(other.inline_), inline_);
+  if (other.set_ != nullptr) set_ = std::make_unique<absl::flat_hash_set<uint64_t>>(*other.set_);
+}
+
+HllSketch::SparseHashes& HllSketch::SparseHashes::operator=(const SparseHashes& other) {
+  if (this != &other) *this = SparseHashes(other);
+  return *this;
+}
+
 bool HllSketch::SparseHashes::insert(uint64_t hash) {
-  if (set_.empty()) {
-    for (uint32_t i = 0; i < inlineCount_; ++i) {
+  if (set_ == nullptr) {
+    for (uint32_t i = 0; i < size_; ++i) {
       if (inline_[i] == hash) return false;
     }
-    if (inlineCount_ < kInline) {
-      inline_[inlineCount_++] = hash;
+    if (size_ < kInline) {
+      inline_[size_++] = hash;
       return true;
     }
-    set_.reserve(2 * kInline);
-    set_.insert(inline_, inline_ + inlineCount_);
-    inlineCount_ = 0;
+    reserve(2 * kInline);
   }
-  return set_.insert(hash).second;
+  if (!set_->insert(hash).second) return false;
+  ++size_;
+  return true;
 }
 
 bool HllSketch::SparseHashes::contains(uint64_t hash) const {
-  if (!set_.empty()) return set_.contains(hash);
-  for (uint32_t i = 0; i < inlineCount_; ++i) {
+  if (set_ != nullptr) return set_->contains(hash);
+  for (uint32_t i = 0; i < size_; ++i) {
     if (inline_[i] == hash) return true;
   }
   return false;
@@ -186,14 +209,18 @@ bool HllSketch::SparseHashes::contains(uint64_t hash) const {
 
 void HllSketch::SparseHashes::reserve(size_t count) {
   if (count <= kInline) return;
-  set_.reserve(count);
-  set_.insert(inline_, inline_ + inlineCount_);
-  inlineCount_ = 0;
+  if (set_ == nullptr) {
+    set_ = std::make_unique<absl::flat_hash_set<uint64_t>>();
+    set_->reserve(count);
+    set_->insert(inline_, inline_ + size_);
+  } else {
+    set_->reserve(count);
+  }
 }
 
 void HllSketch::SparseHashes::release() {
-  inlineCount_ = 0;
-  absl::flat_hash_set<uint64_t>().swap(set_);
+  size_ = 0;
+  set_.reset();
 }
 
 bool HllSketch::SparseHashes::operator==(const SparseHashes& other) const {
@@ -208,7 +235,7 @@ void HllSketch::insertSparse(uint64_t hash) {
 }
 
 void HllSketch::convertToDense() {
-  dense_.assign(size_t{1} << lgK_, 0);
+  dense_ = std::make_unique<uint8_t[]>(registers());  // zeroed
   sparse_.forEach([&](uint64_t hash) { updateDense(hash); });
   sparse_.release();
 }
@@ -232,7 +259,7 @@ void HllSketch::merge(const HllSketch& other) {
   }
 
   if (isSparse()) convertToDense();
-  for (size_t i = 0; i < dense_.size(); ++i) dense_[i] = std::max(dense_[i], other.dense_[i]);
+  for (size_t i = 0; i < registers(); ++i) dense_[i] = std::max(dense_[i], other.dense_[i]);
 }
 
 HllSketch HllSketch::downsized(int lgK) const {
@@ -248,9 +275,9 @@ HllSketch HllSketch::downsized(int lgK) const {
   // they are not all zero they alone decide the rank, else the old rank
   // grows by `shift`. Folding is exact, not an approximation.
   int shift = lgK_ - lgK;
-  result.dense_.assign(size_t{1} << lgK, 0);
+  result.dense_ = std::make_unique<uint8_t[]>(result.registers());  // zeroed
   uint64_t lowMask = (uint64_t{1} << shift) - 1;
-  for (size_t i = 0; i < dense_.size(); ++i) {
+  for (size_t i = 0; i < registers(); ++i) {
     uint8_t oldRank = dense_[i];
     if (oldRank == 0) continue;
     uint64_t low = i & lowMask;
@@ -266,9 +293,9 @@ double HllSketch::estimate() const {
 
   int q = 64 - lgK_;
   std::vector<uint32_t> histogram(q + 2, 0);
-  for (uint8_t reg : dense_) ++histogram[reg];
+  for (size_t i = 0; i < registers(); ++i) ++histogram[dense_[i]];
 
-  double m = static_cast<double>(dense_.size());
+  double m = static_cast<double>(registers());
   double z = m * ertlTau(1.0 - histogram[q + 1] / m);
   for (int k = q; k >= 1; --k) z = 0.5 * (z + histogram[k]);
   z += m * ertlSigma(histogram[0] / m);
@@ -286,7 +313,7 @@ std::string HllSketch::serialize() const {
 
 void HllSketch::serializeTo(std::string& out) const {
   size_t start = out.size();
-  size_t entries = isSparse() ? sparse_.size() : dense_.size();
+  size_t entries = isSparse() ? sparse_.size() : registers();
   out.reserve(start + kHeaderBytes + (isSparse() ? entries * 8 : entries) + kChecksumBytes);
 
   out.append(kMagic, sizeof(kMagic));
@@ -308,7 +335,7 @@ void HllSketch::serializeTo(std::string& out) const {
       offset += 8;
     }
   } else {
-    out.append(reinterpret_cast<const char*>(dense_.data()), dense_.size());
+    out.append(reinterpret_cast<const char*>(dense_.get()), registers());
   }
 
   uint64_t checksum = XXH3_64bits(out.data() + start, out.size() - start);
@@ -371,7 +398,8 @@ absl::StatusOr<HllSketch> HllSketch::deserialize(std::string_view bytes) {
     }
     return sketch;
   }
-  sketch.dense_.assign(payload, payload + registers);
+  sketch.dense_ = std::make_unique_for_overwrite<uint8_t[]>(registers);
+  std::memcpy(sketch.dense_.get(), payload, registers);
   for (uint64_t i = 0; i < registers; ++i) {
     if (sketch.dense_[i] > maxRank(lgK)) {
       return corrupted(absl::StrFormat("register %d holds %d; the maximum for lgK %d is %d", i, sketch.dense_[i],
@@ -382,7 +410,9 @@ absl::StatusOr<HllSketch> HllSketch::deserialize(std::string_view bytes) {
 }
 
 bool HllSketch::operator==(const HllSketch& other) const {
-  return lgK_ == other.lgK_ && sparse_ == other.sparse_ && dense_ == other.dense_;
+  if (lgK_ != other.lgK_ || isSparse() != other.isSparse()) return false;
+  if (isSparse()) return sparse_ == other.sparse_;
+  return std::memcmp(dense_.get(), other.dense_.get(), registers()) == 0;
 }
 
 }  // namespace furl

@@ -44,6 +44,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,10 @@ class HllSketch {
 
   /// An empty sketch with lgK = kDefaultLgK.
   HllSketch();
+  HllSketch(const HllSketch& other);
+  HllSketch& operator=(const HllSketch& other);
+  HllSketch(HllSketch&& other) noexcept = default;
+  HllSketch& operator=(HllSketch&& other) noexcept = default;
 
   /// An empty sketch; InvalidArgument when lgK is outside [kMinLgK, kMaxLgK].
   static absl::StatusOr<HllSketch> create(int lgK);
@@ -114,12 +119,12 @@ class HllSketch {
   /// per register in dense mode. Inline, because rollup calls it before
   /// and after each update.
   size_t heapBytes() const {
-    if (!isSparse()) return dense_.size();
+    if (!isSparse()) return registers();
     return sparse_.size() <= SparseHashes::kInline ? 0 : sparse_.size() * 16;
   }
 
   int lgK() const { return lgK_; }
-  bool isSparse() const { return dense_.empty(); }
+  bool isSparse() const { return dense_ == nullptr; }
   bool isEmpty() const { return isSparse() && sparse_.empty(); }
 
   /// The format-version-1 bytes described at the top of this file.
@@ -149,19 +154,24 @@ class HllSketch {
   class SparseHashes {
    public:
     static constexpr uint32_t kInline = 4;
+    SparseHashes() = default;
+    SparseHashes(const SparseHashes& other);
+    SparseHashes& operator=(const SparseHashes& other);
+    SparseHashes(SparseHashes&& other) noexcept = default;
+    SparseHashes& operator=(SparseHashes&& other) noexcept = default;
 
     /// Returns true when `hash` was not in the set.
     bool insert(uint64_t hash);
     bool contains(uint64_t hash) const;
-    size_t size() const { return set_.empty() ? inlineCount_ : set_.size(); }
+    size_t size() const { return size_; }
     bool empty() const { return size() == 0; }
     /// Calls f(hash) for every hash, in no particular order.
     template <typename F>
     void forEach(F&& f) const {
-      if (set_.empty()) {
-        for (uint32_t i = 0; i < inlineCount_; ++i) f(inline_[i]);
+      if (set_ != nullptr) {
+        for (uint64_t hash : *set_) f(hash);
       } else {
-        for (uint64_t hash : set_) f(hash);
+        for (uint32_t i = 0; i < size_; ++i) f(inline_[i]);
       }
     }
     void reserve(size_t count);
@@ -170,15 +180,22 @@ class HllSketch {
     bool operator==(const SparseHashes& other) const;
 
    private:
-    /// While set_ is empty the hashes are inline_[0, inlineCount_).
-    uint32_t inlineCount_ = 0;
+    /// The number of hashes, kept here so that size() reads no other line.
+    uint32_t size_ = 0;
+    /// The hashes while set_ is null: inline_[0, size_).
     uint64_t inline_[kInline] = {};
-    absl::flat_hash_set<uint64_t> set_;
+    /// A pointer, not a member set, so that a sketch fits one cache line.
+    std::unique_ptr<absl::flat_hash_set<uint64_t>> set_;
   };
 
+  size_t registers() const { return size_t{1} << lgK_; }
+
   int lgK_;
-  SparseHashes sparse_;         // distinct hashes; empty in dense mode
-  std::vector<uint8_t> dense_;  // 2^lgK registers; empty in sparse mode
+  SparseHashes sparse_;                // distinct hashes; empty in dense mode
+  std::unique_ptr<uint8_t[]> dense_;  // registers() registers; null in sparse mode
 };
+
+// Rollup keeps one sketch per row; 64 bytes make one cache line per update.
+static_assert(sizeof(void*) != 8 || sizeof(HllSketch) == 64, "an HllSketch should take one 64-byte cache line");
 
 }  // namespace furl

@@ -45,7 +45,7 @@ class ChunkedVector {
     if (chunk == chunks_.size()) {
       // After reserve() the push_back cannot throw, so a chunk never leaks.
       chunks_.reserve(chunks_.size() + 1);
-      chunks_.push_back(static_cast<T*>(::operator new(sizeof(T) * kChunkSize, std::align_val_t{alignof(T)})));
+      chunks_.push_back(static_cast<T*>(::operator new(sizeof(T) * kChunkSize, kAlignment)));
     }
     new (chunks_[chunk] + (size_ & (kChunkSize - 1))) T(value);
     ++size_;
@@ -54,12 +54,15 @@ class ChunkedVector {
   /// Destroys the elements and frees the chunks.
   void clear() {
     for (size_t i = 0; i < size_; ++i) (*this)[i].~T();
-    for (T* chunk : chunks_) ::operator delete(chunk, std::align_val_t{alignof(T)});
+    for (T* chunk : chunks_) ::operator delete(chunk, kAlignment);
     chunks_.clear();
     size_ = 0;
   }
 
  private:
+  /// Chunks start on a cache line, so elements of 64 bytes take one line each.
+  static constexpr std::align_val_t kAlignment{alignof(T) > 64 ? alignof(T) : 64};
+
   /// Storage for kChunkSize elements each. The first size_ elements exist.
   std::vector<T*> chunks_;
   size_t size_ = 0;

@@ -191,6 +191,36 @@ TEST(HllSketchTest, SmallSparseSetsAcrossTheInlineLimit) {
   }
 }
 
+TEST(HllSketchTest, CopiesAreIndependentInEveryMode) {
+  // 3 hashes stay in place, 40 need the hash set, 2,000 make lgK 10 dense.
+  for (int count : {3, 40, 2000}) {
+    SCOPED_TRACE(count);
+    HllSketch original = makeSketch(10);
+    for (int i = 0; i < count; ++i) original.updateInt64(i);
+    std::string before = original.serialize();
+
+    HllSketch copy = original;
+    EXPECT_EQ(copy, original);
+    for (int i = 0; i < 5000; ++i) copy.updateInt64(100000 + i);
+    EXPECT_NE(copy, original);
+    EXPECT_EQ(original.serialize(), before);
+
+    HllSketch assigned = makeSketch(10);
+    assigned.updateInt64(-1);
+    assigned = original;
+    EXPECT_EQ(assigned, original);
+    assigned.updateInt64(-2);
+    EXPECT_EQ(original.serialize(), before);
+
+    const HllSketch& self = assigned;
+    assigned = self;
+    EXPECT_EQ(assigned.serialize(), self.serialize());
+
+    HllSketch moved = std::move(copy);
+    EXPECT_GT(moved.estimate(), 4000.0);
+  }
+}
+
 TEST(HllSketchTest, MergeOrderIndependent) {
   // Sixty per-minute sketches of overlapping users; each minute alone stays
   // sparse while their union is dense.
