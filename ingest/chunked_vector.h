@@ -1,5 +1,6 @@
 #pragma once
-// A vector whose elements never move: it grows by chunks of a fixed size.
+// Storage for the large vectors of a rollup buffer: chunks that never move
+// and blocks that start on a cache line.
 #include <cstddef>
 #include <new>
 #include <utility>
@@ -66,6 +67,26 @@ class ChunkedVector {
   /// Storage for kChunkSize elements each. The first size_ elements exist.
   std::vector<T*> chunks_;
   size_t size_ = 0;
+};
+
+/// An allocator whose blocks start on a 64-byte cache line, so that records
+/// of 64 bytes, such as 8-word rollup keys, never straddle two lines.
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlignment{alignof(T) > 64 ? alignof(T) : 64};
+
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) noexcept {}
+
+  T* allocate(size_t count) { return static_cast<T*>(::operator new(count * sizeof(T), kAlignment)); }
+  void deallocate(T* block, size_t) noexcept { ::operator delete(block, kAlignment); }
+
+  template <typename U>
+  bool operator==(const CacheLineAllocator<U>&) const noexcept {
+    return true;
+  }
 };
 
 }  // namespace furl::ingest

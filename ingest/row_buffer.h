@@ -191,7 +191,7 @@ class RowBuffer {
   // dimension columns are built from these keys.
   size_t keyWords_ = 1;
   size_t numRows_ = 0;
-  std::vector<uint64_t> rowKeys_;
+  std::vector<uint64_t, CacheLineAllocator<uint64_t>> rowKeys_;
   std::vector<uint64_t> eventKey_;
   std::vector<DimensionValue> eventDimensions_;
 
