@@ -412,33 +412,40 @@ class StructuralWalk {
     bool negative = *token == '-';
     const uint8_t* digits = token + (negative ? 1 : 0);
 #if defined(__SSE2__)
-    // Integers of up to 15 digits are counted with one 16-byte compare
+    // Integers of up to 31 digits are counted with two 16-byte compares
     // instead of a loop whose trip count the branch predictor cannot guess.
-    // The padding makes the 16 bytes readable.
-    __m128i offsets = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits)), _mm_set1_epi8('0'));
-    __m128i digitBytes = _mm_cmpeq_epi8(_mm_min_epu8(offsets, _mm_set1_epi8(9)), offsets);
-    auto digitCount = static_cast<unsigned>(__builtin_ctz(~static_cast<unsigned>(_mm_movemask_epi8(digitBytes))));
-    if (digitCount > 0 && digitCount < 16) {
-      if ((digitCount == 1 || *digits != '0') && !jsoncharutils::is_not_structural_or_whitespace(digits[digitCount])) {
-        ++position_;
-        return true;
-      }
-      ScalarField unused;
-      return readNumber(unused);
-    }
+    // The padding makes the 32 bytes readable.
+    const __m128i zeroDigit = _mm_set1_epi8('0');
+    const __m128i nine = _mm_set1_epi8(9);
+    __m128i low = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits)), zeroDigit);
+    __m128i high = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits + 16)), zeroDigit);
+    auto digitMask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(low, nine), low))) |
+                     static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(high, nine), high))) << 16;
+    auto digitCount = static_cast<size_t>(__builtin_ctzll(~static_cast<uint64_t>(digitMask)));
+    if (digitCount < 32) return skipInteger(digits, digitCount, negative);
 #endif
     const uint8_t* end = digits;
     while (isEightDigits(end)) end += 8;
     while (isDigit(*end)) ++end;
-    auto count = end - digits;
-    bool plainInteger = count > 0 && count <= (negative ? 18 : 19) && (count == 1 || *digits != '0') &&
-                        !jsoncharutils::is_not_structural_or_whitespace(*end);
-    if (!plainInteger) {
-      ScalarField unused;
-      return readNumber(unused);
+    return skipInteger(digits, static_cast<size_t>(end - digits), negative);
+  }
+
+  /// Finishes skipNumber() for a number whose sign is `negative` and whose
+  /// first `count` bytes after the sign are digits. An integer that fits
+  /// int64 or, without a sign, uint64 only needs its leading digit and the
+  /// byte after it checked. Any other number goes through parse_number().
+  bool skipInteger(const uint8_t* digits, size_t count, bool negative) {
+    // 19 digits always fit uint64. With a minus, int64 takes 2^63 at most,
+    // and among equally long digit strings the byte order is the numeric one.
+    bool fits = negative ? count < 19 || (count == 19 && std::memcmp(digits, "9223372036854775808", 19) <= 0)
+                         : count <= 19;
+    if (count > 0 && fits && (count == 1 || *digits != '0') &&
+        !jsoncharutils::is_not_structural_or_whitespace(digits[count])) {
+      ++position_;
+      return true;
     }
-    ++position_;
-    return true;
+    ScalarField unused;
+    return readNumber(unused);
   }
 
   /// Reads a literal: true, false or null.

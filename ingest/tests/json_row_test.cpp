@@ -232,6 +232,30 @@ TEST(JsonRowParserTest, ChecksUnreadIntegersOfEveryLength) {
   EXPECT_GT(invalidCount, 200);
 }
 
+TEST(JsonRowParserTest, ChecksUnreadIntegersAtTheLimits) {
+  // Around the int64 and uint64 limits, where parse_number() decides.
+  FieldNameSet names = {"a"};
+  simdjson::dom::parser domParser;
+  std::vector<std::unique_ptr<JsonRowParser>> parsers = allParsers(names);
+  for (std::string_view magnitude :
+       {"9223372036854775807", "9223372036854775808", "9223372036854775809", "9300000000000000000",
+        "9999999999999999999", "18446744073709551615", "18446744073709551616", "99999999999999999999",
+        "1234567890123456789012345678901", "12345678901234567890123456789012"}) {
+    for (std::string_view sign : {"", "-"}) {
+      std::string json = strCat(R"({"x":)", sign, magnitude, R"(,"a":7})");
+      SCOPED_TRACE(json);
+      bool valid = parseJsonEvent(json, domParser, &names).ok();
+      for (const std::unique_ptr<JsonRowParser>& parser : parsers) {
+        SCOPED_TRACE(parserName(*parser));
+        EXPECT_EQ(parser->parse(json), valid);
+      }
+    }
+  }
+  std::string json = R"({"x":-9223372036854775808,"a":7})";
+  EXPECT_TRUE(parseJsonEvent(json, domParser, &names).ok());
+  for (const std::unique_ptr<JsonRowParser>& parser : parsers) EXPECT_TRUE(parser->parse(json)) << parserName(*parser);
+}
+
 TEST(JsonRowParserTest, ResetsFieldsBetweenMessages) {
   FieldNameSet names = {"a", "b"};
   for (const std::unique_ptr<JsonRowParser>& parser : allParsers(names)) {
