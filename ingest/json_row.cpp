@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <limits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -397,7 +398,39 @@ class StructuralWalk {
     return true;
   }
 
+  /// Reads the number at position_. Integers that fit int64 or uint64 are
+  /// decoded here, other numbers by parse_number(), which gives the same
+  /// kinds and values: int64 where it fits, else uint64.
   bool readNumber(ScalarField& out) {
+    const uint8_t* token = text_ + indexes_[position_];
+    bool negative = *token == '-';
+    const uint8_t* digits = token + (negative ? 1 : 0);
+    size_t count = countDigits(digits);
+    if (!isPlainInteger(digits, count, negative)) return parseNumber(out);
+
+    uint64_t magnitude = 0;
+    const uint8_t* digit = digits;
+    for (; digit + 8 <= digits + count; digit += 8) {
+      magnitude = magnitude * 100000000 + simdjson::SIMDJSON_BUILTIN_IMPLEMENTATION::parse_eight_digits_unrolled(digit);
+    }
+    for (; digit < digits + count; ++digit) magnitude = magnitude * 10 + (*digit - '0');
+    if (negative) {
+      // 2^63 wraps to INT64_MIN, the one value whose magnitude int64 lacks.
+      out.kind = ScalarField::Kind::kInt64;
+      out.intValue = static_cast<int64_t>(0 - magnitude);
+    } else if (magnitude <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      out.kind = ScalarField::Kind::kInt64;
+      out.intValue = static_cast<int64_t>(magnitude);
+    } else {
+      out.kind = ScalarField::Kind::kUInt64;
+      out.uintValue = magnitude;
+    }
+    ++position_;
+    return true;
+  }
+
+  /// Reads the number at position_ with simdjson's parse_number().
+  bool parseNumber(ScalarField& out) {
     NumberWriter writer{out};
     if (numberparsing::parse_number(text_ + indexes_[position_], writer) != simdjson::SUCCESS) return false;
     ++position_;
@@ -411,41 +444,46 @@ class StructuralWalk {
     const uint8_t* token = text_ + indexes_[position_];
     bool negative = *token == '-';
     const uint8_t* digits = token + (negative ? 1 : 0);
+    if (isPlainInteger(digits, countDigits(digits), negative)) {
+      ++position_;
+      return true;
+    }
+    ScalarField unused;
+    return parseNumber(unused);
+  }
+
+  /// Returns the number of digits at the start of `digits`.
+  static size_t countDigits(const uint8_t* digits) {
 #if defined(__SSE2__)
-    // Integers of up to 31 digits are counted with two 16-byte compares
-    // instead of a loop whose trip count the branch predictor cannot guess.
-    // The padding makes the 32 bytes readable.
+    // Up to 31 digits are counted with two 16-byte compares instead of a
+    // loop whose trip count the branch predictor cannot guess. The padding
+    // makes the 32 bytes readable.
     const __m128i zeroDigit = _mm_set1_epi8('0');
     const __m128i nine = _mm_set1_epi8(9);
     __m128i low = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits)), zeroDigit);
     __m128i high = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits + 16)), zeroDigit);
     auto digitMask = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(low, nine), low))) |
                      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(high, nine), high))) << 16;
-    auto digitCount = static_cast<size_t>(__builtin_ctzll(~static_cast<uint64_t>(digitMask)));
-    if (digitCount < 32) return skipInteger(digits, digitCount, negative);
+    auto count = static_cast<size_t>(__builtin_ctzll(~static_cast<uint64_t>(digitMask)));
+    if (count < 32) return count;
 #endif
     const uint8_t* end = digits;
     while (isEightDigits(end)) end += 8;
     while (isDigit(*end)) ++end;
-    return skipInteger(digits, static_cast<size_t>(end - digits), negative);
+    return static_cast<size_t>(end - digits);
   }
 
-  /// Finishes skipNumber() for a number whose sign is `negative` and whose
-  /// first `count` bytes after the sign are digits. An integer that fits
-  /// int64 or, without a sign, uint64 only needs its leading digit and the
-  /// byte after it checked. Any other number goes through parse_number().
-  bool skipInteger(const uint8_t* digits, size_t count, bool negative) {
+  /// True when the `count` digits after an optional minus (`negative`) are
+  /// a JSON integer that fits int64 or, without a minus, uint64, and a
+  /// token or whitespace follows them. Any other number needs
+  /// parse_number().
+  static bool isPlainInteger(const uint8_t* digits, size_t count, bool negative) {
     // 19 digits always fit uint64. With a minus, int64 takes 2^63 at most,
     // and among equally long digit strings the byte order is the numeric one.
     bool fits = negative ? count < 19 || (count == 19 && std::memcmp(digits, "9223372036854775808", 19) <= 0)
                          : count <= 19;
-    if (count > 0 && fits && (count == 1 || *digits != '0') &&
-        !jsoncharutils::is_not_structural_or_whitespace(digits[count])) {
-      ++position_;
-      return true;
-    }
-    ScalarField unused;
-    return readNumber(unused);
+    return count > 0 && fits && (count == 1 || *digits != '0') &&
+           !jsoncharutils::is_not_structural_or_whitespace(digits[count]);
   }
 
   /// Reads a literal: true, false or null.

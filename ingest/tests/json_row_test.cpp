@@ -170,6 +170,28 @@ TEST(JsonRowParserTest, ReadsEdgeCaseScalars) {
   expectSameFields(names, strCat(R"({"x":)", std::string(500, '['), std::string(500, ']'), R"(,"i":5})"));
 }
 
+TEST(JsonRowParserTest, ReadsIntegersOfEveryLength) {
+  // Lengths 1 to 21 and the int64 and uint64 limits, each with and without
+  // a minus: the kind and value must be those of simdjson's DOM.
+  FieldNameSet names = {"i"};
+  std::string digits = "987654321098765432109";
+  std::vector<std::string> numbers = {"0",
+                                      "9223372036854775807",
+                                      "9223372036854775808",
+                                      "18446744073709551615",
+                                      "18446744073709551616",
+                                      "10000000000000000000"};
+  for (size_t length = 1; length <= digits.size(); ++length) numbers.push_back(digits.substr(0, length));
+  for (const std::string& number : numbers) {
+    for (std::string_view sign : {"", "-"}) {
+      std::string json = strCat(R"({"x":1,"i":)", sign, number, R"(,"y":2})");
+      simdjson::dom::parser domParser;
+      if (!parseJsonEvent(json, domParser, &names).ok()) continue;  // beyond every type
+      expectSameFields(names, json);
+    }
+  }
+}
+
 TEST(JsonRowParserTest, MatchesOnlyWholeKeys) {
   // Read names of 1 to 18 bytes, and unread keys that share their length,
   // their first 8 or 16 bytes, or all but the last byte.
