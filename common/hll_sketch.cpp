@@ -183,6 +183,20 @@ HllSketch::SparseHashes& HllSketch::SparseHashes::operator=(const SparseHashes& 
   return *this;
 }
 
+HllSketch::SparseHashes::SparseHashes(SparseHashes&& other) noexcept
+    : size_(std::exchange(other.size_, 0)), set_(std::move(other.set_)) {
+  std::copy(std::begin(other.inline_), std::end(other.inline_), inline_);
+}
+
+HllSketch::SparseHashes& HllSketch::SparseHashes::operator=(SparseHashes&& other) noexcept {
+  if (this != &other) {
+    size_ = std::exchange(other.size_, 0);
+    std::copy(std::begin(other.inline_), std::end(other.inline_), inline_);
+    set_ = std::move(other.set_);
+  }
+  return *this;
+}
+
 bool HllSketch::SparseHashes::insert(uint64_t hash) {
   if (set_ == nullptr) {
     for (uint32_t i = 0; i < size_; ++i) {

@@ -157,8 +157,9 @@ class HllSketch {
     SparseHashes() = default;
     SparseHashes(const SparseHashes& other);
     SparseHashes& operator=(const SparseHashes& other);
-    SparseHashes(SparseHashes&& other) noexcept = default;
-    SparseHashes& operator=(SparseHashes&& other) noexcept = default;
+    /// Moves leave `other` empty.
+    SparseHashes(SparseHashes&& other) noexcept;
+    SparseHashes& operator=(SparseHashes&& other) noexcept;
 
     /// Returns true when `hash` was not in the set.
     bool insert(uint64_t hash);

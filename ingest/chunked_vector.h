@@ -44,8 +44,9 @@ class ChunkedVector {
   void push_back(const T& value) {
     size_t chunk = size_ >> kChunkBits;
     if (chunk == chunks_.size()) {
-      // After reserve() the push_back cannot throw, so a chunk never leaks.
-      chunks_.reserve(chunks_.size() + 1);
+      // With room reserved first, the push_back cannot throw, so a chunk
+      // never leaks. The room grows geometrically.
+      if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 1);
       chunks_.push_back(static_cast<T*>(::operator new(sizeof(T) * kChunkSize, kAlignment)));
     }
     new (chunks_[chunk] + (size_ & (kChunkSize - 1))) T(value);

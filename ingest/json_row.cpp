@@ -456,8 +456,9 @@ class StructuralWalk {
   static size_t countDigits(const uint8_t* digits) {
 #if defined(__SSE2__)
     // Up to 31 digits are counted with two 16-byte compares instead of a
-    // loop whose trip count the branch predictor cannot guess. The padding
-    // makes the 32 bytes readable.
+    // loop whose trip count the branch predictor cannot guess. The 32 bytes
+    // are readable because a number starts before the message's last byte,
+    // and 64 bytes of padding (or of the same page, in place) follow it.
     const __m128i zeroDigit = _mm_set1_epi8('0');
     const __m128i nine = _mm_set1_epi8(9);
     __m128i low = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(digits)), zeroDigit);

@@ -794,6 +794,8 @@ void Supervisor::onRevoke(Worker& worker, std::vector<RdKafka::TopicPartition*>&
   for (RdKafka::TopicPartition* tp : partitions) {
     revoked.push_back(tp->partition());
     worker.lastPartition = nullptr;
+    // Counted as a move, so that readBeforeMove() looks the partition up.
+    markMoved(worker, tp->partition());
     worker.partitions.erase(tp->partition());
     logger("ingest.kafka")
         ->info("partition revoked table={} topic={} partition={} consumer={}", spec_.dataSource, tp->topic(),

@@ -221,6 +221,34 @@ TEST(HllSketchTest, CopiesAreIndependentInEveryMode) {
   }
 }
 
+TEST(HllSketchTest, MovedFromSketchesAreUsable) {
+  // In every mode the source of a move is left as a valid sketch that
+  // serializes, reads back and takes new values.
+  for (int count : {3, 40, 2000}) {
+    SCOPED_TRACE(count);
+    HllSketch source = makeSketch(10);
+    for (int i = 0; i < count; ++i) source.updateInt64(i);
+    HllSketch target = std::move(source);
+    EXPECT_GT(target.estimate(), 0.0);
+
+    // NOLINTNEXTLINE(bugprone-use-after-move): reusing the source is the point
+    absl::StatusOr<HllSketch> read = HllSketch::deserialize(source.serialize());
+    ASSERT_TRUE(read.ok()) << read.status();
+    source.updateInt64(-5);
+    source.updateInt64(-6);
+    HllSketch expected = *read;
+    expected.updateInt64(-5);
+    expected.updateInt64(-6);
+    EXPECT_EQ(source, expected);
+
+    HllSketch assigned = makeSketch(10);
+    assigned = std::move(target);
+    // NOLINTNEXTLINE(bugprone-use-after-move): reusing the source is the point
+    absl::StatusOr<HllSketch> readTarget = HllSketch::deserialize(target.serialize());
+    ASSERT_TRUE(readTarget.ok()) << readTarget.status();
+  }
+}
+
 TEST(HllSketchTest, MergeOrderIndependent) {
   // Sixty per-minute sketches of overlapping users; each minute alone stays
   // sparse while their union is dense.
