@@ -3,7 +3,7 @@
 // Kafka-protocol broker on this machine without a real Kafka installation.
 //
 //   furl-kafka-broker --port N [--brokers 1] [--topic name:partitions ...]
-//                     [--port-file FILE]
+//                     [--port-file FILE] [--request-errors API:COUNT:ERROR ...]
 //
 // The brokers listen on 127.0.0.1:N, 127.0.0.1:N+1, ... The bootstrap address
 // list goes to stdout (one line) and, when --port-file is given, to FILE,
@@ -79,6 +79,14 @@ extern "C" __attribute__((visibility("default"))) int bind(int fd, const struct 
 
 namespace {
 
+// Errors the cluster returns to the next COUNT requests of one Kafka API,
+// for tests of a client's error paths.
+struct RequestErrors {
+  int apiKey = 0;
+  int count = 0;
+  int error = 0;
+};
+
 struct TopicOption {
   std::string name;
   int partitions = 1;
@@ -89,16 +97,21 @@ struct Options {
   int brokers = 1;
   std::vector<TopicOption> topics;
   std::string portFile;
+  std::vector<RequestErrors> requestErrors;
 };
 
 constexpr std::string_view kUsage =
     "usage: furl-kafka-broker --port N [--brokers COUNT] [--topic NAME:PARTITIONS ...]\n"
-    "                         [--port-file FILE]\n"
+    "                         [--port-file FILE] [--request-errors API:COUNT:ERROR ...]\n"
     "  --port N          TCP port of the first broker on 127.0.0.1; broker i listens on N+i\n"
     "  --brokers COUNT   number of brokers in the mock cluster (default 1)\n"
     "  --topic T:P       create topic T with P partitions (replication factor 1);\n"
     "                    repeat for more topics\n"
-    "  --port-file FILE  also write the bootstrap address list to FILE\n";
+    "  --port-file FILE  also write the bootstrap address list to FILE\n"
+    "  --request-errors API:COUNT:ERROR\n"
+    "                    fail the next COUNT requests of Kafka API key API (2 is\n"
+    "                    ListOffsets) with error code ERROR (29 is\n"
+    "                    TOPIC_AUTHORIZATION_FAILED); repeat for more APIs\n";
 
 bool parseInt(std::string_view text, int minValue, int maxValue, int& out) {
   int value = 0;
@@ -140,6 +153,17 @@ std::string parseOptions(int argc, char** argv, Options& options) {
       options.topics.push_back(std::move(topic));
     } else if (arg == "--port-file") {
       options.portFile = std::string(value);
+    } else if (arg == "--request-errors") {
+      RequestErrors errors;
+      size_t first = value.find(':');
+      size_t second = first == std::string_view::npos ? first : value.find(':', first + 1);
+      if (second == std::string_view::npos || !parseInt(value.substr(0, first), 0, 1000, errors.apiKey) ||
+          !parseInt(value.substr(first + 1, second - first - 1), 1, 1000, errors.count) ||
+          !parseInt(value.substr(second + 1), 1, 1000, errors.error)) {
+        return "invalid --request-errors '" + std::string(value) +
+               "'; expected API:COUNT:ERROR, e.g. 2:1:29 for one failed ListOffsets request";
+      }
+      options.requestErrors.push_back(errors);
     } else {
       return "unknown option " + std::string(arg);
     }
@@ -234,6 +258,14 @@ int main(int argc, char** argv) {
       rd_kafka_destroy(handle);
       return 1;
     }
+  }
+
+  for (const RequestErrors& errors : options.requestErrors) {
+    std::vector<rd_kafka_resp_err_t> codes(static_cast<size_t>(errors.count),
+                                           static_cast<rd_kafka_resp_err_t>(errors.error));
+    rd_kafka_mock_push_request_errors_array(cluster, static_cast<int16_t>(errors.apiKey), codes.size(), codes.data());
+    log->info("request errors queued: api={} count={} error={}", errors.apiKey, errors.count,
+              rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(errors.error)));
   }
 
   std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);

@@ -59,8 +59,9 @@ TEST_CONSUMER_PROPERTIES = {"session.timeout.ms": "6000", "heartbeat.interval.ms
 class Broker:
     """furl-kafka-broker on a free loopback port, stopped by PID."""
 
-    def __init__(self, binary, topics, port=None, work_dir=None):
-        """`work_dir` keeps the port file and broker.log; a new temporary folder by default."""
+    def __init__(self, binary, topics, port=None, work_dir=None, extra_args=()):
+        """`work_dir` keeps the port file and broker.log; a new temporary folder by default.
+        `extra_args` go to furl-kafka-broker as they are, e.g. --request-errors."""
         self.owns_work_dir = work_dir is None
         self.work_dir = work_dir or tempfile.mkdtemp(prefix="furl-kafka-test-")
         port_file = os.path.join(self.work_dir, "bootstrap")
@@ -68,6 +69,7 @@ class Broker:
         command = [binary, "--port", str(self.port), "--port-file", port_file]
         for topic in topics:
             command += ["--topic", topic]
+        command += list(extra_args)
         self.log_path = os.path.join(self.work_dir, "broker.log")
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log,
@@ -216,12 +218,13 @@ def sample_lines(limit=None):
     return lines[:limit]
 
 
-def run_kafka_test(name, topics, body):
-    """Start a broker with `topics` ("name:partitions") and furld, call
-    body(checks, server, broker, args), stop both and return the exit status."""
+def run_kafka_test(name, topics, body, broker_args=()):
+    """Start a broker with `topics` ("name:partitions") and `broker_args` and
+    furld, call body(checks, server, broker, args), stop both and return the
+    exit status."""
     args = kafka_test_args()
     checks = Checks(name)
-    broker = Broker(args.broker, topics)
+    broker = Broker(args.broker, topics, extra_args=broker_args)
     server = FurlServer.from_args([f"--furld={args.furld}"] if args.furld else [])
     try:
         server.start()

@@ -3,7 +3,8 @@
 
 Starts the broker on a free loopback port, produces 1000 lines with zstd
 compression, consumes them back from the beginning, checks that a second
-broker on the same port fails to start, and stops the first one by PID.
+broker on the same port fails to start, checks that an invalid
+--request-errors value is rejected by name, and stops the first one by PID.
 """
 
 import argparse
@@ -81,6 +82,10 @@ def main():
         metadata = run([args.kcat, "-L", "-b", address, "-t", TOPIC])
         if "3 partitions" not in metadata.stdout:
             failures.append(f"topic {TOPIC} does not have 3 partitions: {metadata.stdout}")
+
+        bad = run([args.broker, "--port", str(free_port()), "--request-errors", "2:x:29"])
+        if bad.returncode == 0 or "invalid --request-errors '2:x:29'" not in bad.stderr:
+            failures.append(f"an invalid --request-errors value was not rejected by name: {bad.stderr!r}")
 
         second = run([args.broker, "--port", str(port)])
         if second.returncode == 0:
