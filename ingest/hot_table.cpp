@@ -488,6 +488,9 @@ absl::Status HotTable::persist(std::string_view reason) {
     ledger_ = IngestLedger();
     counters = committedCounters_;
     counters.add(ledger.counters);
+    // Stored with the commit below, so they survive restarts like the others.
+    counters.rowsCommitted += rows;
+    ++counters.commits;
     generation = generation_;
     rowsSincePersist_ = 0;
     firstChangeMs_ = 0;

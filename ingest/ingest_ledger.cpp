@@ -26,6 +26,8 @@ void IngestCounters::add(const IngestCounters& other) {
   offsetResets += other.offsetResets;
   offsetsSkipped += other.offsetsSkipped;
   offsetResetsSkipUnknown += other.offsetResetsSkipUnknown;
+  rowsCommitted += other.rowsCommitted;
+  commits += other.commits;
 }
 
 void IngestLedger::record(MessageOutcome outcome, IngestError* error) {
@@ -78,6 +80,8 @@ void addCounterProperties(const IngestCounters& counters, std::map<std::string, 
   properties[prefix + "offsetResets"] = std::to_string(counters.offsetResets);
   properties[prefix + "offsetsSkipped"] = std::to_string(counters.offsetsSkipped);
   properties[prefix + "offsetResetsSkipUnknown"] = std::to_string(counters.offsetResetsSkipUnknown);
+  properties[prefix + "rowsCommitted"] = std::to_string(counters.rowsCommitted);
+  properties[prefix + "commits"] = std::to_string(counters.commits);
   for (const auto& [reason, count] : counters.unparseableByReason) {
     properties[std::string(kReasonPrefix) + reason] = std::to_string(count);
   }
@@ -97,6 +101,8 @@ IngestCounters countersFromProperties(const std::map<std::string, std::string>& 
   counters.offsetResets = get("offsetResets");
   counters.offsetsSkipped = get("offsetsSkipped");
   counters.offsetResetsSkipUnknown = get("offsetResetsSkipUnknown");
+  counters.rowsCommitted = get("rowsCommitted");
+  counters.commits = get("commits");
   for (auto it = properties.lower_bound(std::string(kReasonPrefix));
        it != properties.end() && it->first.starts_with(kReasonPrefix); ++it) {
     counters.unparseableByReason[it->first.substr(kReasonPrefix.size())] = parseCount(it->second);

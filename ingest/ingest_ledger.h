@@ -31,6 +31,11 @@ struct IngestCounters {
   /// Resets whose skipped offsets are unknown: the stored offset was beyond
   /// the end of the partition, so the log was truncated or recreated.
   uint64_t offsetResetsSkipUnknown = 0;
+  /// Rows written to segments by the supervisor's persists (after rollup, so
+  /// a rollup chunk's rows count again each time it is rewritten), and the
+  /// catalog commits of those persists.
+  uint64_t rowsCommitted = 0;
+  uint64_t commits = 0;
 
   void add(const IngestCounters& other);
 };

@@ -1042,11 +1042,9 @@ SupervisorStatus Supervisor::status() const {
     table = table_;
   }
   std::map<int32_t, int64_t> committed;
-  HotTableStats hot;
   IngestCounters counters;
   if (table != nullptr) {
     committed = table->committedOffsets();
-    hot = table->stats();
     counters = table->counters();
   }
   std::lock_guard<std::mutex> lock(statusMutex_);
@@ -1073,8 +1071,8 @@ SupervisorStatus Supervisor::status() const {
   status.stats.thrownAway = counters.thrownAway;
   status.stats.unparseable = counters.unparseable;
   status.stats.unparseableByReason = counters.unparseableByReason;
-  status.stats.rowsCommitted = hot.persistedRows;
-  status.stats.commits = hot.persists;
+  status.stats.rowsCommitted = counters.rowsCommitted;
+  status.stats.commits = counters.commits;
   status.stats.offsetResets = counters.offsetResets;
   status.stats.offsetsSkipped = counters.offsetsSkipped;
   status.stats.offsetResetsSkipUnknown = counters.offsetResetsSkipUnknown;

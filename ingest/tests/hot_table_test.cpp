@@ -305,6 +305,9 @@ TEST_F(HotTableTest, ResetOffsetCommitsResetCounters) {
   EXPECT_EQ(stored.offsetsSkipped, 100u);
   EXPECT_EQ(stored.offsetResetsSkipUnknown, 1u);
   EXPECT_EQ(table->counters().offsetResets, 2u);
+  // Each persist above committed, and the count is stored with it.
+  EXPECT_GE(stored.commits, 2u);
+  EXPECT_EQ(table->counters().commits, stored.commits);
 
   // A reset read under an old generation changes nothing.
   table->discard("test");

@@ -13,7 +13,9 @@ watermark query's earliest and latest offsets), and the test checks:
   after the last one;
 - after SIGKILL and a restart, the supervisor goes on from the offset
   stored with the persisted rows: every event, including ones produced
-  after the restart, is counted exactly once.
+  after the restart, is counted exactly once;
+- the stats' rowsCommitted and commits, stored with each persist, keep
+  their values through suspend, resume and the restart.
 
     python3 tests/integration/kafka_unresolved_start.py --furld build/bin/furld \\
         --broker build/bin/furl-kafka-broker --kcat kcat
@@ -25,7 +27,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kafka_ingest import (  # noqa: E402
-    PLAIN_SPEC, api, count, make_spec, produce, run_kafka_test, sample_lines, scalar, wait_for)
+    PLAIN_SPEC, api, count, make_spec, produce, run_kafka_test, sample_lines, scalar, stats, wait_for)
 
 TOPIC = "unresolved"
 TABLE = "unresolved_start"
@@ -38,6 +40,12 @@ BROKER_ARGS = ["--request-errors", "2:2:29"]
 
 def added_sum(lines):
     return sum(json.loads(line)["added"] for line in lines)
+
+
+def committed(server):
+    """Returns the supervisor's (rowsCommitted, commits)."""
+    body = stats(server, TABLE)
+    return body["rowsCommitted"], body["commits"]
 
 
 def run_checks(checks, server, broker, args):
@@ -61,12 +69,26 @@ def run_checks(checks, server, broker, args):
                  body["payload"]["currentOffsets"] if status == 200 else body)
     checks.equal("added of the first events", str(added_sum(first)), scalar(server, f"SELECT SUM(added) FROM {TABLE}"))
 
+    # Suspending persists the rest; the stats keep what was committed.
+    checks.equal("suspend status", 200, api(server, "POST", f"/{TABLE}/suspend")[0])
+    rows, commits = wait_for("all rows committed", lambda: (lambda c: c if c[0] >= FIRST_EVENTS else None)(
+        committed(server)))
+    checks.true("commits counted", commits >= 2, f"{commits} commits")
+    checks.equal("rows committed of a plain table", FIRST_EVENTS, rows)
+    checks.equal("resume status", 200, api(server, "POST", f"/{TABLE}/resume")[0])
+    checks.equal("stats after resume", (rows, commits), committed(server))
+
     server.kill()
     server.start()
+    checks.equal("stats after the restart", (rows, commits), committed(server))
     produce(args.kcat, broker.address, TOPIC, later)
     total = FIRST_EVENTS + LATER_EVENTS
     wait_for("every event after the restart", lambda: count(server, TABLE) >= total)
     checks.equal("count after the restart", total, count(server, TABLE))
+    later_rows, later_commits = wait_for("the later rows committed", lambda: (
+        lambda c: c if c[0] >= total else None)(committed(server)))
+    checks.equal("rows committed after the restart", total, later_rows)
+    checks.true("commits after the restart", later_commits > commits, f"{later_commits} after {commits}")
     checks.equal("added after the restart", str(added_sum(lines)), scalar(server, f"SELECT SUM(added) FROM {TABLE}"))
     checks.equal("deleted after the restart", str(sum(json.loads(line)["deleted"] for line in lines)),
                  scalar(server, f"SELECT SUM(deleted) FROM {TABLE}"))
