@@ -1109,9 +1109,14 @@ bool takesHllParameters(std::string_view name) {
 
 DataType aggregateResultType(AggregateKind kind, DataType argType, std::string_view name) {
   auto illegal = [&](std::string_view expected) {
-    return QueryError(ErrorCode::kIllegalTypeOfArgument,
-                      "illegal type " + argType.toString() + " of argument of aggregate function " +
-                          std::string(name) + "; expected " + std::string(expected));
+    std::string message = "illegal type " + argType.toString() + " of argument of aggregate function " +
+                          std::string(name) + "; expected " + std::string(expected);
+    // A sketch column holds distinct counts, which is what sum() or max()
+    // over it was most likely meant for.
+    if (argType.id == TypeId::kHllSketch && kind != AggregateKind::kCountDistinct) {
+      message += "; for the distinct count of a sketch column use APPROX_COUNT_DISTINCT(x), to merge sketches DS_HLL(x)";
+    }
+    return QueryError(ErrorCode::kIllegalTypeOfArgument, message);
   };
   switch (kind) {
     case AggregateKind::kCountStar:

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/hll_sketch.h"
 #include "common/time_util.h"
+#include "query/aggregate.h"
 #include "query/function.h"
 #include "query/functions/cast.h"
 #include "query/functions/function_util.h"
@@ -202,9 +203,11 @@ std::optional<Value> pruneValue(const Value& value, DataType type) {
 }
 
 [[noreturn]] void throwUnknownFunction(const std::string& name, SourcePosition position) {
-  const auto& registry = FunctionRegistry::instance();
+  // Aggregates are candidates too: an unknown name may be a misspelled one.
+  std::vector<std::string> candidates = FunctionRegistry::instance().names();
+  for (std::string_view aggregate : aggregateFunctionNames()) candidates.emplace_back(aggregate);
   std::string message = "unknown function '" + name + "'" + where(position);
-  std::string suggestion = closestName(name, registry.names());
+  std::string suggestion = closestName(name, candidates);
   if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
   throw QueryError(ErrorCode::kUnknownFunction, message, position);
 }

@@ -76,6 +76,18 @@ TEST_F(QueryEngineTest, UnknownColumnSuggestsName) {
   EXPECT_NE(message.find("line 1, column 8"), std::string::npos) << message;
 }
 
+TEST_F(QueryEngineTest, UnknownFunctionSuggestsName) {
+  run("CREATE TABLE t (page String) ENGINE = MergeTree ORDER BY tuple()");
+  // Scalar functions and aggregates are both suggested.
+  for (auto [query, suggestion] : {std::pair{"SELECT lowr(page) FROM t", "'lower'"},
+                                   std::pair{"SELECT uniqq(page) FROM t", "'uniq'"},
+                                   std::pair{"SELECT medain(1) FROM t", "'median'"}}) {
+    std::string message;
+    EXPECT_EQ(errorOf(query, &message), ErrorCode::kUnknownFunction) << query;
+    EXPECT_NE(message.find(std::string("did you mean ") + suggestion), std::string::npos) << message;
+  }
+}
+
 TEST_F(QueryEngineTest, InsertFormatJsonEachRow) {
   run("CREATE TABLE t (time DateTime64(3), user String, added Int64) ENGINE = MergeTree "
       "PARTITION BY toYYYYMM(time) ORDER BY time");
