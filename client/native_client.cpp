@@ -7,6 +7,7 @@
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/error.h"
 #include "common/status.h"
@@ -87,8 +88,15 @@ struct NativeClient::Connection {
     } catch (const wire::QueryException& error) {
       return statusFromException(error);
     } catch (const apache::thrift::transport::TTransportException& error) {
-      return absl::UnavailableError(absl::StrCat("connection to ", options.host, ":", options.port,
-                                                 " failed: ", error.what()));
+      std::string message =
+          absl::StrCat("connection to ", options.host, ":", options.port, " failed: ", error.what());
+      // An HTTP server replies to the handshake with a text status line, which
+      // Thrift's framed transport reads as a huge frame length.
+      if (absl::StrContains(error.what(), "oversized frame")) {
+        absl::StrAppend(&message, "; is ", options.port,
+                        " furld's HTTP port? furl connects to its native port (furld --native-port, 9100 by default)");
+      }
+      return absl::UnavailableError(message);
     } catch (const apache::thrift::TException& error) {
       return absl::InternalError(absl::StrCat("native protocol error from ", options.host, ":", options.port,
                                               ": ", error.what()));
@@ -109,6 +117,9 @@ NativeClient::~NativeClient() {
 }
 
 absl::StatusOr<std::unique_ptr<NativeClient>> NativeClient::connect(const ClientOptions& options) {
+  // Thrift also prints transport errors to stderr. The status returned
+  // below reports each of them once.
+  apache::thrift::GlobalOutput.setOutputFunction([](const char*) {});
   auto connection = std::make_unique<Connection>();
   connection->options = options;
   auto config = std::make_shared<TConfiguration>(TConfiguration::DEFAULT_MAX_MESSAGE_SIZE, kMaxFrameBytes);

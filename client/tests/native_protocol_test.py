@@ -45,7 +45,8 @@ class Server:
     def __init__(self, args):
         self.data_dir = tempfile.mkdtemp(prefix="furl-native-")
         self.port = free_port()
-        command = [args.furld, "--data-dir", self.data_dir, "--http-port", str(free_port()),
+        self.http_port = free_port()
+        command = [args.furld, "--data-dir", self.data_dir, "--http-port", str(self.http_port),
                    "--native-port", str(self.port), "--native-password", PASSWORD]
         self.log = open(os.path.join(self.data_dir, "server.log"), "w")
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
@@ -220,6 +221,17 @@ def test_query_cli(args, server):
     result = run_furl(args, server, "--password", "wrong", "--query", "SELECT 1")
     check(result.returncode != 0 and b"Code: 516" in result.stderr,
           f"wrong password must fail with code 516: {result.stderr!r}")
+
+    # The HTTP port by mistake: the error names the native port option.
+    result = subprocess.run([args.furl, "--port", str(server.http_port), "--query", "SELECT 1"],
+                            capture_output=True, timeout=60)
+    check(result.returncode != 0 and b"furld --native-port" in result.stderr,
+          f"furl on the HTTP port must point to the native port: {result.stderr!r}")
+    # A closed port: one error line, without Thrift's own message.
+    result = subprocess.run([args.furl, "--port", str(free_port()), "--query", "SELECT 1"],
+                            capture_output=True, timeout=60)
+    check(result.returncode != 0 and result.stderr.count(b"\n") == 1 and b"Thrift:" not in result.stderr,
+          f"a closed port must give one error line: {result.stderr!r}")
 
 
 def test_python_client(args, server, modules):
