@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/close_matches.h"
 #include "common/time_util.h"
 #include "format/str_cat.h"
 #include "format/reader_internal.h"
@@ -205,9 +206,7 @@ class JsonEachRowReader {
       auto it = columnByName_.find(field.key);
       if (it == columnByName_.end()) {
         if (options_.skipUnknownFields) continue;
-        return error(concat("unknown field '", field.key,
-                                  "'; remove it or set input_format_skip_unknown_fields=1 to ignore unknown fields"),
-                     offset);
+        return error(unknownFieldMessage(field.key), offset);
       }
       size_t index = it->second;
       if (lastRowSet_[index] == rowStamp_) {
@@ -285,6 +284,18 @@ class JsonEachRowReader {
   const std::vector<ColumnSpec>& columns_;
   const ReadOptions& options_;
   BatchBuilder builder_;
+  /// The error for a field that is not a column: a close column name, if
+  /// any, and how to skip unknown fields.
+  std::string unknownFieldMessage(std::string_view key) const {
+    std::vector<std::string_view> names;
+    names.reserve(columnByName_.size());
+    for (const auto& [name, index] : columnByName_) names.push_back(name);
+    std::vector<std::string> matches = findCloseMatches(key, names, 1);
+    std::string suggestion = matches.empty() ? "" : concat(" (did you mean '", matches[0], "'?)");
+    return concat("unknown field '", key, "'", suggestion,
+                  "; remove it or set input_format_skip_unknown_fields=1 to ignore unknown fields");
+  }
+
   absl::flat_hash_map<std::string_view, size_t> columnByName_;
   std::vector<uint64_t> lastRowSet_;
   uint64_t rowStamp_ = 0;

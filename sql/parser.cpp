@@ -4,7 +4,7 @@
 #include <array>
 #include <charconv>
 
-#include "sql/close_matches.h"
+#include "common/close_matches.h"
 #include "sql/parser_impl.h"
 
 namespace furl::sql {

@@ -4,7 +4,7 @@
 #include <array>
 #include <cctype>
 
-#include "sql/close_matches.h"
+#include "common/close_matches.h"
 
 namespace furl::sql {
 

@@ -86,6 +86,12 @@ TEST(JsonEachRowReaderTest, RejectsUnknownFieldUnlessSkipped) {
   auto result = readRows("JSONEachRow", input, wikiColumns(), {});
   EXPECT_NE(errorOf(result).find("unknown field 'bogus'"), std::string::npos) << errorOf(result);
   EXPECT_NE(errorOf(result).find("input_format_skip_unknown_fields=1"), std::string::npos) << errorOf(result);
+  EXPECT_EQ(errorOf(result).find("did you mean"), std::string::npos) << errorOf(result);
+
+  // A misspelled column is suggested.
+  auto misspelled = readRows("JSONEachRow", "{\"addd\":1}", wikiColumns(), {});
+  EXPECT_NE(errorOf(misspelled).find("unknown field 'addd' (did you mean 'added'?)"), std::string::npos)
+      << errorOf(misspelled);
 
   ReadOptions skip;
   skip.skipUnknownFields = true;

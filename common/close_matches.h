@@ -1,13 +1,13 @@
 #pragma once
 
-// "Did you mean" suggestions for misspelled names. Private to furl_sql.
+// "Did you mean" suggestions for misspelled names.
 
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace furl::sql {
+namespace furl {
 
 /// Returns up to `maxResults` candidates that are close to `word` by edit
 /// distance, ignoring case, nearest first. A candidate is close when at
@@ -18,4 +18,4 @@ std::vector<std::string> findCloseMatches(std::string_view word, std::span<const
 /// Joins names as `'a'`, `'a' or 'b'`, `'a', 'b' or 'c'`.
 std::string joinAlternatives(const std::vector<std::string>& names);
 
-}  // namespace furl::sql
+}  // namespace furl

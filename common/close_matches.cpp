@@ -1,9 +1,9 @@
-#include "sql/close_matches.h"
+#include "common/close_matches.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace furl::sql {
+namespace furl {
 
 namespace {
 
@@ -59,4 +59,4 @@ std::string joinAlternatives(const std::vector<std::string>& names) {
   return out;
 }
 
-}  // namespace furl::sql
+}  // namespace furl
