@@ -284,8 +284,8 @@ class JsonEachRowReader {
   const std::vector<ColumnSpec>& columns_;
   const ReadOptions& options_;
   BatchBuilder builder_;
-  /// The error for a field that is not a column: a close column name, if
-  /// any, and how to skip unknown fields.
+  /// Returns the error for a field that is not a column: a close column
+  /// name, if any, and how to skip unknown fields.
   std::string unknownFieldMessage(std::string_view key) const {
     std::vector<std::string_view> names;
     names.reserve(columnByName_.size());
