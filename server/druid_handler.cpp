@@ -20,6 +20,8 @@
 #include "server/query_parameters.h"
 #include "server/request_util.h"
 #include "simdjson.h"
+#include "sql/ast.h"
+#include "sql/parser.h"
 
 namespace furl::server {
 namespace {
@@ -65,6 +67,30 @@ std::string settingText(simdjson::dom::element value) {
   std::string_view text;
   if (value.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
   return simdjson::minify(value);
+}
+
+/// Renames the result columns of select items that are neither aliased nor
+/// a column as Druid (through Apache Calcite) names them: EXPR$ and the
+/// item's 0-based position, so `SELECT channel, COUNT(*)` gives channel and
+/// EXPR$1. A select list with `*` keeps the engine's names, because its
+/// items do not match the columns one to one.
+void useDruidColumnNames(std::string_view sql, std::vector<std::string>& names) {
+  sql::StatementPtr statement;
+  try {
+    statement = sql::parseStatement(sql);
+  } catch (const QueryError&) {
+    return;  // the engine parsed the same text; should this fail, its names stay
+  }
+  if (statement->kind != sql::StatementKind::kSelect) return;
+  const sql::SelectQuery& query = *statement->as<sql::SelectStatement>().query;
+  if (query.items.size() != names.size()) return;
+  for (const sql::SelectItem& item : query.items) {
+    if (item.expr->kind == sql::ExprKind::kStar) return;
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    const sql::SelectItem& item = query.items[i];
+    if (item.alias.empty() && item.expr->kind != sql::ExprKind::kColumnRef) names[i] = "EXPR$" + std::to_string(i);
+  }
 }
 
 }  // namespace
@@ -196,6 +222,7 @@ HttpResponse handleDruidSql(const HandlerContext& context, HttpRequest& request)
   response.set(http::field::content_type, std::string(format::druidContentType(*resultFormat)));
   response.set("X-Druid-SQL-Query-Id", options.queryId);
   if (header) response.set("X-Druid-SQL-Header-Included", "yes");
+  useDruidColumnNames(sql, result.columnNames);
   format::writeDruidResult(*resultFormat, header,
                            format::ResultTable{result.columnNames, result.columnTypes, result.batches},
                            response.body());

@@ -132,6 +132,10 @@ def check_queries(checks, server):
           "parameters": [{"type": "VARCHAR", "value": "#en.wikipedia"},
                          {"type": "BIGINT", "value": -10}]},
          [{"page": "A"}, {"page": 'C "quoted"'}]),
+        ("calcite_column_names",
+         {"query": "SELECT channel, COUNT(*), SUM(added) AS added, MAX(added) + 1 FROM wiki_small "
+                   "WHERE channel = '#ca.wikipedia' GROUP BY channel"},
+         [{"channel": "#ca.wikipedia", "EXPR$1": 1, "added": 17, "EXPR$3": 18}]),
         ("empty_result",
          {"query": "SELECT page FROM wiki_small WHERE added > 1000", "resultFormat": "array"},
          []),
