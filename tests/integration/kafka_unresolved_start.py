@@ -73,7 +73,7 @@ def run_checks(checks, server, broker, args):
     checks.equal("suspend status", 200, api(server, "POST", f"/{TABLE}/suspend")[0])
     rows, commits = wait_for("all rows committed", lambda: (lambda c: c if c[0] >= FIRST_EVENTS else None)(
         committed(server)))
-    checks.true("commits counted", commits >= 2, f"{commits} commits")
+    checks.true("commits counted", commits >= 1, f"{commits} commits")
     checks.equal("rows committed of a plain table", FIRST_EVENTS, rows)
     checks.equal("resume status", 200, api(server, "POST", f"/{TABLE}/resume")[0])
     checks.equal("stats after resume", (rows, commits), committed(server))
