@@ -295,6 +295,11 @@ std::optional<int64_t> parseTimestampBestEffort(std::string_view text) {
 
 // --- conversion kernels -----------------------------------------------------------------
 
+std::string_view temporalTextHint() {
+  return "; expected YYYY-MM-DD, YYYY-MM-DD hh:mm:ss[.fff] or ISO 8601 such as 2015-09-12T00:46:58.771Z; for a time "
+         "relative to now write an expression such as now() - INTERVAL 1 DAY or today() - 1";
+}
+
 namespace {
 
 template <typename T>
@@ -451,6 +456,7 @@ void formatStrings(const Column& in, Column& out, size_t numRows, const Selectio
   if (from == TypeId::kString) {
     code = isTemporal(ctx.target.id) ? ErrorCode::kCannotParseDateTime : ErrorCode::kCannotParseText;
     reason = "the text is not a valid value of that type";
+    if (isTemporal(ctx.target.id)) reason += temporalTextHint();
   }
   if (ctx.target.id == TypeId::kHllSketch) {
     reason = "expected the base64 text of a sketch, as Furl prints sketch columns";

@@ -53,6 +53,10 @@ ColumnPtr castColumn(const ColumnPtr& column, DataType target, size_t numRows,
                      const SelectionVector* sel, std::string_view function,
                      CastErrorMode mode = CastErrorMode::kThrow);
 
+/// Returns the accepted spellings of a date or time, appended to errors
+/// about text that is not one, with how to write a time relative to now.
+std::string_view temporalTextHint();
+
 /// Converts one value (bind-time constants) with the same rules.
 Value castValue(const Value& value, DataType from, DataType target, std::string_view function,
                 CastErrorMode mode = CastErrorMode::kThrow);
