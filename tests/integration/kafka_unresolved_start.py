@@ -64,9 +64,10 @@ def run_checks(checks, server, broker, args):
     checks.true("partition assigned at the logical offset",
                 f"topic={TOPIC} partition=0" in log and "source=unresolved" in log,
                 "no 'source=unresolved' assignment in the furld log")
-    status, body = api(server, "GET", f"/{TABLE}/status")
-    checks.equal("offset after the first events", {"0": FIRST_EVENTS},
-                 body["payload"]["currentOffsets"] if status == 200 else body)
+    # The status follows the consumer every statusIntervalMs, so it may lag.
+    offsets = wait_for("the status offset", lambda: (lambda b: b if b == {"0": FIRST_EVENTS} else None)(
+        api(server, "GET", f"/{TABLE}/status")[1]["payload"]["currentOffsets"]), timeout_s=30)
+    checks.equal("offset after the first events", {"0": FIRST_EVENTS}, offsets)
     checks.equal("added of the first events", str(added_sum(first)), scalar(server, f"SELECT SUM(added) FROM {TABLE}"))
 
     # Suspending persists the rest; the stats keep what was committed.
@@ -76,19 +77,24 @@ def run_checks(checks, server, broker, args):
     checks.true("commits counted", commits >= 1, f"{commits} commits")
     checks.equal("rows committed of a plain table", FIRST_EVENTS, rows)
     checks.equal("resume status", 200, api(server, "POST", f"/{TABLE}/resume")[0])
-    checks.equal("stats after resume", (rows, commits), committed(server))
+    # A later persist may add a commit of offsets only; none may go back to 0.
+    resumed_rows, resumed_commits = committed(server)
+    checks.equal("rows committed after resume", rows, resumed_rows)
+    checks.true("commits after resume", resumed_commits >= commits, f"{resumed_commits} after {commits}")
 
     server.kill()
     server.start()
-    checks.equal("stats after the restart", (rows, commits), committed(server))
+    restarted_rows, restarted_commits = committed(server)
+    checks.equal("rows committed after the restart", rows, restarted_rows)
+    checks.true("commits after the restart", restarted_commits >= commits, f"{restarted_commits} after {commits}")
     produce(args.kcat, broker.address, TOPIC, later)
     total = FIRST_EVENTS + LATER_EVENTS
     wait_for("every event after the restart", lambda: count(server, TABLE) >= total)
     checks.equal("count after the restart", total, count(server, TABLE))
     later_rows, later_commits = wait_for("the later rows committed", lambda: (
         lambda c: c if c[0] >= total else None)(committed(server)))
-    checks.equal("rows committed after the restart", total, later_rows)
-    checks.true("commits after the restart", later_commits > commits, f"{later_commits} after {commits}")
+    checks.equal("rows committed with the later events", total, later_rows)
+    checks.true("commits with the later events", later_commits > commits, f"{later_commits} after {commits}")
     checks.equal("added after the restart", str(added_sum(lines)), scalar(server, f"SELECT SUM(added) FROM {TABLE}"))
     checks.equal("deleted after the restart", str(sum(json.loads(line)["deleted"] for line in lines)),
                  scalar(server, f"SELECT SUM(deleted) FROM {TABLE}"))
