@@ -77,7 +77,7 @@ def run_checks(checks, server, broker, args):
     checks.true("commits counted", commits >= 1, f"{commits} commits")
     checks.equal("rows committed of a plain table", FIRST_EVENTS, rows)
     checks.equal("resume status", 200, api(server, "POST", f"/{TABLE}/resume")[0])
-    # A later persist may add a commit of offsets only; none may go back to 0.
+    # A later persist may add a commit of offsets only, but no count goes back to 0.
     resumed_rows, resumed_commits = committed(server)
     checks.equal("rows committed after resume", rows, resumed_rows)
     checks.true("commits after resume", resumed_commits >= commits, f"{resumed_commits} after {commits}")
