@@ -50,7 +50,7 @@ void writeDruidResult(DruidResultFormat format, bool header, const ResultTable& 
   if (objects) {
     for (const std::string& name : table.columnNames) {
       std::string key;
-      appendJsonString(key, name);
+      appendJsonString(key, name, /*escapeSlash=*/false);
       key.push_back(':');
       keys.push_back(std::move(key));
     }
@@ -78,7 +78,7 @@ void writeDruidResult(DruidResultFormat format, bool header, const ResultTable& 
         out.append(keys[c]);
         out.append("null");
       } else {
-        appendJsonString(out, table.columnNames[c]);
+        appendJsonString(out, table.columnNames[c], /*escapeSlash=*/false);
       }
     }
     endRow();

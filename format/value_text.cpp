@@ -122,8 +122,8 @@ void appendValue(std::string& out, TypeId id, T value, ValueStyle style, bool qu
     switch (style) {
       case ValueStyle::kTsv: appendTsvEscaped(out, value); break;
       case ValueStyle::kCsv: appendCsvQuoted(out, value); break;
-      case ValueStyle::kJson:
-      case ValueStyle::kDruidJson: appendJsonString(out, value); break;
+      case ValueStyle::kJson: appendJsonString(out, value); break;
+      case ValueStyle::kDruidJson: appendJsonString(out, value, /*escapeSlash=*/false); break;
       case ValueStyle::kDruidCsv: appendCsvQuotedIfNeeded(out, value); break;
       case ValueStyle::kText:
         // Only what would break the table's layout is escaped.
@@ -254,12 +254,12 @@ void appendCsvQuotedIfNeeded(std::string& out, std::string_view s) {
   }
 }
 
-void appendJsonString(std::string& out, std::string_view s) {
+void appendJsonString(std::string& out, std::string_view s, bool escapeSlash) {
   out.push_back('"');
   size_t runStart = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c != '/') continue;
+    if (c >= 0x20 && c != '"' && c != '\\' && (c != '/' || !escapeSlash)) continue;
     out.append(s.data() + runStart, i - runStart);
     runStart = i + 1;
     switch (c) {

@@ -28,9 +28,10 @@ void appendCsvQuoted(std::string& out, std::string_view s);
 void appendCsvQuotedIfNeeded(std::string& out, std::string_view s);
 
 /// Appends `s` as a JSON string literal. Control characters become `\uXXXX`
-/// (or their short escapes) and `/` becomes `\/`, as ClickHouse writes it
-/// with output_format_json_escape_forward_slashes=1, its default.
-void appendJsonString(std::string& out, std::string_view s);
+/// (or their short escapes). With `escapeSlash`, `/` becomes `\/`, as
+/// ClickHouse writes it with output_format_json_escape_forward_slashes=1,
+/// its default. Druid's JSON leaves `/` as it is.
+void appendJsonString(std::string& out, std::string_view s, bool escapeSlash = true);
 
 /// Appends the shortest text that reads back as the same double, laid out
 /// as ClickHouse (double-conversion with exponent thresholds 1e-6 and 1e21)

@@ -158,6 +158,10 @@ def check_queries(checks, server):
         document = body
     checks.equal("druid.text_plain_request", (200, [{"c": 3}]), (status, document))
 
+    # Druid's JSON leaves '/' unescaped, unlike ClickHouse's default.
+    status, body, _ = druid_request(server, {"query": "SELECT 'a/b' AS \"x/y\""})
+    checks.equal("druid.forward_slash", (200, '[{"x/y":"a/b"}]'), (status, body.strip()))
+
     # The query id from the context comes back in a response header.
     status, _, headers = druid_request(
         server, {"query": "SELECT 1 AS one", "context": {"sqlQueryId": "furl-test-query-1"}})
