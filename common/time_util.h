@@ -44,6 +44,9 @@ std::optional<int32_t> parseDate(std::string_view text);
 /// ISO-8601 form with `T` and an optional `Z` or `±hh:mm` offset. Fractions
 /// beyond milliseconds are truncated. Returns nullopt when invalid.
 std::optional<int64_t> parseTimestampMs(std::string_view text);
+/// The spellings parseTimestampMs() accepts, for error messages.
+inline constexpr std::string_view kTimestampSpellings =
+    "YYYY-MM-DD, YYYY-MM-DD hh:mm:ss[.fff], ISO 8601 such as 2015-09-12T00:46:58.771Z";
 
 /// ClickHouse reads an integer written for a DateTime64 value (in VALUES,
 /// TSV, CSV, JSON or a string cast) as ticks of the column precision when it

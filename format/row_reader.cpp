@@ -215,7 +215,7 @@ absl::Status valueError(ParseFailure failure, std::string_view text, const Colum
   }
   std::string hint;
   if (isTemporal(spec.type.id)) {
-    hint = "; expected YYYY-MM-DD, YYYY-MM-DD hh:mm:ss[.fff], ISO 8601 such as 2015-09-12T00:46:58.771Z, or Unix seconds";
+    hint = internal::concat("; expected ", kTimestampSpellings, ", or Unix seconds");
   } else if (spec.type.id == TypeId::kBool) {
     hint = "; expected true, false, 1 or 0";
   } else if (spec.type.id == TypeId::kHllSketch) {

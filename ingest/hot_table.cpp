@@ -296,21 +296,6 @@ std::map<int32_t, int64_t> HotTable::committedOffsets() const {
   return committedOffsets_;
 }
 
-HotTableStats HotTable::stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  HotTableStats stats = stats_;
-  stats.chunks = chunks_.size();
-  for (const auto& [start, chunk] : chunks_) {
-    stats.rows += chunk.buffer->numRows();
-    stats.memoryBytes += chunk.buffer->memoryBytes();
-    for (const auto& sealed : chunk.sealed) {
-      stats.rows += sealed->numRows();
-      for (const auto& block : sealed->blocks()) stats.memoryBytes += block->memoryBytes;
-    }
-  }
-  return stats;
-}
-
 absl::StatusOr<HotTable::Chunk*> HotTable::chunkLocked(int64_t chunkStart) {
   // Events mostly come in time order, so most find the chunk of the last one.
   if (lastChunk_ != nullptr && lastChunk_->startMs == chunkStart) return lastChunk_;
@@ -507,7 +492,6 @@ absl::Status HotTable::persist(std::string_view reason) {
       if (generation == generation_) ledger_.prepend(std::move(ledger));
       offsetsChanged_ = true;
       if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
-      ++stats_.failedPersists;
       return staged;
     }
   }
@@ -520,7 +504,6 @@ absl::Status HotTable::persist(std::string_view reason) {
       if (generation == generation_) ledger_.prepend(std::move(ledger));
       offsetsChanged_ = true;
       if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
-      ++stats_.failedPersists;
       return written.status();
     }
     prepared = std::move(*written);
@@ -535,7 +518,6 @@ absl::Status HotTable::persist(std::string_view reason) {
     if (generation == generation_) ledger_.prepend(std::move(ledger));
     offsetsChanged_ = true;
     if (firstChangeMs_ == 0) firstChangeMs_ = nowMs();
-    ++stats_.failedPersists;
     return status;
   };
   if (generation != generation_) {
@@ -580,8 +562,6 @@ absl::Status HotTable::persist(std::string_view reason) {
   }
   if (errorLog_ != nullptr) errorLog_->finish(true);
   committedCounters_ = std::move(counters);
-  ++stats_.persists;
-  stats_.persistedRows += rows;
   logger("ingest.hot")
       ->info("hot rows persisted table={} reason={} chunks={} segments={} rows={} partitions={} ms={}", def_.name,
              reason, captured.size(), prepared.size(), rows, offsets.size(), nowMs() - start);

@@ -58,16 +58,6 @@ struct HotTableOptions {
 /// of the physical memory, as Druid takes one sixth of its heap.
 int64_t defaultMaxBytesInMemory();
 
-/// Counters for status and tests.
-struct HotTableStats {
-  uint64_t rows = 0;        // rows held in memory, after rollup
-  uint64_t memoryBytes = 0;
-  uint64_t chunks = 0;
-  uint64_t persists = 0;
-  uint64_t persistedRows = 0;
-  uint64_t failedPersists = 0;
-};
-
 class HotTable {
  public:
   /// `database` must outlive the table, and `def` is the table's definition.
@@ -168,8 +158,6 @@ class HotTable {
   /// The offsets of the last successful persist, or found at assignment.
   std::map<int32_t, int64_t> committedOffsets() const;
 
-  HotTableStats stats() const;
-
  private:
   struct Chunk {
     int64_t startMs = 0;
@@ -246,7 +234,6 @@ class HotTable {
   bool offsetsChanged_ = false; // offsets advanced since the last persist
   uint64_t rowsSincePersist_ = 0;
   int64_t firstChangeMs_ = 0;   // steady ms of the first change since the last persist; 0 when none
-  HotTableStats stats_;
   /// The next persist evicts every clean chunk, not only the idle ones.
   bool evictAllClean_ = false;
 

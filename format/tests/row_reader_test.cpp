@@ -134,6 +134,8 @@ TEST(JsonEachRowReaderTest, RejectsWrongTypes) {
   auto badDate = readRows("JSONEachRow", "{\"time\":\"2015-13-45\"}", wikiColumns(), {});
   EXPECT_NE(errorOf(badDate).find("cannot parse '2015-13-45' as DateTime for column 'time'"), std::string::npos)
       << errorOf(badDate);
+  EXPECT_NE(errorOf(badDate).find("ISO 8601 such as 2015-09-12T00:46:58.771Z, or Unix seconds"), std::string::npos)
+      << errorOf(badDate);
 }
 
 TEST(JsonEachRowReaderTest, SplitsIntoBatches) {

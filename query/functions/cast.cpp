@@ -295,9 +295,10 @@ std::optional<int64_t> parseTimestampBestEffort(std::string_view text) {
 
 // --- conversion kernels -----------------------------------------------------------------
 
-std::string_view temporalTextHint() {
-  return "; expected YYYY-MM-DD, YYYY-MM-DD hh:mm:ss[.fff] or ISO 8601 such as 2015-09-12T00:46:58.771Z; for a time "
-         "relative to now write an expression such as now() - INTERVAL 1 DAY or today() - 1";
+std::string temporalTextHint() {
+  return fmt::format("; expected {}; for a time relative to now write an expression such as now() - INTERVAL 1 DAY "
+                     "or today() - 1",
+                     kTimestampSpellings);
 }
 
 namespace {

@@ -55,7 +55,7 @@ ColumnPtr castColumn(const ColumnPtr& column, DataType target, size_t numRows,
 
 /// Returns the accepted spellings of a date or time, appended to errors
 /// about text that is not one, with how to write a time relative to now.
-std::string_view temporalTextHint();
+std::string temporalTextHint();
 
 /// Converts one value (bind-time constants) with the same rules.
 Value castValue(const Value& value, DataType from, DataType target, std::string_view function,

@@ -219,7 +219,7 @@ Value convertConstant(std::string_view function, const FunctionArgument& arg, Da
   try {
     return castValue(*arg.constant, arg.type, target, function);
   } catch (const QueryError& error) {
-    std::string hint(isTemporal(target.id) ? temporalTextHint() : "");
+    std::string hint = isTemporal(target.id) ? temporalTextHint() : "";
     throw QueryError(error.code(), fmt::format("cannot compare {} with '{}' in {}: the string is not a valid {}{}",
                                                typeName(target.id), arg.constant->asString(), function,
                                                typeName(target.id), hint));
