@@ -337,13 +337,10 @@ class StructuralWalk {
     if (!readKey(key)) return Step::kInvalid;
     int slot = keys.slotOf(reinterpret_cast<const uint8_t*>(key.data()), key.size());
     if (slot >= 0) {
-      const uint8_t* digit = text_ + indexes_[position_];
-      const uint8_t* end = text_ + indexes_[position_ + 1];
-      int64_t value = 0;
-      for (; digit < end; ++digit) value = value * 10 + (*digit - '0');
+      uint32_t start = indexes_[position_];
       ScalarField& out = fields[static_cast<size_t>(slot)];
       out.kind = ScalarField::Kind::kInt64;
-      out.intValue = value;
+      out.intValue = static_cast<int64_t>(decodeDigits(text_ + start, indexes_[position_ + 1] - start));
     }
     ++position_;
     uint8_t next = charAt(position_++);
@@ -408,12 +405,7 @@ class StructuralWalk {
     size_t count = countDigits(digits);
     if (!isPlainInteger(digits, count, negative)) return parseNumber(out);
 
-    uint64_t magnitude = 0;
-    const uint8_t* digit = digits;
-    for (; digit + 8 <= digits + count; digit += 8) {
-      magnitude = magnitude * 100000000 + simdjson::SIMDJSON_BUILTIN_IMPLEMENTATION::parse_eight_digits_unrolled(digit);
-    }
-    for (; digit < digits + count; ++digit) magnitude = magnitude * 10 + (*digit - '0');
+    uint64_t magnitude = decodeDigits(digits, count);
     if (negative) {
       // 2^63 wraps to INT64_MIN, the one value whose magnitude int64 lacks.
       out.kind = ScalarField::Kind::kInt64;
@@ -452,6 +444,17 @@ class StructuralWalk {
     return parseNumber(unused);
   }
 
+  /// Returns the value of `count` decimal digits, at most 19, eight at a time.
+  static uint64_t decodeDigits(const uint8_t* digits, size_t count) {
+    uint64_t value = 0;
+    const uint8_t* digit = digits;
+    for (; digit + 8 <= digits + count; digit += 8) {
+      value = value * 100000000 + simdjson::SIMDJSON_BUILTIN_IMPLEMENTATION::parse_eight_digits_unrolled(digit);
+    }
+    for (; digit < digits + count; ++digit) value = value * 10 + (*digit - '0');
+    return value;
+  }
+
   /// Returns the number of digits at the start of `digits`.
   static size_t countDigits(const uint8_t* digits) {
 #if defined(__SSE2__)
@@ -474,9 +477,9 @@ class StructuralWalk {
     return static_cast<size_t>(end - digits);
   }
 
-  /// True when the `count` digits after an optional minus (`negative`) are
-  /// a JSON integer that fits int64 or, without a minus, uint64, and a
-  /// token or whitespace follows them. Any other number needs
+  /// Returns true when the `count` digits after an optional minus
+  /// (`negative`) are a JSON integer that fits int64 or, without a minus,
+  /// uint64, and a token or whitespace follows them. Any other number needs
   /// parse_number().
   static bool isPlainInteger(const uint8_t* digits, size_t count, bool negative) {
     // 19 digits always fit uint64. With a minus, int64 takes 2^63 at most,
