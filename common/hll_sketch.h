@@ -193,7 +193,7 @@ class HllSketch {
 
   int lgK_;
   SparseHashes sparse_;                // distinct hashes; empty in dense mode
-  std::unique_ptr<uint8_t[]> dense_;  // registers() registers; null in sparse mode
+  std::unique_ptr<uint8_t[]> dense_;  // the 2^lgK registers; null in sparse mode
 };
 
 // Rollup keeps one sketch per row; 64 bytes make one cache line per update.

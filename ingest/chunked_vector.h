@@ -9,8 +9,9 @@
 namespace furl::ingest {
 
 /// A sequence stored in chunks of 2^kChunkBits elements. Unlike std::vector,
-/// growth neither copies the elements nor faults in twice their memory: for
-/// the HLL sketches of a large rollup buffer that was tens of megabytes.
+/// growth neither copies the elements nor faults in twice their memory. For
+/// the HLL sketches of a large rollup buffer, one doubling copied tens of
+/// megabytes.
 template <typename T, int kChunkBits = 12>
 class ChunkedVector {
  public:
@@ -44,8 +45,8 @@ class ChunkedVector {
   void push_back(const T& value) {
     size_t chunk = size_ >> kChunkBits;
     if (chunk == chunks_.size()) {
-      // With room reserved first, the push_back cannot throw, so a chunk
-      // never leaks. The room grows geometrically.
+      // push_back() into reserved capacity does not reallocate, so it cannot
+      // throw and the new chunk cannot leak. The capacity grows geometrically.
       if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 1);
       chunks_.push_back(static_cast<T*>(::operator new(sizeof(T) * kChunkSize, kAlignment)));
     }

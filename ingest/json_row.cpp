@@ -396,8 +396,8 @@ class StructuralWalk {
   }
 
   /// Reads the number at position_. Integers that fit int64 or uint64 are
-  /// decoded here, other numbers by parse_number(), which gives the same
-  /// kinds and values: int64 where it fits, else uint64.
+  /// decoded here, with the kind parse_number() gives them: int64 where the
+  /// value fits, else uint64. Other numbers go to parse_number().
   bool readNumber(ScalarField& out) {
     const uint8_t* token = text_ + indexes_[position_];
     bool negative = *token == '-';

@@ -472,8 +472,8 @@ bool Supervisor::readBeforeMove(const Worker& worker, const rd_kafka_message_t& 
   // Only data and out-of-range errors belong to a read position. Other
   // errors, such as a failed commit, are reported whatever moved.
   if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR && message.err != RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) return false;
-  // Nothing moved since the poll, the common case: no partition lookup,
-  // which took 1.5% of furld's CPU time in the hits ingest benchmark.
+  // When nothing moved since the poll, the common case, no partition lookup
+  // is needed. It took 1.5% of furld's CPU time in the hits ingest benchmark.
   if (worker.moves == readAt) return false;
   if (worker.allMovedAt > readAt) return true;
   auto found = worker.partitions.find(message.partition);

@@ -70,7 +70,7 @@ def run_checks(checks, server, broker, args):
     checks.equal("offset after the first events", {"0": FIRST_EVENTS}, offsets)
     checks.equal("added of the first events", str(added_sum(first)), scalar(server, f"SELECT SUM(added) FROM {TABLE}"))
 
-    # Suspending persists the rest; the stats keep what was committed.
+    # Suspending persists the rest, and the stats keep what was committed.
     checks.equal("suspend status", 200, api(server, "POST", f"/{TABLE}/suspend")[0])
     rows, commits = wait_for("all rows committed", lambda: (lambda c: c if c[0] >= FIRST_EVENTS else None)(
         committed(server)))
