@@ -5,8 +5,10 @@
     python3 bench/ingest/throughput/run.py --dataset hits --rows 1000000
 
 Steps: write the input file and start furl-kafka-broker (librdkafka's mock
-cluster) with one topic. Produce every line as one message with kcat
-(--compression, lz4 by default) and check that the broker kept them all. Then start furld, submit a rollup
+cluster) with one topic. Produce every line as one message with kcat,
+with batches and partitions close to the Java client's defaults
+(--compression, lz4 at the Java client's level by default;
+--producer-option) and check that the broker kept them all. Then start furld, submit a rollup
 supervisor that reads from the earliest offset, and wait until the supervisor
 stats count every message. Producing ends before the clock starts, so the
 numbers cover consuming, JSON parsing, the filter, rollup and the commits.
@@ -77,13 +79,38 @@ DEFAULT_PEER_CORES = 2
 
 # furl-kafka-broker keeps about 5 MiB of (compressed) batches per partition and
 # drops older ones, so the input bytes per partition depend on the producer
-# compression. JSON events compress 6 to 9 times with zstd and 4 to 5 times with
-# lz4 (measured with the zstd and lz4 tools on the two data sets here).
-# check_produced() verifies that nothing was dropped.
+# compression. JSON events compress 6 to 9 times with zstd and 4 to 6 times with
+# lz4 (measured with the zstd and lz4 tools on the two data sets here). The
+# producer's sticky partitioner fills one partition for a while before the
+# next, so partitions get unequal shares; check_produced() verifies that
+# nothing was dropped.
 BYTES_PER_PARTITION = {"none": 4 << 20, "lz4": 12 << 20, "snappy": 10 << 20, "gzip": 20 << 20,
                        "zstd": 24 << 20}
 
+# The producer's compression level when --compression-level is not given:
+# that of the Java client, Apache Kafka's own (Kafka 3.8 and later,
+# KIP-390). Its lz4 default is LZ4HC level 9; librdkafka's own
+# default (-1) means level 0, fast lz4, whose batches are 1.4 times larger
+# and take furld's fetch thread longer to decompress (docs/benchmarks.md).
+# For zstd and gzip both clients use the codec's default.
+JAVA_PRODUCER_LEVELS = {"lz4": 9}
+
+# kcat's partitioner: sticky, like the Java client's, which stays on one
+# partition until about batch.size (16 KiB) has gone to it: 8 hits messages
+# uncompressed, about 46 as lz4 level 9 output. librdkafka's sticky
+# partitioner moves on after a time instead; 1 ms is about 45 hits messages
+# at kcat's rate here. Its default of 10 ms gave stretches of about 450
+# messages, too uneven for the broker's 5 MiB per partition.
+PRODUCER_OPTIONS = ["sticky.partitioning.linger.ms=1"]
+
 CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def compression_level(compression, level):
+    """Return the compression.level for kcat: `level` if given, else the Java producer's default."""
+    if level is not None:
+        return level
+    return JAVA_PRODUCER_LEVELS.get(compression, -1)
 
 
 def process_cpu_seconds(pid):
@@ -151,11 +178,11 @@ def count_lines(path, limit):
     return events if limit is None else min(events, limit)
 
 
-def produce(kcat, address, topic, path, limit, compression):
+def produce(kcat, address, topic, path, limit, compression, level, options):
     """Produce the first `limit` lines of `path` (all when None), one message each."""
-    command = [kcat, "-P", "-b", address, "-t", topic, "-z", compression, "-X", "linger.ms=20",
-               # One random partition per message, so every partition gets its share.
-               "-X", "sticky.partitioning.linger.ms=0"]
+    command = [kcat, "-P", "-b", address, "-t", topic, "-z", compression, "-X", f"compression.level={level}"]
+    for option in options:
+        command += ["-X", option]
     if limit is None:
         result = subprocess.run(command + ["-l", path], stdin=subprocess.DEVNULL, capture_output=True)
     else:
@@ -296,15 +323,18 @@ def run(args, work_dir):
     if produce_limit is not None:
         input_bytes = min(input_bytes, produce_limit * 4096)  # only sizes the partition count
     partitions = args.partitions or max(4, math.ceil(input_bytes / BYTES_PER_PARTITION[args.compression]))
+    level = compression_level(args.compression, args.compression_level)
     print(f"input {input_path}: {events} events, {os.path.getsize(input_path)} bytes; "
-          f"topic {topic} with {partitions} partitions, produced with {args.compression} compression", flush=True)
+          f"topic {topic} with {partitions} partitions, produced with {args.compression} compression "
+          f"level {level}", flush=True)
 
     broker = Broker(args.broker, [f"{topic}:{partitions}"], work_dir=work_dir)
     server = None
     profiler = None
     try:
         started = time.monotonic()
-        produce(args.kcat, broker.address, topic, input_path, produce_limit, args.compression)
+        produce(args.kcat, broker.address, topic, input_path, produce_limit, args.compression, level,
+                PRODUCER_OPTIONS if args.producer_option is None else args.producer_option)
         check_produced(args.kcat, broker.address, topic, partitions, events, broker.log_path)
         print(f"produced {events} events in {time.monotonic() - started:.1f} s", flush=True)
 
@@ -380,6 +410,7 @@ def run(args, work_dir):
         "events": events,
         "partitions": partitions,
         "compression": args.compression,
+        "compression_level": level,
         "wall_s": round(wall_s, 3),
         "furld_cpu_s": round(cpu_s, 3),
         "events_per_s": round(events / wall_s),
@@ -411,6 +442,14 @@ def main(argv=None):
                         help="producer compression of the Kafka batches [lz4]: lz4 costs furld little "
                              "to decompress, which compares best with a peer that loads an uncompressed "
                              "file; zstd is what the first measurements used")
+    parser.add_argument("--compression-level", type=int,
+                        help="producer compression.level [9 for lz4, the Java client's default; the codec's "
+                             "default otherwise]; -1 is librdkafka's default (fast lz4)")
+    parser.add_argument("--producer-option", action="append", metavar="KEY=VALUE",
+                        help="a librdkafka setting for kcat -P, repeated for more, in place of the "
+                             f"defaults [{' '.join(PRODUCER_OPTIONS)}]; sticky.partitioning.linger.ms=0 "
+                             "sends each message to a random partition, as the measurements before "
+                             "2026-12-05 did")
     parser.add_argument("--furld", default=os.environ.get("FURLD", os.path.join(build, "furld")))
     parser.add_argument("--broker", default=os.path.join(build, "furl-kafka-broker"))
     parser.add_argument("--kcat", default="kcat")
