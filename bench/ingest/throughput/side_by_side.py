@@ -9,7 +9,8 @@ file (the peer's JSON load, rows per CPU second of its process). Machines here
 are shared, and whole runs vary by 15 to 30%, so only rounds taken one after
 the other compare well. The script prints one line per round and then the
 medians of both rates, their ratio, and the median of the round ratios. The
-goal of the ingest benchmark is a ratio of at least 3.
+goal of the ingest benchmark is a ratio of at least 3: the script exits
+with status 1 when either ratio is below --goal.
 
 The peer scripts and their node packages come from peer_json_cpu.py's
 --peers directory (/tmp/peers by default, copied from ../shared/peers; run
@@ -29,6 +30,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The ingest benchmark's goal: 3 times the peer's JSON load per core.
+GOAL = 3.0
 
 
 def run_and_find(command, pattern):
@@ -49,6 +52,9 @@ def main(argv=None):
     parser.add_argument("--engine", default="chdb", choices=["chdb", "duckdb"],
                         help="the peer to load the file [chdb, the fastest JSON load of the baseline]")
     parser.add_argument("--peers", help="peer_json_cpu.py's --peers directory [its default]")
+    parser.add_argument("--goal", type=float, default=GOAL,
+                        help=f"exit with status 1 when the ratio of the medians or the median of the round "
+                             f"ratios is below this [{GOAL:g}]")
     parser.add_argument("run_args", nargs="*", help="arguments for run.py, after --")
     args = parser.parse_args(argv)
     if args.rounds < 1:
@@ -76,9 +82,14 @@ def main(argv=None):
 
     furl_median = statistics.median(furl_rates)
     peer_median = statistics.median(peer_rates)
+    ratio = furl_median / peer_median
+    median_round_ratio = statistics.median(ratios)
     print(f"side-by-side rounds={args.rounds} furl_events_per_cpu_s={furl_median:.0f} "
-          f"peer_rows_per_cpu_s={peer_median:.0f} ratio={furl_median / peer_median:.2f} "
-          f"median_round_ratio={statistics.median(ratios):.2f}")
+          f"peer_rows_per_cpu_s={peer_median:.0f} ratio={ratio:.2f} "
+          f"median_round_ratio={median_round_ratio:.2f}")
+    if min(ratio, median_round_ratio) < args.goal:
+        print(f"side-by-side: below the goal of {args.goal:g} times {args.engine}", file=sys.stderr)
+        return 1
     return 0
 
 
