@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "ingest/flatten_spec.h"
 #include "ingest/text_util.h"
 #include "simdjson.h"
 
@@ -36,6 +37,87 @@ bool scalarValue(simdjson::dom::element element, Value& out) {
   return false;
 }
 
+// Sets the field `name` from a JSON value: a scalar as one value, an array
+// of scalars as a multi-value field, and anything else as its minified JSON
+// text.
+void setJsonField(Event& event, std::string_view name, simdjson::dom::element value) {
+  Value scalar;
+  if (scalarValue(value, scalar)) {
+    event.set(name, std::move(scalar));
+    return;
+  }
+  if (value.is_array()) {
+    std::vector<Value> values;
+    simdjson::dom::array array = value.get_array().value_unsafe();
+    for (simdjson::dom::element item : array) {
+      Value itemValue;
+      if (!scalarValue(item, itemValue)) {
+        event.set(name, Value::string(simdjson::minify(value)));
+        return;
+      }
+      values.push_back(std::move(itemValue));
+    }
+    event.setMulti(name, std::move(values));
+    return;
+  }
+  event.set(name, Value::string(simdjson::minify(value)));
+}
+
+// Finds the value at `steps` below `root`. Returns false when a member is
+// missing, an index is out of range, or a step meets a value of another
+// kind. A member that occurs twice resolves to its last occurrence, as
+// top-level fields do.
+bool findNestedValue(simdjson::dom::element root, const std::vector<FlattenStep>& steps,
+                     simdjson::dom::element& out) {
+  simdjson::dom::element current = root;
+  for (const FlattenStep& step : steps) {
+    if (step.kind == FlattenStep::Kind::kMember) {
+      simdjson::dom::object object;
+      if (current.get_object().get(object)) return false;
+      bool found = false;
+      simdjson::dom::element member;
+      for (simdjson::dom::key_value_pair entry : object) {
+        if (entry.key != step.member) continue;
+        member = entry.value;
+        found = true;
+      }
+      if (!found) return false;
+      current = member;
+    } else {
+      simdjson::dom::array array;
+      if (current.get_array().get(array)) return false;
+      auto size = static_cast<int64_t>(array.size());
+      int64_t position = step.index < 0 ? size + step.index : step.index;
+      if (position < 0 || position >= size) return false;
+      if (array.at(static_cast<size_t>(position)).get(current)) return false;
+    }
+  }
+  out = current;
+  return true;
+}
+
+// Builds the Event of a message under a flattenSpec that is not the
+// identity. The flattenSpec fields come first, then the discovered
+// top-level members.
+Event flattenedEvent(simdjson::dom::element root, simdjson::dom::object object, const FlattenSpec& flatten,
+                     const FieldNameSet* fields) {
+  Event event;
+  for (const FlattenField& field : flatten.fields()) {
+    if (fields != nullptr && !fields->contains(field.name)) continue;
+    simdjson::dom::element value;
+    if (findNestedValue(root, field.steps, value)) setJsonField(event, field.name, value);
+  }
+  if (!flatten.useFieldDiscovery()) return event;
+
+  for (simdjson::dom::key_value_pair member : object) {
+    if (fields != nullptr && !fields->contains(member.key)) continue;
+    // A flattenSpec field of the same name wins, as in Druid.
+    if (flatten.defines(member.key)) continue;
+    setJsonField(event, member.key, member.value);
+  }
+  return event;
+}
+
 }  // namespace
 
 void Event::set(std::string_view name, Value value) {
@@ -62,7 +144,7 @@ const FieldValues* Event::find(std::string_view name) const {
 }
 
 absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parser& parser,
-                                     const FieldNameSet* fields) {
+                                     const FieldNameSet* fields, const FlattenSpec* flatten) {
   simdjson::dom::element root;
   if (auto error = parser.parse(json.data(), json.size()).get(root)) {
     return absl::InvalidArgumentError(strCat("invalid JSON event: ", simdjson::error_message(error)));
@@ -72,33 +154,13 @@ absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parse
     return absl::InvalidArgumentError("invalid JSON event: expected an object at the top level");
   }
 
+  if (flatten != nullptr && !flatten->isIdentity()) return flattenedEvent(root, object, *flatten, fields);
+
   Event event;
   event.reserve(fields != nullptr ? fields->size() : object.size());
   for (simdjson::dom::key_value_pair field : object) {
     if (fields != nullptr && !fields->contains(field.key)) continue;
-    Value scalar;
-    if (scalarValue(field.value, scalar)) {
-      event.set(field.key, std::move(scalar));
-      continue;
-    }
-    if (field.value.is_array()) {
-      std::vector<Value> values;
-      bool allScalars = true;
-      simdjson::dom::array array = field.value.get_array().value_unsafe();
-      for (simdjson::dom::element item : array) {
-        Value itemValue;
-        if (!scalarValue(item, itemValue)) {
-          allScalars = false;
-          break;
-        }
-        values.push_back(std::move(itemValue));
-      }
-      if (allScalars) {
-        event.setMulti(field.key, std::move(values));
-        continue;
-      }
-    }
-    event.set(field.key, Value::string(simdjson::minify(field.value)));
+    setJsonField(event, field.key, field.value);
   }
   return event;
 }

@@ -22,6 +22,8 @@ class parser;
 
 namespace furl::ingest {
 
+class FlattenSpec;
+
 /// The values of one event field: one for a scalar (which may be NULL), any
 /// number for a multi-value field (a JSON array of scalars).
 using FieldValues = absl::InlinedVector<Value, 1>;
@@ -111,12 +113,19 @@ class Event {
 };
 
 /// Decodes one JSON object (a Kafka message value) into an Event, reusing
-/// `parser`'s buffers. When `fields` is not null, only the top-level fields
-/// named in it are decoded and the others are skipped, but the whole text is
-/// still validated. InvalidArgument when the text is not valid JSON or not an
+/// `parser`'s buffers. When `fields` is not null, only the fields named in
+/// it are decoded and the others are skipped, but the whole text is still
+/// validated. InvalidArgument when the text is not valid JSON or not an
 /// object.
+///
+/// When `flatten` is not null, its fields are set from the values at their
+/// locations, converted as top-level values are. A location that does not
+/// resolve (a missing member, an index out of range, a step into a value of
+/// another kind) leaves its field absent. The top-level members are fields
+/// too when flatten->useFieldDiscovery() is true, except those whose names
+/// the flattenSpec defines.
 absl::StatusOr<Event> parseJsonEvent(std::string_view json, simdjson::dom::parser& parser,
-                                     const FieldNameSet* fields = nullptr);
+                                     const FieldNameSet* fields = nullptr, const FlattenSpec* flatten = nullptr);
 /// The same with a parser of its own; for tests and one-off calls.
 absl::StatusOr<Event> parseJsonEvent(std::string_view json);
 

@@ -406,11 +406,9 @@ absl::Status parseInputFormat(SpecObject& object, std::string_view typeKey, Inpu
     return specError(object.pathOf(typeKey), strCat("unsupported input format '", type, "'; expected json, csv or tsv"));
   }
 
-  if (object.has("flattenSpec")) {
-    return specError(object.pathOf("flattenSpec"),
-                     "flattenSpec is not supported; nested fields arrive as JSON text in one column");
-  }
   if (out.type == InputFormatType::kJson) {
+    FURL_ASSIGN_OR_RETURN(std::optional<SpecObject> flattenSpec, object.getObject("flattenSpec"));
+    if (flattenSpec.has_value()) FURL_RETURN_IF_ERROR(parseFlattenSpec(*flattenSpec, out.flattenSpec));
     object.ignore("featureSpec", "Furl's JSON reader has fixed features");
     object.ignore("keepNullColumns", "NULL fields are kept");
     object.ignore("assumeNewlineDelimited", "each Kafka message is one event");
@@ -419,6 +417,9 @@ absl::Status parseInputFormat(SpecObject& object, std::string_view typeKey, Inpu
     return absl::OkStatus();
   }
 
+  if (object.has("flattenSpec")) {
+    return specError(object.pathOf("flattenSpec"), strCat("flattenSpec applies only to the json input format, not ", lower));
+  }
   FURL_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> columns, object.getStringList("columns"));
   FURL_ASSIGN_OR_RETURN(std::optional<bool> findColumnsFromHeader, object.getBool("findColumnsFromHeader"));
   FURL_ASSIGN_OR_RETURN(std::optional<bool> hasHeaderRow, object.getBool("hasHeaderRow"));
@@ -675,11 +676,10 @@ absl::Status parseTuningConfig(SpecObject& object, TuningConfig& out) {
   return absl::OkStatus();
 }
 
-// The fields that the parsed spec reads, or nullopt when it may read any.
-std::optional<FieldNameSet> readFields(const IngestionSpec& spec) {
-  if (spec.dimensionsSpec.discovery != SchemaDiscovery::kExplicit || !spec.transformSpec.transforms.empty()) {
-    return std::nullopt;
-  }
+// The input fields that the parsed spec reads by name: the timestamp
+// column, the listed dimensions, the metrics' input fields and the filter's
+// fields.
+FieldNameSet namedInputFields(const IngestionSpec& spec) {
   FieldNameSet fields;
   fields.insert(spec.timestampSpec.column);
   for (const DimensionSpec& dimension : spec.dimensionsSpec.dimensions) fields.insert(dimension.name);
@@ -688,6 +688,57 @@ std::optional<FieldNameSet> readFields(const IngestionSpec& spec) {
   }
   if (spec.transformSpec.filter.has_value()) spec.transformSpec.filter->addInputFields(fields);
   return fields;
+}
+
+// Returns the fields that the parsed spec reads, or nullopt when it may read
+// any field. It is also nullopt when the flattenSpec takes a read field from
+// somewhere other than the top-level member of that name, because the JSON
+// fast path reads top-level members only.
+std::optional<FieldNameSet> readFields(const IngestionSpec& spec) {
+  if (spec.dimensionsSpec.discovery != SchemaDiscovery::kExplicit || !spec.transformSpec.transforms.empty()) {
+    return std::nullopt;
+  }
+  FieldNameSet fields = namedInputFields(spec);
+  for (const std::string& name : fields.names()) {
+    if (!spec.ioConfig.inputFormat.flattenSpec.readsTopLevelMember(name)) return std::nullopt;
+  }
+  return fields;
+}
+
+// Makes the flattenSpec fields the dimensions of a schemaless spec when
+// flattenSpec.useFieldDiscovery is false. They are then the only input
+// fields, so the string dimensions that discovery would find are known when
+// the spec is read, and the table can be created with them.
+void listFlattenedDimensions(IngestionSpec& spec) {
+  const FlattenSpec& flatten = spec.ioConfig.inputFormat.flattenSpec;
+  if (flatten.useFieldDiscovery() || spec.dimensionsSpec.discovery != SchemaDiscovery::kStringsOnly) return;
+
+  std::vector<std::string> names;
+  for (const FlattenField& field : flatten.fields()) {
+    if (spec.isDiscoveredDimension(field.name)) names.push_back(field.name);
+  }
+  std::string list;
+  for (const std::string& name : names) {
+    strAppend(&list, list.empty() ? "" : ", ", name);
+    spec.dimensionsSpec.dimensions.push_back({name, DimensionType::kString});
+  }
+  spec.dimensionsSpec.discovery = SchemaDiscovery::kExplicit;
+  spec.notes.push_back(strCat("dimensionsSpec: flattenSpec.useFieldDiscovery is false, so the dimensions are the "
+                              "flattenSpec fields that are not the timestamp, a metric or excluded, as strings: ",
+                              list.empty() ? "none" : list));
+}
+
+// Notes each field the spec reads that flattening never sets, because
+// flattenSpec.useFieldDiscovery is false and no flattenSpec field has its name.
+void noteUndefinedInputFields(IngestionSpec& spec) {
+  const FlattenSpec& flatten = spec.ioConfig.inputFormat.flattenSpec;
+  if (flatten.useFieldDiscovery()) return;
+  FieldNameSet readNames = namedInputFields(spec);
+  for (const std::string& name : readNames.names()) {
+    if (flatten.defines(name)) continue;
+    spec.notes.push_back(strCat("input field '", name, "' is read but is not a flattenSpec field, and "
+                                "flattenSpec.useFieldDiscovery is false, so it is always null"));
+  }
 }
 
 }  // namespace
@@ -755,6 +806,8 @@ absl::StatusOr<IngestionSpec> parseIngestionSpec(std::string_view json) {
   top.ignore("context", "Druid task context has no Furl counterpart");
   top.ignore("suspended", "submit or remove the spec to start or stop ingestion");
   top.noteUnreadKeys();
+  listFlattenedDimensions(spec);
+  noteUndefinedInputFields(spec);
   spec.inputFields = readFields(spec);
   return spec;
 }
@@ -792,6 +845,8 @@ bool IngestionSpec::passesFilter(const Event& event) const {
 bool IngestionSpec::isDiscoveredDimension(std::string_view field) const {
   if (dimensionsSpec.discovery == SchemaDiscovery::kExplicit) return false;
   if (field == timestampSpec.column || field == kTimeColumn) return false;
+  const FlattenSpec& flatten = ioConfig.inputFormat.flattenSpec;
+  if (!flatten.useFieldDiscovery() && !flatten.defines(field)) return false;
   for (const DimensionSpec& dimension : dimensionsSpec.dimensions) {
     if (dimension.name == field) return false;  // listed, not discovered
   }

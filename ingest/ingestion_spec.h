@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "ingest/event.h"
+#include "ingest/flatten_spec.h"
 #include "ingest/granularity.h"
 #include "ingest/row_filter.h"
 #include "ingest/timestamp_parser.h"
@@ -113,6 +114,7 @@ struct InputFormat {
   std::string listDelimiter;         // empty: no multi-value splitting
   bool findColumnsFromHeader = false;
   int64_t skipHeaderRows = 0;
+  FlattenSpec flattenSpec;           // json only, and the default changes nothing
 };
 
 /// The most consumers one supervisor runs (ioConfig.taskCount).
@@ -174,7 +176,10 @@ struct IngestionSpec {
   /// The top-level event fields the spec reads: the timestamp column, the
   /// dimensions, the metrics' input fields and the filter's fields.
   /// parseIngestionSpec() sets it. It is nullopt when any field may be read,
-  /// as with schema discovery and with transforms.
+  /// as with schema discovery and with transforms, and when the flattenSpec
+  /// gives a read field a value other than the top-level member of that
+  /// name. A value enables the JSON fast path (JsonRowParser), which reads
+  /// top-level members only.
   std::optional<FieldNameSet> inputFields;
 
   /// Returns inputFields as the `fields` argument of parseJsonEvent(), or
@@ -192,7 +197,8 @@ struct IngestionSpec {
 
   /// True when schema discovery makes `field` a dimension: discovery is on
   /// and the field is not the timestamp column, an excluded field, a metric's
-  /// input field, or a metric name.
+  /// input field, or a metric name. With flattenSpec.useFieldDiscovery
+  /// false, the field must also be a flattenSpec field.
   bool isDiscoveredDimension(std::string_view field) const;
 };
 

@@ -558,7 +558,7 @@ void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offse
   const InputFormat& format = spec_.ioConfig.inputFormat;
   std::string_view reason;
   if (format.type == InputFormatType::kJson) {
-    event = parseJsonEvent(payload, worker.parser, spec_.inputFieldsOrAll());
+    event = parseJsonEvent(payload, worker.parser, spec_.inputFieldsOrAll(), &format.flattenSpec);
     reason = "invalid_json";
   } else {
     std::string_view line = payload;

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ingest/text_util.h"
+
 namespace furl::ingest {
 namespace {
 
@@ -352,8 +354,8 @@ TEST(IngestionSpecTest, RejectsInvalidSectionsWithPath) {
        "spec.ioConfig.inputFormat.findColumnsFromHeader: header rows are not supported"},
       {replaced(base, R"({"type":"json"})", R"({"type":"tsv","columns":["a","a"]})"),
        "spec.ioConfig.inputFormat.columns[1]: empty or duplicate column name 'a'"},
-      {replaced(base, R"({"type":"json"})", R"({"type":"json","flattenSpec":{"fields":[]}})"),
-       "spec.ioConfig.inputFormat.flattenSpec: flattenSpec is not supported"},
+      {replaced(base, R"({"type":"json"})", R"({"type":"csv","columns":["ts","page"],"flattenSpec":{}})"),
+       "spec.ioConfig.inputFormat.flattenSpec: flattenSpec applies only to the json input format, not csv"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(c.json);
@@ -361,6 +363,193 @@ TEST(IngestionSpecTest, RejectsInvalidSectionsWithPath) {
     std::string message(spec.status().message());
     EXPECT_EQ(message.substr(0, c.message.size()), c.message) << "spec: " << c.json << "\nmessage: " << message;
   }
+}
+
+// makeSpec("") with `flattenSpec` as ioConfig.inputFormat.flattenSpec and
+// `dimensions` as dimensionsSpec.dimensions.
+std::string makeFlattenSpec(std::string_view flattenSpec, std::string_view dimensions = R"(["page"])") {
+  std::string spec = makeSpec("");
+  std::string_view format = R"({"type":"json"})";
+  spec.replace(spec.find(format), format.size(), strCat(R"({"type":"json","flattenSpec":)", flattenSpec, "}"));
+  std::string_view listed = R"(["page"])";
+  spec.replace(spec.find(listed), listed.size(), dimensions);
+  return spec;
+}
+
+TEST(IngestionSpecTest, ParsesFlattenSpec) {
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(makeFlattenSpec(R"({
+      "useFieldDiscovery": false,
+      "fields": [
+        "ts",
+        {"type": "ROOT", "name": "page"},
+        {"type": "root", "name": "lang", "expr": "language"},
+        {"type": "path", "name": "city", "expr": "$.geo['city']"},
+        {"type": "Jq", "name": "first", "expr": ".items[0]"},
+        {"type": "tree", "name": "zip", "nodes": ["geo", "zip"], "expr": "$.ignored"},
+        {"type": "path", "name": "last", "expr": "$.items[-1]", "nodes": ["ignored"]}
+      ]})",
+                                                                          R"(["page", "city"])"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const FlattenSpec& flatten = spec->ioConfig.inputFormat.flattenSpec;
+  EXPECT_FALSE(flatten.useFieldDiscovery());
+  ASSERT_EQ(flatten.fields().size(), 7u);
+
+  struct Expected {
+    FlattenField::Type type;
+    std::string name;
+    std::vector<FlattenStep> steps;
+  };
+  const Expected expected[] = {
+      {FlattenField::Type::kRoot, "ts", {FlattenStep::ofMember("ts")}},
+      {FlattenField::Type::kRoot, "page", {FlattenStep::ofMember("page")}},
+      {FlattenField::Type::kRoot, "lang", {FlattenStep::ofMember("language")}},
+      {FlattenField::Type::kPath, "city", {FlattenStep::ofMember("geo"), FlattenStep::ofMember("city")}},
+      {FlattenField::Type::kJq, "first", {FlattenStep::ofMember("items"), FlattenStep::ofIndex(0)}},
+      {FlattenField::Type::kTree, "zip", {FlattenStep::ofMember("geo"), FlattenStep::ofMember("zip")}},
+      {FlattenField::Type::kPath, "last", {FlattenStep::ofMember("items"), FlattenStep::ofIndex(-1)}},
+  };
+  for (size_t i = 0; i < flatten.fields().size(); ++i) {
+    const FlattenField& field = flatten.fields()[i];
+    EXPECT_EQ(field.type, expected[i].type) << i;
+    EXPECT_EQ(field.name, expected[i].name) << i;
+    EXPECT_TRUE(field.steps == expected[i].steps) << field.name;
+    EXPECT_TRUE(flatten.defines(expected[i].name)) << expected[i].name;
+  }
+  EXPECT_FALSE(flatten.defines("language"));
+
+  EXPECT_TRUE(hasNoteContaining(*spec, "flattenSpec.fields[5].expr is ignored: tree fields read nodes")) << allNotes(*spec);
+  EXPECT_TRUE(hasNoteContaining(*spec, "flattenSpec.fields[6].nodes is ignored: only tree fields read nodes"))
+      << allNotes(*spec);
+  EXPECT_FALSE(spec->inputFields.has_value()) << "city is nested, so the JSON fast path cannot read it";
+
+  // The older shape reads the flattenSpec of parseSpec.
+  absl::StatusOr<IngestionSpec> older = parseIngestionSpec(R"({"type":"kafka",
+    "dataSchema":{"dataSource":"d","parser":{"type":"string","parseSpec":{"format":"json",
+      "timestampSpec":{"column":"t"},"dimensionsSpec":{"dimensions":["city"]},
+      "flattenSpec":{"fields":[{"type":"path","name":"city","expr":"$.geo.city"}]}}}},
+    "ioConfig":{"topic":"t","consumerProperties":{"bootstrap.servers":"h:1"}}})");
+  ASSERT_TRUE(older.ok()) << older.status();
+  ASSERT_EQ(older->ioConfig.inputFormat.flattenSpec.fields().size(), 1u);
+  EXPECT_TRUE(older->ioConfig.inputFormat.flattenSpec.useFieldDiscovery()) << "Druid's default";
+}
+
+TEST(IngestionSpecTest, FlattenSpecKeepsJsonFastPath) {
+  struct Case {
+    std::string flattenSpec;
+    std::string dimensions;
+    bool fastPath;
+  };
+  const Case cases[] = {
+      {R"({"useFieldDiscovery": false, "fields": ["ts", "page"]})", R"(["page"])", true},
+      {R"({"useFieldDiscovery": false, "fields": ["ts", {"type": "path", "name": "page", "expr": "$.page"}]})",
+       R"(["page"])", true},
+      {R"({"fields": [{"type": "path", "name": "city", "expr": "$.geo.city"}]})", R"(["page"])", true},
+      {R"({"fields": [{"type": "path", "name": "city", "expr": "$.geo.city"}]})", R"(["page", "city"])", false},
+      {R"({"fields": [{"type": "root", "name": "page", "expr": "title"}]})", R"(["page"])", false},
+      {R"({"useFieldDiscovery": false, "fields": ["ts"]})", R"(["page"])", false},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(makeFlattenSpec(c.flattenSpec, c.dimensions));
+    ASSERT_TRUE(spec.ok()) << c.flattenSpec << ": " << spec.status();
+    EXPECT_EQ(spec->inputFields.has_value(), c.fastPath) << c.flattenSpec << " with dimensions " << c.dimensions;
+  }
+}
+
+TEST(IngestionSpecTest, NotesFieldsFlatteningNeverSets) {
+  absl::StatusOr<IngestionSpec> spec =
+      parseIngestionSpec(makeFlattenSpec(R"({"useFieldDiscovery": false, "fields": ["page"]})"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_TRUE(hasNoteContaining(*spec, "input field 'ts' is read but is not a flattenSpec field")) << allNotes(*spec);
+  EXPECT_FALSE(hasNoteContaining(*spec, "input field 'page'")) << allNotes(*spec);
+
+  absl::StatusOr<IngestionSpec> discovering =
+      parseIngestionSpec(makeFlattenSpec(R"({"fields": [{"type": "path", "name": "city", "expr": "$.geo.city"}]})"));
+  ASSERT_TRUE(discovering.ok()) << discovering.status();
+  EXPECT_FALSE(hasNoteContaining(*discovering, "is read but is not a flattenSpec field")) << allNotes(*discovering);
+}
+
+TEST(IngestionSpecTest, FlattenSpecLimitsDiscoveredDimensions) {
+  // With schema discovery that types fields from their values, the
+  // dimensions stay unknown until data arrives, but only flattenSpec fields
+  // can become dimensions.
+  std::string typed = makeFlattenSpec(
+      R"({"useFieldDiscovery": false, "fields": ["ts", {"type": "path", "name": "city", "expr": "$.geo.city"}]})", "[]");
+  std::string_view listed = R"("dimensions":[])";
+  typed.replace(typed.find(listed), listed.size(), R"("dimensions":[],"useSchemaDiscovery":true)");
+  absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(typed);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->dimensionsSpec.discovery, SchemaDiscovery::kTyped);
+  EXPECT_TRUE(spec->isDiscoveredDimension("city"));
+  EXPECT_FALSE(spec->isDiscoveredDimension("page"));
+  EXPECT_FALSE(spec->isDiscoveredDimension("ts"));
+
+  // Without it, the flattenSpec fields become the listed string dimensions.
+  absl::StatusOr<IngestionSpec> strings = parseIngestionSpec(makeFlattenSpec(
+      R"({"useFieldDiscovery": false, "fields": ["ts", {"type": "path", "name": "city", "expr": "$.geo.city"}]})", "[]"));
+  ASSERT_TRUE(strings.ok()) << strings.status();
+  EXPECT_EQ(strings->dimensionsSpec.discovery, SchemaDiscovery::kExplicit);
+  ASSERT_EQ(strings->dimensionsSpec.dimensions.size(), 1u);
+  EXPECT_EQ(strings->dimensionsSpec.dimensions[0].name, "city");
+  EXPECT_TRUE(hasNoteContaining(*strings, "the dimensions are the flattenSpec fields")) << allNotes(*strings);
+}
+
+TEST(IngestionSpecTest, RejectsInvalidFlattenSpecsWithPath) {
+  const std::string prefix = "spec.ioConfig.inputFormat.flattenSpec";
+  struct Case {
+    std::string flattenSpec;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"[]", ": expected an object, got an array"},
+      {R"({"fields": {}})", ".fields: expected an array, got an object"},
+      {R"({"useFieldDiscovery": "sometimes"})", ".useFieldDiscovery: expected true or false, got a string"},
+      {R"({"fields": [7]})", ".fields[0]: expected a field name or an object with type and name, got a number"},
+      {R"({"fields": [""]})", ".fields[0]: empty field name"},
+      {R"({"fields": [{"name": "a"}]})", ".fields[0].type: missing; expected root, path, jq or tree"},
+      {R"({"fields": [{"type": "xpath", "name": "a", "expr": "/a"}]})",
+       ".fields[0].type: unknown flattenSpec field type 'xpath'; expected root, path, jq or tree"},
+      {R"({"fields": [{"type": "path", "expr": "$.a"}]})", ".fields[0].name: missing"},
+      {R"({"fields": [{"type": "path", "name": "a"}]})", ".fields[0].expr: missing; expected a JSONPath expression"},
+      {R"({"fields": [{"type": "jq", "name": "a"}]})", ".fields[0].expr: missing; expected a jq expression"},
+      {R"({"fields": ["a", {"type": "path", "name": "b", "expr": "$.a[*]"}]})",
+       ".fields[1].expr: unsupported JSONPath '$.a[*]': wildcards are not supported"},
+      {R"({"fields": [{"type": "path", "name": "b", "expr": "$.a[?(@.x == 1)]"}]})",
+       ".fields[0].expr: unsupported JSONPath '$.a[?(@.x == 1)]': filters are not supported"},
+      {R"({"fields": [{"type": "path", "name": "b", "expr": "$..x"}]})",
+       ".fields[0].expr: unsupported JSONPath '$..x': deep scans (..) are not supported"},
+      {R"x({"fields": [{"type": "path", "name": "b", "expr": "$.a.length()"}]})x",
+       ".fields[0].expr: unsupported JSONPath '$.a.length()': functions"},
+      {R"({"fields": [{"type": "jq", "name": "b", "expr": ".a | length"}]})",
+       ".fields[0].expr: unsupported jq expression '.a | length'"},
+      {R"({"fields": [{"type": "jq", "name": "b", "expr": ".a[]"}]})",
+       ".fields[0].expr: unsupported jq expression '.a[]': iteration ([]) is not supported"},
+      {R"({"fields": [{"type": "tree", "name": "t"}]})", ".fields[0].nodes: missing; expected the member names"},
+      {R"({"fields": [{"type": "tree", "name": "t", "nodes": []}]})", ".fields[0].nodes: missing"},
+      {R"({"fields": [{"type": "tree", "name": "t", "nodes": [1]}]})", ".fields[0].nodes[0]: expected a string, got a number"},
+      {R"({"fields": ["a", {"type": "path", "name": "a", "expr": "$.x"}]})",
+       ".fields[1].name: duplicate flattenSpec field 'a'; each name may be defined once"},
+      {R"({"fields": ["a", "a"]})", ".fields[1]: duplicate flattenSpec field 'a'"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<IngestionSpec> spec = parseIngestionSpec(makeFlattenSpec(c.flattenSpec));
+    ASSERT_FALSE(spec.ok()) << "accepted: " << c.flattenSpec;
+    EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument) << c.flattenSpec;
+    std::string message(spec.status().message());
+    std::string start = prefix + c.message;
+    EXPECT_EQ(message.substr(0, start.size()), start) << "flattenSpec: " << c.flattenSpec << "\nmessage: " << message;
+  }
+
+  // The older shape names the path inside parseSpec.
+  absl::StatusOr<IngestionSpec> older = parseIngestionSpec(R"({"type":"kafka",
+    "dataSchema":{"dataSource":"d","parser":{"type":"string","parseSpec":{"format":"json",
+      "timestampSpec":{"column":"t"},"dimensionsSpec":{"dimensions":["city"]},
+      "flattenSpec":{"fields":[{"type":"path","name":"city","expr":"$.geo.*"}]}}}},
+    "ioConfig":{"topic":"t","consumerProperties":{"bootstrap.servers":"h:1"}}})");
+  ASSERT_FALSE(older.ok());
+  EXPECT_EQ(std::string(older.status().message())
+                .rfind("dataSchema.parser.parseSpec.flattenSpec.fields[0].expr: unsupported JSONPath '$.geo.*'", 0),
+            0u)
+      << older.status();
 }
 
 TEST(IngestionSpecTest, RejectsMixedShapes) {
