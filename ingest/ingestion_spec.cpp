@@ -1,6 +1,8 @@
 #include "ingest/ingestion_spec.h"
 
 #include <array>
+#include <cmath>
+#include <iterator>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -365,19 +367,15 @@ absl::Status parseTransformSpec(SpecObject& object, TransformSpec& out) {
       if (type.value_or("expression") != "expression") {
         return specError(transform.pathOf("type"), strCat("unknown transform type '", *type, "'; expected expression"));
       }
-      ExpressionTransform parsed;
-      FURL_ASSIGN_OR_RETURN(parsed.name, transform.requireString("name", "the output column name"));
-      FURL_ASSIGN_OR_RETURN(parsed.expression, transform.requireString("expression", "a Druid expression"));
-      if (!names.insert(parsed.name).second) {
-        return specError(transform.pathOf("name"), strCat("duplicate transform '", parsed.name, "'"));
+      FURL_ASSIGN_OR_RETURN(std::string name, transform.requireString("name", "the output column name"));
+      FURL_ASSIGN_OR_RETURN(std::string expression, transform.requireString("expression", "a Druid expression"));
+      if (!names.insert(name).second) {
+        return specError(transform.pathOf("name"), strCat("duplicate transform '", name, "'"));
       }
+      absl::StatusOr<DruidExpression> compiled = DruidExpression::parse(expression);
+      if (!compiled.ok()) return specError(transform.pathOf("expression"), compiled.status());
       transform.noteUnreadKeys();
-      out.transforms.push_back(std::move(parsed));
-    }
-    if (!out.transforms.empty()) {
-      // TODO: evaluate transform expressions; until then their output columns stay empty.
-      object.notes()->push_back(strCat(object.pathOf("transforms"),
-                                             " are stored as text but not evaluated yet"));
+      out.transforms.push_back({std::move(name), std::move(expression), *std::move(compiled)});
     }
   }
   if (std::optional<simdjson::dom::element> filter = object.get("filter")) {
@@ -836,6 +834,46 @@ absl::StatusOr<int64_t> IngestionSpec::eventTimeMs(const Event& event) const {
     return absl::InvalidArgumentError(strCat("timestamp field '", timestampSpec.column, "': ", toStd(ms.status().message())));
   }
   return ms;
+}
+
+absl::StatusOr<int64_t> IngestionSpec::applyTransforms(Event& event, int64_t timeMs) const {
+  if (transformSpec.transforms.empty()) return timeMs;
+
+  // Transforms cannot read each other's outputs, so all are evaluated
+  // before the first output is set.
+  std::vector<FieldValues> outputs;
+  outputs.reserve(transformSpec.transforms.size());
+  for (const ExpressionTransform& transform : transformSpec.transforms) {
+    outputs.push_back(transform.compiled.evaluate(event, timeMs));
+  }
+
+  int64_t eventTimeMs = timeMs;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const std::string& name = transformSpec.transforms[i].name;
+    FieldValues& values = outputs[i];
+    if (name == kTimeColumn) {
+      std::optional<int64_t> ms;
+      if (values.size() == 1 && !values[0].isNull()) {
+        const Value::Storage& storage = values[0].storage();
+        if (const auto* l = std::get_if<int64_t>(&storage)) ms = *l;
+        if (const auto* d = std::get_if<double>(&storage); d != nullptr && std::isfinite(*d)) {
+          ms = static_cast<int64_t>(std::floor(*d));
+        }
+      }
+      if (!ms.has_value()) {
+        std::string got = values.size() == 1 ? values[0].toString() : strCat(values.size(), " values");
+        return absl::InvalidArgumentError(strCat("transform '__time' gave ", got,
+                                                 "; expected a number of milliseconds since the epoch"));
+      }
+      eventTimeMs = *ms;
+    } else if (values.size() == 1) {
+      event.set(name, std::move(values[0]));
+    } else {
+      event.setMulti(name, std::vector<Value>(std::make_move_iterator(values.begin()),
+                                              std::make_move_iterator(values.end())));
+    }
+  }
+  return eventTimeMs;
 }
 
 bool IngestionSpec::passesFilter(const Event& event) const {

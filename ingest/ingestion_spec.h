@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ingest/druid_expression.h"
 #include "ingest/event.h"
 #include "ingest/flatten_spec.h"
 #include "ingest/granularity.h"
@@ -95,9 +96,12 @@ struct GranularitySpec {
   bool rollup = true;
 };
 
+/// A transformSpec.transforms entry: `name` gets the value of the
+/// expression, evaluated on the input row after its timestamp is parsed.
 struct ExpressionTransform {
   std::string name;
-  std::string expression;  // Druid expression text, not evaluated yet
+  std::string expression;  // the Druid expression text from the spec
+  DruidExpression compiled;
 };
 
 struct TransformSpec {
@@ -191,6 +195,14 @@ struct IngestionSpec {
   /// InvalidArgument when it is absent with no missingValue, is a
   /// multi-value field, or does not parse.
   absl::StatusOr<int64_t> eventTimeMs(const Event& event) const;
+
+  /// Applies transformSpec.transforms to an event whose time is `timeMs`
+  /// (from eventTimeMs()), as Druid does: every transform reads the input
+  /// fields and `__time` as they were before any transform ran, then each
+  /// output replaces or adds the field of its name. Returns the event time,
+  /// which a transform named `__time` replaces. InvalidArgument when that
+  /// transform gives NULL, several values or a value that is not a number.
+  absl::StatusOr<int64_t> applyTransforms(Event& event, int64_t timeMs) const;
 
   /// True when transformSpec.filter is absent or the event passes it.
   bool passesFilter(const Event& event) const;

@@ -576,6 +576,12 @@ void Supervisor::processMessage(Worker& worker, int32_t partition, int64_t offse
     drop("invalid_timestamp", std::string(toStd(timeMs.status().message())));
     return;
   }
+  // Druid's order: timestampSpec, then transforms, then the filter.
+  timeMs = spec_.applyTransforms(*event, *timeMs);
+  if (!timeMs.ok()) {
+    drop("invalid_timestamp", std::string(toStd(timeMs.status().message())));
+    return;
+  }
   if (!spec_.passesFilter(*event)) {
     advance(MessageOutcome::kThrownAway);
     return;

@@ -4,12 +4,13 @@
 // supervisor spec.
 //
 // ioConfig.taskCount consumers of the consumer group `furl-<dataSource>`,
-// each on a thread of its own, decode messages, apply the spec's filter and
-// add the events to one HotTable, which makes them visible to queries at
-// once and persists them with the next offset to read of every assigned
-// partition (`kafka.offset.<topic>.<partition>`) in one catalog commit
-// (docs/hot-segments.md). On partition assignment a consumer seeks to
-// those stored offsets, which makes ingestion exactly-once across crashes:
+// each on a thread of its own, decode messages, apply the spec's transforms
+// and filter, and add the events to one HotTable. The table makes them
+// visible to queries at once. It persists them in one catalog commit with
+// the next offset to read of every assigned partition
+// (`kafka.offset.<topic>.<partition>`; docs/hot-segments.md). On partition
+// assignment a consumer seeks to those stored offsets, which makes
+// ingestion exactly-once across crashes:
 // Kafka's own committed offsets are written after the catalog commit, for
 // lag monitoring only, and are never read back.
 

@@ -378,14 +378,16 @@ std::string nestedSpecJson(std::string_view flattenSpec, std::string_view dimens
 }
 
 /// What processMessage() does with one JSON message: decode, take the event
-/// time, apply the filter and add the row. Returns "ok", "filtered" or the
-/// error.
+/// time, apply the transforms and the filter, and add the row. Returns "ok",
+/// "filtered" or the error.
 std::string ingestMessage(const IngestionSpec& spec, RowBuffer& rows, simdjson::dom::parser& parser,
                           std::string_view message) {
   absl::StatusOr<Event> event =
       parseJsonEvent(message, parser, spec.inputFieldsOrAll(), &spec.ioConfig.inputFormat.flattenSpec);
   if (!event.ok()) return std::string(event.status().message());
   absl::StatusOr<int64_t> timeMs = spec.eventTimeMs(*event);
+  if (!timeMs.ok()) return std::string(timeMs.status().message());
+  timeMs = spec.applyTransforms(*event, *timeMs);
   if (!timeMs.ok()) return std::string(timeMs.status().message());
   if (!spec.passesFilter(*event)) return "filtered";
   std::vector<FieldProblem> problems;

@@ -12,7 +12,10 @@ over Druid's supervisor API and checks:
   a multi-value array, a field missing from some events, the last element
   of an array by negative index, and a root field renamed by its expr;
 - a schemaless spec with useFieldDiscovery false gets the flattenSpec fields
-  as its columns and nothing else.
+  as its columns and nothing else;
+- an expression transform that does not compile is rejected with HTTP 400
+  and its JSON path, and transforms of flattened fields feed a dimension, a
+  metric and the filter.
 
     python3 tests/integration/kafka_flatten.py --furld build/bin/furld \\
         --broker build/bin/furl-kafka-broker --kcat kcat
@@ -160,12 +163,54 @@ def check_schemaless_spec(checks, server, address, events):
     checks.equal("schemaless first row", [CHANNELS[0], CITIES[0], "north"], first)
 
 
+def check_transformed_spec(checks, server, address, events):
+    """Transforms read flattened fields, and their outputs feed a dimension, a metric and the filter."""
+    bad = make_spec(address, "bad_transform", NESTED_FLATTEN, ["channel"], [],
+                    {"transforms": [{"type": "expression", "name": "x", "expression": "upper(channel"}]})
+    status, body = api(server, "POST", body=bad)
+    checks.equal("invalid expression status", 400, status)
+    checks.true("invalid expression message",
+                "spec.dataSchema.transformSpec.transforms[0].expression: at character 14: expected ',' or ')'"
+                in str(body), f"body: {body}")
+
+    transform_spec = {
+        "transforms": [
+            {"type": "expression", "name": "channel", "expression": "upper(replace(channel, '#', ''))"},
+            {"type": "expression", "name": "added", "expression": "added * 2"},
+            {"type": "expression", "name": "human", "expression": "!robot"},
+        ],
+        "filter": {"type": "selector", "dimension": "human", "value": "1"},
+    }
+    spec = make_spec(address, "orders_transformed", NESTED_FLATTEN, ["channel", "customer"],
+                     [{"type": "count", "name": "events"},
+                      {"type": "longSum", "name": "added", "fieldName": "added"}],
+                     transform_spec)
+    status, body = api(server, "POST", body=spec)
+    checks.equal("submit transformed spec", 200, status)
+
+    kept = [event for event in events if not event["flags"]["robot"]]
+    wait_for("the kept transformed events", lambda: count(server, "orders_transformed") == len(kept), 60)
+    totals = stats(server, "orders_transformed")["totals"]["buildSegments"]
+    checks.equal("transformed robots thrown away", len(events) - len(kept), totals["thrownAway"])
+
+    by_channel = collections.defaultdict(lambda: [0, 0])
+    for event in kept:
+        entry = by_channel[event["page"]["channel"].replace("#", "").upper()]
+        entry[0] += 1
+        entry[1] += event["edit"]["sizes"][0] * 2
+    expected = [[channel, str(n), str(added)] for channel, (n, added) in sorted(by_channel.items())]
+    rows = server.query_rows("SELECT channel, count(*), SUM(added) FROM orders_transformed "
+                             "GROUP BY channel ORDER BY channel")
+    checks.equal("rows by transformed channel", expected, rows)
+
+
 def run_checks(checks, server, broker, args):
     events = make_events()
     produce(args.kcat, broker.address, TOPIC, [json.dumps(event) for event in events])
     check_rejected_spec(checks, server, broker.address)
     check_nested_spec(checks, server, broker.address, events)
     check_schemaless_spec(checks, server, broker.address, events)
+    check_transformed_spec(checks, server, broker.address, events)
 
 
 def main():
