@@ -521,24 +521,6 @@ bool isIdentifierStart(char c) { return std::isalpha(static_cast<unsigned char>(
 bool isIdentifierPart(char c) { return isIdentifierStart(c) || std::isdigit(static_cast<unsigned char>(c)); }
 bool isDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 
-void appendUtf8(std::string& out, uint32_t codePoint) {
-  if (codePoint < 0x80) {
-    out.push_back(static_cast<char>(codePoint));
-  } else if (codePoint < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (codePoint >> 6)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  } else if (codePoint < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (codePoint >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (codePoint >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  }
-}
-
 // Reads the quoted text that starts at text[pos] (the quote), decoding the
 // escapes of Druid's grammar: \' \" \\ \/ \b \f \n \r \t and \uXXXX.
 absl::StatusOr<std::string> readQuoted(std::string_view text, size_t& pos) {
@@ -573,14 +555,14 @@ absl::StatusOr<std::string> readQuoted(std::string_view text, size_t& pos) {
       if (!unit) return syntaxError(pos, "expected four hexadecimal digits after \\u");
       if (highSurrogate) {
         if (*unit < 0xDC00 || *unit > 0xDFFF) return syntaxError(pos, "expected a low surrogate \\uDC00-\\uDFFF");
-        appendUtf8(out, 0x10000 + ((*highSurrogate - 0xD800) << 10) + (*unit - 0xDC00));
+        query::appendUtf8(out, 0x10000 + ((*highSurrogate - 0xD800) << 10) + (*unit - 0xDC00));
         highSurrogate.reset();
       } else if (*unit >= 0xD800 && *unit <= 0xDBFF) {
         highSurrogate = *unit;
       } else if (*unit >= 0xDC00 && *unit <= 0xDFFF) {
         return syntaxError(pos, "a low surrogate \\uDC00-\\uDFFF must follow a high surrogate");
       } else {
-        appendUtf8(out, *unit);
+        query::appendUtf8(out, *unit);
       }
       pos += 6;
       continue;

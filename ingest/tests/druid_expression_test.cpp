@@ -10,11 +10,15 @@
 #include "ingest/ingestion_spec.h"
 #include "ingest/row_buffer.h"
 #include "ingest/row_filter.h"
+#include "ingest/tests/message_rows.h"
 #include "ingest/text_util.h"
 #include "simdjson.h"
 
 namespace furl::ingest {
 namespace {
+
+using test_util::cells;
+using test_util::ingestMessage;
 
 // 2024-03-10T12:34:56.789Z, a Sunday.
 constexpr int64_t kTimeMs = 1710074096789;
@@ -528,36 +532,6 @@ TEST(DruidExpressionTest, FilterSeesTransformOutput) {
   EXPECT_FALSE(spec->passesFilter(upper)) << "before the transform";
   ASSERT_TRUE(spec->applyTransforms(upper, 1).ok());
   EXPECT_TRUE(spec->passesFilter(upper)) << "after the transform";
-}
-
-// What processMessage() does with one JSON message: decode, take the event
-// time, apply the transforms and the filter, and add the row. Returns "ok",
-// "filtered" or the error.
-std::string ingestMessage(const IngestionSpec& spec, RowBuffer& rows, simdjson::dom::parser& parser,
-                          std::string_view message) {
-  absl::StatusOr<Event> event =
-      parseJsonEvent(message, parser, spec.inputFieldsOrAll(), &spec.ioConfig.inputFormat.flattenSpec);
-  if (!event.ok()) return std::string(event.status().message());
-  absl::StatusOr<int64_t> timeMs = spec.eventTimeMs(*event);
-  if (!timeMs.ok()) return std::string(timeMs.status().message());
-  timeMs = spec.applyTransforms(*event, *timeMs);
-  if (!timeMs.ok()) return std::string(timeMs.status().message());
-  if (!spec.passesFilter(*event)) return "filtered";
-  std::vector<FieldProblem> problems;
-  rows.add(*event, *timeMs, problems);
-  return problems.empty() ? "ok" : problems[0].message;
-}
-
-std::vector<std::string> cells(std::vector<Batch> batches) {
-  std::vector<std::string> out;
-  for (const Batch& batch : batches) {
-    for (size_t row = 0; row < batch.numRows; ++row) {
-      std::string line;
-      for (const ColumnPtr& column : batch.columns) strAppend(&line, column->getValue(row).toString(), "|");
-      out.push_back(std::move(line));
-    }
-  }
-  return out;
 }
 
 TEST(DruidExpressionTest, TransformedMessagesBecomeRows) {

@@ -10,11 +10,15 @@
 #include "ingest/json_row.h"
 #include "ingest/row_buffer.h"
 #include "ingest/target_table.h"
+#include "ingest/tests/message_rows.h"
 #include "ingest/text_util.h"
 #include "simdjson.h"
 
 namespace furl::ingest {
 namespace {
+
+using test_util::cells;
+using test_util::ingestMessage;
 
 FlattenStep member(std::string_view name) { return FlattenStep::ofMember(name); }
 FlattenStep at(int64_t position) { return FlattenStep::ofIndex(position); }
@@ -375,36 +379,6 @@ std::string nestedSpecJson(std::string_view flattenSpec, std::string_view dimens
     },
     "ioConfig": {"topic": "orders", "inputFormat": {"type": "json", "flattenSpec": )", flattenSpec, R"(},
                  "consumerProperties": {"bootstrap.servers": "127.0.0.1:1"}}}})");
-}
-
-/// What processMessage() does with one JSON message: decode, take the event
-/// time, apply the transforms and the filter, and add the row. Returns "ok",
-/// "filtered" or the error.
-std::string ingestMessage(const IngestionSpec& spec, RowBuffer& rows, simdjson::dom::parser& parser,
-                          std::string_view message) {
-  absl::StatusOr<Event> event =
-      parseJsonEvent(message, parser, spec.inputFieldsOrAll(), &spec.ioConfig.inputFormat.flattenSpec);
-  if (!event.ok()) return std::string(event.status().message());
-  absl::StatusOr<int64_t> timeMs = spec.eventTimeMs(*event);
-  if (!timeMs.ok()) return std::string(timeMs.status().message());
-  timeMs = spec.applyTransforms(*event, *timeMs);
-  if (!timeMs.ok()) return std::string(timeMs.status().message());
-  if (!spec.passesFilter(*event)) return "filtered";
-  std::vector<FieldProblem> problems;
-  rows.add(*event, *timeMs, problems);
-  return problems.empty() ? "ok" : problems[0].message;
-}
-
-std::vector<std::string> cells(std::vector<Batch> batches) {
-  std::vector<std::string> out;
-  for (const Batch& batch : batches) {
-    for (size_t row = 0; row < batch.numRows; ++row) {
-      std::string line;
-      for (const ColumnPtr& column : batch.columns) strAppend(&line, column->getValue(row).toString(), "|");
-      out.push_back(std::move(line));
-    }
-  }
-  return out;
 }
 
 TEST(FlattenSpecTest, NestedMessagesBecomeRows) {
