@@ -34,7 +34,7 @@ inline std::string ingestMessage(const IngestionSpec& spec, RowBuffer& rows, sim
   return problems.empty() ? "ok" : problems[0].message;
 }
 
-/// Every row of `batches` as its cells' text joined with '|'.
+/// Returns every row of `batches` as its cells' text joined with '|'.
 inline std::vector<std::string> cells(const std::vector<Batch>& batches) {
   std::vector<std::string> out;
   for (const Batch& batch : batches) {
