@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/period.h"
 #include "common/time_util.h"
+#include "common/utf8.h"
 #include "ingest/granularity.h"
 #include "ingest/row_filter.h"
 #include "ingest/text_util.h"
@@ -555,14 +556,14 @@ absl::StatusOr<std::string> readQuoted(std::string_view text, size_t& pos) {
       if (!unit) return syntaxError(pos, "expected four hexadecimal digits after \\u");
       if (highSurrogate) {
         if (*unit < 0xDC00 || *unit > 0xDFFF) return syntaxError(pos, "expected a low surrogate \\uDC00-\\uDFFF");
-        query::appendUtf8(out, 0x10000 + ((*highSurrogate - 0xD800) << 10) + (*unit - 0xDC00));
+        appendUtf8(out, 0x10000 + ((*highSurrogate - 0xD800) << 10) + (*unit - 0xDC00));
         highSurrogate.reset();
       } else if (*unit >= 0xD800 && *unit <= 0xDBFF) {
         highSurrogate = *unit;
       } else if (*unit >= 0xDC00 && *unit <= 0xDFFF) {
         return syntaxError(pos, "a low surrogate \\uDC00-\\uDFFF must follow a high surrogate");
       } else {
-        query::appendUtf8(out, *unit);
+        appendUtf8(out, *unit);
       }
       pos += 6;
       continue;

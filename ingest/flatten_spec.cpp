@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/status.h"
+#include "common/utf8.h"
 #include "ingest/spec_json.h"
 #include "ingest/text_util.h"
 
@@ -15,24 +16,6 @@ constexpr std::string_view kJsonPathForms =
     "Furl supports $ followed by .name, ['name'] and [index] steps, such as $.a.b[0] or $['a b'][-1]";
 constexpr std::string_view kJqForms =
     "Furl supports . followed by .name, .\"name\", .[\"name\"] and [index] steps, such as .a.b[0] or .[\"a b\"]";
-
-void appendUtf8(std::string& out, uint32_t codePoint) {
-  if (codePoint < 0x80) {
-    out += static_cast<char>(codePoint);
-  } else if (codePoint < 0x800) {
-    out += static_cast<char>(0xC0 | (codePoint >> 6));
-    out += static_cast<char>(0x80 | (codePoint & 0x3F));
-  } else if (codePoint < 0x10000) {
-    out += static_cast<char>(0xE0 | (codePoint >> 12));
-    out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (codePoint & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (codePoint >> 18));
-    out += static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (codePoint & 0x3F));
-  }
-}
 
 // Reads the four hex digits of a \u escape at text[pos]. Returns false when they are not hex digits.
 bool readHex4(std::string_view text, size_t pos, uint32_t& out) {

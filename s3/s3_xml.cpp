@@ -3,26 +3,10 @@
 #include <charconv>
 #include <cstdint>
 
+#include "common/utf8.h"
+
 namespace furl::s3 {
 namespace {
-
-void appendUtf8(uint32_t codePoint, std::string& out) {
-  if (codePoint < 0x80) {
-    out.push_back(static_cast<char>(codePoint));
-  } else if (codePoint < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (codePoint >> 6)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  } else if (codePoint < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (codePoint >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (codePoint >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  }
-}
 
 /// Decodes the entity `entity` (the text between '&' and ';'); false when
 /// it is not one this reader knows.
@@ -45,7 +29,7 @@ bool decodeEntity(std::string_view entity, std::string& out) {
     if (ec != std::errc() || ptr != digits.data() + digits.size() || digits.empty() || codePoint > 0x10FFFF) {
       return false;
     }
-    appendUtf8(codePoint, out);
+    appendUtf8(out, codePoint);
   } else {
     return false;
   }

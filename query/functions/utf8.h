@@ -28,9 +28,6 @@ size_t skipCodePointsForward(std::string_view s, size_t from, size_t count);
 /// backward; 0 when the start is reached first.
 size_t skipCodePointsBackward(std::string_view s, size_t from, size_t count);
 
-/// Appends the UTF-8 encoding of `codePoint` (at most U+10FFFF) to `out`.
-void appendUtf8(std::string& out, uint32_t codePoint);
-
 /// Simple upper- and lower-case mappings of Unicode 15.0; code points
 /// without a mapping come back unchanged.
 uint32_t toUpperCodePoint(uint32_t codePoint);
