@@ -109,15 +109,15 @@ def check_nested_spec(checks, server, address, events):
     status, body = api(server, "POST", body=spec)
     checks.equal("submit nested spec", 200, status)
 
-    kept = [event for event in events if not event["flags"]["robot"]]
-    wait_for("the kept nested events", lambda: count(server, "orders_flat") == len(kept), 60)
-    checks.equal("nested rows", len(kept), count(server, "orders_flat"))
+    human_events = [event for event in events if not event["flags"]["robot"]]
+    wait_for("the nested events that pass the filter", lambda: count(server, "orders_flat") == len(human_events), 60)
+    checks.equal("nested rows", len(human_events), count(server, "orders_flat"))
     totals = stats(server, "orders_flat")["totals"]["buildSegments"]
-    checks.equal("robots thrown away", len(events) - len(kept), totals["thrownAway"])
+    checks.equal("robots thrown away", len(events) - len(human_events), totals["thrownAway"])
     checks.equal("nothing unparseable", 0, totals["unparseable"])
 
     by_channel = collections.defaultdict(lambda: [0, 0, 0])
-    for event in kept:
+    for event in human_events:
         entry = by_channel[event["page"]["channel"]]
         entry[0] += 1
         entry[1] += event["edit"]["sizes"][0]
@@ -127,16 +127,16 @@ def check_nested_spec(checks, server, address, events):
                              "GROUP BY channel ORDER BY channel")
     checks.equal("rows by nested channel", expected, rows)
 
-    without_city = sum(1 for event in kept if "geo" not in event)
+    without_city = sum(1 for event in human_events if "geo" not in event)
     checks.equal("events without geo have a NULL city", str(without_city),
                  server.query_rows("SELECT count(*) FROM orders_flat WHERE city IS NULL")[0][0])
-    oslo = sum(1 for event in kept if event.get("geo", {}).get("city") == "Oslo")
+    oslo = sum(1 for event in human_events if event.get("geo", {}).get("city") == "Oslo")
     checks.equal("city from the tree field", str(oslo),
                  server.query_rows("SELECT count(*) FROM orders_flat WHERE city = 'Oslo'")[0][0])
-    two_tags = sum(1 for event in kept if len(event["page"]["tags"]) == 2)
+    two_tags = sum(1 for event in human_events if len(event["page"]["tags"]) == 2)
     checks.equal("multi-value tags", str(two_tags),
                  server.query_rows("""SELECT count(*) FROM orders_flat WHERE tags = '["a","b"]'""")[0][0])
-    customers = sorted({event["user"] for event in kept})
+    customers = sorted({event["user"] for event in human_events})
     checks.equal("root field renamed by expr", [[customer] for customer in customers],
                  server.query_rows("SELECT DISTINCT customer FROM orders_flat ORDER BY customer"))
 
@@ -188,13 +188,13 @@ def check_transformed_spec(checks, server, address, events):
     status, body = api(server, "POST", body=spec)
     checks.equal("submit transformed spec", 200, status)
 
-    kept = [event for event in events if not event["flags"]["robot"]]
-    wait_for("the kept transformed events", lambda: count(server, "orders_transformed") == len(kept), 60)
+    human_events = [event for event in events if not event["flags"]["robot"]]
+    wait_for("the transformed events that pass the filter", lambda: count(server, "orders_transformed") == len(human_events), 60)
     totals = stats(server, "orders_transformed")["totals"]["buildSegments"]
-    checks.equal("transformed robots thrown away", len(events) - len(kept), totals["thrownAway"])
+    checks.equal("transformed robots thrown away", len(events) - len(human_events), totals["thrownAway"])
 
     by_channel = collections.defaultdict(lambda: [0, 0])
-    for event in kept:
+    for event in human_events:
         entry = by_channel[event["page"]["channel"].replace("#", "").upper()]
         entry[0] += 1
         entry[1] += event["edit"]["sizes"][0] * 2
