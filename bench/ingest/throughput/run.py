@@ -89,9 +89,10 @@ BYTES_PER_PARTITION = {"none": 4 << 20, "lz4": 12 << 20, "snappy": 10 << 20, "gz
 
 # The producer's compression level when --compression-level is not given:
 # that of the Java client, Apache Kafka's own (Kafka 3.8 and later,
-# KIP-390). Its lz4 default is LZ4HC level 9; librdkafka's own
-# default (-1) means level 0, fast lz4, whose batches are 1.4 times larger
-# and take furld's fetch thread longer to decompress (docs/benchmarks.md).
+# KIP-390). Its lz4 default is LZ4HC level 9. librdkafka's own default
+# (-1) compresses with fast lz4, whose output is about 1.4 times larger on
+# hits JSON (the lz4 tool at levels 1 and 9) and takes furld's fetch thread
+# longer to decompress (docs/benchmarks.md).
 # For zstd and gzip both clients use the codec's default.
 JAVA_PRODUCER_LEVELS = {"lz4": 9}
 
